@@ -1,0 +1,25 @@
+"""The core every app builds on: one module per kind of thing."""
+
+from fundmgr.models.audit import AuditRecord
+from fundmgr.models.countries import Country, LdcStatus
+from fundmgr.models.events import Event, EventSession
+from fundmgr.models.funds import Account, Fund, PscRate
+from fundmgr.models.ledger import JournalEntry, LedgerImmutable, Leg
+from fundmgr.models.rates import ExchangeRate
+from fundmgr.models.signatures import Signature
+
+__all__ = [
+    "Account",
+    "AuditRecord",
+    "Country",
+    "Event",
+    "EventSession",
+    "ExchangeRate",
+    "Fund",
+    "JournalEntry",
+    "LdcStatus",
+    "LedgerImmutable",
+    "Leg",
+    "PscRate",
+    "Signature",
+]

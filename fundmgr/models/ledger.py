@@ -1,0 +1,153 @@
+"""The double-entry ledger.
+
+A journal entry is created as a draft, its legs are added, then it is posted;
+all three happen in one transaction (``fundmgr.services.ledger.post_entry``).
+Database triggers (``fundmgr.db.guards``), on SQLite and PostgreSQL alike,
+refuse to post an entry that does not balance, that has fewer than two legs,
+that uses another fund's accounts or mixes host-country accounts with the
+trust fund; and refuse any change to a posted entry or its legs.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+
+from fundmgr.models.funds import Account, Fund
+from fundmgr.money import Money
+
+
+class LedgerImmutable(Exception):
+    """A posted entry or leg was about to be changed."""
+
+
+class JournalEntryQuerySet(models.QuerySet):
+    def posted(self):
+        return self.filter(status=JournalEntry.Status.POSTED)
+
+    def for_journal(self):
+        """What the journal page shows, in a fixed number of queries."""
+        return (
+            self.posted()
+            .select_related("fund", "created_by", "reverses")
+            .prefetch_related("legs__account")
+        )
+
+
+class JournalEntry(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        POSTED = "posted", _("Posted")
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="entries")
+    date = models.DateField(_("transaction date"))
+    memo = models.CharField(_("why"), max_length=500)
+    kind = models.CharField(_("kind"), max_length=40, default="manual")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("posted by"),
+    )
+    system_actor = models.CharField(_("posted by system"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = JournalEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "idempotency_key"], name="entry_recorded_once_per_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(created_by__isnull=False) | ~Q(system_actor=""),
+                name="entry_has_an_actor",
+            ),
+            models.CheckConstraint(
+                condition=~Q(memo=""), name="entry_says_why"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reverses=F("id")), name="entry_does_not_reverse_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["fund", "status", "date"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.date} {self.memo}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and type(self).objects.filter(pk=self.pk, status=self.Status.POSTED).exists():
+            raise LedgerImmutable(f"journal entry #{self.pk} is posted; post a reversing entry")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutable("journal entries are never deleted; post a reversing entry")
+
+    @property
+    def actor(self) -> str:
+        return str(self.created_by) if self.created_by_id else self.system_actor
+
+
+class Leg(models.Model):
+    """One line of an entry: a debit or a credit, in the fund's currency,
+    with the original amount and currency it came from and the rate used."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="legs")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="legs")
+    debit = models.DecimalField(_("debit"), max_digits=20, decimal_places=3, default=0)
+    credit = models.DecimalField(_("credit"), max_digits=20, decimal_places=3, default=0)
+    original = MoneyField(_("original amount"), max_digits=20, decimal_places=3)
+    rate = models.DecimalField(
+        _("units of the original currency per unit of the fund's"),
+        max_digits=20,
+        decimal_places=6,
+        default=1,
+    )
+    rate_date = models.DateField(_("rate effective date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["entry", "id"]
+        verbose_name = _("leg")
+        verbose_name_plural = _("legs")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(debit__gt=0) & Q(credit=0)) | (Q(credit__gt=0) & Q(debit=0)),
+                name="leg_one_positive_side",
+            ),
+            models.CheckConstraint(condition=Q(original__gt=0), name="leg_original_positive"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="leg_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        side = f"Dr {self.debit}" if self.debit else f"Cr {self.credit}"
+        return f"{self.account.code} {side}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise LedgerImmutable("journal legs are never changed; post a reversing entry")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutable("journal legs are never deleted; post a reversing entry")
+
+    @property
+    def base_amount(self) -> Money:
+        return Money(self.debit or self.credit, self.entry.fund.base_currency)

@@ -1,0 +1,100 @@
+"""Money rules every part of fundmgr uses.
+
+Amounts are django-money ``Money`` objects backed by ``Decimal``. Rounding is
+always explicit and to the currency's own minor unit (JPY 0 decimals, USD 2,
+KWD 3), half away from zero as UN accounts round. Adding two currencies
+without converting is an error (py-moneyed raises; ``sum_money`` says which).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from djmoney.money import Money
+from moneyed import CurrencyDoesNotExist, get_currency
+
+__all__ = [
+    "CurrencyMismatch",
+    "Money",
+    "UnknownCurrency",
+    "minor_units",
+    "money",
+    "quantum",
+    "round_money",
+    "sum_money",
+    "to_decimal",
+]
+
+
+class UnknownCurrency(ValueError):
+    """A currency code that ISO 4217 does not know."""
+
+
+class CurrencyMismatch(TypeError):
+    """Amounts in different currencies were combined without conversion."""
+
+
+def minor_units(currency: str) -> int:
+    """Number of decimals of the currency's minor unit (USD 2, JPY 0, KWD 3)."""
+    try:
+        sub_unit = get_currency(str(currency).upper()).sub_unit
+    except CurrencyDoesNotExist as unknown:
+        raise UnknownCurrency(f"unknown currency code {currency!r}") from unknown
+    places = 0
+    while sub_unit > 1:
+        sub_unit //= 10
+        places += 1
+    return places
+
+
+def quantum(currency: str) -> Decimal:
+    """The smallest amount of the currency, as a Decimal exponent (0.01 for USD)."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def to_decimal(value: object) -> Decimal:
+    """A Decimal from a str, int or Decimal; floats are refused."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"money amounts must not be floats or booleans: {value!r}")
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        try:
+            result = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation as bad:
+            raise ValueError(f"not an amount: {value!r}") from bad
+    if not result.is_finite():
+        raise ValueError(f"not a finite amount: {value!r}")
+    return result
+
+
+def round_money(amount: Money) -> Money:
+    """Round to the currency's minor unit, half away from zero."""
+    currency = amount.currency.code
+    return Money(amount.amount.quantize(quantum(currency), rounding=ROUND_HALF_UP), currency)
+
+
+def money(value: object, currency: str) -> Money:
+    """Build an exact Money; an amount finer than the currency's minor unit is an error."""
+    amount = to_decimal(value)
+    code = str(currency).upper()
+    minor_units(code)  # validates the code
+    if amount != amount.quantize(quantum(code), rounding=ROUND_HALF_UP):
+        raise ValueError(
+            f"{amount} has more decimals than {code} allows ({minor_units(code)})"
+        )
+    return Money(amount, code)
+
+
+def sum_money(amounts: Iterable[Money], currency: str) -> Money:
+    """Sum amounts that must all be in ``currency``; anything else is an error."""
+    code = str(currency).upper()
+    total = Decimal(0)
+    for item in amounts:
+        if item.currency.code != code:
+            raise CurrencyMismatch(
+                f"cannot add {item.currency.code} to a {code} total without converting it"
+            )
+        total += item.amount
+    return Money(total, code)

@@ -1,0 +1,52 @@
+"""The project's reference data files (fundmgr/data) and their loaders.
+
+Loaders take the model classes as arguments so migrations can pass their
+historical models; loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+COUNTRIES_CSV = DATA / "countries.csv"
+LDC_CSV = DATA / "ldc_status.csv"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _date(text: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
+
+
+def load_countries(Country) -> int:
+    existing = set(Country.objects.values_list("iso2", flat=True))
+    new = [
+        Country(iso2=row["iso2"], iso3=row["iso3"], numeric=row["numeric"], name=row["name"])
+        for row in _rows(COUNTRIES_CSV)
+        if row["iso2"] not in existing
+    ]
+    Country.objects.bulk_create(new)
+    return len(new)
+
+
+def load_ldc_statuses(Country, LdcStatus) -> int:
+    by_iso3 = {c.iso3: c for c in Country.objects.all()}
+    created = 0
+    for row in _rows(LDC_CSV):
+        _status, made = LdcStatus.objects.get_or_create(
+            country=by_iso3[row["iso3"]],
+            included_on=_date(row["included_on"]),
+            defaults={
+                "graduated_on": _date(row["graduated_on"]),
+                "graduation_confirmed": row["graduation_confirmed"] == "true",
+                "source": row["source"],
+            },
+        )
+        created += made
+    return created

@@ -1,0 +1,124 @@
+"""Opening funds with their chart of accounts, and their headline position."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from fundmgr.chart import STANDARD_CHART, AccountKey
+from fundmgr.models import Account, Fund, PscRate
+from fundmgr.money import Money, minor_units, round_money
+from fundmgr.services.audit import log_action
+
+
+def ensure_chart(fund: Fund) -> int:
+    """Create whatever accounts of the standard chart the fund lacks; returns how many."""
+    existing = set(fund.accounts.values_list("key", flat=True))
+    missing = [
+        Account(fund=fund, code=spec.code, key=spec.key, kind=spec.kind, segregated=spec.segregated)
+        for spec in STANDARD_CHART
+        if spec.key not in existing
+    ]
+    Account.objects.bulk_create(missing)
+    return len(missing)
+
+
+@transaction.atomic
+def open_fund(
+    *,
+    code: str,
+    name: str,
+    by,
+    base_currency: str = "USD",
+    psc_rate_pct: Decimal,
+    psc_from: datetime.date,
+    psc_note: str = "",
+    operating_reserve_pct: Decimal = Decimal(0),
+    description: str = "",
+) -> Fund:
+    """Open a fund (or return it unchanged if it exists) with its chart of accounts."""
+    minor_units(base_currency)
+    fund, created = Fund.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "base_currency": base_currency.upper(),
+            "operating_reserve_pct": operating_reserve_pct,
+            "description": description,
+        },
+    )
+    fund.full_clean()
+    if created:
+        PscRate.objects.create(
+            fund=fund, rate_pct=psc_rate_pct, effective_from=psc_from, note=psc_note
+        )
+        log_action(fund, "fund:opened", by, description or name)
+    ensure_chart(fund)
+    return fund
+
+
+@dataclass(frozen=True)
+class FundPosition:
+    """The figures a fund's front page shows, all in the fund's currency."""
+
+    fund: Fund
+    as_of: datetime.date
+    cash: Money
+    pledges_receivable: Money
+    contributions: Money
+    expenditure: Money
+    open_commitments: Money
+    psc_on_commitments: Money
+    operating_reserve: Money
+    available_to_commit: Money
+
+
+def position_from_balances(
+    fund: Fund, balances: dict[str, Decimal], as_of: datetime.date, psc_fraction: Decimal
+) -> FundPosition:
+    """Available to commit = cash - open commitments - PSC on them - operating reserve."""
+    currency = fund.base_currency
+
+    def amount(*keys: str) -> Decimal:
+        return sum((balances.get(key, Decimal(0)) for key in keys), Decimal(0))
+
+    def m(value: Decimal) -> Money:
+        return round_money(Money(value, currency))
+
+    cash = amount(AccountKey.BANK, AccountKey.CARD_CLEARING)
+    commitments = amount(AccountKey.COMMITMENTS)
+    psc = (commitments * psc_fraction).quantize(Decimal(1).scaleb(-minor_units(currency)))
+    reserve = (cash * fund.operating_reserve_pct / 100).quantize(
+        Decimal(1).scaleb(-minor_units(currency))
+    )
+    return FundPosition(
+        fund=fund,
+        as_of=as_of,
+        cash=m(cash),
+        pledges_receivable=m(amount(AccountKey.PLEDGES_RECEIVABLE)),
+        contributions=m(amount(AccountKey.CONTRIBUTIONS) - amount(AccountKey.DONOR_REFUNDS)),
+        expenditure=m(amount(AccountKey.TRAVEL_EXPENDITURE)),
+        open_commitments=m(commitments),
+        psc_on_commitments=m(psc),
+        operating_reserve=m(reserve),
+        available_to_commit=m(cash - commitments - psc - reserve),
+    )
+
+
+def positions(funds: list[Fund], as_of: datetime.date) -> list[FundPosition]:
+    """Every fund's position: one balances query and one PSC-rate query in all."""
+    from fundmgr.services.ledger import balances_by_fund
+
+    by_fund = balances_by_fund(as_of)
+    rates: dict[int, Decimal] = {}
+    for rate in PscRate.objects.filter(
+        fund__in=funds, effective_from__lte=as_of
+    ).order_by("fund_id", "-effective_from"):
+        rates.setdefault(rate.fund_id, rate.fraction)
+    return [
+        position_from_balances(fund, by_fund.get(fund.pk, {}), as_of, rates.get(fund.pk, Decimal(0)))
+        for fund in funds
+    ]

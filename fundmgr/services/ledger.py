@@ -1,0 +1,277 @@
+"""Posting to the ledger: balanced entries, reversals, balances.
+
+Each leg keeps its original currency and amount; its debit or credit is in
+the fund's currency, converted at the rate in force on the entry's date
+unless the caller gives the base amount (as when a receivable is cleared at
+the rate it was booked at, the difference going to exchange gain or loss).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fundmgr.chart import DEBIT_NORMAL, AccountKey
+from fundmgr.models import Account, Fund, JournalEntry, Leg
+from fundmgr.money import Money, round_money
+from fundmgr.services.audit import actor_fields, log_action
+from fundmgr.services.rates import convert
+
+
+class UnbalancedEntry(ValueError):
+    pass
+
+
+class LedgerError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LegSpec:
+    """One intended line: ``side`` is "debit" or "credit"; ``base`` is the
+    amount in the fund's currency, computed at the entry date's rate if None."""
+
+    account: Account | AccountKey | str
+    side: str
+    amount: Money
+    base: Money | None = None
+
+
+def debit(account, amount: Money, base: Money | None = None) -> LegSpec:
+    return LegSpec(account, "debit", amount, base)
+
+
+def credit(account, amount: Money, base: Money | None = None) -> LegSpec:
+    return LegSpec(account, "credit", amount, base)
+
+
+def _resolve_account(fund: Fund, account, accounts: dict[str, Account]) -> Account:
+    if isinstance(account, Account):
+        if account.fund_id != fund.pk:
+            raise LedgerError(
+                _("Account %(account)s belongs to another fund.") % {"account": account}
+            )
+        return account
+    try:
+        return accounts[str(account)]
+    except KeyError as missing:
+        raise LedgerError(
+            _("Fund %(fund)s has no account “%(key)s”.") % {"fund": fund.code, "key": account}
+        ) from missing
+
+
+def _build_legs(fund: Fund, day: datetime.date, specs: Sequence[LegSpec]) -> list[Leg]:
+    accounts = {a.key: a for a in fund.accounts.all()}
+    legs = []
+    for spec in specs:
+        if spec.side not in ("debit", "credit"):
+            raise LedgerError(f"a leg's side is debit or credit, not {spec.side!r}")
+        original = round_money(spec.amount)
+        if original.amount <= 0:
+            raise LedgerError(_("Every leg's amount must be positive."))
+        if spec.base is not None:
+            if spec.base.currency.code != fund.base_currency:
+                raise LedgerError(
+                    _("A base amount must be in the fund's currency %(currency)s.")
+                    % {"currency": fund.base_currency}
+                )
+            base = round_money(spec.base)
+            rate = (original.amount / base.amount).quantize(Decimal("0.000001"))
+            rate_date = None
+        else:
+            conversion = convert(original, fund.base_currency, day)
+            base, rate, rate_date = conversion.result, conversion.rate, conversion.rate_date
+        if base.amount <= 0:
+            raise LedgerError(
+                _("%(amount)s is worth nothing in %(currency)s once rounded.")
+                % {"amount": original, "currency": fund.base_currency}
+            )
+        legs.append(
+            Leg(
+                account=_resolve_account(fund, spec.account, accounts),
+                debit=base.amount if spec.side == "debit" else Decimal(0),
+                credit=base.amount if spec.side == "credit" else Decimal(0),
+                original=original,
+                rate=rate.quantize(Decimal("0.000001")),
+                rate_date=rate_date,
+            )
+        )
+    return legs
+
+
+def _check_balanced(fund: Fund, legs: Sequence[Leg]) -> None:
+    if len(legs) < 2:
+        raise UnbalancedEntry(_("A journal entry needs at least two legs."))
+    debits = sum((leg.debit for leg in legs), Decimal(0))
+    credits = sum((leg.credit for leg in legs), Decimal(0))
+    if debits != credits:
+        raise UnbalancedEntry(
+            _("Debits %(debits)s and credits %(credits)s %(currency)s do not balance.")
+            % {"debits": debits, "credits": credits, "currency": fund.base_currency}
+        )
+    if len({leg.account.segregated for leg in legs}) > 1:
+        raise LedgerError(
+            _("Host-country accounts cannot share an entry with trust-fund accounts.")
+        )
+
+
+def post_entry(
+    fund: Fund,
+    date: datetime.date,
+    memo: str,
+    legs: Iterable[LegSpec],
+    by,
+    *,
+    kind: str = "manual",
+    idempotency_key: str | None = None,
+    reverses: JournalEntry | None = None,
+) -> JournalEntry:
+    """Post one balanced entry, or return the one already posted under
+    ``idempotency_key`` (nothing is ever recorded twice)."""
+    if not memo or not memo.strip():
+        raise LedgerError(_("Every journal entry must say why it was made."))
+    if idempotency_key:
+        existing = JournalEntry.objects.posted().filter(
+            fund=fund, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing
+    built = _build_legs(fund, date, list(legs))
+    _check_balanced(fund, built)
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                fund=fund,
+                date=date,
+                memo=memo.strip()[:500],
+                kind=kind,
+                idempotency_key=idempotency_key or None,
+                reverses=reverses,
+                **{("created_by" if k == "actor" else k): v for k, v in actor_fields(by).items()},
+            )
+            for leg in built:
+                leg.entry = entry
+            Leg.objects.bulk_create(built)
+            # Posting is the moment the database checks the whole entry.
+            JournalEntry.objects.filter(pk=entry.pk).update(status=JournalEntry.Status.POSTED)
+            entry.status = JournalEntry.Status.POSTED
+            total = sum((leg.debit for leg in built), Decimal(0))
+            log_action(
+                entry,
+                "ledger:posted",
+                by,
+                memo,
+                {"fund": fund.code, "date": date, "kind": kind, "total": str(total)},
+            )
+    except IntegrityError:
+        if idempotency_key:
+            existing = JournalEntry.objects.posted().filter(
+                fund=fund, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                return existing
+        raise
+    return entry
+
+
+def reverse_entry(
+    entry: JournalEntry, by, why: str, date: datetime.date | None = None
+) -> JournalEntry:
+    """Post the mirror image of ``entry``: the only way to correct the ledger."""
+    if entry.status != JournalEntry.Status.POSTED:
+        raise LedgerError(_("Only a posted entry can be reversed."))
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise LedgerError(_("Entry #%(id)s has already been reversed.") % {"id": entry.pk})
+    fund = entry.fund
+    day = date or max(timezone.localdate(), entry.date)
+    mirrored = [
+        LegSpec(
+            leg.account,
+            "credit" if leg.debit else "debit",
+            leg.original,
+            Money(leg.debit or leg.credit, fund.base_currency),
+        )
+        for leg in entry.legs.select_related("account")
+    ]
+    try:
+        return post_entry(
+            fund,
+            day,
+            _("Reversal of #%(id)s: %(why)s") % {"id": entry.pk, "why": why},
+            mirrored,
+            by,
+            kind="reversal",
+            reverses=entry,
+        )
+    except IntegrityError as clash:
+        raise LedgerError(
+            _("Entry #%(id)s has already been reversed.") % {"id": entry.pk}
+        ) from clash
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    key: str
+    code: str
+    kind: str
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        """Positive on the account's normal side."""
+        if self.kind in DEBIT_NORMAL:
+            return self.debit - self.credit
+        return self.credit - self.debit
+
+
+def account_balances(
+    fund: Fund, as_of: datetime.date | None = None, *, segregated: bool | None = None
+) -> dict[str, AccountBalance]:
+    """Every account's posted totals up to ``as_of``, in one SQL query."""
+    legs = Leg.objects.filter(entry__fund=fund, entry__status=JournalEntry.Status.POSTED)
+    if as_of is not None:
+        legs = legs.filter(entry__date__lte=as_of)
+    if segregated is not None:
+        legs = legs.filter(account__segregated=segregated)
+    rows = legs.values("account__key", "account__code", "account__kind").annotate(
+        debits=Sum("debit"), credits=Sum("credit")
+    )
+    return {
+        row["account__key"]: AccountBalance(
+            row["account__key"],
+            row["account__code"],
+            row["account__kind"],
+            row["debits"] or Decimal(0),
+            row["credits"] or Decimal(0),
+        )
+        for row in rows
+    }
+
+
+def balance(fund: Fund, key: str, as_of: datetime.date | None = None) -> Money:
+    row = account_balances(fund, as_of).get(key)
+    return Money(row.balance if row else Decimal(0), fund.base_currency)
+
+
+def balances_by_fund(as_of: datetime.date | None = None) -> dict[int, dict[str, Decimal]]:
+    """Normal-side balance of every account of every fund, in one SQL query."""
+    legs = Leg.objects.filter(entry__status=JournalEntry.Status.POSTED)
+    if as_of is not None:
+        legs = legs.filter(entry__date__lte=as_of)
+    rows = legs.values("entry__fund_id", "account__key", "account__kind").annotate(
+        debits=Sum("debit"), credits=Sum("credit")
+    )
+    result: dict[int, dict[str, Decimal]] = {}
+    for row in rows:
+        sign = 1 if row["account__kind"] in DEBIT_NORMAL else -1
+        amount = sign * ((row["debits"] or Decimal(0)) - (row["credits"] or Decimal(0)))
+        result.setdefault(row["entry__fund_id"], {})[row["account__key"]] = amount
+    return result

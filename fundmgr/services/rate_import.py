@@ -1,0 +1,110 @@
+"""Importing UN operational rates of exchange from CSV or XLSX.
+
+The whole file is checked first; one bad row and nothing is saved. Rates are
+history: a rate already recorded for a currency and date is never overwritten
+(a revision is a new effective date), so importing the same file again
+changes nothing and a conflicting one is refused by line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fundmgr.models import ExchangeRate
+from fundmgr.money import UnknownCurrency, minor_units
+from fundmgr.services.audit import log_action
+from fundmgr.services.rates import ANCHOR
+from fundmgr.tabular import FileRejected, RowError, parse_date, parse_decimal, read_rows
+
+COLUMNS = ["currency", "effective_date", "units_per_usd"]
+OPTIONAL = ["illustrative", "source"]
+
+
+@dataclass(frozen=True)
+class RateImportResult:
+    created: int
+    unchanged: int
+
+
+def _truthy(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "y", "x"}
+
+
+def import_exchange_rates(
+    source: str | Path | IO[bytes], by, *, name: str | None = None, illustrative: bool = False
+) -> RateImportResult:
+    name = name or str(getattr(source, "name", source))
+    errors: list[RowError] = []
+    wanted: dict[tuple[str, object], tuple[int, Decimal, bool, str]] = {}
+    for row in read_rows(source, COLUMNS, name=name):
+        currency = row["currency"].upper()
+        try:
+            minor_units(currency)
+            if currency == ANCHOR:
+                raise ValueError(_("USD is the anchor currency; its rate is always 1"))
+            day = parse_date(row["effective_date"])
+            rate = parse_decimal(row["units_per_usd"])
+            if rate <= 0:
+                raise ValueError(_("the rate must be greater than zero"))
+            if rate != rate.quantize(Decimal("0.000001")):
+                raise ValueError(_("the rate has more than 6 decimals"))
+        except UnknownCurrency:
+            errors.append(RowError(row.line, _("unknown currency “%(code)s”") % {"code": row["currency"]}))
+            continue
+        except ValueError as bad:
+            errors.append(RowError(row.line, str(bad)))
+            continue
+        key = (currency, day)
+        flag = illustrative or _truthy(row.values.get("illustrative", ""))
+        if key in wanted and wanted[key][1] != rate:
+            errors.append(
+                RowError(
+                    row.line,
+                    _("%(currency)s on %(day)s already appears on line %(other)d with another rate")
+                    % {"currency": currency, "day": day, "other": wanted[key][0]},
+                )
+            )
+            continue
+        wanted.setdefault(key, (row.line, rate, flag, row.values.get("source", "")))
+
+    existing = {
+        (r.currency, r.effective_date): r.units_per_usd
+        for r in ExchangeRate.objects.filter(currency__in={c for c, _d in wanted})
+    }
+    for (currency, day), (line, rate, _flag, _src) in wanted.items():
+        if (currency, day) in existing and existing[(currency, day)] != rate:
+            errors.append(
+                RowError(
+                    line,
+                    _(
+                        "%(currency)s on %(day)s is already recorded at %(old)s; rates are never "
+                        "overwritten (a revision takes a new effective date)"
+                    )
+                    % {"currency": currency, "day": day, "old": existing[(currency, day)]},
+                )
+            )
+    if errors:
+        raise FileRejected(sorted(errors, key=lambda e: e.line), name)
+
+    new = [
+        ExchangeRate(
+            currency=currency, effective_date=day, units_per_usd=rate, illustrative=flag,
+            source=src or Path(name).name,
+        )
+        for (currency, day), (_line, rate, flag, src) in wanted.items()
+        if (currency, day) not in existing
+    ]
+    with transaction.atomic():
+        ExchangeRate.objects.bulk_create(new)
+        if new:
+            log_action(
+                None, "rates:imported", by, Path(name).name,
+                {"created": len(new), "unchanged": len(wanted) - len(new)},
+            )
+    return RateImportResult(created=len(new), unchanged=len(wanted) - len(new))

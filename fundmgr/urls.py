@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from fundmgr import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("funds/<str:code>/", views.fund_detail, name="fund-detail"),
+    path("funds/<str:code>/journal/", views.fund_journal, name="fund-journal"),
+    path("rates/", views.exchange_rates, name="exchange-rates"),
+    path("audit/", views.audit_trail, name="audit-trail"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,57 @@
+"""Shared fixtures: a fund with its chart, exchange rates, people in roles."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from fundmgr.models import ExchangeRate
+from fundmgr.roles import Role
+from fundmgr.services.funds import open_fund
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, *roles: str, password: str = "pw-for-tests-only") -> User:
+        user = User.objects.create_user(username, f"{username}@example.org", password)
+        for role in roles:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("fund-admin", Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def fund(admin_user):
+    return open_fund(
+        code="TESTF",
+        name="Test trust fund",
+        by=admin_user,
+        psc_rate_pct=Decimal("8"),
+        psc_from=datetime.date(2018, 1, 1),
+        operating_reserve_pct=Decimal("10"),
+    )
+
+
+@pytest.fixture
+def rates(db):
+    """Monthly rates for March and April 2019 (invented for tests)."""
+    rows = [
+        ("EUR", datetime.date(2019, 3, 1), Decimal("0.880")),
+        ("EUR", datetime.date(2019, 4, 1), Decimal("0.890")),
+        ("JPY", datetime.date(2019, 3, 1), Decimal("111.000")),
+        ("KWD", datetime.date(2019, 3, 1), Decimal("0.303")),
+        ("ARS", datetime.date(2019, 3, 1), Decimal("39.500")),
+    ]
+    return [
+        ExchangeRate.objects.create(currency=c, effective_date=d, units_per_usd=r)
+        for c, d, r in rows
+    ]
