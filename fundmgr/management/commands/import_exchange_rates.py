@@ -1,0 +1,44 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from fundmgr.services.rate_import import import_exchange_rates
+from fundmgr.tabular import FileRejected
+
+
+class Command(BaseCommand):
+    help = (
+        "Import UN operational rates of exchange from a CSV or XLSX file with the "
+        "columns currency,effective_date,units_per_usd (optional: illustrative,source). "
+        "A file with any bad row saves nothing; importing the same file twice changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--illustrative", action="store_true", help="Mark every rate as not official."
+        )
+        parser.add_argument("--by", help="Username recorded as the importer in the audit trail.")
+
+    def handle(self, *args, file: Path, illustrative: bool, by: str | None, **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        actor = "import_exchange_rates command"
+        if by:
+            try:
+                actor = get_user_model().objects.get(username=by)
+            except get_user_model().DoesNotExist as missing:
+                raise CommandError(f"no user named {by!r}") from missing
+        try:
+            with file.open("rb") as handle:
+                result = import_exchange_rates(
+                    handle, actor, name=file.name, illustrative=illustrative
+                )
+        except FileRejected as rejected:
+            raise CommandError(str(rejected)) from rejected
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{file.name}: {result.created} rates added, {result.unchanged} already recorded."
+            )
+        )
