@@ -1,5 +1,158 @@
-def home(request): ...
-def fund_detail(request, code): ...
-def fund_journal(request, code): ...
-def exchange_rates(request): ...
-def audit_trail(request): ...
+"""The foundation's web pages: thin views over named queries and services.
+
+Every page runs a fixed number of queries whatever the number of funds,
+events, entries or rates (prefetching, one balances query, pagination).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fundmgr.models import Account, AuditRecord, Event, ExchangeRate, Fund, JournalEntry
+from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
+from fundmgr.services.funds import positions
+from fundmgr.services.ledger import account_balances
+
+PAGE_SIZE = 50
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- Public pages -----------------------------------------------------------
+
+
+def home(request):
+    """Every fund's headline position and its events."""
+    funds = list(
+        Fund.objects.prefetch_related(
+            Prefetch("events", queryset=Event.objects.select_related("country"))
+        )
+    )
+    today = timezone.localdate()
+    return render(
+        request, "home.html", {"positions": positions(funds, as_of=today), "as_of": today}
+    )
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(
+        label=_("Balances as of"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the date as YYYY-MM-DD, for example 2019-03-31.")},
+    )
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    account: Account
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+def _trial_balance(fund: Fund, as_of: datetime.date) -> tuple[list[TrialBalanceRow], dict]:
+    """Every account of the fund beside its posted totals (one query each)."""
+    totals = account_balances(fund, as_of)
+    rows = []
+    for account in fund.accounts.all():
+        row = totals.get(account.key)
+        rows.append(
+            TrialBalanceRow(
+                account,
+                row.debit if row else Decimal(0),
+                row.credit if row else Decimal(0),
+                row.balance if row else Decimal(0),
+            )
+        )
+    debits = sum((row.debit for row in rows), Decimal(0))
+    credits = sum((row.credit for row in rows), Decimal(0))
+    return rows, {"debit": debits, "credit": credits, "balanced": debits == credits}
+
+
+def fund_detail(request, code):
+    """A fund's headline and programme; its trial balance for those who read the books."""
+    fund = get_object_or_404(
+        Fund.objects.prefetch_related(
+            Prefetch(
+                "events",
+                queryset=Event.objects.select_related("country").prefetch_related("sessions"),
+            )
+        ),
+        code=code,
+    )
+    today = timezone.localdate()
+    context = {"fund": fund, "position": positions([fund], as_of=today)[0], "as_of": today}
+    if has_role(request.user, *BOOK_READERS):
+        raw = request.GET.get("as_of", "").strip()
+        form = AsOfForm({"as_of": raw}) if raw else AsOfForm(initial={"as_of": today})
+        as_of = form.cleaned_data["as_of"] if raw and form.is_valid() else today
+        rows, totals = _trial_balance(fund, as_of)
+        context.update(as_of_form=form, balances_as_of=as_of, trial_balance=rows, totals=totals)
+    return render(request, "funds/detail.html", context)
+
+
+# --- Pages for those who read the books ------------------------------------------
+
+
+@role_required(*BOOK_READERS)
+def fund_journal(request, code):
+    """The fund's posted entries with their legs, newest first."""
+    fund = get_object_or_404(Fund, code=code)
+    entries = (
+        JournalEntry.objects.filter(fund=fund)
+        .for_journal()
+        .select_related("reversed_by")
+        .order_by("-date", "-id")
+    )
+    return render(request, "funds/journal.html", {"fund": fund, "page": _page(request, entries)})
+
+
+class RateFilterForm(forms.Form):
+    currency = forms.ChoiceField(label=_("Currency"), required=False)
+
+    def __init__(self, *args, currencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [("", _("All currencies"))] + [
+            (code, code) for code in currencies
+        ]
+
+
+@role_required(*BOOK_READERS)
+def exchange_rates(request):
+    """UN operational rates of exchange, one currency or all, newest first per currency."""
+    currencies = list(
+        ExchangeRate.objects.order_by("currency").values_list("currency", flat=True).distinct()
+    )
+    form = RateFilterForm(request.GET or None, currencies=currencies)
+    rates = ExchangeRate.objects.all()
+    currency = ""
+    if form.is_valid():
+        currency = form.cleaned_data["currency"]
+        if currency:
+            rates = rates.filter(currency=currency)
+    return render(
+        request,
+        "rates/list.html",
+        {"form": form, "currency": currency, "page": _page(request, rates)},
+    )
+
+
+@role_required(Role.AUDITOR, Role.ADMINISTRATOR)
+def audit_trail(request):
+    """Who did what, to which record, when and why: newest first."""
+    return render(
+        request, "audit/list.html", {"page": _page(request, AuditRecord.objects.for_table())}
+    )
