@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from fundmgr.chart import AccountKey
 from fundmgr.db import guards
 from fundmgr.models import AuditRecord, Fund, JournalEntry, Leg, Signature
-from fundmgr.money import money
+from fundmgr.money import Money, money
 from fundmgr.services.audit import log_action
 from fundmgr.services.funds import open_fund
 from fundmgr.services.ledger import credit, debit, post_entry
@@ -60,7 +60,7 @@ def draft(fund, user, *legs: tuple[str | object, str, str]) -> JournalEntry:
             account=account,
             debit=Decimal(amount) if side == "debit" else Decimal(0),
             credit=Decimal(amount) if side == "credit" else Decimal(0),
-            original=usd(amount),
+            original=Money(Decimal(amount), "USD"),
         )
     return entry
 
