@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class FundmgrConfig(AppConfig):
     name = "fundmgr"
     verbose_name = _("Fund core")
+
+    def ready(self):
+        from fundmgr import checks  # noqa: F401 - registers the system checks

@@ -52,3 +52,21 @@ def test_load_demo_is_refused_in_production_mode(tmp_path):
     )
     assert result.returncode != 0
     assert "Refusing to load demo users" in result.stderr
+
+
+def test_system_check_reports_missing_ledger_guards(db):
+    from django.db import connection
+
+    from fundmgr.checks import check_ledger_guards
+    from fundmgr.db import guards
+
+    assert check_ledger_guards(None, databases=["default"]) == []
+    name = "fundmgr_leg_no_update"
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"DROP TRIGGER {name}")
+        else:
+            cursor.execute(f"DROP TRIGGER {name} ON {guards.LEG}")
+    errors = check_ledger_guards(None, databases=["default"])
+    assert [error.id for error in errors] == ["fundmgr.E001"]
+    assert name in errors[0].msg

@@ -161,7 +161,7 @@ def _refuse(message: str) -> str:
     return f"fundmgr_refuse('{message}')"
 
 
-POSTGRES_TRIGGERS: list[str] = [
+_POSTGRES_TRIGGER_LIST: list[str] = [
     _pg_trigger("fundmgr_entry_insert_draft", "BEFORE INSERT", ENTRY,
                 "NEW.status <> 'draft'", _refuse(MSG_DRAFT_FIRST)),
     _pg_trigger("fundmgr_entry_posted_no_update", "BEFORE UPDATE", ENTRY,
@@ -178,6 +178,8 @@ POSTGRES_TRIGGERS: list[str] = [
                 _refuse(MSG_APPEND_ONLY))
     for table in APPEND_ONLY
 ]
+#: name -> statement; the name is the fifth word of "DROP TRIGGER IF EXISTS name ON ..."
+POSTGRES_TRIGGERS: dict[str, str] = {sql.split()[4]: sql for sql in _POSTGRES_TRIGGER_LIST}
 
 
 def sqlite_drop_statements() -> list[str]:
@@ -194,7 +196,7 @@ def install(schema_editor) -> None:
     if vendor == "sqlite":
         statements = sqlite_drop_statements() + sqlite_create_statements()
     elif vendor == "postgresql":
-        statements = [POSTGRES_FUNCTIONS, *POSTGRES_TRIGGERS]
+        statements = [POSTGRES_FUNCTIONS, *POSTGRES_TRIGGERS.values()]
     else:
         raise NotImplementedError(f"fundmgr's ledger guards support SQLite and PostgreSQL, not {vendor}")
     for statement in statements:
