@@ -15,7 +15,7 @@ from django.db import transaction
 
 from fundmgr.chart import AccountKey
 from fundmgr.models import Country, Event, EventSession, Fund
-from fundmgr.reference import DATA
+from fundmgr.reference import DATA, ensure_reference_data
 from fundmgr.roles import Role
 from fundmgr.services.audit import log_action
 from fundmgr.services.funds import open_fund
@@ -141,6 +141,7 @@ def _opening_balance(fund: Fund) -> None:
 
 @transaction.atomic
 def load_demo() -> Fund:
+    ensure_reference_data()
     _users()
     with DEMO_RATES.open("rb") as rates:
         import_exchange_rates(rates, DEMO_ACTOR, name=DEMO_RATES.name, illustrative=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
 from djmoney.money import Money
 from moneyed import CurrencyDoesNotExist, get_currency
 
@@ -40,7 +41,7 @@ def minor_units(currency: str) -> int:
     try:
         sub_unit = get_currency(str(currency).upper()).sub_unit
     except CurrencyDoesNotExist as unknown:
-        raise UnknownCurrency(f"unknown currency code {currency!r}") from unknown
+        raise UnknownCurrency(_("unknown currency code %(code)r") % {"code": currency}) from unknown
     places = 0
     while sub_unit > 1:
         sub_unit //= 10
@@ -63,9 +64,9 @@ def to_decimal(value: object) -> Decimal:
         try:
             result = Decimal(str(value).strip().replace(",", ""))
         except InvalidOperation as bad:
-            raise ValueError(f"not an amount: {value!r}") from bad
+            raise ValueError(_("not an amount: %(value)r") % {"value": value}) from bad
     if not result.is_finite():
-        raise ValueError(f"not a finite amount: {value!r}")
+        raise ValueError(_("not a finite amount: %(value)r") % {"value": value})
     return result
 
 
@@ -82,7 +83,8 @@ def money(value: object, currency: str) -> Money:
     minor_units(code)  # validates the code
     if amount != amount.quantize(quantum(code), rounding=ROUND_HALF_UP):
         raise ValueError(
-            f"{amount} has more decimals than {code} allows ({minor_units(code)})"
+            _("%(amount)s has more decimals than %(currency)s allows (%(places)d)")
+            % {"amount": amount, "currency": code, "places": minor_units(code)}
         )
     return Money(amount, code)
 

@@ -50,3 +50,18 @@ def load_ldc_statuses(Country, LdcStatus) -> int:
         )
         created += made
     return created
+
+
+def ensure_reference_data() -> None:
+    """Recreate any missing reference data with the current models: what the
+    migrations load, for a database that was flushed (tests do, between
+    transactional tests)."""
+    from django.contrib.auth.models import Group
+
+    from fundmgr.models import Country, LdcStatus
+    from fundmgr.roles import Role
+
+    for name in Role.values:
+        Group.objects.get_or_create(name=name)
+    load_countries(Country)
+    load_ldc_statuses(Country, LdcStatus)

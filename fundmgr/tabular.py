@@ -101,8 +101,8 @@ def read_rows(
             [RowError(1, _("missing columns: %(columns)s") % {"columns": ", ".join(missing)})], name
         )
     frame.columns = header
-    for index, record in enumerate(frame[columns].itertuples(index=False, name=None)):
-        values = {column: _cell(value) for column, value in zip(columns, record, strict=True)}
+    for index, record in enumerate(frame.itertuples(index=False, name=None)):
+        values = {column: _cell(value) for column, value in zip(header, record, strict=True)}
         if not any(values.values()):
             continue  # blank line
         yield Row(index + 2, values)

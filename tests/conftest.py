@@ -9,8 +9,27 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from fundmgr.models import ExchangeRate
+from fundmgr.reference import ensure_reference_data
 from fundmgr.roles import Role
 from fundmgr.services.funds import open_fund
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def reference_data_after_flush(request):
+    """Transactional tests end with a flush that empties every table, the
+    migrations' reference data (roles, countries, LDC list) included: put it back."""
+    if _is_transactional(request):
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()
 
 
 @pytest.fixture

@@ -155,9 +155,7 @@ def test_reversal_mirrors_every_leg(fund, admin_user):
     assert reversal.kind == "reversal"
     assert reversal.status == JournalEntry.Status.POSTED
     assert "paid twice" in reversal.memo
-    original = {
-        (leg.account_id, leg.debit, leg.credit, leg.original) for leg in entry.legs.all()
-    }
+    original = {(leg.account_id, leg.debit, leg.credit, leg.original) for leg in entry.legs.all()}
     mirrored = {
         (leg.account_id, leg.credit, leg.debit, leg.original) for leg in reversal.legs.all()
     }
@@ -170,7 +168,10 @@ def test_reversal_nets_every_balance_to_zero(fund, admin_user, rates):
         fund,
         MARCH,
         "EUR contribution",
-        [debit(AccountKey.BANK, money("1000", "EUR")), credit(AccountKey.CONTRIBUTIONS, money("1000", "EUR"))],
+        [
+            debit(AccountKey.BANK, money("1000", "EUR")),
+            credit(AccountKey.CONTRIBUTIONS, money("1000", "EUR")),
+        ],
         admin_user,
     )
     assert balance(fund, AccountKey.BANK) == usd("1136.36")
@@ -190,7 +191,10 @@ def test_reversal_at_the_original_base_amount_does_not_need_a_later_rate(fund, a
         fund,
         MARCH,
         "JPY contribution",
-        [debit(AccountKey.BANK, money("111000", "JPY")), credit(AccountKey.CONTRIBUTIONS, money("111000", "JPY"))],
+        [
+            debit(AccountKey.BANK, money("111000", "JPY")),
+            credit(AccountKey.CONTRIBUTIONS, money("111000", "JPY")),
+        ],
         admin_user,
     )
     reversal = reverse_entry(entry, admin_user, "wrong fund", date=datetime.date(2019, 5, 20))
@@ -259,7 +263,10 @@ def test_an_account_of_another_fund_is_refused(fund, admin_user):
             fund,
             MARCH,
             "Cross-fund",
-            [debit(other.account(AccountKey.BANK), usd("5")), credit(AccountKey.CONTRIBUTIONS, usd("5"))],
+            [
+                debit(other.account(AccountKey.BANK), usd("5")),
+                credit(AccountKey.CONTRIBUTIONS, usd("5")),
+            ],
             admin_user,
         )
     assert JournalEntry.objects.count() == 0
@@ -270,7 +277,10 @@ def test_leg_keeps_its_original_currency_amount_rate_and_rate_date(fund, admin_u
         fund,
         MARCH,
         "EUR pledge paid",
-        [debit(AccountKey.BANK, money("880.00", "EUR")), credit(AccountKey.CONTRIBUTIONS, money("880.00", "EUR"))],
+        [
+            debit(AccountKey.BANK, money("880.00", "EUR")),
+            credit(AccountKey.CONTRIBUTIONS, money("880.00", "EUR")),
+        ],
         admin_user,
     )
     for leg in Leg.objects.filter(entry=entry):
@@ -286,7 +296,10 @@ def test_leg_in_april_uses_the_april_rate(fund, admin_user, rates):
         fund,
         APRIL,
         "EUR in April",
-        [debit(AccountKey.BANK, money("89.00", "EUR")), credit(AccountKey.CONTRIBUTIONS, money("89.00", "EUR"))],
+        [
+            debit(AccountKey.BANK, money("89.00", "EUR")),
+            credit(AccountKey.CONTRIBUTIONS, money("89.00", "EUR")),
+        ],
         admin_user,
     )
     leg = entry.legs.get(account__key=AccountKey.BANK)
@@ -337,9 +350,7 @@ def test_posted_legs_and_entries_are_immutable_through_the_models(fund, admin_us
     assert entry.memo == "Contribution received"
 
 
-def test_account_balances_runs_in_exactly_one_query(
-    fund, admin_user, django_assert_num_queries
-):
+def test_account_balances_runs_in_exactly_one_query(fund, admin_user, django_assert_num_queries):
     receive(fund, admin_user, "100.00")
     receive(fund, admin_user, "50.00", day=APRIL)
     post_entry(

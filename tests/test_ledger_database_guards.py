@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 
 from fundmgr.chart import AccountKey
 from fundmgr.db import guards
-from fundmgr.models import AuditRecord, Fund, JournalEntry, Leg, Signature
+from fundmgr.models import Account, AuditRecord, Fund, JournalEntry, Leg, Signature
 from fundmgr.money import Money, money
 from fundmgr.services.audit import log_action
 from fundmgr.services.funds import open_fund
@@ -159,7 +159,9 @@ def test_inserting_a_leg_into_a_posted_entry_is_refused(posted, fund):
     with refused(guards.MSG_POSTED_LEG), transaction.atomic():
         Leg.objects.bulk_create(
             [
-                Leg(entry=posted, account=fund.account(AccountKey.BANK), debit=5, original=usd("5")),
+                Leg(
+                    entry=posted, account=fund.account(AccountKey.BANK), debit=5, original=usd("5")
+                ),
                 Leg(
                     entry=posted,
                     account=fund.account(AccountKey.CONTRIBUTIONS),
@@ -296,6 +298,28 @@ def test_a_draft_and_its_legs_may_be_deleted(fund, admin_user):
     assert not JournalEntry.objects.filter(pk=entry.pk).exists()
 
 
+ACCOUNT_GAP = (
+    "GAP (reported): no trigger guards fundmgr_account, so an account with posted legs "
+    "can be moved or reclassified, changing posted history"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=ACCOUNT_GAP)
+def test_an_account_with_posted_legs_cannot_be_made_segregated(posted, fund):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.filter(pk=fund.account(AccountKey.BANK).pk).update(segregated=True)
+
+
+@pytest.mark.xfail(strict=True, reason=ACCOUNT_GAP)
+def test_an_account_with_posted_legs_cannot_be_moved_to_another_fund(posted, fund, other_fund):
+    bank = fund.account(AccountKey.BANK)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        raw(
+            f"UPDATE {guards.ACCOUNT} SET fund_id = %s, code = 'X1010', key = 'x' WHERE id = %s",
+            [other_fund.pk, bank.pk],
+        )
+
+
 # CHECK constraints on legs -----------------------------------------------
 
 
@@ -328,9 +352,7 @@ def test_a_leg_with_both_a_debit_and_a_credit_is_refused_by_a_check_constraint(f
 def test_a_leg_with_neither_debit_nor_credit_is_refused_by_a_check_constraint(fund, admin_user):
     entry = draft(fund, admin_user)
     with refused("leg_one_positive_side"), transaction.atomic():
-        Leg.objects.create(
-            entry=entry, account=fund.account(AccountKey.BANK), original=usd("5")
-        )
+        Leg.objects.create(entry=entry, account=fund.account(AccountKey.BANK), original=usd("5"))
 
 
 def test_a_leg_with_a_non_positive_original_amount_is_refused(fund, admin_user):

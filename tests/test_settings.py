@@ -10,7 +10,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # A fresh process as an operator would start it: none of the test run's
+    # own settings (browser tests allow async-unsafe ORM calls, for one).
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")
+    }
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

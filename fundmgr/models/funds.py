@@ -22,6 +22,7 @@ class Fund(models.Model):
     name = models.CharField(_("name"), max_length=200)
     base_currency = models.CharField(_("base currency"), max_length=3, default="USD")
     operating_reserve_pct = models.DecimalField(
+        # xgettext:no-python-format
         _("operating reserve (% of cash held)"),
         max_digits=5,
         decimal_places=2,

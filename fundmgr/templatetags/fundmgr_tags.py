@@ -64,4 +64,3 @@ def country_name(value, fallback: str = "") -> str:
     default = fallback or getattr(value, "name", "") or str(iso2)
     territories = Locale.parse(babel_locale()).territories
     return territories.get(str(iso2).upper(), default)
-

@@ -1,0 +1,67 @@
+"""Journeys in a real browser: the home page in each language, the keyboard
+path to the content, and every demo role signing in to see the fund."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+from playwright.sync_api import expect
+
+from fundmgr.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+FUND_NAME = "United Nations Fund for South-South Cooperation"
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("load_demo", verbosity=0)
+
+
+def translated(language: str, text: str) -> str:
+    with translation.override(language):
+        return translation.gettext(text)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_home_page_switches_to_each_language_with_the_language_form(page, demo, language):
+    page.goto("/")
+    page.get_by_label(translated("en", "Language")).select_option(language)
+    page.locator("form.language-form button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    heading = translated(language, "Voluntary trust funds")
+    if language != "en":
+        assert heading != "Voluntary trust funds", f"no {language} translation of the heading"
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.get_by_role("heading", name=FUND_NAME)).to_be_visible()
+    # Money in the language's own notation: 250,000.00 / 250 000,00 / 250.000,00.
+    cash = page.locator(".figure dd").first.inner_text()
+    pattern = {"en": r"250,000\.00", "fr": r"250\s000,00", "es": r"250\.000,00"}[language]
+    assert re.search(pattern, cash), cash
+
+
+def test_keyboard_user_skips_straight_to_the_main_content(page, demo):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+
+
+@pytest.mark.parametrize("login", DEMO_LOGINS, ids=[login.username for login in DEMO_LOGINS])
+def test_each_demo_role_signs_in_and_sees_the_fund(page, demo, login):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(login.username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"Signed in as {login.username}")).to_be_visible()
+    expect(page.get_by_role("heading", name=FUND_NAME)).to_be_visible()
+    page.get_by_role("link", name=f"Details of {FUND_NAME}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(FUND_NAME)
+    trial_balance = page.get_by_role("table", name=re.compile("Trial balance"))
+    if login.username == "donor":
+        expect(trial_balance).to_have_count(0)
+    else:
+        expect(trial_balance).to_be_visible()
+        expect(page.get_by_text("Debits equal credits")).to_be_visible()
