@@ -47,7 +47,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     fund = open_fund(
-        code="BENCH", name="Benchmark fund", by="bench", psc_rate_pct=Decimal(8),
+        code="BENCH",
+        name="Benchmark fund",
+        by="bench",
+        psc_rate_pct=Decimal(8),
         psc_from=datetime.date(2019, 1, 1),
     )
     accounts = list(Account.objects.filter(fund=fund, segregated=False))

@@ -2,6 +2,7 @@
 signatures are shown read-only: they change only through services."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from fundmgr.models import (
     Account,
@@ -89,15 +90,23 @@ class LegInline(admin.TabularInline):
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "fund", "date", "memo", "kind", "actor", "created_at"]
+    list_display = ["id", "fund", "date", "memo", "kind", "posted_by", "created_at"]
     list_select_related = ["fund", "created_by"]
     inlines = [LegInline]
+
+    @admin.display(description=_("posted by"))
+    def posted_by(self, entry):
+        return entry.actor
 
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(ReadOnlyAdmin):
-    list_display = ["at", "who", "action", "target_repr", "reason"]
+    list_display = ["at", "done_by", "action", "target_repr", "reason"]
     list_select_related = ["actor"]
+
+    @admin.display(description=_("who"))
+    def done_by(self, record):
+        return record.who
 
 
 @admin.register(Signature)

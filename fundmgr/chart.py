@@ -52,8 +52,9 @@ class AccountKey(models.TextChoices):
     HOST_CASH_CONTRIBUTIONS = "host_cash_contributions", _("Host country contributions in cash")
     HOST_CONFERENCE_COSTS = "host_conference_costs", _("Conference costs met by the host country")
     HOST_IN_KIND_COSTS = "host_in_kind_costs", _("Conference services provided in kind")
-    HOST_IN_KIND_CONTRIBUTIONS = "host_in_kind_contributions", _(
-        "Host country contributions in kind"
+    HOST_IN_KIND_CONTRIBUTIONS = (
+        "host_in_kind_contributions",
+        _("Host country contributions in kind"),
     )
 
 

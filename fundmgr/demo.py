@@ -15,13 +15,13 @@ from django.db import transaction
 
 from fundmgr.chart import AccountKey
 from fundmgr.models import Country, Event, EventSession, Fund
+from fundmgr.money import Money
 from fundmgr.reference import DATA, ensure_reference_data
 from fundmgr.roles import Role
 from fundmgr.services.audit import log_action
 from fundmgr.services.funds import open_fund
 from fundmgr.services.ledger import credit, debit, post_entry
 from fundmgr.services.rate_import import import_exchange_rates
-from fundmgr.money import Money
 
 DEMO_PASSWORD = "bapa40-demo"  # noqa: S105 - development demo only; load_demo refuses production
 DEMO_ACTOR = "load_demo command"

@@ -8,6 +8,7 @@ without converting is an error (py-moneyed raises; ``sum_money`` says which).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -54,6 +55,28 @@ def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 
 
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$")
+
+
+def decimal_from_text(text: str) -> Decimal:
+    """Parse a written amount. Commas are accepted only as thousands
+    separators ("42,000.50"); a decimal comma ("0,893") is refused, never
+    read as a thousand times more."""
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            raise ValueError(
+                _("“%(value)s”: use a point for decimals; commas only separate thousands")
+                % {"value": text}
+            )
+        cleaned = cleaned.replace(",", "")
+    try:
+        result = Decimal(cleaned)
+    except InvalidOperation as bad:
+        raise ValueError(_("not an amount: %(value)r") % {"value": text}) from bad
+    return result
+
+
 def to_decimal(value: object) -> Decimal:
     """A Decimal from a str, int or Decimal; floats are refused."""
     if isinstance(value, bool) or isinstance(value, float):
@@ -61,10 +84,7 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         result = value
     else:
-        try:
-            result = Decimal(str(value).strip().replace(",", ""))
-        except InvalidOperation as bad:
-            raise ValueError(_("not an amount: %(value)r") % {"value": value}) from bad
+        result = decimal_from_text(str(value))
     if not result.is_finite():
         raise ValueError(_("not a finite amount: %(value)r") % {"value": value})
     return result

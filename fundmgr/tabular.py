@@ -14,12 +14,14 @@ import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 from django.utils.translation import gettext as _
+
+from fundmgr.money import decimal_from_text
 
 SUPPORTED = (".csv", ".xlsx")
 
@@ -50,7 +52,9 @@ class FileRejected(Exception):
     name: str = ""
 
     def __str__(self) -> str:
-        head = _("%(name)s was not imported; nothing was saved.") % {"name": self.name or _("The file")}
+        head = _("%(name)s was not imported; nothing was saved.") % {
+            "name": self.name or _("The file")
+        }
         return "\n".join([head, *(str(error) for error in self.errors)])
 
 
@@ -80,13 +84,23 @@ def read_rows(
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
         raise FileRejected(
-            [RowError(0, _("only CSV and XLSX files are accepted, not “%(suffix)s”") % {"suffix": suffix or "?"})],
+            [
+                RowError(
+                    0,
+                    _("only CSV and XLSX files are accepted, not “%(suffix)s”")
+                    % {"suffix": suffix or "?"},
+                )
+            ],
             name,
         )
     try:
         if suffix == ".csv":
             frame = pd.read_csv(
-                source, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False
+                source,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                skip_blank_lines=False,
             )
         else:
             frame = pd.read_excel(source, engine="calamine", dtype=object)
@@ -123,10 +137,11 @@ def parse_date(text: str) -> datetime.date:
 
 
 def parse_decimal(text: str) -> Decimal:
-    cleaned = text.strip().replace(",", "").replace(" ", "")
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation as bad:
+        value = decimal_from_text(text)
+    except ValueError as bad:
+        if "," in text:
+            raise
         raise ValueError(_("“%(value)s” is not a number") % {"value": text}) from bad
     if not value.is_finite():
         raise ValueError(_("“%(value)s” is not a number") % {"value": text})

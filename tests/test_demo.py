@@ -30,7 +30,10 @@ def test_demo_has_a_user_for_every_role_and_the_bapa40_programme(db):
         assert User.objects.filter(groups__name=role).exists(), role
     event = Event.objects.get(code="BAPA40")
     assert event.fund.code == "UNFSSC"
-    assert (event.starts_on, event.ends_on) == (datetime.date(2019, 3, 20), datetime.date(2019, 3, 22))
+    assert (event.starts_on, event.ends_on) == (
+        datetime.date(2019, 3, 20),
+        datetime.date(2019, 3, 22),
+    )
     assert event.city == "Buenos Aires" and event.country.iso2 == "AR"
     assert event.max_funded_per_country == 2
     # Resolution 71/318 para 1 c: three days, six sessions, closing plenary on the 22nd.

@@ -419,11 +419,6 @@ def test_thousands_separators_are_accepted_in_rates(db, admin_user, tmp_path):
     assert ExchangeRate.objects.get(currency="IRR").units_per_usd == Decimal("42000")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (reported): tabular.parse_decimal drops every comma, so a decimal comma "
-    "'0,893' is read as 893 instead of being refused",
-)
 def test_a_rate_written_with_a_decimal_comma_is_refused_not_read_as_a_thousand_times_more(
     db, admin_user, tmp_path
 ):

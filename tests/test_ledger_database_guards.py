@@ -298,26 +298,25 @@ def test_a_draft_and_its_legs_may_be_deleted(fund, admin_user):
     assert not JournalEntry.objects.filter(pk=entry.pk).exists()
 
 
-ACCOUNT_GAP = (
-    "GAP (reported): no trigger guards fundmgr_account, so an account with posted legs "
-    "can be moved or reclassified, changing posted history"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ACCOUNT_GAP)
 def test_an_account_with_posted_legs_cannot_be_made_segregated(posted, fund):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match=guards.MSG_ACCOUNT_IN_USE), transaction.atomic():
         Account.objects.filter(pk=fund.account(AccountKey.BANK).pk).update(segregated=True)
 
 
-@pytest.mark.xfail(strict=True, reason=ACCOUNT_GAP)
 def test_an_account_with_posted_legs_cannot_be_moved_to_another_fund(posted, fund, other_fund):
     bank = fund.account(AccountKey.BANK)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match=guards.MSG_ACCOUNT_IN_USE), transaction.atomic():
         raw(
             f"UPDATE {guards.ACCOUNT} SET fund_id = %s, code = 'X1010', key = 'x' WHERE id = %s",
             [other_fund.pk, bank.pk],
         )
+
+
+def test_an_unused_account_can_still_be_reclassified(fund):
+    interest = fund.account(AccountKey.INTEREST)
+    Account.objects.filter(pk=interest.pk).update(kind="liability")
+    interest.refresh_from_db()
+    assert interest.kind == "liability"
 
 
 # CHECK constraints on legs -----------------------------------------------

@@ -151,3 +151,13 @@ def test_round_money_is_idempotent_and_within_half_a_minor_unit(amount, currency
     assert once.amount == once.amount.quantize(quantum(currency))
     # A rounded amount is exactly representable by money().
     assert money(once.amount, currency) == once
+
+
+def test_a_decimal_comma_is_refused_while_thousands_commas_are_read():
+    from fundmgr.money import money
+
+    assert money("42,000.50", "USD").amount == Decimal("42000.50")
+    with pytest.raises(ValueError, match="use a point for decimals"):
+        money("1,5", "USD")
+    with pytest.raises(ValueError, match="use a point for decimals"):
+        money("0,893", "EUR")

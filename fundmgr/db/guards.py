@@ -28,6 +28,7 @@ MSG_UNBALANCED = "ledger: the journal entry does not balance (debits must equal 
 MSG_TOO_FEW_LEGS = "ledger: a journal entry needs at least two legs"
 MSG_OTHER_FUND = "ledger: every leg must be on an account of the fund of its entry"
 MSG_SEGREGATED = "ledger: host-country accounts cannot share an entry with trust-fund accounts"
+MSG_ACCOUNT_IN_USE = "ledger: an account with legs keeps its fund, purpose, kind and segregation"
 MSG_APPEND_ONLY = "append-only: this record can never be changed or deleted"
 
 # SQLite stores decimals as binary floats: compare sums with a tolerance
@@ -46,6 +47,11 @@ _MIXED = (
     "ON a.id = l.account_id WHERE l.entry_id = NEW.id) > 1"
 )
 _POSTING = "OLD.status = 'draft' AND NEW.status = 'posted'"
+_ACCOUNT_CHANGED = (
+    "(NEW.fund_id IS NOT OLD.fund_id OR NEW.segregated IS NOT OLD.segregated "
+    "OR NEW.kind IS NOT OLD.kind OR NEW.key IS NOT OLD.key)"
+)
+_ACCOUNT_USED = f"EXISTS (SELECT 1 FROM {LEG} WHERE account_id = OLD.id)"
 
 
 def _sqlite_trigger(name: str, timing: str, table: str, when: str | None, message: str) -> str:
@@ -58,43 +64,81 @@ def _sqlite_trigger(name: str, timing: str, table: str, when: str | None, messag
 
 SQLITE_TRIGGERS: dict[str, str] = {
     "fundmgr_entry_insert_draft": _sqlite_trigger(
-        "fundmgr_entry_insert_draft", "BEFORE INSERT", ENTRY,
-        "NEW.status <> 'draft'", MSG_DRAFT_FIRST,
+        "fundmgr_entry_insert_draft",
+        "BEFORE INSERT",
+        ENTRY,
+        "NEW.status <> 'draft'",
+        MSG_DRAFT_FIRST,
     ),
     "fundmgr_entry_posted_no_update": _sqlite_trigger(
-        "fundmgr_entry_posted_no_update", "BEFORE UPDATE", ENTRY,
-        "OLD.status = 'posted'", MSG_POSTED_ENTRY,
+        "fundmgr_entry_posted_no_update",
+        "BEFORE UPDATE",
+        ENTRY,
+        "OLD.status = 'posted'",
+        MSG_POSTED_ENTRY,
     ),
     "fundmgr_entry_posted_no_delete": _sqlite_trigger(
-        "fundmgr_entry_posted_no_delete", "BEFORE DELETE", ENTRY,
-        "OLD.status = 'posted'", MSG_POSTED_ENTRY,
+        "fundmgr_entry_posted_no_delete",
+        "BEFORE DELETE",
+        ENTRY,
+        "OLD.status = 'posted'",
+        MSG_POSTED_ENTRY,
     ),
     "fundmgr_entry_post_two_legs": _sqlite_trigger(
-        "fundmgr_entry_post_two_legs", "BEFORE UPDATE", ENTRY,
-        f"{_POSTING} AND {_LEG_COUNT} < 2", MSG_TOO_FEW_LEGS,
+        "fundmgr_entry_post_two_legs",
+        "BEFORE UPDATE",
+        ENTRY,
+        f"{_POSTING} AND {_LEG_COUNT} < 2",
+        MSG_TOO_FEW_LEGS,
     ),
     "fundmgr_entry_post_balanced": _sqlite_trigger(
-        "fundmgr_entry_post_balanced", "BEFORE UPDATE", ENTRY,
-        f"{_POSTING} AND {_SQLITE_UNBALANCED}", MSG_UNBALANCED,
+        "fundmgr_entry_post_balanced",
+        "BEFORE UPDATE",
+        ENTRY,
+        f"{_POSTING} AND {_SQLITE_UNBALANCED}",
+        MSG_UNBALANCED,
     ),
     "fundmgr_entry_post_own_fund": _sqlite_trigger(
-        "fundmgr_entry_post_own_fund", "BEFORE UPDATE", ENTRY,
-        f"{_POSTING} AND {_OTHER_FUND}", MSG_OTHER_FUND,
+        "fundmgr_entry_post_own_fund",
+        "BEFORE UPDATE",
+        ENTRY,
+        f"{_POSTING} AND {_OTHER_FUND}",
+        MSG_OTHER_FUND,
     ),
     "fundmgr_entry_post_not_mixed": _sqlite_trigger(
-        "fundmgr_entry_post_not_mixed", "BEFORE UPDATE", ENTRY,
-        f"{_POSTING} AND {_MIXED}", MSG_SEGREGATED,
+        "fundmgr_entry_post_not_mixed",
+        "BEFORE UPDATE",
+        ENTRY,
+        f"{_POSTING} AND {_MIXED}",
+        MSG_SEGREGATED,
+    ),
+    "fundmgr_account_fixed_once_used": _sqlite_trigger(
+        "fundmgr_account_fixed_once_used",
+        "BEFORE UPDATE",
+        ACCOUNT,
+        f"{_ACCOUNT_CHANGED} AND {_ACCOUNT_USED}",
+        MSG_ACCOUNT_IN_USE,
     ),
     "fundmgr_leg_no_update": _sqlite_trigger(
-        "fundmgr_leg_no_update", "BEFORE UPDATE", LEG, None, MSG_LEG_CHANGE,
+        "fundmgr_leg_no_update",
+        "BEFORE UPDATE",
+        LEG,
+        None,
+        MSG_LEG_CHANGE,
     ),
     "fundmgr_leg_no_insert_posted": _sqlite_trigger(
-        "fundmgr_leg_no_insert_posted", "BEFORE INSERT", LEG,
-        f"(SELECT status FROM {ENTRY} WHERE id = NEW.entry_id) = 'posted'", MSG_POSTED_LEG,
+        "fundmgr_leg_no_insert_posted",
+        "BEFORE INSERT",
+        LEG,
+        f"(SELECT status FROM {ENTRY} WHERE id = NEW.entry_id) = 'posted'",
+        MSG_POSTED_LEG,
     ),
     "fundmgr_leg_no_delete_posted": _sqlite_trigger(
-        "fundmgr_leg_no_delete_posted", "BEFORE DELETE", LEG,
-        f"(SELECT status FROM {ENTRY} WHERE id = OLD.entry_id) = 'posted'", MSG_POSTED_LEG,
+        "fundmgr_leg_no_delete_posted",
+        "BEFORE DELETE",
+        LEG,
+        f"(SELECT status FROM {ENTRY} WHERE id = OLD.entry_id) = 'posted'",
+        MSG_POSTED_LEG,
     ),
 }
 for _table in APPEND_ONLY:
@@ -121,6 +165,14 @@ BEGIN
     RAISE EXCEPTION '{MSG_POSTED_LEG}' USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+  RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION fundmgr_account_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF {_ACCOUNT_USED} THEN
+    RAISE EXCEPTION '{MSG_ACCOUNT_IN_USE}' USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
   RETURN NEW;
 END $$;
 
@@ -162,20 +214,43 @@ def _refuse(message: str) -> str:
 
 
 _POSTGRES_TRIGGER_LIST: list[str] = [
-    _pg_trigger("fundmgr_entry_insert_draft", "BEFORE INSERT", ENTRY,
-                "NEW.status <> 'draft'", _refuse(MSG_DRAFT_FIRST)),
-    _pg_trigger("fundmgr_entry_posted_no_update", "BEFORE UPDATE", ENTRY,
-                "OLD.status = 'posted'", _refuse(MSG_POSTED_ENTRY)),
-    _pg_trigger("fundmgr_entry_posted_no_delete", "BEFORE DELETE", ENTRY,
-                "OLD.status = 'posted'", _refuse(MSG_POSTED_ENTRY)),
-    _pg_trigger("fundmgr_entry_post_check", "BEFORE UPDATE", ENTRY,
-                _POSTING, "fundmgr_entry_post_check()"),
+    _pg_trigger(
+        "fundmgr_entry_insert_draft",
+        "BEFORE INSERT",
+        ENTRY,
+        "NEW.status <> 'draft'",
+        _refuse(MSG_DRAFT_FIRST),
+    ),
+    _pg_trigger(
+        "fundmgr_entry_posted_no_update",
+        "BEFORE UPDATE",
+        ENTRY,
+        "OLD.status = 'posted'",
+        _refuse(MSG_POSTED_ENTRY),
+    ),
+    _pg_trigger(
+        "fundmgr_entry_posted_no_delete",
+        "BEFORE DELETE",
+        ENTRY,
+        "OLD.status = 'posted'",
+        _refuse(MSG_POSTED_ENTRY),
+    ),
+    _pg_trigger(
+        "fundmgr_entry_post_check", "BEFORE UPDATE", ENTRY, _POSTING, "fundmgr_entry_post_check()"
+    ),
+    _pg_trigger(
+        "fundmgr_account_fixed_once_used",
+        "BEFORE UPDATE",
+        ACCOUNT,
+        _ACCOUNT_CHANGED.replace(" IS NOT ", " IS DISTINCT FROM "),
+        "fundmgr_account_guard()",
+    ),
     _pg_trigger("fundmgr_leg_no_update", "BEFORE UPDATE", LEG, None, _refuse(MSG_LEG_CHANGE)),
-    _pg_trigger("fundmgr_leg_guard", "BEFORE INSERT OR DELETE", LEG, None,
-                "fundmgr_leg_guard()"),
+    _pg_trigger("fundmgr_leg_guard", "BEFORE INSERT OR DELETE", LEG, None, "fundmgr_leg_guard()"),
 ] + [
-    _pg_trigger(f"{table}_append_only", "BEFORE UPDATE OR DELETE", table, None,
-                _refuse(MSG_APPEND_ONLY))
+    _pg_trigger(
+        f"{table}_append_only", "BEFORE UPDATE OR DELETE", table, None, _refuse(MSG_APPEND_ONLY)
+    )
     for table in APPEND_ONLY
 ]
 #: name -> statement; the name is the fifth word of "DROP TRIGGER IF EXISTS name ON ..."
@@ -198,7 +273,9 @@ def install(schema_editor) -> None:
     elif vendor == "postgresql":
         statements = [POSTGRES_FUNCTIONS, *POSTGRES_TRIGGERS.values()]
     else:
-        raise NotImplementedError(f"fundmgr's ledger guards support SQLite and PostgreSQL, not {vendor}")
+        raise NotImplementedError(
+            f"fundmgr's ledger guards support SQLite and PostgreSQL, not {vendor}"
+        )
     for statement in statements:
         schema_editor.execute(statement, params=None)
 
@@ -214,6 +291,7 @@ def uninstall(schema_editor) -> None:
             (ENTRY, "fundmgr_entry_posted_no_update"),
             (ENTRY, "fundmgr_entry_posted_no_delete"),
             (ENTRY, "fundmgr_entry_post_check"),
+            (ACCOUNT, "fundmgr_account_fixed_once_used"),
             (LEG, "fundmgr_leg_no_update"),
             (LEG, "fundmgr_leg_guard"),
             *[(table, f"{table}_append_only") for table in APPEND_ONLY],

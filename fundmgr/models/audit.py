@@ -29,9 +29,14 @@ class AuditRecord(models.Model):
     system_actor = models.CharField(_("system"), max_length=60, blank=True)
     action = models.CharField(_("what"), max_length=80)
     target_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kind of record"),
     )
-    target_id = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(_("record number"), max_length=64, blank=True)
     target_repr = models.CharField(_("record"), max_length=300, blank=True)
     reason = models.TextField(_("why"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)

@@ -12,9 +12,7 @@ from django.utils.translation import gettext_lazy as _
 class CountryQuerySet(models.QuerySet):
     def ldc_on(self, day: datetime.date) -> CountryQuerySet:
         """Countries that were least developed countries on ``day``."""
-        return self.filter(
-            ldc_statuses__in=LdcStatus.objects.in_force_on(day)
-        ).distinct()
+        return self.filter(ldc_statuses__in=LdcStatus.objects.in_force_on(day)).distinct()
 
 
 class Country(models.Model):

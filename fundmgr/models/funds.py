@@ -59,7 +59,9 @@ class Fund(models.Model):
 class PscRate(models.Model):
     """Programme support cost charged on expenditure, from a date on."""
 
-    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="psc_rates")
+    fund = models.ForeignKey(
+        Fund, on_delete=models.CASCADE, related_name="psc_rates", verbose_name=_("fund")
+    )
     rate_pct = models.DecimalField(
         _("rate (%)"),
         max_digits=5,
@@ -89,7 +91,9 @@ class PscRate(models.Model):
 
 
 class Account(models.Model):
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="accounts")
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("fund")
+    )
     code = models.CharField(_("code"), max_length=10)
     key = models.CharField(_("purpose"), max_length=40, choices=AccountKey.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=AccountKind.choices)

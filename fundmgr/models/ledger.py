@@ -42,11 +42,15 @@ class JournalEntry(models.Model):
         DRAFT = "draft", _("Draft")
         POSTED = "posted", _("Posted")
 
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="entries")
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="entries", verbose_name=_("fund")
+    )
     date = models.DateField(_("transaction date"))
     memo = models.CharField(_("why"), max_length=500)
     kind = models.CharField(_("kind"), max_length=40, default="manual")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     reverses = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -55,7 +59,10 @@ class JournalEntry(models.Model):
         related_name="reversed_by",
         verbose_name=_("reverses"),
     )
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "", for "no key": the unique constraint then ignores keyless entries.
+    idempotency_key = models.CharField(  # noqa: DJ001
+        _("idempotency key"), max_length=200, null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -81,9 +88,7 @@ class JournalEntry(models.Model):
                 condition=Q(created_by__isnull=False) | ~Q(system_actor=""),
                 name="entry_has_an_actor",
             ),
-            models.CheckConstraint(
-                condition=~Q(memo=""), name="entry_says_why"
-            ),
+            models.CheckConstraint(condition=~Q(memo=""), name="entry_says_why"),
             models.CheckConstraint(
                 condition=~Q(reverses=F("id")), name="entry_does_not_reverse_itself"
             ),
@@ -110,8 +115,12 @@ class Leg(models.Model):
     """One line of an entry: a debit or a credit, in the fund's currency,
     with the original amount and currency it came from and the rate used."""
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="legs")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="legs")
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="legs", verbose_name=_("entry")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="legs", verbose_name=_("account")
+    )
     debit = models.DecimalField(_("debit"), max_digits=20, decimal_places=3, default=0)
     credit = models.DecimalField(_("credit"), max_digits=20, decimal_places=3, default=0)
     original = MoneyField(_("original amount"), max_digits=20, decimal_places=3)

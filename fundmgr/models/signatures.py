@@ -13,11 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Signature(models.Model):
-    record_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    record_id = models.CharField(max_length=64)
+    record_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("kind of record")
+    )
+    record_id = models.CharField(_("record number"), max_length=64)
     level = models.CharField(_("level"), max_length=40)
     signer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("signed by"),
     )
     signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
 

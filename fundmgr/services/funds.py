@@ -114,11 +114,13 @@ def positions(funds: list[Fund], as_of: datetime.date) -> list[FundPosition]:
 
     by_fund = balances_by_fund(as_of)
     rates: dict[int, Decimal] = {}
-    for rate in PscRate.objects.filter(
-        fund__in=funds, effective_from__lte=as_of
-    ).order_by("fund_id", "-effective_from"):
+    for rate in PscRate.objects.filter(fund__in=funds, effective_from__lte=as_of).order_by(
+        "fund_id", "-effective_from"
+    ):
         rates.setdefault(rate.fund_id, rate.fraction)
     return [
-        position_from_balances(fund, by_fund.get(fund.pk, {}), as_of, rates.get(fund.pk, Decimal(0)))
+        position_from_balances(
+            fund, by_fund.get(fund.pk, {}), as_of, rates.get(fund.pk, Decimal(0))
+        )
         for fund in funds
     ]

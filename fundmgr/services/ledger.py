@@ -138,9 +138,9 @@ def post_entry(
     if not memo or not memo.strip():
         raise LedgerError(_("Every journal entry must say why it was made."))
     if idempotency_key:
-        existing = JournalEntry.objects.posted().filter(
-            fund=fund, idempotency_key=idempotency_key
-        ).first()
+        existing = (
+            JournalEntry.objects.posted().filter(fund=fund, idempotency_key=idempotency_key).first()
+        )
         if existing is not None:
             return existing
     built = _build_legs(fund, date, list(legs))
@@ -172,9 +172,11 @@ def post_entry(
             )
     except IntegrityError:
         if idempotency_key:
-            existing = JournalEntry.objects.posted().filter(
-                fund=fund, idempotency_key=idempotency_key
-            ).first()
+            existing = (
+                JournalEntry.objects.posted()
+                .filter(fund=fund, idempotency_key=idempotency_key)
+                .first()
+            )
             if existing is not None:
                 return existing
         raise
@@ -204,7 +206,8 @@ def reverse_entry(
         return post_entry(
             fund,
             day,
-            _("Reversal of #%(id)s: %(why)s") % {"id": entry.pk, "why": why},
+            # Stored text stays in one language (English), whoever reverses.
+            f"Reversal of #{entry.pk}: {why}",
             mirrored,
             by,
             kind="reversal",

@@ -55,7 +55,9 @@ def import_exchange_rates(
             if rate != rate.quantize(Decimal("0.000001")):
                 raise ValueError(_("the rate has more than 6 decimals"))
         except UnknownCurrency:
-            errors.append(RowError(row.line, _("unknown currency “%(code)s”") % {"code": row["currency"]}))
+            errors.append(
+                RowError(row.line, _("unknown currency “%(code)s”") % {"code": row["currency"]})
+            )
             continue
         except ValueError as bad:
             errors.append(RowError(row.line, str(bad)))
@@ -94,7 +96,10 @@ def import_exchange_rates(
 
     new = [
         ExchangeRate(
-            currency=currency, effective_date=day, units_per_usd=rate, illustrative=flag,
+            currency=currency,
+            effective_date=day,
+            units_per_usd=rate,
+            illustrative=flag,
             source=src or Path(name).name,
         )
         for (currency, day), (_line, rate, flag, src) in wanted.items()
@@ -104,7 +109,10 @@ def import_exchange_rates(
         ExchangeRate.objects.bulk_create(new)
         if new:
             log_action(
-                None, "rates:imported", by, Path(name).name,
+                None,
+                "rates:imported",
+                by,
+                Path(name).name,
                 {"created": len(new), "unchanged": len(wanted) - len(new)},
             )
     return RateImportResult(created=len(new), unchanged=len(wanted) - len(new))
