@@ -1,7 +1,10 @@
 """Administration of reference data. The ledger, the audit trail and
 signatures are shown read-only: they change only through services."""
 
+import json
+
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.utils.translation import gettext_lazy as _
 
 from fundmgr.models import (
@@ -18,6 +21,32 @@ from fundmgr.models import (
     PscRate,
     Signature,
 )
+from fundmgr.services.audit import log_action
+
+
+def _change_text(message) -> str:
+    """The admin's change message as readable English text."""
+    if isinstance(message, list):
+        return LogEntry(change_message=json.dumps(message)).get_change_message()
+    return str(message)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every add, change and delete made in the admin also goes to the
+    append-only audit trail (Django's own admin log can be edited)."""
+
+    def log_addition(self, request, obj, message):
+        log_action(obj, "admin:added", request.user, _change_text(message))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        log_action(obj, "admin:changed", request.user, _change_text(message))
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            log_action(obj, "admin:deleted", request.user, "deleted in the admin site")
+        return super().log_deletions(request, queryset)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,7 +66,7 @@ class PscRateInline(admin.TabularInline):
 
 
 @admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
+class FundAdmin(AuditedAdmin):
     list_display = ["code", "name", "base_currency", "operating_reserve_pct"]
     inlines = [PscRateInline]
 
@@ -48,7 +77,7 @@ class EventSessionInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(AuditedAdmin):
     list_display = ["code", "name", "starts_on", "ends_on", "city", "max_funded_per_country"]
     list_select_related = ["fund", "country"]
     inlines = [EventSessionInline]
@@ -61,13 +90,13 @@ class ExchangeRateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(AuditedAdmin):
     list_display = ["iso2", "iso3", "numeric", "name"]
     search_fields = ["name", "iso2", "iso3"]
 
 
 @admin.register(LdcStatus)
-class LdcStatusAdmin(admin.ModelAdmin):
+class LdcStatusAdmin(AuditedAdmin):
     list_display = ["country", "included_on", "graduated_on", "graduation_confirmed"]
     list_select_related = ["country"]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("funds/<str:code>/", views.fund_detail, name="fund-detail"),
     path("funds/<str:code>/journal/", views.fund_journal, name="fund-journal"),
     path("rates/", views.exchange_rates, name="exchange-rates"),
+    path("rates/import/", views.import_rates, name="import-rates"),
     path("audit/", views.audit_trail, name="audit-trail"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

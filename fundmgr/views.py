@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,8 @@ from fundmgr.models import Account, AuditRecord, Event, ExchangeRate, Fund, Jour
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.funds import positions
 from fundmgr.services.ledger import account_balances
+from fundmgr.services.rate_import import import_exchange_rates
+from fundmgr.tabular import FileRejected
 
 PAGE_SIZE = 50
 
@@ -146,8 +149,60 @@ def exchange_rates(request):
     return render(
         request,
         "rates/list.html",
-        {"form": form, "currency": currency, "page": _page(request, rates)},
+        {
+            "form": form,
+            "currency": currency,
+            "page": _page(request, rates),
+            "can_import": has_role(request.user, *RATE_IMPORTERS),
+        },
     )
+
+
+RATE_IMPORTERS = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class RateImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        help_text=_("Columns: currency, effective_date (YYYY-MM-DD), units_per_usd."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    illustrative = forms.BooleanField(
+        label=_("These are demo or estimated rates, not official UN rates"), required=False
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+
+@role_required(*RATE_IMPORTERS)
+def import_rates(request):
+    """Upload a rates file: all of it is saved, or nothing and every bad line is listed."""
+    form = RateImportForm(request.POST or None, request.FILES or None)
+    rejected = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_exchange_rates(
+                upload,
+                request.user,
+                name=upload.name,
+                illustrative=form.cleaned_data["illustrative"],
+            )
+        except FileRejected as error:
+            rejected = error
+        else:
+            messages.success(
+                request,
+                _("%(name)s: %(created)d rates added, %(unchanged)d already recorded.")
+                % {"name": upload.name, "created": result.created, "unchanged": result.unchanged},
+            )
+            return redirect("exchange-rates")
+    return render(request, "rates/import.html", {"form": form, "rejected": rejected})
 
 
 @role_required(Role.AUDITOR, Role.ADMINISTRATOR)

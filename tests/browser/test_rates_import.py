@@ -1,0 +1,57 @@
+"""Journey: a finance officer uploads the month's UN rates, first a file with a
+mistake (nothing saved, the line named), then the corrected one."""
+
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from fundmgr.demo import DEMO_PASSWORD
+from fundmgr.models import ExchangeRate
+
+
+def sign_in(page, username):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_finance_officer_fixes_a_refused_rates_file_and_imports_it(
+    page, transactional_db, tmp_path
+):
+    call_command("load_demo", verbosity=0)
+    before = ExchangeRate.objects.count()
+    bad = tmp_path / "unore-2019-05.csv"
+    bad.write_text(
+        "currency,effective_date,units_per_usd\nEUR,2019-05-01,0.893\nGBP,2019-05-01,-1\n"
+    )
+
+    sign_in(page, "finance")
+    page.get_by_role("link", name="Exchange rates").click()
+    page.get_by_role("link", name="Import rates from a file").click()
+    page.get_by_label("CSV or XLSX file").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("nothing was saved")
+    expect(alert).to_contain_text("line 3")
+    assert ExchangeRate.objects.count() == before
+
+    bad.write_text(
+        "currency,effective_date,units_per_usd\nEUR,2019-05-01,0.893\nGBP,2019-05-01,0.771\n"
+    )
+    page.get_by_label("CSV or XLSX file").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("status")).to_contain_text("2 rates added, 0 already recorded")
+    page.get_by_label("Currency").select_option("GBP")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("table")).to_contain_text("0.771")
+    assert ExchangeRate.objects.count() == before + 2
+
+
+def test_an_auditor_sees_the_rates_but_no_way_to_import(page, transactional_db):
+    call_command("load_demo", verbosity=0)
+    sign_in(page, "auditor")
+    page.get_by_role("link", name="Exchange rates").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("UN operational rates of exchange")
+    expect(page.get_by_role("link", name="Import rates from a file")).to_have_count(0)
+    response = page.goto("/rates/import/")
+    assert response.status == 403
