@@ -6,6 +6,7 @@ from fundmgr.models.events import Event, EventSession
 from fundmgr.models.funds import Account, Fund, PscRate
 from fundmgr.models.ledger import JournalEntry, LedgerImmutable, Leg
 from fundmgr.models.rates import ExchangeRate
+from fundmgr.models.sequences import Sequence
 from fundmgr.models.signatures import Signature
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "LedgerImmutable",
     "Leg",
     "PscRate",
+    "Sequence",
     "Signature",
 ]

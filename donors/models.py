@@ -1,0 +1,262 @@
+"""Donors, appeals, pledges with their instalments, and receipts.
+
+A pledge is a promise, not cash (IPSAS 23): a binding one (agreement signed)
+is booked as a receivable and revenue at the pledge date's rate; a receipt
+moves it to cash at the value date's rate, the difference being a realised
+exchange gain or loss. Every amount keeps its original currency.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+
+from fundmgr.models import Country, Event, Fund, JournalEntry
+
+
+class DonorKind(models.TextChoices):
+    """Member States and the stakeholders of resolution 71/318 para 8, and individuals."""
+
+    MEMBER_STATE = "member_state", _("Member State")
+    UN_ENTITY = "un_entity", _("United Nations entity")
+    INTERGOVERNMENTAL = "intergovernmental", _("Intergovernmental organization")
+    FINANCIAL_INSTITUTION = "financial_institution", _("International financial institution")
+    NGO = "ngo", _("Non-governmental organization")
+    CIVIL_SOCIETY = "civil_society", _("Civil society organization")
+    ACADEMIA = "academia", _("Academic institution")
+    SCIENTIFIC = "scientific", _("Scientific community")
+    PRIVATE_SECTOR = "private_sector", _("Private sector")
+    PHILANTHROPIC = "philanthropic", _("Philanthropic organization")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class Donor(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind of donor"), max_length=30, choices=DonorKind.choices)
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("country"),
+    )
+    email = models.EmailField(_("e-mail"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donor",
+        verbose_name=_("sign-in account"),
+    )
+    listed_publicly = models.BooleanField(
+        _("list my name among the donors"),
+        default=False,
+        help_text=_("Leave unticked to give anonymously."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="one_donor_per_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Appeal(models.Model):
+    """What a fund asks money for: the fund in general, or a named purpose."""
+
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("fund")
+    )
+    slug = models.SlugField(_("address"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    purpose = models.TextField(_("what the money does"))
+    target = MoneyField(_("target"), max_digits=20, decimal_places=3)
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=_("event"),
+    )
+    is_open = models.BooleanField(_("open for pledges"), default=True)
+
+    class Meta:
+        ordering = ["fund", "title"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        constraints = [
+            models.CheckConstraint(condition=Q(target__gt=0), name="appeal_target_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card, now")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    SCHEDULE = "schedule", _("Instalments over time")
+
+
+class PledgeQuerySet(models.QuerySet):
+    def for_donor(self, donor: Donor) -> PledgeQuerySet:
+        return self.filter(donor=donor)
+
+    def for_table(self) -> PledgeQuerySet:
+        return self.select_related("donor", "fund", "appeal").prefetch_related("instalments")
+
+
+class Pledge(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("fund")
+    )
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("donor")
+    )
+    appeal = models.ForeignKey(
+        Appeal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("earmark"),
+        help_text=_("Empty: the fund in general."),
+    )
+    amount = MoneyField(_("amount"), max_digits=20, decimal_places=3)
+    pledge_date = models.DateField(_("pledge date"))
+    method = models.CharField(_("how to pay"), max_length=20, choices=PaymentMethod.choices)
+    reference = models.CharField(_("payment reference"), max_length=20, unique=True)
+    source_reference = models.CharField(
+        _("reference in the pledge register"), max_length=100, blank=True
+    )
+    agreement_signed = models.BooleanField(
+        _("binding agreement signed"),
+        default=False,
+        help_text=_("Revenue is recognised when a binding agreement is signed (IPSAS 23)."),
+    )
+    letter = models.FileField(_("pledge letter (PDF)"), upload_to="pledge-letters/", blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT
+    )
+    receivable_entry = models.OneToOneField(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("receivable booked by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pledge_date", "-id"]
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),
+            models.UniqueConstraint(
+                fields=["fund", "source_reference"],
+                condition=~Q(source_reference=""),
+                name="register_line_recorded_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.donor} {self.amount}"
+
+
+class Instalment(models.Model):
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("pledge")
+    )
+    sequence = models.PositiveSmallIntegerField(_("number"))
+    amount = MoneyField(_("amount"), max_digits=20, decimal_places=3)
+    due_date = models.DateField(_("due date"))
+
+    class Meta:
+        ordering = ["pledge", "sequence"]
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "sequence"], name="instalment_number_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pledge.reference}/{self.sequence} {self.amount} due {self.due_date}"
+
+
+class Receipt(models.Model):
+    """Money received: by bank transfer or card, for a pledge or not."""
+
+    class Method(models.TextChoices):
+        BANK = "bank", _("Bank transfer")
+        CARD = "card", _("Card")
+
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("fund")
+    )
+    number = models.CharField(_("receipt number"), max_length=30, unique=True)
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("donor")
+    )
+    pledge = models.ForeignKey(
+        Pledge,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="receipts",
+        verbose_name=_("pledge"),
+    )
+    amount = MoneyField(_("amount received"), max_digits=20, decimal_places=3)
+    value_date = models.DateField(_("value date"))
+    method = models.CharField(_("received by"), max_length=10, choices=Method.choices)
+    base_amount = models.DecimalField(
+        _("value in the fund's currency"), max_digits=20, decimal_places=3
+    )
+    applied = models.DecimalField(
+        _("applied to the pledge (pledge currency)"), max_digits=20, decimal_places=3, default=0
+    )
+    receivable_cleared = models.DecimalField(
+        _("receivable cleared (fund currency, at the pledge rate)"),
+        max_digits=20,
+        decimal_places=3,
+        default=0,
+    )
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("ledger entry")
+    )
+    external_reference = models.CharField(_("bank or card reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-value_date", "-id"]
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.amount}"

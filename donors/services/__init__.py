@@ -1,0 +1,1 @@
+"""Donor-side business actions: pledges, receipts, card payments, imports."""

@@ -1,0 +1,167 @@
+"""Recording money received, for a pledge or not, with its ledger entry.
+
+For a binding pledge the receipt clears the receivable at the rate it was
+booked at; the cash comes in at the value date's rate; the difference is a
+realised exchange gain or loss. Whatever exceeds what is still owed is a
+contribution of its own, at the value date's rate. For a pledge that is not
+binding, revenue is recognised on receipt.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from donors.models import Donor, Pledge, Receipt
+from fundmgr.chart import AccountKey
+from fundmgr.models import Fund, JournalEntry
+from fundmgr.money import Money, quantum
+from fundmgr.services.audit import log_action
+from fundmgr.services.ledger import LegSpec, credit, debit, post_entry
+from fundmgr.services.rates import convert
+from fundmgr.services.sequences import next_number
+
+
+class ReceiptError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Fee:
+    """A fee deducted before the money reached the fund (card or bank charges)."""
+
+    amount: Money  # in the fund's currency
+    account: str = AccountKey.CARD_FEES
+
+
+def outstanding(pledge: Pledge) -> Decimal:
+    """What is still owed on the pledge, in the pledge's currency."""
+    paid = pledge.receipts.aggregate(total=Sum("applied"))["total"] or Decimal(0)
+    return pledge.amount.amount - paid
+
+
+def _receivable_base(pledge: Pledge) -> Decimal:
+    entry: JournalEntry = pledge.receivable_entry
+    return entry.legs.get(account__key=AccountKey.PLEDGES_RECEIVABLE).debit
+
+
+def _share(total: Decimal, part: Decimal, whole: Decimal, currency: str) -> Decimal:
+    return (total * part / whole).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def _receipt_number(fund: Fund, day: datetime.date) -> str:
+    return f"{fund.code}-{day.year}-{next_number(f'receipt:{fund.code}:{day.year}'):06d}"
+
+
+@transaction.atomic
+def record_receipt(
+    *,
+    fund: Fund,
+    donor: Donor,
+    amount: Money,
+    value_date: datetime.date,
+    by,
+    pledge: Pledge | None = None,
+    method: str = Receipt.Method.BANK,
+    external_reference: str = "",
+    fees: tuple[Fee, ...] = (),
+    idempotency_key: str | None = None,
+) -> Receipt:
+    """Record one receipt and post its balanced entry; with ``idempotency_key``
+    a second call returns the first receipt and records nothing."""
+    if idempotency_key:
+        earlier = JournalEntry.objects.filter(fund=fund, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return Receipt.objects.get(entry=earlier)
+    if amount.amount <= 0:
+        raise ReceiptError(_("A receipt must be greater than zero."))
+    base = fund.base_currency
+    if pledge is not None:
+        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if pledge.fund_id != fund.pk or pledge.donor_id != donor.pk:
+            raise ReceiptError(_("That pledge is not this donor's pledge to this fund."))
+        if pledge.amount.currency != amount.currency:
+            raise ReceiptError(
+                _("Pledged in %(pledged)s but received in %(received)s: a person must decide.")
+                % {"pledged": pledge.amount.currency, "received": amount.currency}
+            )
+    cash = convert(amount, base, value_date).result.amount
+    cash_account = AccountKey.CARD_CLEARING if method == Receipt.Method.CARD else AccountKey.BANK
+    fee_total = sum((fee.amount.amount for fee in fees), Decimal(0))
+    legs: list[LegSpec] = []
+    if cash - fee_total > 0:
+        legs.append(debit(cash_account, Money(cash - fee_total, base)))
+    legs += [debit(fee.account, fee.amount) for fee in fees]
+
+    applied = Decimal(0)
+    cleared = Decimal(0)
+    if pledge is not None:
+        applied = min(amount.amount, max(outstanding(pledge), Decimal(0)))
+    applied_cash = _share(cash, applied, amount.amount, base) if applied else Decimal(0)
+    excess, excess_cash = amount.amount - applied, cash - applied_cash
+
+    if applied and pledge.receivable_entry_id:
+        receivable = _receivable_base(pledge)
+        cleared_before = pledge.receipts.aggregate(t=Sum("receivable_cleared"))["t"] or Decimal(0)
+        if applied == outstanding(pledge):
+            cleared = receivable - cleared_before  # the last payment clears it exactly
+        else:
+            cleared = _share(receivable, applied, pledge.amount.amount, base)
+        legs.append(
+            credit(
+                AccountKey.PLEDGES_RECEIVABLE, Money(applied, amount.currency), Money(cleared, base)
+            )
+        )
+        difference = applied_cash - cleared
+        if difference > 0:
+            legs.append(credit(AccountKey.FX_GAINS, Money(difference, base)))
+        elif difference < 0:
+            legs.append(debit(AccountKey.FX_LOSSES, Money(-difference, base)))
+    elif applied:
+        legs.append(
+            credit(
+                AccountKey.CONTRIBUTIONS, Money(applied, amount.currency), Money(applied_cash, base)
+            )
+        )
+    if excess:
+        legs.append(
+            credit(
+                AccountKey.CONTRIBUTIONS, Money(excess, amount.currency), Money(excess_cash, base)
+            )
+        )
+
+    what = pledge.reference if pledge else _("no pledge")
+    entry = post_entry(
+        fund,
+        value_date,
+        f"Receipt from {donor} ({what}) {amount} {external_reference}".strip(),
+        legs,
+        by,
+        kind="receipt",
+        idempotency_key=idempotency_key,
+    )
+    receipt = Receipt.objects.create(
+        fund=fund,
+        number=_receipt_number(fund, value_date),
+        donor=donor,
+        pledge=pledge,
+        amount=amount,
+        value_date=value_date,
+        method=method,
+        base_amount=cash,
+        applied=applied,
+        receivable_cleared=cleared,
+        entry=entry,
+        external_reference=external_reference,
+    )
+    if pledge is not None:
+        left = outstanding(pledge)
+        pledge.status = Pledge.Status.PAID if left <= 0 else Pledge.Status.PARTLY_PAID
+        pledge.save(update_fields=["status"])
+    log_action(receipt, "receipt:recorded", by, external_reference, {"amount": str(amount)})
+    return receipt
