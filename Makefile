@@ -27,7 +27,7 @@ demo: migrate
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py demo_logins --port $(PORT)
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py rundev 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

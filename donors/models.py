@@ -142,6 +142,12 @@ class Pledge(models.Model):
         help_text=_("Empty: the fund in general."),
     )
     amount = MoneyField(_("amount"), max_digits=20, decimal_places=3)
+    base_amount = models.DecimalField(
+        _("value in the fund's currency at the pledge date"),
+        max_digits=20,
+        decimal_places=3,
+        default=0,
+    )
     pledge_date = models.DateField(_("pledge date"))
     method = models.CharField(_("how to pay"), max_length=20, choices=PaymentMethod.choices)
     reference = models.CharField(_("payment reference"), max_length=20, unique=True)
@@ -260,3 +266,144 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.amount}"
+
+
+class BankStatement(models.Model):
+    """One bank statement file imported for a fund: a job whose lines each
+    end in an explicit match state (STYLE.md pattern 8)."""
+
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="bank_statements", verbose_name=_("fund")
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    system_actor = models.CharField(_("imported by system"), max_length=60, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    matched_count = models.PositiveIntegerField(_("matched"), default=0)
+    already_imported_count = models.PositiveIntegerField(_("already imported"), default=0)
+    unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
+    discarded_count = models.PositiveIntegerField(_("discarded"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(imported_by__isnull=False) | ~Q(system_actor=""),
+                name="bank_statement_has_an_importer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.fund_id})"
+
+
+class BankLineQuerySet(models.QuerySet):
+    def waiting(self) -> BankLineQuerySet:
+        """The human queue: lines a person must assign or discard."""
+        return self.filter(state__in=BankLine.WAITING)
+
+    def for_table(self) -> BankLineQuerySet:
+        return self.select_related("statement", "fund", "pledge", "donor")
+
+
+class BankLine(models.Model):
+    """One line of a bank statement and what became of it."""
+
+    class State(models.TextChoices):
+        MATCHED = "matched", _("Matched")
+        ALREADY_IMPORTED = "already_imported", _("Already imported")
+        UNMATCHED = "unmatched", _("Unmatched")
+        DISCARDED = "discarded", _("Discarded")
+        ERROR = "error", _("Error")
+
+    #: States of lines waiting for a person.
+    WAITING = (State.UNMATCHED, State.ERROR)
+
+    statement = models.ForeignKey(
+        BankStatement, on_delete=models.PROTECT, related_name="lines", verbose_name=_("statement")
+    )
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="bank_lines", verbose_name=_("fund")
+    )
+    line_number = models.PositiveIntegerField(_("line in the file"))
+    value_date = models.DateField(_("value date"))
+    amount = MoneyField(_("amount"), max_digits=20, decimal_places=3)
+    reference = models.CharField(_("reference"), max_length=500, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=300, blank=True)
+    bank_ref = models.CharField(_("bank's reference"), max_length=100, blank=True)
+    # The bank's reference, or for a line without one its content and
+    # occurrence in the file. NULL on a line that repeats an earlier one: the
+    # unique constraint then holds only for the line that owns the key.
+    dedupe_key = models.CharField(  # noqa: DJ001
+        _("duplicate check key"), max_length=120, null=True, blank=True
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("same as"),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices)
+    pledge = models.ForeignKey(
+        Pledge,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_lines",
+        verbose_name=_("pledge"),
+    )
+    donor = models.ForeignKey(
+        Donor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_lines",
+        verbose_name=_("donor"),
+    )
+    receipts = models.ManyToManyField(
+        Receipt, blank=True, related_name="bank_lines", verbose_name=_("receipts")
+    )
+    message = models.TextField(_("message"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_by_system = models.CharField(_("resolved by system"), max_length=60, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+
+    objects = BankLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["statement", "line_number"]
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "dedupe_key"], name="bank_line_imported_once"),
+            models.UniqueConstraint(
+                fields=["statement", "line_number"], name="bank_line_number_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}/{self.line_number} {self.value_date} {self.amount}"
+
+
+from donors.payments.models import *  # noqa: E402,F401,F403

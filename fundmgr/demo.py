@@ -12,9 +12,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from fundmgr.chart import AccountKey
-from fundmgr.models import Country, Event, EventSession, Fund
+from fundmgr.models import Country, Event, EventSession, ExchangeRate, Fund
 from fundmgr.money import Money
 from fundmgr.reference import DATA, ensure_reference_data
 from fundmgr.roles import Role
@@ -124,6 +125,29 @@ def _event(fund: Fund) -> Event:
     return event
 
 
+def _current_month_rates() -> None:
+    """So the demo can be tried today: April 2019's illustrative rates again,
+    effective from the first of the current month, marked illustrative."""
+    first = timezone.localdate().replace(day=1)
+    april = ExchangeRate.objects.filter(effective_date=datetime.date(2019, 4, 1))
+    present = set(
+        ExchangeRate.objects.filter(effective_date=first).values_list("currency", flat=True)
+    )
+    ExchangeRate.objects.bulk_create(
+        [
+            ExchangeRate(
+                currency=rate.currency,
+                effective_date=first,
+                units_per_usd=rate.units_per_usd,
+                illustrative=True,
+                source="illustrative demo rate for the current month (April 2019 figure)",
+            )
+            for rate in april
+            if rate.currency not in present
+        ]
+    )
+
+
 def _opening_balance(fund: Fund) -> None:
     post_entry(
         fund,
@@ -145,6 +169,7 @@ def load_demo() -> Fund:
     _users()
     with DEMO_RATES.open("rb") as rates:
         import_exchange_rates(rates, DEMO_ACTOR, name=DEMO_RATES.name, illustrative=True)
+    _current_month_rates()
     fund = _fund()
     _event(fund)
     _opening_balance(fund)

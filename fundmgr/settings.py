@@ -177,6 +177,29 @@ DEFAULT_CURRENCY = "USD"
 # published monthly, some revised mid-month).
 FUNDMGR_RATE_VALIDITY = os.environ.get("FUNDMGR_RATE_VALIDITY", "month")
 
+# Card donations through Stripe (donors/payments, docs/stripe.md).
+# Development and tests: localstripe, a fake Stripe server on loopback, with
+# obviously fake keys. Production: everything from the environment; no key
+# means card payments are off, a secret key needs the other two. STRIPE_API_BASE
+# unset (None) means the real Stripe.
+if PRODUCTION:
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    if STRIPE_SECRET_KEY and not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
+        raise ImproperlyConfigured(
+            "STRIPE_SECRET_KEY needs STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET"
+        )
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+else:
+    _LOCALSTRIPE = f"http://127.0.0.1:{os.environ.get('LOCALSTRIPE_PORT', '8420')}"
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "sk_test_local")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_local")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_local_development_only")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", _LOCALSTRIPE) or None
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", f"{_LOCALSTRIPE}/js.stripe.com/v3/")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

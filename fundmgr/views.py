@@ -18,12 +18,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from donors.models import Appeal
 from fundmgr.models import Account, AuditRecord, Event, ExchangeRate, Fund, JournalEntry
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.funds import positions
 from fundmgr.services.ledger import account_balances
 from fundmgr.services.rate_import import import_exchange_rates
 from fundmgr.tabular import FileRejected
+from fundmgr.uploads import UploadForm
 
 PAGE_SIZE = 50
 
@@ -39,7 +41,10 @@ def home(request):
     """Every fund's headline position and its events."""
     funds = list(
         Fund.objects.prefetch_related(
-            Prefetch("events", queryset=Event.objects.select_related("country"))
+            Prefetch("events", queryset=Event.objects.select_related("country")),
+            Prefetch(
+                "appeals", queryset=Appeal.objects.filter(is_open=True), to_attr="open_appeals"
+            ),
         )
     )
     today = timezone.localdate()
@@ -159,24 +164,18 @@ def exchange_rates(request):
 
 
 RATE_IMPORTERS = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
-class RateImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV or XLSX file"),
-        help_text=_("Columns: currency, effective_date (YYYY-MM-DD), units_per_usd."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
+class RateImportForm(UploadForm):
     illustrative = forms.BooleanField(
         label=_("These are demo or estimated rates, not official UN rates"), required=False
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 10 MB."))
-        return upload
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Columns: currency, effective_date (YYYY-MM-DD), units_per_usd."
+        )
 
 
 @role_required(*RATE_IMPORTERS)

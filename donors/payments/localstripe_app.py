@@ -20,8 +20,11 @@ stock one would make tests flaky or unsafe, not to change what it models:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import logging
+import os
+import signal
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -97,6 +100,17 @@ def _memory_only_store() -> None:
     resources.Store.try_load_from_disk = lambda self: None  # type: ignore[method-assign]
 
 
+async def _exit_with_parent(parent: int) -> None:
+    """Stop when the process that started us is gone (a killed test run leaves no orphan)."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)  # run_app shuts down cleanly on SIGTERM
+
+
+async def _watch_parent(application: web.Application) -> None:
+    application["parent_watch"] = asyncio.create_task(_exit_with_parent(os.getppid()))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -104,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
 
     _memory_only_store()
     app.middlewares.insert(0, idempotency_middleware)  # outermost: sees final responses
+    app.on_startup.append(_watch_parent)
 
     access = logging.getLogger("aiohttp.access")  # localstripe logs webhook deliveries here
     access.setLevel(logging.INFO)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from donors.models import Appeal, Donor, DonorKind, Instalment, PaymentMethod, Pledge
@@ -62,7 +63,7 @@ def find_or_create_donor(
     return donor
 
 
-def check_amount(amount: Money, day: datetime.date) -> Money:
+def check_amount(amount: Money, day: datetime.date, base_currency: str = "USD") -> Money:
     """A positive, sane amount in a currency with a UN rate on ``day``."""
     currency = amount.currency.code
     try:
@@ -78,11 +79,12 @@ def check_amount(amount: Money, day: datetime.date) -> Money:
         )
     try:
         usd = convert(amount, "USD", day).result
+        base = convert(amount, base_currency, day).result
     except LookupError as missing:
         raise PledgeError(str(missing)) from missing
     if usd.amount > ABSURD_USD:
         raise PledgeError(_("%(amount)s is not a plausible contribution.") % {"amount": amount})
-    return amount
+    return base
 
 
 def check_letter(letter: UploadedFile | None) -> None:
@@ -135,7 +137,7 @@ def record_pledge(
         raise PledgeError(_("“%(method)s” is not a way to pay.") % {"method": method})
     if appeal is not None and appeal.fund_id != fund.pk:
         raise PledgeError(_("That appeal belongs to another fund."))
-    check_amount(amount, pledge_date)
+    base = check_amount(amount, pledge_date, fund.base_currency)
     check_letter(letter)
     schedule = list(schedule) or [InstalmentSpec(amount, pledge_date)]
     check_schedule(amount, pledge_date, schedule)
@@ -148,6 +150,7 @@ def record_pledge(
                     donor=donor,
                     appeal=appeal,
                     amount=amount,
+                    base_amount=base.amount,
                     pledge_date=pledge_date,
                     method=method,
                     reference=new_reference(fund.code),
@@ -196,3 +199,23 @@ def book_receivable(pledge: Pledge, by) -> None:
     )
     Pledge.objects.filter(pk=pledge.pk).update(receivable_entry=entry)
     pledge.receivable_entry = entry
+
+
+def find_pledge(fund: Fund, typed_reference: str) -> Pledge | None:
+    """The fund's pledge a person typed the reference of (forgiving case,
+    spaces, punctuation and leading zeros), by payment or register reference."""
+    from donors.services.references import normalise
+
+    wanted = normalise(typed_reference)
+    if len(wanted) < 3:
+        return None
+    tail = wanted[-3:]
+    candidates = (
+        Pledge.objects.filter(fund=fund)
+        .select_related("donor")
+        .filter(Q(reference__iendswith=tail) | Q(source_reference__iendswith=tail))
+    )
+    for pledge in candidates:
+        if wanted in (normalise(pledge.reference), normalise(pledge.source_reference)):
+            return pledge
+    return None

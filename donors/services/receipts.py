@@ -145,6 +145,11 @@ def record_receipt(
         kind="receipt",
         idempotency_key=idempotency_key,
     )
+    if idempotency_key:
+        # A simultaneous call with the same key posted first: its receipt stands.
+        earlier = Receipt.objects.filter(entry=entry).first()
+        if earlier is not None:
+            return earlier
     receipt = Receipt.objects.create(
         fund=fund,
         number=_receipt_number(fund, value_date),

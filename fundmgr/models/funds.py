@@ -30,6 +30,11 @@ class Fund(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     description = models.TextField(_("description"), blank=True)
+    bank_instructions = models.TextField(
+        _("bank instructions for donors"),
+        blank=True,
+        help_text=_("Account name, bank, IBAN or account number, SWIFT/BIC."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

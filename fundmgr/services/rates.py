@@ -81,7 +81,13 @@ def to_usd(amount: Money, day: datetime.date) -> Money:
     return convert(amount, ANCHOR, day).result
 
 
-def currencies_with_rates() -> list[str]:
-    """Currencies a donor may give in: USD and every currency with a UN rate."""
-    codes = set(ExchangeRate.objects.values_list("currency", flat=True).distinct())
+def currencies_with_rates(day: datetime.date | None = None) -> list[str]:
+    """Currencies one may give in: USD and every currency with a UN rate (in
+    force on ``day``, when given)."""
+    rates = ExchangeRate.objects.all()
+    if day is not None:
+        rates = rates.filter(effective_date__lte=day)
+        if settings.FUNDMGR_RATE_VALIDITY == "month":
+            rates = rates.filter(effective_date__gte=day.replace(day=1))
+    codes = set(rates.values_list("currency", flat=True).distinct())
     return sorted(codes | {ANCHOR})

@@ -34,9 +34,10 @@ def test_home_page_switches_to_each_language_with_the_language_form(page, demo, 
         assert heading != "Voluntary trust funds", f"no {language} translation of the heading"
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.get_by_role("heading", name=FUND_NAME)).to_be_visible()
-    # Money in the language's own notation: 250,000.00 / 250 000,00 / 250.000,00.
+    # Money in the language's own notation. Demo cash: 250,000.00 brought forward
+    # plus EUR 60,000 received at 0.878 (February 2019) = 68,337.13.
     cash = page.locator(".figure dd").first.inner_text()
-    pattern = {"en": r"250,000\.00", "fr": r"250\s000,00", "es": r"250\.000,00"}[language]
+    pattern = {"en": r"318,337\.13", "fr": r"318\s337,13", "es": r"318\.337,13"}[language]
     assert re.search(pattern, cash), cash
 
 

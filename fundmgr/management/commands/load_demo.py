@@ -19,5 +19,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "Refusing to load demo users with a public password in production mode."
             )
+        from donors.demo import load_donor_demo
+
         fund = load_demo()
+        load_donor_demo(fund)
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: fund {fund.code}, event BAPA40."))

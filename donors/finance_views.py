@@ -1,0 +1,240 @@
+"""Finance staff's pages for donors' money: the pledge register, imports of
+pledge registers and bank statements, the queue of unmatched bank lines, and
+receipts recorded by hand. Finance officers and administrators act; the
+auditor and fund officers read."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from donors.models import BankLine, BankStatement, Donor, Pledge
+from donors.services.bank_statements import BankLineError, import_bank_statement, resolve_line
+from donors.services.pledge_register import import_pledge_register
+from donors.services.pledges import find_pledge
+from donors.services.receipts import ReceiptError, record_receipt
+from fundmgr.models import Fund
+from fundmgr.money import Money
+from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
+from fundmgr.services.rates import currencies_with_rates
+from fundmgr.tabular import FileRejected
+from fundmgr.uploads import UploadForm
+
+FINANCE = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
+PAGE_SIZE = 50
+
+
+def _fund(code: str) -> Fund:
+    return get_object_or_404(Fund, code=code)
+
+
+@role_required(*BOOK_READERS)
+def register(request, code):
+    """The pledge register: every pledge with what is still owed, fixed queries."""
+    fund = _fund(code)
+    pledges = (
+        Pledge.objects.filter(fund=fund)
+        .select_related("donor", "appeal")
+        .annotate(paid=Sum("receipts__applied"))
+        .order_by("-pledge_date", "-id")
+    )
+    page = Paginator(pledges, PAGE_SIZE).get_page(request.GET.get("page"))
+    statements = BankStatement.objects.filter(fund=fund).order_by("-imported_at")[:10]
+    return render(
+        request,
+        "donors/finance/register.html",
+        {
+            "fund": fund,
+            "page": page,
+            "statements": statements,
+            "waiting": BankLine.objects.filter(fund=fund).waiting().count(),
+            "can_act": has_role(request.user, *FINANCE),
+        },
+    )
+
+
+def _upload(request, fund, importer, page, success):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    rejected = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = importer(upload, fund, request.user, name=upload.name)
+        except FileRejected as error:
+            rejected = error
+        else:
+            return success(upload, result)
+    return render(
+        request,
+        "donors/finance/upload.html",
+        {"fund": fund, "form": form, "rejected": rejected, **page},
+    )
+
+
+@role_required(*FINANCE)
+def import_register(request, code):
+    fund = _fund(code)
+
+    def done(upload, result):
+        messages.success(
+            request,
+            _("%(name)s: %(created)d pledges recorded, %(already)d already recorded.")
+            % {"name": upload.name, "created": result.created, "already": result.already},
+        )
+        return redirect("finance-register", code=fund.code)
+
+    return _upload(
+        request, fund, import_pledge_register, "donors/finance/import_register.html", done
+    )
+
+
+@role_required(*FINANCE)
+def import_statement(request, code):
+    fund = _fund(code)
+
+    def done(upload, result):
+        messages.success(
+            request,
+            _(
+                "%(name)s: %(matched)d matched, %(already)d already imported, "
+                "%(unmatched)d waiting for a person, %(discarded)d discarded, %(errors)d errors."
+            )
+            % {
+                "name": upload.name,
+                "matched": result.matched,
+                "already": result.already_imported,
+                "unmatched": result.unmatched,
+                "discarded": result.discarded,
+                "errors": result.errors,
+            },
+        )
+        return redirect("finance-statement", code=fund.code, pk=result.statement.pk)
+
+    page = {
+        "title": _("Import a bank statement"),
+        "columns": "value_date, amount, currency, reference, counterparty, bank_ref",
+    }
+    return _upload(request, fund, import_bank_statement, page, done)
+
+
+@role_required(*BOOK_READERS)
+def statement(request, code, pk):
+    fund = _fund(code)
+    statement = get_object_or_404(BankStatement, fund=fund, pk=pk)
+    lines = BankLine.objects.filter(statement=statement).for_table().order_by("line_number")
+    page = Paginator(lines, PAGE_SIZE * 4).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "donors/finance/statement.html",
+        {"fund": fund, "statement": statement, "page": page},
+    )
+
+
+class ResolveForm(forms.Form):
+    pledge_reference = forms.CharField(
+        label=gettext_lazy("Pledge reference"), required=False, max_length=40
+    )
+    donor_email = forms.EmailField(label=gettext_lazy("or donor's e-mail"), required=False)
+    discard_reason = forms.CharField(
+        label=gettext_lazy("or discard, because"), required=False, max_length=300
+    )
+
+
+@role_required(*BOOK_READERS)
+def queue(request, code):
+    """Bank lines waiting for a person: assign to a pledge or donor, or discard."""
+    fund = _fund(code)
+    lines = BankLine.objects.filter(fund=fund).waiting().for_table().order_by("value_date", "id")
+    if request.method == "POST":
+        if not has_role(request.user, *FINANCE):
+            return render(request, "403.html", status=403)
+        line = get_object_or_404(lines, pk=request.POST.get("line"))
+        form = ResolveForm(request.POST, prefix=f"line{line.pk}")
+        if form.is_valid():
+            data = form.cleaned_data
+            pledge = donor = None
+            if data["pledge_reference"]:
+                pledge = find_pledge(fund, data["pledge_reference"])
+                if pledge is None:
+                    messages.error(request, _("No pledge of this fund has that reference."))
+                    return redirect("finance-queue", code=fund.code)
+                donor = pledge.donor
+            elif data["donor_email"]:
+                donor = Donor.objects.filter(email__iexact=data["donor_email"]).first()
+                if donor is None:
+                    messages.error(request, _("No donor has that e-mail address."))
+                    return redirect("finance-queue", code=fund.code)
+            try:
+                resolve_line(
+                    line,
+                    request.user,
+                    pledge=pledge,
+                    donor=donor,
+                    discard_reason=data["discard_reason"],
+                )
+            except (BankLineError, ReceiptError, LookupError) as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, _("Line %(line)d settled.") % {"line": line.line_number})
+        return redirect("finance-queue", code=fund.code)
+    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(line, ResolveForm(prefix=f"line{line.pk}")) for line in page]
+    return render(
+        request,
+        "donors/finance/queue.html",
+        {"fund": fund, "page": page, "rows": rows, "can_act": has_role(request.user, *FINANCE)},
+    )
+
+
+class ReceiptForm(forms.Form):
+    pledge_reference = forms.CharField(label=gettext_lazy("Pledge reference"), max_length=40)
+    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=17, decimal_places=3)
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"))
+    value_date = forms.DateField(
+        label=gettext_lazy("Value date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    bank_reference = forms.CharField(
+        label=gettext_lazy("Bank reference"), max_length=100, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(c, c) for c in currencies_with_rates()]
+
+
+@role_required(*FINANCE)
+def new_receipt(request, code):
+    """A receipt recorded by hand, for a pledge, at the value date's rate."""
+    fund = _fund(code)
+    form = ReceiptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        pledge = find_pledge(fund, data["pledge_reference"])
+        if pledge is None:
+            form.add_error("pledge_reference", _("No pledge of this fund has that reference."))
+        else:
+            try:
+                receipt = record_receipt(
+                    fund=fund,
+                    donor=pledge.donor,
+                    pledge=pledge,
+                    amount=Money(data["amount"], data["currency"]),
+                    value_date=data["value_date"],
+                    by=request.user,
+                    external_reference=data["bank_reference"],
+                )
+            except (ReceiptError, LookupError, ValueError) as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("Receipt %(number)s recorded.") % {"number": receipt.number},
+                )
+                return redirect("finance-register", code=fund.code)
+    return render(request, "donors/finance/new_receipt.html", {"fund": fund, "form": form})

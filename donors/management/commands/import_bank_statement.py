@@ -1,0 +1,42 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from donors.management.commands.import_pledges import fund_and_actor
+from donors.models import BankLine
+from donors.services.bank_statements import COLUMNS, import_bank_statement
+from fundmgr.tabular import FileRejected
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a bank statement (CSV or XLSX) for a fund, with the columns "
+        f"{','.join(COLUMNS)}. Lines quoting a pledge reference are recorded as "
+        "receipts; the others wait for a person. A file with any bad row saves "
+        "nothing; a line imported before is never recorded twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--fund", required=True, help="Code of the fund's bank account.")
+        parser.add_argument("--by", help="Username recorded as the importer in the audit trail.")
+
+    def handle(self, *args, file: Path, fund: str, by: str | None, **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        fund_obj, actor = fund_and_actor(fund, by, "import_bank_statement command")
+        try:
+            with file.open("rb") as handle:
+                result = import_bank_statement(handle, fund_obj, actor, name=file.name)
+        except FileRejected as rejected:
+            raise CommandError(str(rejected)) from rejected
+        counts = ", ".join(
+            f"{result[state]} {label.lower()}" for state, label in BankLine.State.choices
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"{file.name}: {result.statement.line_count} lines: {counts}.")
+        )
+        if result.unmatched or result.errors:
+            self.stdout.write(
+                f"{result.unmatched + result.errors} lines wait for a person to assign or discard."
+            )

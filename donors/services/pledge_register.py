@@ -1,0 +1,268 @@
+"""Importing a pledge register (CSV or XLSX) into a fund.
+
+The whole file is checked first; one bad row and nothing is saved, every bad
+line named. Each row carries its reference in the register, kept as the
+pledge's ``source_reference`` (unique per fund): importing the same file
+again changes nothing, while a row that reuses a recorded reference with
+different content is refused by line. Binding rows (agreement signed) book
+the receivable at the pledge date's rate, through ``record_pledge``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from donors.models import DonorKind, PaymentMethod, Pledge
+from donors.services.pledges import (
+    InstalmentSpec,
+    PledgeError,
+    check_amount,
+    find_or_create_donor,
+    record_pledge,
+)
+from fundmgr.models import Country, Fund
+from fundmgr.money import Money, UnknownCurrency, minor_units
+from fundmgr.services.audit import log_action
+from fundmgr.tabular import FileRejected, Row, RowError, parse_date, parse_decimal, read_rows
+
+COLUMNS = [
+    "donor",
+    "donor_kind",
+    "country",
+    "email",
+    "amount",
+    "currency",
+    "pledge_date",
+    "due_date",
+    "reference",
+    "agreement_signed",
+]
+_YES = {"yes", "true", "1", "y"}
+_NO = {"no", "false", "0", "n"}
+_MAX_REFERENCE = Pledge._meta.get_field("source_reference").max_length
+
+
+@dataclass(frozen=True)
+class PledgeImportResult:
+    created: int
+    already: int
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """One row of the register, checked and typed."""
+
+    line: int
+    donor: str
+    kind: str
+    country: Country | None
+    email: str
+    amount: Money
+    pledge_date: datetime.date
+    due_date: datetime.date
+    reference: str
+    agreement_signed: bool
+
+    def same_pledge(self, other: RegisterLine) -> bool:
+        return self.content() == other.content()
+
+    def content(self) -> tuple:
+        return (
+            self.email.lower(),
+            self.amount,
+            self.pledge_date,
+            self.due_date,
+            self.agreement_signed,
+        )
+
+
+def _flag(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ValueError(
+        _("agreement_signed must be yes or no (or true/false, 1/0), not “%(value)s”")
+        % {"value": text}
+    )
+
+
+def _country(text: str, kind: str, countries: dict[str, Country]) -> Country | None:
+    code = text.strip().upper()
+    if not code:
+        if kind == DonorKind.MEMBER_STATE:
+            raise ValueError(_("a Member State needs its country (ISO code)"))
+        return None
+    try:
+        return countries[code]
+    except KeyError:
+        raise ValueError(_("“%(code)s” is not an ISO 3166 country code") % {"code": text}) from None
+
+
+def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
+    """A typed line, or ValueError saying what is wrong (the first problem)."""
+    donor = row["donor"].strip()
+    if not donor:
+        raise ValueError(_("the donor's name is missing"))
+    kind = row["donor_kind"].strip().lower()
+    if kind not in DonorKind.values:
+        raise ValueError(
+            _("“%(kind)s” is not a kind of donor (one of: %(kinds)s)")
+            % {"kind": row["donor_kind"], "kinds": ", ".join(DonorKind.values)}
+        )
+    country = _country(row["country"], kind, countries)
+    email = row["email"].strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValueError(
+            _("“%(email)s” is not a valid e-mail address") % {"email": email}
+        ) from None
+    currency = row["currency"].strip().upper()
+    try:
+        minor_units(currency)
+    except UnknownCurrency:
+        raise ValueError(_("unknown currency “%(code)s”") % {"code": row["currency"]}) from None
+    pledge_date = parse_date(row["pledge_date"])
+    due_date = parse_date(row["due_date"]) if row["due_date"].strip() else pledge_date
+    if due_date < pledge_date:
+        raise ValueError(
+            _("due date %(due)s is before the pledge date %(pledged)s")
+            % {"due": due_date, "pledged": pledge_date}
+        )
+    amount = Money(parse_decimal(row["amount"]), currency)
+    try:
+        check_amount(amount, pledge_date)
+    except PledgeError as bad:
+        raise ValueError(str(bad)) from None
+    reference = row["reference"].strip()
+    if not reference:
+        raise ValueError(_("the reference in the pledge register is missing"))
+    if len(reference) > _MAX_REFERENCE:
+        raise ValueError(
+            _("the reference is longer than %(max)d characters") % {"max": _MAX_REFERENCE}
+        )
+    return RegisterLine(
+        line=row.line,
+        donor=donor,
+        kind=kind,
+        country=country,
+        email=email,
+        amount=amount,
+        pledge_date=pledge_date,
+        due_date=due_date,
+        reference=reference,
+        agreement_signed=_flag(row["agreement_signed"]),
+    )
+
+
+def _recorded_content(pledge: Pledge) -> tuple:
+    due = min((i.due_date for i in pledge.instalments.all()), default=pledge.pledge_date)
+    return (
+        pledge.donor.email.lower(),
+        pledge.amount,
+        pledge.pledge_date,
+        due,
+        pledge.agreement_signed,
+    )
+
+
+def import_pledge_register(
+    source: str | Path | IO[bytes], fund: Fund, by, *, name: str | None = None
+) -> PledgeImportResult:
+    """Check every row, then record the new pledges in one transaction."""
+    name = name or str(getattr(source, "name", source))
+    countries: dict[str, Country] = {}
+    for country in Country.objects.all():
+        countries[country.iso2.upper()] = country
+        countries[country.iso3.upper()] = country
+
+    errors: list[RowError] = []
+    wanted: dict[str, RegisterLine] = {}
+    repeated = 0
+    for row in read_rows(source, COLUMNS, name=name):
+        try:
+            line = _check_row(row, countries)
+        except ValueError as bad:
+            errors.append(RowError(row.line, str(bad)))
+            continue
+        earlier = wanted.get(line.reference)
+        if earlier is None:
+            wanted[line.reference] = line
+        elif earlier.same_pledge(line):
+            repeated += 1  # the same pledge written twice: recorded once
+        else:
+            errors.append(
+                RowError(
+                    line.line,
+                    _("reference “%(ref)s” is already on line %(other)d with other content")
+                    % {"ref": line.reference, "other": earlier.line},
+                )
+            )
+
+    recorded = {
+        pledge.source_reference: pledge
+        for pledge in Pledge.objects.filter(fund=fund, source_reference__in=list(wanted))
+        .select_related("donor")
+        .prefetch_related("instalments")
+    }
+    for reference, line in wanted.items():
+        pledge = recorded.get(reference)
+        if pledge is not None and _recorded_content(pledge) != line.content():
+            errors.append(
+                RowError(
+                    line.line,
+                    _(
+                        "reference “%(ref)s” is already recorded as pledge %(pledge)s with other "
+                        "content (donor e-mail, amount, dates or agreement); a recorded pledge "
+                        "is never changed by an import"
+                    )
+                    % {"ref": reference, "pledge": pledge.reference},
+                )
+            )
+    if errors:
+        raise FileRejected(sorted(errors, key=lambda error: error.line), name)
+
+    new = [line for reference, line in wanted.items() if reference not in recorded]
+    already = len(wanted) - len(new) + repeated
+    with transaction.atomic():
+        for line in new:
+            try:
+                donor = find_or_create_donor(
+                    name=line.donor, kind=line.kind, email=line.email, country=line.country
+                )
+                record_pledge(
+                    fund=fund,
+                    donor=donor,
+                    amount=line.amount,
+                    pledge_date=line.pledge_date,
+                    method=PaymentMethod.BANK_TRANSFER,
+                    by=by,
+                    agreement_signed=line.agreement_signed,
+                    schedule=[InstalmentSpec(line.amount, line.due_date)],
+                    source_reference=line.reference,
+                )
+            except PledgeError as refused:  # e.g. recorded meanwhile by another import
+                raise FileRejected([RowError(line.line, str(refused))], name) from refused
+        if new:
+            log_action(
+                fund,
+                "pledges:imported",
+                by,
+                Path(name).name,
+                {
+                    "created": len(new),
+                    "already": already,
+                    "references": [line.reference for line in new],
+                },
+            )
+    return PledgeImportResult(created=len(new), already=already)

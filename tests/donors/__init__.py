@@ -1,0 +1,1 @@
+"""Tests of the donors app that need more than the database (localstripe)."""
