@@ -72,6 +72,7 @@ def load_donor_demo(fund: Fund) -> Appeal:
             by=DEMO_ACTOR,
             external_reference="DEMO-BANK-0001",
             idempotency_key="demo:receipt-1",
+            notify=False,
         )
     if not Pledge.objects.filter(fund=fund, source_reference="DEMO-2").exists():
         person = find_or_create_donor(

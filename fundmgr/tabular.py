@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
@@ -59,6 +60,8 @@ class FileRejected(Exception):
 
 
 def _cell(value) -> str:
+    if type(value) is str:  # the usual case (every CSV cell): no other check needed
+        return value.strip()
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp | datetime.datetime):
@@ -80,6 +83,38 @@ def read_rows(
 
     Line numbers are those a spreadsheet shows: the header is line 1.
     """
+    header, cells = _open(source, columns, name)
+    for line, values in cells:
+        yield Row(line, dict(zip(header, values, strict=True)))
+
+
+def read_values(
+    source: str | Path | IO[bytes], columns: list[str], *, name: str | None = None
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """``read_rows`` for large files: each row as its line number and the
+    values of ``columns`` only, in that order (no dict per row).
+
+    The same checks, the same values and the same blank lines skipped as
+    ``read_rows``; a column repeated in the header is read where ``read_rows``
+    would read it (its last occurrence).
+    """
+    header, cells = _open(source, columns, name)
+    position = {column: index for index, column in enumerate(header)}
+    wanted = [position[column] for column in columns]
+    if len(wanted) == 1:
+        (only,) = wanted
+        for line, values in cells:
+            yield line, (values[only],)
+        return
+    pick = itemgetter(*wanted)
+    for line, values in cells:
+        yield line, pick(values)
+
+
+def _open(
+    source: str | Path | IO[bytes], columns: list[str], name: str | None
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The file's header (checked for ``columns``) and its non-blank rows."""
     name = name or str(getattr(source, "name", source))
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
@@ -114,12 +149,24 @@ def read_rows(
         raise FileRejected(
             [RowError(1, _("missing columns: %(columns)s") % {"columns": ", ".join(missing)})], name
         )
-    frame.columns = header
+    return header, _cells(frame, header)
+
+
+def _cells(frame: pd.DataFrame, header: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank row's cells as strings, with its line number. A row is
+    blank when every column a row's values are read from is empty (of a
+    column repeated in the header, its last occurrence)."""
+    last = {column: index for index, column in enumerate(header)}
+    read = None if len(last) == len(header) else itemgetter(*last.values())
     for index, record in enumerate(frame.itertuples(index=False, name=None)):
-        values = {column: _cell(value) for column, value in zip(header, record, strict=True)}
-        if not any(values.values()):
+        values = [_cell(value) for value in record]
+        if not any(values if read is None else _as_tuple(read(values))):
             continue  # blank line
-        yield Row(index + 2, values)
+        yield index + 2, values
+
+
+def _as_tuple(picked) -> tuple:
+    return picked if isinstance(picked, tuple) else (picked,)
 
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

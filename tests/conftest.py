@@ -7,11 +7,23 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import override_settings
 
 from fundmgr.models import ExchangeRate
 from fundmgr.reference import ensure_reference_data
 from fundmgr.roles import Role
 from fundmgr.services.funds import open_fund
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def immediate_tasks():
+    """Background tasks run at once, inside the request that enqueues them, so a
+    test that posts a webhook sees the ledger booked. Tests of the database
+    backend (the deployed one) set ``settings.TASKS`` themselves."""
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        yield
 
 
 def _is_transactional(request) -> bool:

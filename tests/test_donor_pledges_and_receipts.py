@@ -272,3 +272,21 @@ def test_each_pledge_gets_its_own_typable_reference(fund, rates, donor, admin_us
     refs = {pledge(fund, donor, admin_user, amount="10").reference for _ in range(20)}
     assert len(refs) == 20
     assert all(ref.startswith("TESTF-") and len(ref) == 12 for ref in refs)
+
+
+def test_the_donor_is_emailed_a_receipt_number_when_money_arrives(
+    fund, rates, donor, admin_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    made = pledge(fund, donor, admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = record_receipt(
+            fund=fund,
+            donor=donor,
+            pledge=made,
+            amount=Money("4000", "EUR"),
+            value_date=APRIL_10,
+            by=admin_user,
+        )
+    assert [m.to for m in mailoutbox] == [["mission@examplia.example"]]
+    assert receipt.number in mailoutbox[0].subject and receipt.number in mailoutbox[0].body
+    assert made.reference in mailoutbox[0].body

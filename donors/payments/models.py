@@ -101,7 +101,10 @@ class CardPayment(models.Model):
 
 
 class StripeEvent(models.Model):
-    """A webhook delivery, stored once by its event id; a repeat does nothing."""
+    """A webhook delivery, stored once by its event id; a repeat does nothing.
+
+    The verified request body is kept in ``payload``: the background task
+    (donors.payments.tasks) acts on it after the webhook has answered."""
 
     event_id = models.CharField(_("Stripe event"), max_length=255, unique=True)
     type = models.CharField(_("type"), max_length=100)
@@ -109,6 +112,7 @@ class StripeEvent(models.Model):
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
+    payload = models.TextField(_("verified payload"), blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -28,6 +28,7 @@ card clearing is emptied exactly by what filled it:
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable
@@ -552,34 +553,74 @@ HANDLERS: dict[str, Callable[[dict], str]] = {
 }
 
 
-# -- the webhook --------------------------------------------------------------------------
+# -- the webhook: stored and acknowledged at once, processed in the background ----------
 
 
-def _event_record(event: stripe.Event, object_id: str) -> StripeEvent:
+def _event_record(event: stripe.Event, object_id: str, payload: str = "") -> StripeEvent:
+    record, _created = _store(event, object_id, payload)
+    return record
+
+
+def _store(event: stripe.Event, object_id: str, payload: str) -> tuple[StripeEvent, bool]:
     try:
         with transaction.atomic():
-            return StripeEvent.objects.create(
-                event_id=event.id, type=event.type[:100], object_id=object_id[:255]
+            record = StripeEvent.objects.create(
+                event_id=event.id,
+                type=event.type[:100],
+                object_id=object_id[:255],
+                payload=payload,
             )
+            return record, True
     except IntegrityError:
-        return StripeEvent.objects.get(event_id=event.id)
+        return StripeEvent.objects.get(event_id=event.id), False
 
 
-def process_event(event: stripe.Event) -> str:
-    """Store the event once and act on the current state of its object.
+def acknowledge_event(event: stripe.Event, payload: bytes) -> bool:
+    """Store a verified event once and enqueue its processing; True if it was new.
 
-    A duplicate delivery of a processed event does nothing. An event about an
-    object Stripe or fundmgr does not know is stored with that outcome and
-    acknowledged. Stripe being unreachable raises (the caller answers 503 and
-    Stripe delivers again; the event stays unprocessed until then)."""
-    data = event.data.object.to_dict()
-    object_id = str(data.get("id") or "")
-    record = _event_record(event, object_id)
+    The row and the task are written in one transaction: with the database
+    task backend neither exists without the other, and the worker never sees
+    the task before the event is committed. A repeated delivery (same event
+    id) stores and enqueues nothing."""
+    from donors.payments.tasks import process_stripe_event
+
+    object_id = str(getattr(event.data.object, "id", None) or "")
+    try:
+        with transaction.atomic():
+            record = StripeEvent.objects.create(
+                event_id=event.id,
+                type=event.type[:100],
+                object_id=object_id[:255],
+                payload=payload.decode("utf-8"),
+            )
+            process_stripe_event.enqueue(record.event_id)
+    except IntegrityError:
+        if not StripeEvent.objects.filter(event_id=event.id).exists():
+            raise
+        return False  # a repeated delivery
+    return True
+
+
+def process_stored_event(event_id: str) -> str:
+    """Act on a stored event's object, from Stripe's current state, once.
+
+    An already processed event does nothing ("duplicate"). An event about an
+    object Stripe or fundmgr does not know is marked processed with that
+    outcome (logged). Stripe being unreachable raises ``stripe.StripeError``
+    and the event stays unprocessed, for the retry (donors.payments.tasks) or
+    ``manage.py process_stripe_events``."""
+    record = StripeEvent.objects.get(event_id=event_id)
     if record.processed_at is not None:
         return "duplicate"
-    handler = HANDLERS.get(event.type)
+    data = json.loads(record.payload)["data"]["object"] if record.payload else {}
+    return _process(record, data)
+
+
+def _process(record: StripeEvent, data: dict) -> str:
+    object_id = record.object_id
+    handler = HANDLERS.get(record.type)
     if handler is None:
-        outcome = f"ignored: {event.type} needs nothing"
+        outcome = f"ignored: {record.type} needs nothing"
     else:
         try:
             outcome = handler(data)
@@ -588,8 +629,20 @@ def process_event(event: stripe.Event) -> str:
                 raise
             outcome = f"unknown to Stripe: {object_id}"
     if outcome.startswith("unknown"):
-        logger.warning("Stripe event %s (%s): %s", event.id, event.type, outcome)
+        logger.warning("Stripe event %s (%s): %s", record.event_id, record.type, outcome)
     else:
-        logger.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
+        logger.info("Stripe event %s (%s): %s", record.event_id, record.type, outcome)
     StripeEvent.objects.filter(pk=record.pk).update(processed_at=timezone.now(), outcome=outcome)
     return outcome
+
+
+def process_event(event: stripe.Event) -> str:
+    """Store the event once and act on it now, in this process (no task).
+
+    The webhook view acknowledges and enqueues instead (``acknowledge_event``);
+    this is the same processing for a caller that has an Event in hand."""
+    data = event.data.object.to_dict()
+    record = _event_record(event, str(data.get("id") or ""))
+    if record.processed_at is not None:
+        return "duplicate"
+    return _process(record, data)

@@ -105,7 +105,8 @@ def status(request, reference):
 @csrf_exempt
 @require_POST
 def webhook(request):
-    """Stripe's webhook: verified, stored once, acted on from Stripe's own state."""
+    """Stripe's webhook: verified, stored once, acknowledged; processed in the
+    background from Stripe's own state (donors.payments.tasks)."""
     try:
         event = gateway.verify_webhook(request.body, request.headers.get("Stripe-Signature"))
     except ImproperlyConfigured:
@@ -113,10 +114,5 @@ def webhook(request):
     except (stripe.SignatureVerificationError, ValueError) as refused:
         logger.warning("Stripe webhook refused: %s", refused)
         return HttpResponseBadRequest("invalid signature")
-    try:
-        services.process_event(event)
-    except stripe.StripeError:
-        # Stripe unreachable or refusing: nothing was recorded for this event; it delivers again.
-        logger.exception("Stripe event %s could not be processed now", event.id)
-        return HttpResponse("try again later", status=503, content_type="text/plain")
+    services.acknowledge_event(event, request.body)
     return HttpResponse("ok", content_type="text/plain")

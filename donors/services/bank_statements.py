@@ -34,23 +34,24 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
 from donors.services.receipts import ReceiptError, outstanding, record_receipt
-from donors.services.references import normalise, references_in
-from fundmgr.models import Fund
+from donors.services.references import normalise
+from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, UnknownCurrency, minor_units, quantum
 from fundmgr.services.audit import actor_fields, log_action
-from fundmgr.tabular import FileRejected, RowError, parse_date, parse_decimal, read_rows
+from fundmgr.services.ledger import accounts_cached
+from fundmgr.tabular import FileRejected, RowError, parse_date, parse_decimal, read_values
 
 COLUMNS = ["value_date", "amount", "currency", "reference", "counterparty", "bank_ref"]
 State = BankLine.State
@@ -59,6 +60,8 @@ State = BankLine.State
 MIN_REFERENCE = 3
 #: Lookups by key are made this many keys at a time.
 BATCH = 500
+#: Lines are saved this many at a time.
+INSERT_BATCH = 2000
 
 _COUNT_FIELD = {
     State.MATCHED: "matched_count",
@@ -67,7 +70,8 @@ _COUNT_FIELD = {
     State.DISCARDED: "discarded_count",
     State.ERROR: "error_count",
 }
-_WORDS = re.compile(r"[\s,;/]+")
+_WORDS = re.compile(r"[\s,;/]+")  # as references.references_in splits
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")  # as references.normalise removes
 
 
 class BankLineError(ValueError):
@@ -103,25 +107,45 @@ class StatementImportResult:
         return self[State.ERROR]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
-    """A checked line of the file, before it is saved."""
+    """A checked line of the file, before it is saved: kept compact (no
+    ``Money``, no model instance), as a statement may hold 100,000 lines."""
 
     line: int
     value_date: datetime.date
-    amount: Money
+    amount: Decimal  # rounded to the currency's minor unit
+    currency: str
     reference: str
     counterparty: str
     bank_ref: str
     dedupe_key: str = ""
     state: str = ""
     message: str = ""
-    duplicate_of: BankLine | None = None
-    pledges: list[Pledge] = field(default_factory=list)
-    model: BankLine | None = None
+    duplicate_of: int | None = None  # the earlier line's id
+    pledges: tuple[Pledge, ...] = ()
 
     def content(self) -> tuple:
-        return (self.value_date, self.amount, self.reference, self.counterparty)
+        return (self.value_date, self.amount, self.currency, self.reference, self.counterparty)
+
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class _Earlier(NamedTuple):
+    """What is compared of a line already imported with the same key."""
+
+    pk: int
+    line_number: int
+    file_name: str
+    value_date: datetime.date
+    amount: Decimal
+    currency: str
+    reference: str
+    counterparty: str
+
+    def content(self) -> tuple:
+        return (self.value_date, self.amount, self.currency, self.reference, self.counterparty)
 
 
 # Reading and checking the file ---------------------------------------------
@@ -130,46 +154,69 @@ class _Line:
 def _read(source, name: str) -> list[_Line]:
     errors: list[RowError] = []
     lines: list[_Line] = []
-    for row in read_rows(source, COLUMNS, name=name):
+    dates: dict[str, datetime.date | str] = {}  # a date or why it is not one
+    currencies: dict[str, tuple[str, Decimal] | None] = {}  # code and quantum, None if unknown
+    for number, (
+        date_text,
+        amount_text,
+        currency_text,
+        reference,
+        counterparty,
+        bank_ref,
+    ) in read_values(source, COLUMNS, name=name):
         problems = []
+        value_date = dates.get(date_text)
+        if value_date is None:
+            try:
+                value_date = parse_date(date_text)
+            except ValueError as bad:
+                value_date = str(bad)
+            if len(dates) < 10_000:
+                dates[date_text] = value_date
+        if type(value_date) is str:
+            problems.append(value_date)
+        known = currencies.get(currency_text, False)
+        if known is False:
+            code = currency_text.strip().upper()
+            try:
+                minor_units(code)
+            except UnknownCurrency:
+                known = None
+            else:
+                known = (code, quantum(code))
+            currencies[currency_text] = known
+        if known is None:
+            problems.append(_("unknown currency “%(code)s”") % {"code": currency_text})
+            currency, step = "", None
+        else:
+            currency, step = known
         try:
-            value_date = parse_date(row["value_date"])
-        except ValueError as bad:
-            problems.append(str(bad))
-        currency = row["currency"].strip().upper()
-        try:
-            minor_units(currency)
-        except UnknownCurrency:
-            problems.append(_("unknown currency “%(code)s”") % {"code": row["currency"]})
-            currency = ""
-        try:
-            amount = parse_decimal(row["amount"])
+            amount = parse_decimal(amount_text)
         except ValueError as bad:
             problems.append(str(bad))
         else:
-            if currency and amount != amount.quantize(quantum(currency)):
-                problems.append(
-                    _("%(amount)s has more decimals than %(currency)s allows")
-                    % {"amount": row["amount"], "currency": currency}
-                )
-        for column, limit in (("reference", 500), ("counterparty", 300), ("bank_ref", 100)):
-            if len(row[column].strip()) > limit:
+            if currency:
+                rounded = amount.quantize(step)
+                if amount != rounded:
+                    problems.append(
+                        _("%(amount)s has more decimals than %(currency)s allows")
+                        % {"amount": amount_text, "currency": currency}
+                    )
+        for column, text, limit in (
+            ("reference", reference, 500),
+            ("counterparty", counterparty, 300),
+            ("bank_ref", bank_ref, 100),
+        ):
+            if len(text) > limit:
                 problems.append(
                     _("%(column)s is longer than %(max)d characters")
                     % {"column": column, "max": limit}
                 )
         if problems:
-            errors.append(RowError(row.line, "; ".join(problems)))
+            errors.append(RowError(number, "; ".join(problems)))
             continue
         lines.append(
-            _Line(
-                line=row.line,
-                value_date=value_date,
-                amount=Money(amount.quantize(quantum(currency)), currency),
-                reference=row["reference"].strip(),
-                counterparty=row["counterparty"].strip(),
-                bank_ref=row["bank_ref"].strip(),
-            )
+            _Line(number, value_date, rounded, currency, reference, counterparty, bank_ref)
         )
     if errors:
         raise FileRejected(errors, name)
@@ -186,7 +233,7 @@ def _assign_dedupe_keys(lines: Sequence[_Line], name: str) -> None:
     first_with_ref: dict[str, _Line] = {}
     errors: list[RowError] = []
     for line in lines:
-        line.state, line.message, line.duplicate_of, line.pledges = "", "", None, []
+        line.state, line.message, line.duplicate_of, line.pledges = "", "", None, ()
         if line.bank_ref:
             line.dedupe_key = f"ref:{line.bank_ref}"
             earlier = first_with_ref.setdefault(line.bank_ref, line)
@@ -210,8 +257,8 @@ def _assign_dedupe_keys(lines: Sequence[_Line], name: str) -> None:
             continue
         content = (
             line.value_date.isoformat(),
-            str(line.amount.amount),
-            line.amount.currency.code,
+            str(line.amount),
+            line.currency,
             line.reference,
             line.counterparty,
         )
@@ -224,15 +271,28 @@ def _assign_dedupe_keys(lines: Sequence[_Line], name: str) -> None:
         raise FileRejected(errors, name)
 
 
-def _existing_lines(fund: Fund, keys: Iterable[str]) -> dict[str, BankLine]:
+def _existing_lines(fund: Fund, keys: Iterable[str]) -> dict[str, _Earlier]:
     """The lines already holding these keys, fetched BATCH keys per query."""
     keys = sorted(set(keys))
-    found: dict[str, BankLine] = {}
+    found: dict[str, _Earlier] = {}
     for start in range(0, len(keys), BATCH):
-        for line in BankLine.objects.filter(
-            fund=fund, dedupe_key__in=keys[start : start + BATCH]
-        ).select_related("statement"):
-            found[line.dedupe_key] = line
+        rows = (
+            BankLine.objects.filter(fund=fund, dedupe_key__in=keys[start : start + BATCH])
+            .order_by()
+            .values_list(
+                "dedupe_key",
+                "pk",
+                "line_number",
+                "statement__file_name",
+                "value_date",
+                "amount",
+                "amount_currency",
+                "reference",
+                "counterparty",
+            )
+        )
+        for key, *earlier in rows:
+            found[key] = _Earlier(*earlier)
     return found
 
 
@@ -256,72 +316,76 @@ def _pledge_index(fund: Fund) -> dict[str, list[Pledge]]:
 
 def _candidates(text: str) -> set[str]:
     """What a line's text may quote as a reference: each word, the whole
-    text, and runs of two or three words read together ("abc 123")."""
-    found = references_in(text)
-    words = [word for word in _WORDS.split(text) if word]
-    for size in (2, 3):
-        for start in range(len(words) - size + 1):
-            found.add(normalise("".join(words[start : start + size])))
+    text, and runs of two or three words read together ("abc 123").
+
+    Each word is put in its forgiving form once: the form of a run of words
+    (or of the whole text) is their forms joined, leading zeros stripped, the
+    same as ``references.normalise`` of the run (separators are neither
+    letters nor digits, and upper case is taken letter by letter)."""
+    if not text:
+        return set()
+    cores = [_NOT_ALNUM.sub("", word.upper()) for word in _WORDS.split(text) if word]
+    found = {core.lstrip("0") for core in cores}
+    found.add("".join(cores).lstrip("0"))
+    count = len(cores)
+    for start in range(count - 1):
+        pair = cores[start] + cores[start + 1]
+        found.add(pair.lstrip("0"))
+        if start + 2 < count:
+            found.add((pair + cores[start + 2]).lstrip("0"))
     found.discard("")
     return found
 
 
-def _pledges_quoted(line: _Line, index: dict[str, list[Pledge]]) -> tuple[list[Pledge], str]:
-    """The pledges a line quotes, or an empty list and why none can be used."""
+def _pledges_quoted(line: _Line, index: dict[str, list[Pledge]]) -> tuple[tuple[Pledge, ...], str]:
+    """The pledges a line quotes, or nothing and why none can be used."""
     quoted: dict[int, Pledge] = {}
     ambiguous = []
     for candidate in _candidates(line.reference) | _candidates(line.counterparty):
-        pledges = index.get(candidate, [])
+        pledges = index.get(candidate)
+        if not pledges:
+            continue
         if len({pledge.pk for pledge in pledges}) > 1:
             ambiguous.append(candidate)
             continue
         for pledge in pledges:
             quoted[pledge.pk] = pledge
     if ambiguous:
-        return [], _("reference %(refs)s fits several pledges: a person must decide") % {
+        return (), _("reference %(refs)s fits several pledges: a person must decide") % {
             "refs": ", ".join(sorted(ambiguous))
         }
     if not quoted:
-        return [], _("no pledge reference found in the line")
+        return (), _("no pledge reference found in the line")
     pledges = sorted(
         quoted.values(), key=lambda p: (p.first_due or p.pledge_date, p.pledge_date, p.pk)
     )
     refs = ", ".join(pledge.reference for pledge in pledges)
     cancelled = [p.reference for p in pledges if p.status == Pledge.Status.CANCELLED]
     if cancelled:
-        return [], _("pledge %(refs)s is cancelled: a person must decide") % {
+        return (), _("pledge %(refs)s is cancelled: a person must decide") % {
             "refs": ", ".join(cancelled)
         }
     if len({pledge.donor_id for pledge in pledges}) > 1:
-        return [], _("pledges %(refs)s are of different donors: a person must decide") % {
+        return (), _("pledges %(refs)s are of different donors: a person must decide") % {
             "refs": refs
         }
-    other = sorted({p.amount.currency.code for p in pledges} - {line.amount.currency.code})
+    other = sorted({p.amount.currency.code for p in pledges} - {line.currency})
     if other:
-        return [], _(
+        return (), _(
             "received in %(received)s but pledge %(refs)s is in %(pledged)s: a person must decide"
-        ) % {"received": line.amount.currency, "refs": refs, "pledged": ", ".join(other)}
-    return pledges, ""
+        ) % {"received": line.money().currency, "refs": refs, "pledged": ", ".join(other)}
+    return tuple(pledges), ""
 
 
-def _decide(line: _Line, existing: dict[str, BankLine], index: dict[str, list[Pledge]]) -> None:
+def _decide(line: _Line, existing: dict[str, _Earlier], index: dict[str, list[Pledge]]) -> None:
     """Set the state a line starts in (``matched`` means "to be recorded")."""
     if line.state:  # a repeat within the file
         return
     earlier = existing.get(line.dedupe_key)
     if earlier is not None:
-        line.duplicate_of = earlier
-        where = {"line": earlier.line_number, "statement": earlier.statement.file_name}
-        if (
-            line.bank_ref
-            and (
-                earlier.value_date,
-                earlier.amount,
-                earlier.reference,
-                earlier.counterparty,
-            )
-            != line.content()
-        ):
+        line.duplicate_of = earlier.pk
+        where = {"line": earlier.line_number, "statement": earlier.file_name}
+        if line.bank_ref and earlier.content() != line.content():
             line.state = State.ERROR
             line.message = (
                 _(
@@ -335,10 +399,10 @@ def _decide(line: _Line, existing: dict[str, BankLine], index: dict[str, list[Pl
             line.message = _("imported before: line %(line)d of %(statement)s") % where
         line.dedupe_key = ""
         return
-    if line.amount.amount == 0:
+    if line.amount == 0:
         line.state, line.message = State.DISCARDED, _("zero amount")
         return
-    if line.amount.amount < 0:
+    if line.amount < 0:
         line.state = State.UNMATCHED
         line.message = _("negative amount: money leaving the account is not a receipt")
         return
@@ -349,10 +413,10 @@ def _decide(line: _Line, existing: dict[str, BankLine], index: dict[str, list[Pl
 
 def _shares(line: _Line) -> list[tuple[Pledge, Money]]:
     """How a line's money goes to the pledges it quotes, in order of due date."""
-    currency = line.amount.currency.code
+    currency = line.currency
     if len(line.pledges) == 1:
-        return [(line.pledges[0], line.amount)]
-    remaining = line.amount.amount
+        return [(line.pledges[0], line.money())]
+    remaining = line.amount
     parts: list[list] = []
     for pledge in line.pledges:
         owed = max(outstanding(pledge), Decimal(0))
@@ -372,31 +436,77 @@ def _shares(line: _Line) -> list[tuple[Pledge, Money]]:
 
 
 def _idempotency_key(fund: Fund, line: BankLine, suffix: str = "") -> str:
-    own = line.dedupe_key or f"line:{line.pk}"
+    return _key(fund, line.dedupe_key, line.pk, suffix)
+
+
+def _key(fund: Fund, dedupe_key: str | None, pk: int, suffix: str = "") -> str:
+    own = dedupe_key or f"line:{pk}"
     return f"bank:{fund.code}:{own}{suffix}"
 
 
-def _record(line: _Line, fund: Fund, by) -> list[Receipt]:
-    """The receipts of a matched line, all or none (a savepoint)."""
+def _record(line: _Line, pk: int, fund: Fund, by, key_is_new: bool) -> list[Receipt]:
+    """The receipts of a matched line, all or none (a savepoint: for one
+    receipt, ``record_receipt``'s own)."""
     shares = _shares(line)
+    if len(shares) == 1:
+        return [_record_share(line, pk, fund, by, *shares[0], "", key_is_new)]
     receipts = []
     with transaction.atomic():
         for pledge, amount in shares:
-            suffix = f":{pledge.reference}" if len(shares) > 1 else ""
-            receipts.append(
-                record_receipt(
-                    fund=fund,
-                    donor=pledge.donor,
-                    pledge=pledge,
-                    amount=amount,
-                    value_date=line.value_date,
-                    by=by,
-                    method=Receipt.Method.BANK,
-                    external_reference=line.bank_ref,
-                    idempotency_key=_idempotency_key(fund, line.model, suffix),
-                )
-            )
+            suffix = f":{pledge.reference}"
+            receipts.append(_record_share(line, pk, fund, by, pledge, amount, suffix, key_is_new))
     return receipts
+
+
+def _record_share(
+    line: _Line,
+    pk: int,
+    fund: Fund,
+    by,
+    pledge: Pledge,
+    amount: Money,
+    suffix: str,
+    key_is_new: bool,
+) -> Receipt:
+    return record_receipt(
+        fund=fund,
+        donor=pledge.donor,
+        pledge=pledge,
+        amount=amount,
+        value_date=line.value_date,
+        by=by,
+        method=Receipt.Method.BANK,
+        external_reference=line.bank_ref,
+        idempotency_key=_key(fund, line.dedupe_key, pk, suffix),
+        key_is_new=key_is_new,
+    )
+
+
+def _possible_keys(fund: Fund, line: _Line, pk: int) -> list[str]:
+    """Every idempotency key the receipts of a matched line may be posted under."""
+    if len(line.pledges) == 1:
+        return [_key(fund, line.dedupe_key, pk)]
+    return [
+        _key(fund, line.dedupe_key, pk),
+        *(_key(fund, line.dedupe_key, pk, f":{pledge.reference}") for pledge in line.pledges),
+    ]
+
+
+def _keys_in_ledger(fund: Fund, keys: Iterable[str]) -> set[str]:
+    """Those of the keys already on an entry of the fund, BATCH keys per query.
+
+    A key found nowhere is new for the rest of the import: it belongs to a
+    line this import has just saved, whose unique dedupe key keeps any other
+    import or person from posting under it meanwhile."""
+    keys = sorted(set(keys))
+    found: set[str] = set()
+    for start in range(0, len(keys), BATCH):
+        found.update(
+            JournalEntry.objects.filter(
+                fund=fund, idempotency_key__in=keys[start : start + BATCH]
+            ).values_list("idempotency_key", flat=True)
+        )
+    return found
 
 
 # The import ----------------------------------------------------------------
@@ -421,12 +531,100 @@ def import_bank_statement(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+#: The columns of a line that come from the file and its matching; every
+#: other column of BankLine is the same for all the lines of one import.
+_PER_LINE = (
+    "line_number",
+    "value_date",
+    "amount",
+    "amount_currency",
+    "reference",
+    "counterparty",
+    "bank_ref",
+    "dedupe_key",
+    "duplicate_of_id",
+    "state",
+    "message",
+    "pledge_id",
+    "donor_id",
+)
+
+
+def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dict[int, int]:
+    """Save the lines; the ids of the matched ones, by line number.
+
+    The rows are those ``bulk_create`` would write, each value prepared by
+    the model's own field, but without a model instance and a compiled query
+    per line: on PostgreSQL one COPY, elsewhere multi-row INSERTs of
+    INSERT_BATCH lines (fewer if the database limits a query's parameters)."""
+    connection = connections[router.db_for_write(BankLine)]
+    fields = {f.attname: f for f in BankLine._meta.concrete_fields if not f.primary_key}
+    fixed = {name: field.get_default() for name, field in fields.items() if name not in _PER_LINE}
+    fixed.update(statement_id=statement.pk, fund_id=fund.pk)
+    columns = [*fixed, *_PER_LINE]
+    fixed_values = tuple(
+        fields[name].get_db_prep_save(value, connection) for name, value in fixed.items()
+    )
+    date, amount = fields["value_date"], fields["amount"]
+
+    def row(line: _Line) -> tuple:
+        pledges = line.pledges
+        return (
+            *fixed_values,
+            line.line,
+            date.get_db_prep_save(line.value_date, connection),
+            amount.get_db_prep_save(line.amount, connection),
+            line.currency,
+            line.reference,
+            line.counterparty,
+            line.bank_ref,
+            line.dedupe_key or None,
+            line.duplicate_of,
+            line.state,
+            line.message,
+            pledges[0].pk if len(pledges) == 1 else None,
+            pledges[0].donor_id if pledges else None,
+        )
+
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names are written into the SQL;
+    # every value is a parameter (or COPY data).
+    table = quote(BankLine._meta.db_table)
+    names = ", ".join(quote(fields[name].column) for name in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with (
+                connection.wrap_database_errors,
+                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
+                for line in lines:
+                    copy.write_row(row(line))
+        else:
+            rows_per_query = INSERT_BATCH
+            if connection.features.max_query_params:
+                rows_per_query = min(
+                    rows_per_query, connection.features.max_query_params // len(columns)
+                )
+            one_row = f"({', '.join(['%s'] * len(columns))})"
+            head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+            for start in range(0, len(lines), rows_per_query):
+                batch = lines[start : start + rows_per_query]
+                params = [value for line in batch for value in row(line)]
+                cursor.execute(head + ", ".join([one_row] * len(batch)), params)
+    return dict(
+        BankLine.objects.filter(statement=statement, state=State.MATCHED).values_list(
+            "line_number", "pk"
+        )
+    )
+
+
 @transaction.atomic
 def _import(lines: list[_Line], fund: Fund, by, name: str) -> StatementImportResult:
     existing = _existing_lines(fund, (line.dedupe_key for line in lines if not line.state))
     index = _pledge_index(fund)
     for line in lines:
         _decide(line, existing, index)
+    del existing, index
 
     actor = actor_fields(by)
     statement = BankStatement.objects.create(
@@ -435,51 +633,32 @@ def _import(lines: list[_Line], fund: Fund, by, name: str) -> StatementImportRes
         imported_by=actor["actor"],
         system_actor=actor["system_actor"],
     )
-    models = [
-        BankLine(
-            statement=statement,
-            fund=fund,
-            line_number=line.line,
-            value_date=line.value_date,
-            amount=line.amount,
-            reference=line.reference,
-            counterparty=line.counterparty,
-            bank_ref=line.bank_ref,
-            dedupe_key=line.dedupe_key or None,
-            duplicate_of=line.duplicate_of,
-            state=line.state,
-            message=line.message,
-            pledge=line.pledges[0] if len(line.pledges) == 1 else None,
-            donor=line.pledges[0].donor if line.pledges else None,
-        )
-        for line in lines
-    ]
-    BankLine.objects.bulk_create(models, batch_size=BATCH)
-    if any(model.pk is None for model in models):  # pragma: no cover - old SQLite
-        models = list(statement.lines.order_by("line_number"))
-    for line, model in zip(lines, models, strict=True):
-        line.model = model
+    ids = _insert(lines, statement, fund)
+    matched = [(line, ids[line.line]) for line in lines if line.state == State.MATCHED]
+    del ids
+    used = _keys_in_ledger(
+        fund, (key for line, pk in matched for key in _possible_keys(fund, line, pk))
+    )
 
     links = []
     changed = []
-    for line in lines:
-        if line.state != State.MATCHED:
-            continue
-        try:
-            receipts = _record(line, fund, by)
-        except (ReceiptError, LookupError, ValueError) as failed:
-            line.state = line.model.state = State.ERROR
-            line.message = line.model.message = _("the receipt could not be recorded: %(why)s") % {
-                "why": failed
-            }
-            line.model.pledge = None
-            line.model.donor = None
-            changed.append(line.model)
-            continue
-        links += [
-            BankLine.receipts.through(bankline_id=line.model.pk, receipt_id=receipt.pk)
-            for receipt in receipts
-        ]
+    with accounts_cached():
+        for line, pk in matched:
+            key_is_new = used.isdisjoint(_possible_keys(fund, line, pk))
+            try:
+                receipts = _record(line, pk, fund, by, key_is_new)
+            except (ReceiptError, LookupError, ValueError) as failed:
+                line.state = State.ERROR
+                line.message = _("the receipt could not be recorded: %(why)s") % {"why": failed}
+                changed.append(
+                    BankLine(pk=pk, state=line.state, message=line.message, pledge=None, donor=None)
+                )
+                continue
+            links += [
+                BankLine.receipts.through(bankline_id=pk, receipt_id=receipt.pk)
+                for receipt in receipts
+            ]
+    del matched
     if changed:
         BankLine.objects.bulk_update(changed, ["state", "message", "pledge", "donor"])
     BankLine.receipts.through.objects.bulk_create(links, batch_size=BATCH)

@@ -18,3 +18,14 @@ def send_pledge_acknowledgement(pledge: Pledge) -> None:
         from_email=None,
         recipient_list=[pledge.donor.email],
     )
+
+
+def send_receipt_acknowledgement(receipt) -> None:
+    """Thank the donor for money received, with its receipt number."""
+    context = {"receipt": receipt, "fund": receipt.fund, "donor": receipt.donor}
+    send_mail(
+        subject=_("Receipt %(number)s: thank you") % {"number": receipt.number},
+        message=render_to_string("donors/email/receipt_acknowledgement.txt", context),
+        from_email=None,
+        recipient_list=[receipt.donor.email],
+    )

@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from donors.models import Donor, Pledge, Receipt
+from donors.services.notifications import send_receipt_acknowledgement
 from fundmgr.chart import AccountKey
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
@@ -71,10 +72,17 @@ def record_receipt(
     external_reference: str = "",
     fees: tuple[Fee, ...] = (),
     idempotency_key: str | None = None,
+    notify: bool = True,
+    key_is_new: bool = False,
 ) -> Receipt:
     """Record one receipt and post its balanced entry; with ``idempotency_key``
-    a second call returns the first receipt and records nothing."""
-    if idempotency_key:
+    a second call returns the first receipt and records nothing.
+
+    ``key_is_new``: the caller has made sure, in this transaction, that no
+    entry holds ``idempotency_key`` (the bank import: the key is its line's,
+    held by that line's unique dedupe key); the look for an earlier receipt
+    is then skipped. A simultaneous post with the key is still caught."""
+    if idempotency_key and not key_is_new:
         earlier = JournalEntry.objects.filter(fund=fund, idempotency_key=idempotency_key).first()
         if earlier is not None:
             return Receipt.objects.get(entry=earlier)
@@ -100,15 +108,17 @@ def record_receipt(
 
     applied = Decimal(0)
     cleared = Decimal(0)
+    owed = Decimal(0)  # still owed on the (locked) pledge before this receipt
     if pledge is not None:
-        applied = min(amount.amount, max(outstanding(pledge), Decimal(0)))
+        owed = outstanding(pledge)
+        applied = min(amount.amount, max(owed, Decimal(0)))
     applied_cash = _share(cash, applied, amount.amount, base) if applied else Decimal(0)
     excess, excess_cash = amount.amount - applied, cash - applied_cash
 
     if applied and pledge.receivable_entry_id:
         receivable = _receivable_base(pledge)
         cleared_before = pledge.receipts.aggregate(t=Sum("receivable_cleared"))["t"] or Decimal(0)
-        if applied == outstanding(pledge):
+        if applied == owed:
             cleared = receivable - cleared_before  # the last payment clears it exactly
         else:
             cleared = _share(receivable, applied, pledge.amount.amount, base)
@@ -144,6 +154,7 @@ def record_receipt(
         by,
         kind="receipt",
         idempotency_key=idempotency_key,
+        key_is_new=key_is_new,
     )
     if idempotency_key:
         # A simultaneous call with the same key posted first: its receipt stands.
@@ -165,8 +176,10 @@ def record_receipt(
         external_reference=external_reference,
     )
     if pledge is not None:
-        left = outstanding(pledge)
+        left = owed - applied  # the pledge is locked: what outstanding() now says
         pledge.status = Pledge.Status.PAID if left <= 0 else Pledge.Status.PARTLY_PAID
         pledge.save(update_fields=["status"])
     log_action(receipt, "receipt:recorded", by, external_reference, {"amount": str(amount)})
+    if notify:
+        transaction.on_commit(lambda: send_receipt_acknowledgement(receipt))
     return receipt

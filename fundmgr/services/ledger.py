@@ -9,7 +9,9 @@ the rate it was booked at, the difference going to exchange gain or loss).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -67,8 +69,36 @@ def _resolve_account(fund: Fund, account, accounts: dict[str, Account]) -> Accou
         ) from missing
 
 
+#: Each fund's accounts by key, while ``accounts_cached`` is in force.
+_cached_accounts: ContextVar[dict[int, dict[str, Account]] | None] = ContextVar(
+    "ledger_cached_accounts", default=None
+)
+
+
+@contextmanager
+def accounts_cached() -> Iterator[None]:
+    """Within the block, each fund's accounts are read once, not once per
+    entry: for a job posting many entries (an import) that opens or changes
+    no account meanwhile."""
+    token = _cached_accounts.set({})
+    try:
+        yield
+    finally:
+        _cached_accounts.reset(token)
+
+
+def _accounts(fund: Fund) -> dict[str, Account]:
+    cache = _cached_accounts.get()
+    if cache is None:
+        return {a.key: a for a in fund.accounts.all()}
+    accounts = cache.get(fund.pk)
+    if accounts is None:
+        accounts = cache[fund.pk] = {a.key: a for a in fund.accounts.all()}
+    return accounts
+
+
 def _build_legs(fund: Fund, day: datetime.date, specs: Sequence[LegSpec]) -> list[Leg]:
-    accounts = {a.key: a for a in fund.accounts.all()}
+    accounts = _accounts(fund)
     legs = []
     for spec in specs:
         if spec.side not in ("debit", "credit"):
@@ -132,12 +162,17 @@ def post_entry(
     kind: str = "manual",
     idempotency_key: str | None = None,
     reverses: JournalEntry | None = None,
+    key_is_new: bool = False,
 ) -> JournalEntry:
     """Post one balanced entry, or return the one already posted under
-    ``idempotency_key`` (nothing is ever recorded twice)."""
+    ``idempotency_key`` (nothing is ever recorded twice).
+
+    ``key_is_new``: the caller knows no entry holds ``idempotency_key`` yet,
+    so it is not looked for first; the unique key still catches a
+    simultaneous post, whose entry is then returned."""
     if not memo or not memo.strip():
         raise LedgerError(_("Every journal entry must say why it was made."))
-    if idempotency_key:
+    if idempotency_key and not key_is_new:
         existing = (
             JournalEntry.objects.posted().filter(fund=fund, idempotency_key=idempotency_key).first()
         )

@@ -7,6 +7,7 @@ localstripe, except disputes, which localstripe does not have (see
 
 from __future__ import annotations
 
+import io
 import random
 import secrets
 import time
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 import stripe
+from django.core.management import call_command
 from django.db import transaction
 
 from donors.models import Pledge, Receipt
@@ -253,9 +255,12 @@ def test_a_payment_intent_of_someone_else_on_the_account_is_left_alone(client, c
     assert StripeEvent.objects.get().outcome.startswith("unknown payment intent")
 
 
-def test_stripe_unreachable_answers_503_and_the_redelivery_is_processed(
+def test_stripe_unreachable_is_acknowledged_left_unprocessed_and_processed_on_the_next_run(
     client, card_appeal, fund, monkeypatch
 ):
+    """Acknowledged at once (200), so Stripe does not deliver again: the event
+    stays unprocessed, a redelivery changes nothing, and
+    ``manage.py process_stripe_events`` books it once Stripe answers."""
     payment = paid(card_appeal)
     body = event_body("payment_intent.succeeded", intent_object(payment))
     real = gateway.retrieve_payment_intent
@@ -264,11 +269,17 @@ def test_stripe_unreachable_answers_503_and_the_redelivery_is_processed(
         raise stripe.APIConnectionError("network down")
 
     monkeypatch.setattr(gateway, "retrieve_payment_intent", unreachable)
-    assert post_signed(client, body).status_code == 503
+    assert post_signed(client, body).status_code == 200
+    assert not Receipt.objects.exists()
+    assert StripeEvent.objects.get().processed_at is None
+    assert post_signed(client, body).status_code == 200
+    assert not Receipt.objects.exists() and StripeEvent.objects.get().processed_at is None
+    call_command("process_stripe_events", older_than=0, stdout=io.StringIO(), stderr=io.StringIO())
     assert not Receipt.objects.exists()
     monkeypatch.setattr(gateway, "retrieve_payment_intent", real)
-    assert post_signed(client, body).status_code == 200
+    call_command("process_stripe_events", older_than=0, stdout=io.StringIO())
     assert Receipt.objects.count() == 1 and StripeEvent.objects.count() == 1
+    assert StripeEvent.objects.get().processed_at is not None
 
 
 # -- disputes: localstripe has none, so Stripe's dispute object is built here --------------

@@ -1,7 +1,12 @@
-"""``manage.py rundev [addrport]``: localstripe, then runserver; localstripe stops with it.
+"""``manage.py rundev [addrport]``: the task worker and localstripe, then runserver;
+both stop with it.
 
-Used by ``make run``. localstripe (donors.payments.localstripe_server) listens
-where ``STRIPE_API_BASE`` points (127.0.0.1, port ``LOCALSTRIPE_PORT``, 8420 by
+Used by ``make run``. The worker (``manage.py db_worker``, django-tasks-db)
+runs as a subprocess in its own process group and processes the Stripe
+webhooks the server acknowledges (docs/stripe.md).
+
+localstripe (donors.payments.localstripe_server) listens where
+``STRIPE_API_BASE`` points (127.0.0.1, port ``LOCALSTRIPE_PORT``, 8420 by
 default) and POSTs its signed events to this server's ``/stripe/webhook/``.
 If card payments point elsewhere (real Stripe test mode), or localstripe
 cannot start, runserver starts alone and says so.
@@ -11,6 +16,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,16 +29,56 @@ from donors.payments import localstripe_server
 from donors.payments.services import development_cards_enabled
 
 
+def start_worker() -> subprocess.Popen:
+    """``manage.py db_worker`` in its own session, so Ctrl-C reaches it only through us."""
+    return subprocess.Popen(  # noqa: S603 - this interpreter, this project's manage.py
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "db_worker", "--interval", "0.5"],
+        cwd=settings.BASE_DIR,
+        start_new_session=True,
+    )
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM to its process group (the worker and its autoreloader child), then wait."""
+    if worker.poll() is not None:
+        return
+    try:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    except ProcessLookupError:
+        pass
+
+
 class Command(BaseCommand):
-    help = "Start localstripe, then the development server; stop localstripe on exit."
+    help = "Start the task worker and localstripe, then the development server; stop both on exit."
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args, addrport: str, **options):
         # runserver's autoreloader runs this command again in a child process
-        # (RUN_MAIN=true): only the parent starts localstripe.
-        if os.environ.get("RUN_MAIN") == "true" or not development_cards_enabled():
+        # (RUN_MAIN=true): only the parent starts the worker and localstripe.
+        if os.environ.get("RUN_MAIN") == "true":
+            call_command("runserver", addrport)
+            return
+
+        def interrupted(signum, frame):
+            raise KeyboardInterrupt  # SIGTERM as Ctrl-C: runserver returns, the rest stops
+
+        signal.signal(signal.SIGTERM, interrupted)
+        worker = start_worker()
+        self.stdout.write(f"task worker: manage.py db_worker (pid {worker.pid})")
+        try:
+            self._serve(addrport)
+        finally:
+            stop_worker(worker)
+            self.stdout.write("task worker stopped")
+
+    def _serve(self, addrport: str) -> None:
+        if not development_cards_enabled():
             call_command("runserver", addrport)
             return
         host, _, port = addrport.rpartition(":")
@@ -50,11 +97,6 @@ class Command(BaseCommand):
             f"localstripe: API {server.api_base}, webhooks to {webhook_url}, "
             f"log in {server.log_path}"
         )
-
-        def interrupted(signum, frame):
-            raise KeyboardInterrupt  # SIGTERM as Ctrl-C: runserver returns, localstripe stops
-
-        signal.signal(signal.SIGTERM, interrupted)
         try:
             call_command("runserver", addrport)
         finally:
