@@ -433,7 +433,7 @@ def test_a_signature_cannot_be_deleted_with_raw_sql(signature):
 # Emptying the whole database still works ---------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_transactional_test_can_post_and_the_database_is_still_flushed_afterwards(
     fund, admin_user
 ):
