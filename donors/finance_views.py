@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Sum
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -132,6 +133,21 @@ def statement(request, code, pk):
         request,
         "donors/finance/statement.html",
         {"fund": fund, "statement": statement, "page": page},
+    )
+
+
+@role_required(*BOOK_READERS)
+def pledge_letter(request, code, reference):
+    """The pledge letter a donor uploaded: kept out of the web root, served
+    only to those who read the fund's books."""
+    pledge = get_object_or_404(Pledge, fund__code=code, reference=reference)
+    if not pledge.letter:
+        raise Http404
+    return FileResponse(
+        pledge.letter.open("rb"),
+        as_attachment=True,
+        filename=f"{pledge.reference}.pdf",
+        content_type="application/pdf",
     )
 
 

@@ -35,6 +35,11 @@ urlpatterns = [
         finance_views.statement,
         name="finance-statement",
     ),
+    path(
+        "finance/<str:code>/pledges/<str:reference>/letter.pdf",
+        finance_views.pledge_letter,
+        name="finance-pledge-letter",
+    ),
     path("finance/<str:code>/bank/queue/", finance_views.queue, name="finance-queue"),
     path("finance/<str:code>/receipts/new/", finance_views.new_receipt, name="finance-new-receipt"),
 ]

@@ -154,3 +154,30 @@ def test_the_pledge_register_runs_the_same_queries_for_3_or_30_pledges(
     with CaptureQueriesContext(connection) as many:
         finance.get(reverse("finance-register", args=[fund.code]))
     assert len(many) == len(few)
+
+
+def test_a_pledge_letter_is_served_to_finance_and_never_to_a_donor(
+    client, make_user, fund, rates, admin_user, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    donor = find_or_create_donor(name="Examplia", kind="member_state", email="m@examplia.org")
+    pledge = record_pledge(
+        fund=fund,
+        donor=donor,
+        amount=Money("1000", "EUR"),
+        pledge_date=datetime.date(2019, 3, 4),
+        method="schedule",
+        by=admin_user,
+        letter=SimpleUploadedFile("l.pdf", b"%PDF-1.4 the letter", "application/pdf"),
+    )
+    url = reverse("finance-pledge-letter", args=[fund.code, pledge.reference])
+    client.force_login(make_user("giver", Role.DONOR))
+    assert client.get(url).status_code == 403
+    client.force_login(make_user("fin3", Role.FINANCE_OFFICER))
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 the letter"
+    assert (
+        "Pledge letter"
+        in client.get(reverse("finance-register", args=[fund.code])).content.decode()
+    )
