@@ -86,3 +86,9 @@ def rates(db):
         ExchangeRate.objects.create(currency=c, effective_date=d, units_per_usd=r)
         for c, d, r in rows
     ]
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded files (pledge letters) go to the test's own folder, never the project's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
