@@ -12,6 +12,7 @@ from fundmgr.chart import STANDARD_CHART, AccountKey
 from fundmgr.models import Account, Fund, PscRate
 from fundmgr.money import Money, minor_units, round_money
 from fundmgr.services.audit import log_action
+from fundmgr.services.ledger import balances_by_fund
 
 
 def ensure_chart(fund: Fund) -> int:
@@ -110,8 +111,6 @@ def position_from_balances(
 
 def positions(funds: list[Fund], as_of: datetime.date) -> list[FundPosition]:
     """Every fund's position: one balances query and one PSC-rate query in all."""
-    from fundmgr.services.ledger import balances_by_fund
-
     by_fund = balances_by_fund(as_of)
     rates: dict[int, Decimal] = {}
     for rate in PscRate.objects.filter(fund__in=funds, effective_from__lte=as_of).order_by(

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from donors.management.commands.import_pledges import fund_and_actor
 from donors.models import BankLine
 from donors.services.bank_statements import COLUMNS, import_bank_statement
+from fundmgr.management.options import actor_named, fund_coded
 from fundmgr.tabular import FileRejected
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, fund: str, by: str | None, **options):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
-        fund_obj, actor = fund_and_actor(fund, by, "import_bank_statement command")
+        fund_obj, actor = fund_coded(fund), actor_named(by, "import_bank_statement command")
         try:
             with file.open("rb") as handle:
                 result = import_bank_statement(handle, fund_obj, actor, name=file.name)

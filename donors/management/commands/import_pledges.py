@@ -1,24 +1,10 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from donors.services.pledge_register import COLUMNS, import_pledge_register
-from fundmgr.models import Fund
+from fundmgr.management.options import actor_named, fund_coded
 from fundmgr.tabular import FileRejected
-
-
-def fund_and_actor(code: str, username: str | None, system_actor: str):
-    try:
-        fund = Fund.objects.get(code=code)
-    except Fund.DoesNotExist as missing:
-        raise CommandError(f"no fund with the code {code!r}") from missing
-    if not username:
-        return fund, system_actor
-    try:
-        return fund, get_user_model().objects.get(username=username)
-    except get_user_model().DoesNotExist as missing:
-        raise CommandError(f"no user named {username!r}") from missing
 
 
 class Command(BaseCommand):
@@ -36,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, fund: str, by: str | None, **options):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
-        fund_obj, actor = fund_and_actor(fund, by, "import_pledges command")
+        fund_obj, actor = fund_coded(fund), actor_named(by, "import_pledges command")
         try:
             with file.open("rb") as handle:
                 result = import_pledge_register(handle, fund_obj, actor, name=file.name)

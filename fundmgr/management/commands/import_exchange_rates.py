@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from fundmgr.management.options import actor_named
 from fundmgr.services.rate_import import import_exchange_rates
 from fundmgr.tabular import FileRejected
 
@@ -24,12 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, illustrative: bool, by: str | None, **options):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
-        actor = "import_exchange_rates command"
-        if by:
-            try:
-                actor = get_user_model().objects.get(username=by)
-            except get_user_model().DoesNotExist as missing:
-                raise CommandError(f"no user named {by!r}") from missing
+        actor = actor_named(by, "import_exchange_rates command")
         try:
             with file.open("rb") as handle:
                 result = import_exchange_rates(
