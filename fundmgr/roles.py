@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     FINANCE_OFFICER = "finance_officer", _("Finance officer")
     AUDITOR = "auditor", _("Auditor (read-only)")
     ADMINISTRATOR = "administrator", _("Administrator")
+    FOCAL_POINT = "focal_point", _("Country focal point (permanent mission)")
 
 
 #: Roles that may read every fund's books (the auditor reads, never writes).

@@ -1,0 +1,442 @@
+"""Travel grants for delegates: nominations, the reference data a travel unit
+keeps (DSA, terminal expenses), airfare quotes, and every state a grant goes
+through. The state machine itself lives in ``grants.workflow``; the database
+holds what it can: one funding per person per event, dates in order, amounts
+never negative, transitions append-only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+
+from fundmgr.models import Country, Event
+from fundmgr.roles import Role
+
+ZERO = Decimal(0)
+
+
+def amount_field(verbose_name, **kwargs):
+    """An amount in the fund's currency (USD for BAPA+40), to the cent."""
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Another gender")
+    UNDISCLOSED = "undisclosed", _("Prefers not to say")
+
+
+class GrantState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    CERTIFIED = "certified", _("Certified")
+    APPROVED = "approved", _("Approved")
+    COMMITTED = "committed", _("Committed")
+    ADVANCE_PAID = "advance_paid", _("Advance paid")
+    TRAVELLED = "travelled", _("Travelled")
+    SETTLED = "settled", _("Settled")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    NO_SHOW = "no_show", _("No-show")
+
+
+#: States in which a nomination no longer holds a place (for the cap and the
+#: one-funding-per-person rule).
+RELEASED_STATES = (GrantState.REJECTED, GrantState.WITHDRAWN)
+
+
+class Priority(models.IntegerChoices):
+    NOT_ELIGIBLE = 0, _("Not eligible")
+    LDC = 1, _("First priority: least developed country")
+    OTHER_DEVELOPING = 2, _("Second priority: other developing country")
+
+
+class TravelPolicy(models.Model):
+    """How an event's travel grants are computed and paid."""
+
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, related_name="travel_policy", verbose_name=_("event")
+    )
+    advance_pct = models.DecimalField(
+        # xgettext:no-python-format
+        _("advance (% of the commitment)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(80),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal(100))],
+    )
+    travel_days = models.PositiveSmallIntegerField(
+        _("DSA nights for travel"),
+        default=2,
+        help_text=_("Nights paid on top of the conference nights for the journey."),
+    )
+    arrive_days_before = models.PositiveSmallIntegerField(
+        _("earliest departure, days before the opening"), default=2
+    )
+    leave_days_after = models.PositiveSmallIntegerField(
+        _("latest return, days after the closing"), default=2
+    )
+    routing_tolerance_hours = models.DecimalField(
+        _("extra hours that justify a more direct routing"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal(4),
+    )
+    claim_due_days = models.PositiveSmallIntegerField(
+        _("travel claim due, days after return"), default=14
+    )
+
+    class Meta:
+        verbose_name = _("travel policy")
+        verbose_name_plural = _("travel policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(advance_pct__gte=0, advance_pct__lte=100),
+                name="advance_pct_between_0_and_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event.code}: {self.advance_pct}% advance"
+
+
+class ApprovalLevel(models.Model):
+    """One signature a grant needs before funds are committed, in order.
+
+    The first level certifies, the last approves; the roles are data, so a
+    fund can add a level without a code change. Whatever roles a person holds,
+    they sign one level of a grant only (``fundmgr.services.duties``)."""
+
+    order = models.PositiveSmallIntegerField(_("order"), unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    role = models.CharField(_("role that signs"), max_length=30, choices=Role.choices)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("approval level")
+        verbose_name_plural = _("approval levels")
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.label} ({self.get_role_display()})"
+
+
+class FocalPoint(models.Model):
+    """A person at a permanent mission who may nominate for their country."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="focal_points",
+        verbose_name=_("person"),
+    )
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country")
+    )
+
+    class Meta:
+        verbose_name = _("focal point")
+        verbose_name_plural = _("focal points")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "country"], name="one_focal_point_per_country")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.country}"
+
+
+class DsaRate(models.Model):
+    """Daily subsistence allowance for a city, per night, from a date on (ICSC)."""
+
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country")
+    )
+    city = models.CharField(_("city"), max_length=100)
+    amount = amount_field(_("rate per night (USD)"))
+    effective_from = models.DateField(_("effective from"))
+    illustrative = models.BooleanField(
+        _("illustrative"), default=False, help_text=_("Demo value, not an ICSC-published rate.")
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["country", "city", "-effective_from"]
+        verbose_name = _("DSA rate")
+        verbose_name_plural = _("DSA rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "city", "effective_from"], name="one_dsa_rate_per_city_and_day"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="dsa_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"DSA {self.city} {self.amount} USD from {self.effective_from}"
+
+
+class TerminalExpense(models.Model):
+    """Terminal expenses for a round trip from a country (blank: everywhere else)."""
+
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("departure country"),
+    )
+    amount = amount_field(_("amount per trip (USD)"))
+    effective_from = models.DateField(_("effective from"))
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    class Meta:
+        ordering = ["country", "-effective_from"]
+        verbose_name = _("terminal expense")
+        verbose_name_plural = _("terminal expenses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "effective_from"], name="one_terminal_expense_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["effective_from"],
+                condition=Q(country__isnull=True),
+                name="one_default_terminal_expense_per_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="terminal_expense_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country or '*'} {self.amount} USD from {self.effective_from}"
+
+
+airport_validator = RegexValidator(r"^[A-Z]{3}$", _("An airport is three capital letters (IATA)."))
+
+
+class GrantQuerySet(models.QuerySet):
+    def holding_a_place(self) -> GrantQuerySet:
+        """Nominations that count against the cap and the one-person rule."""
+        return self.exclude(state__in=RELEASED_STATES)
+
+    def for_queue(self) -> GrantQuerySet:
+        """Everything the officer queue shows, in one query."""
+        return self.select_related("event", "country").defer(
+            "routing_note", "claim_reason", "eligibility_reasons"
+        )
+
+
+class Grant(models.Model):
+    """A nomination and, once approved, the travel grant it becomes."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="grants", verbose_name=_("event")
+    )
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=GrantState.choices, default=GrantState.DRAFT
+    )
+    # The nominee.
+    nominee_name = models.CharField(_("delegate's name"), max_length=200)
+    nominee_title = models.CharField(_("title or function"), max_length=200)
+    gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices)
+    nominee_email = models.EmailField(_("delegate's e-mail"), blank=True)
+    nominee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="grants_as_nominee",
+        null=True,
+        blank=True,
+        verbose_name=_("delegate's account"),
+    )
+    person_key = models.CharField(
+        _("person key"),
+        max_length=200,
+        help_text=_("The name folded for comparison: one funding per person per event."),
+    )
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("nominating country")
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="nominations",
+        verbose_name=_("nominated by"),
+    )
+    note_verbale = models.FileField(_("note verbale (PDF)"), upload_to="notes-verbales/")
+    departure_city = models.CharField(_("departure city"), max_length=100)
+    departure_airport = models.CharField(
+        _("departure airport"), max_length=3, validators=[airport_validator]
+    )
+    depart_on = models.DateField(_("departure date"))
+    return_on = models.DateField(_("return date"))
+    # Eligibility, judged on the event's eligibility date and kept with its reasons.
+    priority = models.PositiveSmallIntegerField(
+        _("eligibility"), choices=Priority.choices, default=Priority.NOT_ELIGIBLE
+    )
+    ldc_on_eligibility_date = models.BooleanField(_("LDC on the eligibility date"), default=False)
+    eligibility_reasons = models.JSONField(_("eligibility reasons"), default=list, blank=True)
+    # Entitlement, in the fund's currency.
+    airfare = amount_field(_("airfare"))
+    airfare_route = models.CharField(_("route"), max_length=300, blank=True)
+    routing_note = models.TextField(_("why this routing"), blank=True)
+    dsa_rate = amount_field(_("DSA rate per night"))
+    dsa_nights = models.PositiveSmallIntegerField(_("DSA nights"), default=0)
+    dsa_amount = amount_field(_("DSA"))
+    terminal_amount = amount_field(_("terminal expenses"))
+    psc_pct = models.DecimalField(
+        # xgettext:no-python-format
+        _("PSC (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+    )
+    psc_amount = amount_field(_("programme support cost"))
+    cost = amount_field(
+        _("estimated cost"), help_text=_("Airfare, DSA and terminal expenses, before PSC.")
+    )
+    # Money actually reserved and moved.
+    approved_amount = amount_field(
+        _("approved amount"), help_text=_("The cost committed at approval, before PSC.")
+    )
+    committed_amount = amount_field(
+        _("open commitment"), help_text=_("What is still reserved: released on settlement.")
+    )
+    advance_amount = amount_field(_("advance paid"))
+    actual_cost = amount_field(_("actual cost"))
+    claim_reason = models.TextField(_("reason for a claim above the approved amount"), blank=True)
+    boarding_passes = models.FileField(
+        _("boarding passes (PDF)"), upload_to="boarding-passes/", blank=True
+    )
+    traveller_refunded = amount_field(_("refunded by the traveller"))
+    balance_paid = amount_field(_("balance paid to the traveller"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event", "reference"]
+        verbose_name = _("travel grant")
+        verbose_name_plural = _("travel grants")
+        indexes = [
+            models.Index(fields=["event", "state"], name="grant_event_state"),
+            models.Index(fields=["event", "country"], name="grant_event_country"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(return_on__gte=F("depart_on")), name="grant_return_after_departure"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "person_key"],
+                condition=~Q(state__in=[s.value for s in RELEASED_STATES]),
+                name="one_funding_per_person_per_event",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    airfare__gte=0,
+                    dsa_amount__gte=0,
+                    terminal_amount__gte=0,
+                    psc_amount__gte=0,
+                    cost__gte=0,
+                    approved_amount__gte=0,
+                    committed_amount__gte=0,
+                    advance_amount__gte=0,
+                    actual_cost__gte=0,
+                    traveller_refunded__gte=0,
+                    balance_paid__gte=0,
+                ),
+                name="grant_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(advance_amount__lte=F("approved_amount")),
+                name="grant_advance_within_commitment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.nominee_name}"
+
+    @property
+    def total_with_psc(self) -> Decimal:
+        return self.cost + self.psc_amount
+
+
+class AirfareQuote(models.Model):
+    """One economy round-trip quote for a grant, with its route and duration."""
+
+    grant = models.ForeignKey(
+        Grant, on_delete=models.CASCADE, related_name="quotes", verbose_name=_("grant")
+    )
+    route = models.CharField(_("route"), max_length=300)
+    fare = MoneyField(_("fare"), max_digits=14, decimal_places=3)
+    base_amount = amount_field(_("fare in the fund's currency"))
+    quoted_on = models.DateField(_("quoted on"))
+    travel_hours = models.DecimalField(
+        _("total travel time (hours)"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    chosen = models.BooleanField(_("chosen"), default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["grant", "base_amount", "id"]
+        verbose_name = _("airfare quote")
+        verbose_name_plural = _("airfare quotes")
+        constraints = [
+            models.CheckConstraint(condition=Q(base_amount__gt=0), name="airfare_quote_positive"),
+            models.CheckConstraint(condition=Q(travel_hours__gt=0), name="airfare_hours_positive"),
+            models.UniqueConstraint(
+                fields=["grant"], condition=Q(chosen=True), name="one_chosen_quote_per_grant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route}: {self.fare} ({self.travel_hours} h)"
+
+
+class GrantTransition(models.Model):
+    """Who moved a grant from one state to another, when and why. Never edited."""
+
+    grant = models.ForeignKey(
+        Grant, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("grant")
+    )
+    from_state = models.CharField(_("from"), max_length=20, choices=GrantState.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=GrantState.choices)
+    action = models.CharField(_("action"), max_length=30)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("by"),
+    )
+    system_actor = models.CharField(_("by system"), max_length=60, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["grant", "at", "id"]
+        verbose_name = _("grant transition")
+        verbose_name_plural = _("grant transitions")
+
+    def __str__(self) -> str:
+        return f"{self.grant_id}: {self.from_state} -> {self.to_state}"
