@@ -17,9 +17,10 @@ Everything Stripe refuses surfaces as ``stripe.StripeError`` subclasses
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -283,6 +284,14 @@ def retrieve_dispute(dispute_id: str) -> stripe.Dispute:
 
 def retrieve_payout(payout_id: str) -> stripe.Payout:
     return client().v1.payouts.retrieve(payout_id)
+
+
+def list_events(since: datetime.datetime) -> Iterator[stripe.Event]:
+    """Every event Stripe created since ``since``, all pages (Stripe keeps 30 days)."""
+    page = client().v1.events.list(
+        params={"created": {"gte": int(since.timestamp())}, "limit": 100}
+    )
+    return page.auto_paging_iter()
 
 
 # -- webhooks --------------------------------------------------------------------

@@ -148,3 +148,37 @@ def test_an_unknown_object_is_processed_as_nothing_to_do_and_logged(
     assert event.processed_at is not None and event.outcome.startswith("unknown payment intent")
     assert JournalEntry.objects.count() == entries
     assert "pi_nobody" in caplog.text
+
+
+def test_catch_up_stores_and_books_a_payment_whose_webhook_never_arrived_and_only_once(
+    card_appeal, fund, database_tasks
+):
+    """The endpoint does not wait for the disk on PostgreSQL, so an
+    acknowledged event can be lost in a crash; ``--catch-up-hours`` asks
+    Stripe's event list (here localstripe's, over HTTP) for what is missing."""
+    payment = card_payment(card_appeal, "250")
+    pay(payment)  # Stripe made payment_intent.succeeded; no webhook was delivered
+    assert not StripeEvent.objects.exists()
+    out = io.StringIO()
+    call_command("process_stripe_events", older_than=0, catch_up_hours=1, stdout=out)
+    assert "missing Stripe events stored" in out.getvalue()
+    stored = StripeEvent.objects.filter(object_id=payment.payment_intent_id)
+    assert stored.filter(type="payment_intent.succeeded").count() == 1
+    assert Receipt.objects.filter(pledge=payment.pledge).count() == 1
+    known = StripeEvent.objects.count()
+    call_command("process_stripe_events", older_than=0, catch_up_hours=1, stdout=out)
+    assert StripeEvent.objects.count() == known
+    assert Receipt.objects.filter(pledge=payment.pledge).count() == 1
+
+
+def test_catch_up_with_stripe_unreachable_says_so_and_still_processes_what_is_stored(
+    card_appeal, fund, database_tasks, monkeypatch
+):
+    def down(since):
+        raise stripe.APIConnectionError("network down")
+
+    monkeypatch.setattr(gateway, "list_events", down)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("process_stripe_events", older_than=0, catch_up_hours=1, stdout=out, stderr=err)
+    assert "could not be read" in err.getvalue()
+    assert "0 Stripe events processed" in out.getvalue()

@@ -5,6 +5,11 @@ whose processing failed (Stripe unreachable, retries used up) or whose task
 was lost stays unprocessed; this processes each such event now, in this
 process, oldest first. Run it from cron (e.g. every 15 minutes) in production.
 Events younger than ``--older-than`` seconds are left to the worker.
+
+``--catch-up-hours H`` first asks Stripe for the events of the last H hours and
+stores any fundmgr does not hold: an acknowledgement lost in a crash (the
+endpoint does not wait for the disk on PostgreSQL) or a delivery Stripe gave up
+on. Run it so from cron, e.g. ``process_stripe_events --catch-up-hours 72``.
 """
 
 from __future__ import annotations
@@ -29,8 +34,22 @@ class Command(BaseCommand):
             default=600,
             help="Only events received at least this many seconds ago (default: 600).",
         )
+        parser.add_argument(
+            "--catch-up-hours",
+            type=float,
+            default=0,
+            help="First store the events Stripe sent in these last hours that are missing.",
+        )
 
-    def handle(self, *args, older_than: float, **options):
+    def handle(self, *args, older_than: float, catch_up_hours: float, **options):
+        if catch_up_hours > 0:
+            since = timezone.now() - datetime.timedelta(hours=catch_up_hours)
+            try:
+                found = services.catch_up_events(since)
+            except stripe.StripeError as error:
+                self.stderr.write(f"Stripe's event list could not be read: {error}")
+            else:
+                self.stdout.write(f"{found} missing Stripe events stored from Stripe's list")
         cutoff = timezone.now() - datetime.timedelta(seconds=older_than)
         pending = StripeEvent.objects.filter(
             processed_at__isnull=True, received_at__lte=cutoff
