@@ -1,5 +1,6 @@
 """The donor's own pages: sign in by e-mail link, then their pledges,
-instalments, receipts and acknowledgement letters, and nobody else's."""
+instalments, receipts and acknowledgement letters (printable page and PDF),
+and nobody else's."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from donors.models import Donor, Pledge, Receipt
+from donors.services import letters
 from donors.services.receipts import outstanding
 from donors.services.signin import send_sign_in_link, user_from_link
 from fundmgr.ratelimit import client_address, too_many
@@ -49,6 +53,14 @@ def _donor_of(request) -> Donor:
     return donor
 
 
+def _still_to_pay(pledge: Pledge):
+    """What the donor still owes on a pledge (from its prefetched receipts);
+    nothing on a cancelled pledge."""
+    if pledge.status == Pledge.Status.CANCELLED:
+        return 0
+    return pledge.amount.amount - sum(r.applied for r in pledge.receipts.all())
+
+
 @login_required
 def donor_home(request):
     donor = _donor_of(request)
@@ -59,10 +71,7 @@ def donor_home(request):
             "instalments", Prefetch("receipts", queryset=Receipt.objects.order_by("value_date"))
         )
     )
-    rows = [
-        (pledge, pledge.amount.amount - sum(r.applied for r in pledge.receipts.all()))
-        for pledge in pledges
-    ]
+    rows = [(pledge, _still_to_pay(pledge)) for pledge in pledges]
     receipts = Receipt.objects.filter(donor=donor).select_related("fund", "pledge")
     return render(
         request, "donors/my_pledges.html", {"donor": donor, "rows": rows, "receipts": receipts}
@@ -81,8 +90,45 @@ def acknowledgement_letter(request, reference):
     response = render(
         request,
         "donors/acknowledgement_letter.html",
-        {"pledge": pledge, "donor": donor, "outstanding": outstanding(pledge)},
+        {
+            "pledge": pledge,
+            "donor": donor,
+            "outstanding": 0 if pledge.status == Pledge.Status.CANCELLED else outstanding(pledge),
+        },
     )
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{pledge.reference}.html"'
     return response
+
+
+def pdf_response(document: bytes, filename: str) -> HttpResponse:
+    """A PDF to download; never kept by a shared cache (it names a donor)."""
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@login_required
+def pledge_letter_pdf(request, reference):
+    """The acknowledgement of one of the donor's own pledges, as PDF."""
+    donor = _donor_of(request)
+    pledge = get_object_or_404(
+        Pledge.objects.select_related("fund", "appeal", "donor__country"),
+        reference=reference,
+        donor=donor,
+    )
+    return pdf_response(letters.pledge_letter(pledge), f"acknowledgement-{pledge.reference}.pdf")
+
+
+@never_cache
+@login_required
+def receipt_letter_pdf(request, number):
+    """The acknowledgement of one of the donor's own receipts, as PDF."""
+    donor = _donor_of(request)
+    receipt = get_object_or_404(
+        Receipt.objects.select_related("fund", "pledge", "donor__country"),
+        number=number,
+        donor=donor,
+    )
+    return pdf_response(letters.receipt_letter(receipt), f"acknowledgement-{receipt.number}.pdf")

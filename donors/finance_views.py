@@ -1,25 +1,33 @@
 """Finance staff's pages for donors' money: the pledge register, imports of
-pledge registers and bank statements, the queue of unmatched bank lines, and
-receipts recorded by hand. Finance officers and administrators act; the
-auditor and fund officers read."""
+pledge registers and bank statements, the queue of unmatched bank lines,
+receipts recorded by hand, one pledge with its acknowledgement letters, and
+the finance officer's decisions on it (binding after the fact, cancelled).
+Finance officers and administrators act; the auditor and fund officers read."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from donors.models import BankLine, BankStatement, Donor, Pledge
+from donors.account_views import pdf_response
+from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
+from donors.services import letters
 from donors.services.bank_statements import BankLineError, import_bank_statement, resolve_line
 from donors.services.pledge_register import import_pledge_register
-from donors.services.pledges import find_pledge
+from donors.services.pledges import PledgeError, cancel_pledge, find_pledge, mark_binding
 from donors.services.receipts import ReceiptError, record_receipt
-from fundmgr.models import Fund
+from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.rates import currencies_with_rates
@@ -27,6 +35,9 @@ from fundmgr.tabular import FileRejected
 from fundmgr.uploads import UploadForm
 
 FINANCE = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
+#: Who decides that a pledge became binding or is cancelled: revenue and
+#: receivables are the finance officer's alone (not the administrator's).
+PLEDGE_DECIDERS = (Role.FINANCE_OFFICER,)
 PAGE_SIZE = 50
 
 
@@ -254,3 +265,167 @@ def new_receipt(request, code):
                 )
                 return redirect("finance-register", code=fund.code)
     return render(request, "donors/finance/new_receipt.html", {"fund": fund, "form": form})
+
+
+# -- one pledge: its letters, and the finance officer's decisions on it ------------
+
+
+class BindingForm(forms.Form):
+    signed_on = forms.DateField(
+        label=gettext_lazy("Agreement signed on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Agreement reference or note"), required=False, max_length=300
+    )
+
+    def clean_signed_on(self):
+        day = self.cleaned_data["signed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The agreement cannot be signed in the future."))
+        return day
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the pledge cancelled?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _pledge(code: str, reference: str) -> Pledge:
+    return get_object_or_404(
+        Pledge.objects.select_related("fund", "donor__country", "appeal"),
+        fund__code=code,
+        reference=reference,
+    )
+
+
+#: The idempotency keys of a pledge's own entries (donors.services.pledges).
+KEYS = ("receivable", "cancellation")
+
+
+def _pledge_entries(pledge: Pledge, receipts: list[Receipt]) -> list[JournalEntry]:
+    """The ledger entries of a pledge: its booking, the booking's reversal or
+    the write-down on cancellation, and its receipts. One query."""
+    wanted = Q(idempotency_key__in=[f"pledge:{pledge.pk}:{k}" for k in KEYS])
+    wanted |= Q(pk__in=[r.entry_id for r in receipts])
+    if pledge.receivable_entry_id:
+        wanted |= Q(reverses_id=pledge.receivable_entry_id)
+    return list(JournalEntry.objects.filter(wanted, fund=pledge.fund).order_by("date", "id"))
+
+
+def _pledge_page(request, pledge, *, binding_form=None, cancel_form=None, status=200):
+    receipts = list(pledge.receipts.order_by("value_date", "id"))
+    paid = sum((r.applied for r in receipts), Decimal(0))
+    can_decide = has_role(request.user, *PLEDGE_DECIDERS)
+    still_open = pledge.status != Pledge.Status.CANCELLED
+    binding_form = binding_form or BindingForm(initial={"signed_on": timezone.localdate()})
+    return render(
+        request,
+        "donors/finance/pledge.html",
+        {
+            "fund": pledge.fund,
+            "pledge": pledge,
+            "instalments": pledge.instalments.all(),
+            "receipts": receipts,
+            "entries": _pledge_entries(pledge, receipts),
+            "unpaid": pledge.amount.amount - paid if still_open else Decimal(0),
+            "can_mark_binding": (
+                can_decide and still_open and not pledge.agreement_signed and not receipts
+            ),
+            "can_cancel": can_decide and still_open and paid < pledge.amount.amount,
+            "binding_form": binding_form
+            or BindingForm(initial={"signed_on": timezone.localdate()}),
+            "cancel_form": cancel_form or CancelForm(),
+        },
+        status=status,
+    )
+
+
+@role_required(*BOOK_READERS)
+def pledge_detail(request, code, reference):
+    """One pledge: what was promised, what came in, its ledger entries, its
+    letters; for the finance officer, marking it binding or cancelling it."""
+    return _pledge_page(request, _pledge(code, reference))
+
+
+@role_required(*PLEDGE_DECIDERS)
+@require_POST
+def pledge_mark_binding(request, code, reference):
+    """The agreement was signed: revenue and receivable at the pledge date's rate."""
+    pledge = _pledge(code, reference)
+    form = BindingForm(request.POST)
+    if not form.is_valid():
+        return _pledge_page(request, pledge, binding_form=form, status=400)
+    try:
+        change = mark_binding(
+            pledge,
+            request.user,
+            signed_on=form.cleaned_data["signed_on"],
+            note=form.cleaned_data["note"],
+        )
+    except PledgeError as refused:
+        messages.error(request, str(refused))
+    else:
+        if change.changed:
+            messages.success(
+                request,
+                _("Pledge %(reference)s is binding: receivable and revenue booked.")
+                % {"reference": pledge.reference},
+            )
+        else:
+            messages.info(
+                request,
+                _("Pledge %(reference)s was already binding: nothing changed.")
+                % {"reference": pledge.reference},
+            )
+    return redirect("finance-pledge", code=pledge.fund.code, reference=pledge.reference)
+
+
+@role_required(*PLEDGE_DECIDERS)
+@require_POST
+def pledge_cancel(request, code, reference):
+    """Cancel what is unpaid on a pledge, with the reason."""
+    pledge = _pledge(code, reference)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _pledge_page(request, pledge, cancel_form=form, status=400)
+    try:
+        change = cancel_pledge(pledge, request.user, reason=form.cleaned_data["reason"])
+    except PledgeError as refused:
+        messages.error(request, str(refused))
+    else:
+        if change.changed:
+            messages.success(
+                request,
+                _("Pledge %(reference)s is cancelled.") % {"reference": pledge.reference},
+            )
+        else:
+            messages.info(
+                request,
+                _("Pledge %(reference)s was already cancelled: nothing changed.")
+                % {"reference": pledge.reference},
+            )
+    return redirect("finance-pledge", code=pledge.fund.code, reference=pledge.reference)
+
+
+@never_cache
+@role_required(*BOOK_READERS)
+def pledge_acknowledgement_pdf(request, code, reference):
+    """The donor's acknowledgement of a pledge, as the donor downloads it."""
+    pledge = _pledge(code, reference)
+    return pdf_response(letters.pledge_letter(pledge), f"acknowledgement-{pledge.reference}.pdf")
+
+
+@never_cache
+@role_required(*BOOK_READERS)
+def receipt_acknowledgement_pdf(request, code, number):
+    """The donor's acknowledgement of a receipt, as the donor downloads it."""
+    receipt = get_object_or_404(
+        Receipt.objects.select_related("fund", "pledge", "donor__country"),
+        fund__code=code,
+        number=number,
+    )
+    return pdf_response(letters.receipt_letter(receipt), f"acknowledgement-{receipt.number}.pdf")

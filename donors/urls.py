@@ -19,6 +19,16 @@ urlpatterns = [
         account_views.acknowledgement_letter,
         name="acknowledgement-letter",
     ),
+    path(
+        "my/pledges/<str:reference>/acknowledgement.pdf",
+        account_views.pledge_letter_pdf,
+        name="acknowledgement-letter-pdf",
+    ),
+    path(
+        "my/receipts/<str:number>/acknowledgement.pdf",
+        account_views.receipt_letter_pdf,
+        name="receipt-letter-pdf",
+    ),
     path("finance/<str:code>/pledges/", finance_views.register, name="finance-register"),
     path(
         "finance/<str:code>/pledges/import/",
@@ -39,6 +49,31 @@ urlpatterns = [
         "finance/<str:code>/pledges/<str:reference>/letter.pdf",
         finance_views.pledge_letter,
         name="finance-pledge-letter",
+    ),
+    path(
+        "finance/<str:code>/pledges/<str:reference>/",
+        finance_views.pledge_detail,
+        name="finance-pledge",
+    ),
+    path(
+        "finance/<str:code>/pledges/<str:reference>/binding/",
+        finance_views.pledge_mark_binding,
+        name="finance-pledge-binding",
+    ),
+    path(
+        "finance/<str:code>/pledges/<str:reference>/cancel/",
+        finance_views.pledge_cancel,
+        name="finance-pledge-cancel",
+    ),
+    path(
+        "finance/<str:code>/pledges/<str:reference>/acknowledgement.pdf",
+        finance_views.pledge_acknowledgement_pdf,
+        name="finance-pledge-acknowledgement",
+    ),
+    path(
+        "finance/<str:code>/receipts/<str:number>/acknowledgement.pdf",
+        finance_views.receipt_acknowledgement_pdf,
+        name="finance-receipt-acknowledgement",
     ),
     path("finance/<str:code>/bank/queue/", finance_views.queue, name="finance-queue"),
     path("finance/<str:code>/receipts/new/", finance_views.new_receipt, name="finance-new-receipt"),

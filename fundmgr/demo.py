@@ -48,6 +48,7 @@ DEMO_LOGINS = (
     DemoLogin("finance", (Role.FINANCE_OFFICER,), "records receipts, reconciles, exports"),
     DemoLogin("auditor", (Role.AUDITOR,), "reads everything, changes nothing"),
     DemoLogin("admin", (Role.ADMINISTRATOR,), "manages funds, events, rates and users"),
+    DemoLogin("focal", (Role.FOCAL_POINT,), "Nepal's focal point: nominates its delegates"),
 )
 
 #: Programme of resolution 71/318, para 1 c.

@@ -25,13 +25,32 @@ def _date(text: str) -> datetime.date | None:
 
 
 def load_countries(Country) -> int:
-    existing = set(Country.objects.values_list("iso2", flat=True))
+    """Create the missing countries and set every country's UN M49 region from
+    the file; returns how many countries were created. Migration 0004's
+    historical model has no region yet: its countries get theirs from 0007."""
+    rows = _rows(COUNTRIES_CSV)
+    with_region = any(field.name == "region" for field in Country._meta.get_fields())
+    existing = dict(Country.objects.values_list("iso2", "region" if with_region else "iso2"))
+    extra = (lambda row: {"region": row["region"]}) if with_region else (lambda row: {})
     new = [
-        Country(iso2=row["iso2"], iso3=row["iso3"], numeric=row["numeric"], name=row["name"])
-        for row in _rows(COUNTRIES_CSV)
+        Country(
+            iso2=row["iso2"],
+            iso3=row["iso3"],
+            numeric=row["numeric"],
+            name=row["name"],
+            **extra(row),
+        )
+        for row in rows
         if row["iso2"] not in existing
     ]
     Country.objects.bulk_create(new)
+    if with_region:
+        changed = [
+            Country(iso2=row["iso2"], region=row["region"])
+            for row in rows
+            if row["iso2"] in existing and existing[row["iso2"]] != row["region"]
+        ]
+        Country.objects.bulk_update(changed, ["region"])
     return len(new)
 
 

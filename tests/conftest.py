@@ -26,6 +26,16 @@ def immediate_tasks():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Tests make hundreds of users; the production hasher (PBKDF2, about half a
+    second each on this machine) would be most of the suite's time. What the
+    tests prove about passwords (sign-in, single-use links) does not depend on
+    the hash's cost; ``tests/test_settings.py`` checks the production hashers."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 def _is_transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     return (

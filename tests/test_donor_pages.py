@@ -197,3 +197,127 @@ def test_a_visitor_cannot_open_someone_elses_thank_you_page(client, appeal, admi
     pledge = give(appeal, "Other", "50", False, admin_user)
     response = client.get(reverse("pledge-thanks", args=[pledge.reference]))
     assert response.status_code == 404
+
+
+# -- how many delegates the appeal's fund has paid for -------------------------------------
+
+
+@pytest.fixture
+def make_grant(fund, admin_user):
+    """A travel grant written straight to the table, in any state, for an
+    event of ``of_fund`` (the test fund by default)."""
+    from fundmgr.models import Country, Event
+    from grants.models import Grant
+
+    counter = iter(range(1, 1_000_000))
+    events = {}
+
+    def make(state, of_fund=None):
+        of_fund = of_fund or fund
+        event = events.get(of_fund.pk)
+        if event is None:
+            event = events[of_fund.pk] = Event.objects.create(
+                code=f"CONF{of_fund.pk}",
+                name="Test conference",
+                fund=of_fund,
+                starts_on=datetime.date(2019, 3, 20),
+                ends_on=datetime.date(2019, 3, 22),
+                city="Buenos Aires",
+                country=Country.objects.get(iso2="AR"),
+                eligibility_date=datetime.date(2019, 3, 20),
+                max_funded_per_country=2,
+                nomination_deadline=datetime.date(2019, 2, 28),
+            )
+        number = next(counter)
+        return Grant.objects.create(
+            event=event,
+            reference=f"{event.code}-T{number:05d}",
+            state=state,
+            nominee_name=f"Delegate {number}",
+            nominee_title="Minister",
+            gender="female",
+            person_key=f"delegate {number}",
+            country=Country.objects.get(iso2="NP"),
+            nominated_by=admin_user,
+            note_verbale=f"notes-verbales/note-{number}.pdf",
+            departure_city="Kathmandu",
+            departure_airport="KTM",
+            depart_on=datetime.date(2019, 3, 18),
+            return_on=datetime.date(2019, 3, 23),
+            priority=1,
+            ldc_on_eligibility_date=True,
+            cost=Decimal("2000.00"),
+        )
+
+    return make
+
+
+def test_the_appeal_counts_the_delegates_its_fund_has_funded(
+    client, appeal, make_grant, admin_user
+):
+    from fundmgr.services.funds import open_fund
+    from grants.models import GrantState
+
+    funded = ["committed", "advance_paid", "travelled", "settled", "closed"]
+    for state in GrantState.values:
+        make_grant(state)  # one grant in every state, only five of them funded
+    other = open_fund(
+        code="OTHER",
+        name="Other fund",
+        by=admin_user,
+        psc_rate_pct=Decimal("8"),
+        psc_from=datetime.date(2018, 1, 1),
+        operating_reserve_pct=Decimal("10"),
+    )
+    make_grant("committed", of_fund=other)  # another fund's delegate
+
+    from donors.services.appeals import FUNDED_STATES, appeal_progress
+
+    assert sorted(FUNDED_STATES) == sorted(funded)
+    assert appeal_progress(appeal).delegates_funded == 5
+    body = client.get(reverse("appeal", args=[appeal.slug])).content.decode()
+    assert "The Test trust fund has funded the participation of 5 delegates so far." in body
+
+
+def test_the_sentence_is_singular_for_one_delegate_and_said_for_none(client, appeal, make_grant):
+    url = reverse("appeal", args=[appeal.slug])
+    assert "participation of 0 delegates so far" in client.get(url).content.decode()
+    make_grant("travelled")
+    assert "participation of 1 delegate so far" in client.get(url).content.decode()
+
+
+def test_the_appeal_page_runs_the_same_queries_for_2_or_20_funded_delegates(
+    client, appeal, make_grant
+):
+    for _ in range(2):
+        make_grant("committed")
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("appeal", args=[appeal.slug]))
+    for state in ["advance_paid", "travelled", "settled", "closed"] * 4 + ["submitted", "rejected"]:
+        make_grant(state)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(reverse("appeal", args=[appeal.slug])).content.decode()
+    assert len(many) == len(few)
+    assert "participation of 18 delegates" in body
+
+
+def test_a_cancelled_pledge_still_counts_for_what_it_paid(client, appeal, admin_user, make_user):
+    from donors.services.pledges import cancel_pledge
+    from donors.services.receipts import record_receipt
+    from fundmgr.roles import Role
+
+    pledge = give(appeal, "Partial-NGO", "300", True, admin_user)
+    give(appeal, "Whole-NGO", "200", True, admin_user)
+    record_receipt(
+        fund=appeal.fund,
+        donor=pledge.donor,
+        pledge=pledge,
+        amount=Money("120", "USD"),
+        value_date=datetime.date(2019, 3, 10),
+        by=admin_user,
+        notify=False,
+    )
+    cancel_pledge(pledge, make_user("finance", Role.FINANCE_OFFICER), reason="rest withdrawn")
+    body = client.get(reverse("appeal", args=[appeal.slug])).content.decode()
+    assert "$320.00" in body  # 200 pledged + the 120 the cancelled pledge paid
+    assert "$120.00" in body  # received

@@ -76,3 +76,18 @@ def test_system_check_reports_missing_ledger_guards(db):
     errors = check_ledger_guards(None, databases=["default"])
     assert [error.id for error in errors] == ["fundmgr.E001"]
     assert name in errors[0].msg
+
+
+def test_passwords_are_hashed_with_a_slow_hasher_outside_the_tests():
+    """The test run uses a fast hasher (tests/conftest.py); an operator's
+    process uses Django's default, PBKDF2 (or stronger), never MD5."""
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth.hashers import get_hasher; print(get_hasher().algorithm)",
+        FUNDMGR_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="fund.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] in ("pbkdf2_sha256", "argon2", "scrypt")

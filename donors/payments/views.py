@@ -40,8 +40,19 @@ def _own_card_payment(request, reference: str) -> CardPayment:
         raise Http404 from None
 
 
+def _refuse_if_cancelled(request, payment: CardPayment):
+    """A pledge finance cancelled takes no more card money (a declined card
+    must not be retried on it); the status page still shows what happened."""
+    if payment.pledge.status == Pledge.Status.CANCELLED:
+        messages.error(request, _("This pledge was cancelled: it can no longer be paid."))
+        return redirect("card-status", reference=payment.pledge.reference)
+    return None
+
+
 def pay(request, reference):
     payment = _own_card_payment(request, reference)
+    if refused := _refuse_if_cancelled(request, payment):
+        return refused
     if payment.is_final and payment.status != CardPayment.Status.FAILED:
         return redirect("card-status", reference=reference)
     if request.method == "POST" or not payment.payment_intent_id:
@@ -79,6 +90,8 @@ def confirm_development(request, reference):
     if not services.development_cards_enabled():
         raise Http404
     payment = _own_card_payment(request, reference)
+    if refused := _refuse_if_cancelled(request, payment):
+        return refused
     card = request.POST.get("card", "")
     if card not in services.DEVELOPMENT_CARDS:
         messages.error(request, _("Choose one of the development cards."))

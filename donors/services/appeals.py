@@ -1,4 +1,5 @@
-"""What an appeal page shows: target, pledged, received, listed donors."""
+"""What an appeal page shows: target, pledged, received, listed donors, and
+how many delegates the appeal's fund has paid for."""
 
 from __future__ import annotations
 
@@ -9,6 +10,17 @@ from django.db.models import Count, Sum
 
 from donors.models import Appeal, Donor, Pledge, Receipt
 from fundmgr.money import Money, round_money
+from grants.models import Grant, GrantState
+
+#: A travel grant has funded its delegate once the money is committed to them;
+#: a grant still in nomination, or rejected, withdrawn or a no-show, has not.
+FUNDED_STATES = (
+    GrantState.COMMITTED,
+    GrantState.ADVANCE_PAID,
+    GrantState.TRAVELLED,
+    GrantState.SETTLED,
+    GrantState.CLOSED,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +30,7 @@ class AppealProgress:
     received: Money
     listed_donors: list[Donor]
     pledge_count: int
+    delegates_funded: int = 0
 
     @property
     def received_pct(self) -> int:
@@ -33,20 +46,36 @@ class AppealProgress:
         return min(100, int(self.pledged.amount * 100 / self.target.amount))
 
 
+def delegates_funded(fund) -> int:
+    """Delegates the fund has paid for: its events' grants in a funded state."""
+    return Grant.objects.filter(event__fund=fund, state__in=FUNDED_STATES).count()
+
+
 def appeal_progress(appeal: Appeal) -> AppealProgress:
     """In the fund's currency: pledges at their pledge-date value, receipts at
-    their value-date value. Three queries whatever the number of pledges."""
+    their value-date value. A cancelled pledge counts for what it paid, valued
+    like the rest of its pledge. Five queries whatever the number of pledges
+    or grants."""
     currency = appeal.fund.base_currency
     pledges = Pledge.objects.filter(appeal=appeal).exclude(status=Pledge.Status.CANCELLED)
     pledged = pledges.aggregate(total=Sum("base_amount"), count=Count("id"))
     received = Receipt.objects.filter(pledge__appeal=appeal).aggregate(total=Sum("base_amount"))
+    kept = Decimal(0)  # the paid part of cancelled pledges, at the pledge-date value
+    for row in (
+        Pledge.objects.filter(appeal=appeal, status=Pledge.Status.CANCELLED)
+        .annotate(paid=Sum("receipts__applied"))
+        .filter(paid__gt=0)
+        .values("amount", "base_amount", "paid")
+    ):
+        kept += row["base_amount"] * row["paid"] / row["amount"]
     listed = list(
         Donor.objects.filter(pledges__in=pledges, listed_publicly=True).distinct().order_by("name")
     )
     return AppealProgress(
         target=appeal.target,
-        pledged=round_money(Money(pledged["total"] or Decimal(0), currency)),
+        pledged=round_money(Money((pledged["total"] or Decimal(0)) + kept, currency)),
         received=round_money(Money(received["total"] or Decimal(0), currency)),
         listed_donors=listed,
         pledge_count=pledged["count"] or 0,
+        delegates_funded=delegates_funded(appeal.fund),
     )

@@ -5,21 +5,24 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donors.models import Appeal, Donor, DonorKind, Instalment, PaymentMethod, Pledge
+from donors.services.receipts import outstanding
 from donors.services.references import new_reference
 from fundmgr.chart import AccountKey
-from fundmgr.models import Country, Fund
+from fundmgr.models import Country, Fund, JournalEntry
 from fundmgr.money import Money, minor_units, round_money, sum_money
 from fundmgr.services.audit import log_action
-from fundmgr.services.ledger import credit, debit, post_entry
+from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
 from fundmgr.services.rates import convert
 
 #: Larger than any voluntary contribution the UN has received: a typo, not a gift.
@@ -219,3 +222,141 @@ def find_pledge(fund: Fund, typed_reference: str) -> Pledge | None:
         if wanted in (normalise(pledge.reference), normalise(pledge.source_reference)):
             return pledge
     return None
+
+
+# -- after the fact: an agreement signed, a pledge withdrawn ---------------------------
+
+
+@dataclass(frozen=True)
+class PledgeChange:
+    """What a finance decision did: ``changed`` is False when it had already
+    been done (a double click), in which case nothing was recorded again."""
+
+    pledge: Pledge
+    changed: bool
+    entry: JournalEntry | None = None
+
+
+def _locked(pledge: Pledge) -> Pledge:
+    """The pledge's row, locked until the transaction ends, read afresh: two
+    simultaneous clicks are serialised here and the second sees the first."""
+    return Pledge.objects.select_for_update().select_related("fund", "donor").get(pk=pledge.pk)
+
+
+@transaction.atomic
+def mark_binding(
+    pledge: Pledge, by, *, signed_on: datetime.date | None = None, note: str = ""
+) -> PledgeChange:
+    """A binding agreement was signed for a pledge recorded without one (IPSAS 23):
+    book the receivable and the revenue now, at the pledge date's rate, exactly
+    as a pledge recorded as binding is booked (``book_receivable``).
+
+    Refused for a cancelled pledge, and for one that has received money:
+    revenue for that money was recognised on receipt, and a receivable for the
+    whole pledge would count it twice (docs/donors.md)."""
+    locked = _locked(pledge)
+    if locked.agreement_signed and locked.receivable_entry_id:
+        return PledgeChange(locked, False, locked.receivable_entry)
+    if locked.status == Pledge.Status.CANCELLED:
+        raise PledgeError(_("A cancelled pledge cannot become binding."))
+    if locked.receipts.exists():
+        raise PledgeError(
+            _(
+                "Money has already been received for this pledge and recognised as revenue "
+                "on receipt; it can no longer be marked binding."
+            )
+        )
+    if signed_on is not None and signed_on < locked.pledge_date:
+        raise PledgeError(_("The agreement cannot be signed before the pledge was made."))
+    locked.agreement_signed = True
+    locked.save(update_fields=["agreement_signed"])
+    book_receivable(locked, by)
+    log_action(
+        locked,
+        "pledge:marked-binding",
+        by,
+        note,
+        {
+            "signed_on": signed_on,
+            "amount": str(locked.amount.amount),
+            "currency": locked.amount.currency.code,
+            "entry": locked.receivable_entry.pk,
+        },
+    )
+    return PledgeChange(locked, True, locked.receivable_entry)
+
+
+@transaction.atomic
+def cancel_pledge(
+    pledge: Pledge, by, *, reason: str, on: datetime.date | None = None
+) -> PledgeChange:
+    """Cancel what is still unpaid on a pledge, with the reason, once.
+
+    Money already received stays received (a refund is a separate act). For a
+    binding pledge the receivable still open is taken back out of revenue at
+    the rate it was booked at: the booking entry is reversed when nothing of
+    it was cleared, otherwise a write-down entry removes the rest. A pledge
+    paid in full has nothing left to cancel; one whose card payment is still
+    processing must wait for it (docs/donors.md)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PledgeError(_("Say why the pledge is cancelled."))
+    locked = _locked(pledge)
+    if locked.status == Pledge.Status.CANCELLED:
+        return PledgeChange(locked, False)
+    card = getattr(locked, "card_payment", None) if locked.method == PaymentMethod.CARD else None
+    if card is not None and card.status == card.Status.PROCESSING:
+        raise PledgeError(
+            _("A card payment for this pledge is still processing: wait until it ends.")
+        )
+    unpaid = outstanding(locked)
+    if unpaid <= 0:
+        raise PledgeError(_("This pledge is paid in full: there is nothing left to cancel."))
+    day = max(on or timezone.localdate(), locked.pledge_date)
+    entry = None
+    if locked.receivable_entry_id:
+        entry = _write_down_receivable(locked, unpaid, day, reason, by)
+    locked.status = Pledge.Status.CANCELLED
+    locked.save(update_fields=["status"])
+    log_action(
+        locked,
+        "pledge:cancelled",
+        by,
+        reason,
+        {
+            "unpaid": str(unpaid),
+            "currency": locked.amount.currency.code,
+            "entry": entry.pk if entry else None,
+        },
+    )
+    return PledgeChange(locked, True, entry)
+
+
+def _write_down_receivable(
+    pledge: Pledge, unpaid: Decimal, day: datetime.date, reason: str, by
+) -> JournalEntry | None:
+    """Take the still-open receivable of a cancelled binding pledge out of
+    revenue, at the rate it was booked at (no exchange difference arises)."""
+    booked = pledge.receivable_entry
+    receivable = booked.legs.get(account__key=AccountKey.PLEDGES_RECEIVABLE).debit
+    cleared = pledge.receipts.aggregate(total=Sum("receivable_cleared"))["total"] or Decimal(0)
+    why = f"pledge {pledge.reference} cancelled: {reason}"
+    if not cleared:
+        return reverse_entry(booked, by, why, date=max(day, booked.date))
+    left = receivable - cleared
+    if left <= 0:
+        return None
+    base = pledge.fund.base_currency
+    owed = Money(unpaid, pledge.amount.currency.code)
+    return post_entry(
+        pledge.fund,
+        max(day, booked.date),
+        f"Write-down of pledge {pledge.reference} by {pledge.donor}: {why}",
+        [
+            debit(AccountKey.CONTRIBUTIONS, owed, Money(left, base)),
+            credit(AccountKey.PLEDGES_RECEIVABLE, owed, Money(left, base)),
+        ],
+        by,
+        kind="pledge-cancellation",
+        idempotency_key=f"pledge:{pledge.pk}:cancellation",
+    )

@@ -297,3 +297,61 @@ def uninstall(schema_editor) -> None:
             *[(table, f"{table}_append_only") for table in APPEND_ONLY],
         ]:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}", params=None)
+
+
+# -- append-only tables of other apps ------------------------------------------------
+# Installed by the migration of the app that owns the table (the table does not
+# exist yet when fundmgr's own guards are installed), with the same refusal.
+#: Tables of other apps that are append-only, with the app that installs them.
+APP_APPEND_ONLY = {"grants_granttransition": "grants"}
+
+
+def append_only_statements(table: str, vendor: str) -> list[str]:
+    """Statements (re)creating the append-only guard of ``table``."""
+    if vendor == "sqlite":
+        statements = []
+        for op in ("UPDATE", "DELETE"):
+            name = f"{table}_no_{op.lower()}"
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name}",
+                _sqlite_trigger(name, f"BEFORE {op}", table, None, MSG_APPEND_ONLY),
+            ]
+        return statements
+    if vendor == "postgresql":
+        return [
+            POSTGRES_FUNCTIONS,
+            _pg_trigger(
+                f"{table}_append_only",
+                "BEFORE UPDATE OR DELETE",
+                table,
+                None,
+                _refuse(MSG_APPEND_ONLY),
+            ),
+        ]
+    raise NotImplementedError(f"append-only guards support SQLite and PostgreSQL, not {vendor}")
+
+
+def install_append_only(schema_editor, table: str) -> None:
+    for statement in append_only_statements(table, schema_editor.connection.vendor):
+        schema_editor.execute(statement, params=None)
+
+
+def uninstall_append_only(schema_editor, table: str) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        for op in ("update", "delete"):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}", params=None)
+    elif vendor == "postgresql":
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}", params=None)
+
+
+def sqlite_app_statements(tables) -> tuple[list[str], list[str]]:
+    """Drop and create statements for the append-only guards of the other
+    apps' tables among ``tables`` (a flush of the whole database)."""
+    drop, create = [], []
+    for table in APP_APPEND_ONLY:
+        if table in tables:
+            statements = append_only_statements(table, "sqlite")
+            drop += statements[0::2]
+            create += statements[1::2]
+    return drop, create

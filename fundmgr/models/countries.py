@@ -1,4 +1,4 @@
-"""Countries (ISO 3166) and their effective-dated LDC status."""
+"""Countries (ISO 3166), their UN M49 region and their effective-dated LDC status."""
 
 from __future__ import annotations
 
@@ -7,6 +7,16 @@ import datetime
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.TextChoices):
+    """The five regions of the UN M49 standard (unstats.un.org/unsd/methodology/m49)."""
+
+    AFRICA = "africa", _("Africa")
+    AMERICAS = "americas", _("Americas")
+    ASIA = "asia", _("Asia")
+    EUROPE = "europe", _("Europe")
+    OCEANIA = "oceania", _("Oceania")
 
 
 class CountryQuerySet(models.QuerySet):
@@ -20,6 +30,10 @@ class Country(models.Model):
     iso3 = models.CharField(_("ISO alpha-3 code"), max_length=3, unique=True)
     numeric = models.CharField(_("ISO numeric code"), max_length=3, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # Blank only for Antarctica, which M49 places in no region.
+    region = models.CharField(
+        _("region (UN M49)"), max_length=10, choices=Region.choices, blank=True, db_index=True
+    )
 
     objects = CountryQuerySet.as_manager()
 

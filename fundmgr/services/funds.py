@@ -75,12 +75,18 @@ class FundPosition:
     psc_on_commitments: Money
     operating_reserve: Money
     available_to_commit: Money
+    #: Travel advances paid and not yet settled: the commitment they liquidated
+    #: is closed, but the PSC on them is charged only at settlement.
+    travel_advances: Money = None  # type: ignore[assignment]
+    psc_on_advances: Money = None  # type: ignore[assignment]
 
 
 def position_from_balances(
     fund: Fund, balances: dict[str, Decimal], as_of: datetime.date, psc_fraction: Decimal
 ) -> FundPosition:
-    """Available to commit = cash - open commitments - PSC on them - operating reserve."""
+    """Available to commit = cash - open commitments - PSC on them - operating
+    reserve; and the PSC on travel advances awaiting settlement, which an
+    advance's liquidation of its commitment does not make free."""
     currency = fund.base_currency
 
     def amount(*keys: str) -> Decimal:
@@ -92,6 +98,8 @@ def position_from_balances(
     cash = amount(AccountKey.BANK, AccountKey.CARD_CLEARING)
     commitments = amount(AccountKey.COMMITMENTS)
     psc = (commitments * psc_fraction).quantize(Decimal(1).scaleb(-minor_units(currency)))
+    advances = amount(AccountKey.TRAVEL_ADVANCES)
+    psc_advances = (advances * psc_fraction).quantize(Decimal(1).scaleb(-minor_units(currency)))
     reserve = (cash * fund.operating_reserve_pct / 100).quantize(
         Decimal(1).scaleb(-minor_units(currency))
     )
@@ -105,7 +113,9 @@ def position_from_balances(
         open_commitments=m(commitments),
         psc_on_commitments=m(psc),
         operating_reserve=m(reserve),
-        available_to_commit=m(cash - commitments - psc - reserve),
+        available_to_commit=m(cash - commitments - psc - psc_advances - reserve),
+        travel_advances=m(advances),
+        psc_on_advances=m(psc_advances),
     )
 
 

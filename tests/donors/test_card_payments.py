@@ -163,3 +163,18 @@ def test_only_the_offered_development_cards_are_accepted(client, card_appeal):
     client.post(f"/pledges/{reference}/pay/development-card/", {"card": "pm_card_amex"})
     intent = gateway.retrieve_payment_intent(CardPayment.objects.get().payment_intent_id)
     assert intent.status == "requires_payment_method"
+
+
+def test_a_cancelled_pledge_can_no_longer_be_paid_by_card(client, card_appeal):
+    client.post(FORM_URL, form_data())
+    payment = CardPayment.objects.get()
+    reference = payment.pledge.reference
+    Pledge.objects.filter(pk=payment.pledge.pk).update(status=Pledge.Status.CANCELLED)
+
+    page = client.get(f"/pledges/{reference}/pay/", follow=True)
+    assert "can no longer be paid" in page.content.decode()
+    response = client.post(f"/pledges/{reference}/pay/development-card/", {"card": "pm_card_visa"})
+    assert response.status_code == 302 and response["Location"].endswith("/status/")
+    intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
+    assert intent.status == "requires_payment_method"  # never confirmed
+    assert not Receipt.objects.exists()

@@ -20,7 +20,9 @@ class Command(BaseCommand):
                 "Refusing to load demo users with a public password in production mode."
             )
         from donors.demo import load_donor_demo
+        from grants.demo import load_grant_demo
 
         fund = load_demo()
         load_donor_demo(fund)
+        load_grant_demo(fund)
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: fund {fund.code}, event BAPA40."))

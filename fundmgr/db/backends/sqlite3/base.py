@@ -15,10 +15,13 @@ class DatabaseOperations(operations.DatabaseOperations):
         )
         if not statements or guards.ENTRY not in tables:
             return statements
+        drop_app, create_app = guards.sqlite_app_statements(tables)
         return [
             *guards.sqlite_drop_statements(),
+            *drop_app,
             *statements,
             *guards.sqlite_create_statements(),
+            *create_app,
         ]
 
 

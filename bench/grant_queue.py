@@ -1,0 +1,305 @@
+"""Benchmark: the fund officers' grant queue with 20,000 nominations, against a
+bare Django view served the same way in the same run.
+
+Builds a scratch database (SQLite in a temp dir by default, or DATABASE_URL:
+a PostgreSQL database whose name contains "bench", emptied first), migrates it,
+opens a fund and an event, and loads N nominations straight into the grants
+table with ``bulk_create`` (spread over the LDCs, every state, both genders;
+no files are written: the note verbale is a stored name only). Then, through
+``django.test.Client`` in this process, with the full middleware stack, signed
+in as a fund officer, and DEBUG off:
+
+- baseline: a bare view rendering a tiny template through ``render`` (so the
+  session, the user and their roles are read by the context processors, as on
+  every page);
+- the queue: ``/grants/<EVENT>/`` unfiltered, filtered (region and gender),
+  and a deep page (filters, counts by state and totals over all N rows).
+
+Each URL is requested R times after a warm-up; the script reports the medians,
+the ratios to the baseline and the queries per request (counted once, with an
+execute wrapper). The goal: a query count that does not depend on N, and the queue under
+3x the bare view. It also times one Excel export of all N rows (not part of
+the goal: a download, not a page).
+
+    .venv/bin/python bench/grant_queue.py [--grants 20000] [--repeat 25]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fundmgr_grantbench \\
+        .venv/bin/python bench/grant_queue.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import io
+import os
+import pstats
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BASELINE_PATH = "/bench/bare/"
+LAYOUT_PATH = "/bench/layout/"
+TARGET_RATIO = 3.0
+
+#: This module is the URLconf of the run; filled in by ``_run`` once Django is set up.
+urlpatterns: list = []
+
+
+def bare_view(request):
+    """What any page costs at least: the middleware, the session, the user and
+    their roles (the context processors), a template rendered."""
+    from django.http import HttpResponse
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        "<!DOCTYPE html><title>bare</title><p>{{ greeting }} {{ user.get_username }}</p>"
+    )
+    return HttpResponse(template.render({"greeting": "Hello"}, request))
+
+
+def layout_view(request):
+    """An empty page in the site's layout (templates/base.html): header, menu,
+    language form, footer; for context only (not the goal's baseline)."""
+    from django.http import HttpResponse
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% extends "base.html" %}{% block content %}<p>empty</p>{% endblock %}'
+    )
+    return HttpResponse(template.render({}, request))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--grants", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=25, help="requests per URL (median)")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the unfiltered queue (cProfile), once"
+    )
+    args = parser.parse_args()
+    if args.grants < 1 or args.repeat < 3:
+        parser.error("--grants >= 1, --repeat >= 3")
+
+    scratch = None
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        scratch = tempfile.mkdtemp(prefix="fundmgr-queuebench-")
+        database_url = f"sqlite:///{scratch}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fundmgr.settings")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["MEDIA_ROOT"] = scratch or tempfile.mkdtemp(prefix="fundmgr-queuebench-media-")
+    try:
+        return _run(args, database_url)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _load(args):
+    """A fund, an event with its policy, a fund officer, and N nominations."""
+    from django.contrib.auth.models import Group, User
+
+    from fundmgr.models import Country, Event
+    from fundmgr.roles import Role
+    from fundmgr.services.funds import open_fund
+    from grants.models import Gender, Grant, GrantState, TravelPolicy
+
+    fund = open_fund(
+        code="QBENCH",
+        name="Queue benchmark fund",
+        by="bench",
+        psc_rate_pct=Decimal(8),
+        psc_from=datetime.date(2019, 1, 1),
+    )
+    event = Event.objects.create(
+        code="QBENCH19",
+        name="Queue benchmark conference",
+        fund=fund,
+        starts_on=datetime.date(2019, 3, 20),
+        ends_on=datetime.date(2019, 3, 22),
+        city="Buenos Aires",
+        country=Country.objects.get(iso2="AR"),
+        eligibility_date=datetime.date(2019, 3, 20),
+        max_funded_per_country=2,
+    )
+    TravelPolicy.objects.create(event=event)
+    officer = User.objects.create_user("bench-officer", "officer@example.org", "bench")
+    officer.groups.add(Group.objects.get(name=Role.FUND_OFFICER))
+
+    ldcs = list(Country.objects.ldc_on(event.eligibility_date).order_by("iso2"))
+    others = list(Country.objects.filter(iso2__in=["IN", "BR", "EG", "PH", "PE"]))
+    states = [state for state, _label in GrantState.choices]
+    genders = [Gender.FEMALE, Gender.MALE]
+    batch = 2000
+    for start in range(0, args.grants, batch):
+        grants = []
+        for i in range(start, min(start + batch, args.grants)):
+            ldc = i % 10 != 0
+            country = ldcs[i % len(ldcs)] if ldc else others[i % len(others)]
+            cost = Decimal(1800 + (i * 37) % 1500)
+            state = states[i % len(states)]
+            committed = cost if state in ("committed", "advance_paid") else Decimal(0)
+            grants.append(
+                Grant(
+                    event=event,
+                    reference=f"QB-{i + 1:06d}",
+                    state=state,
+                    nominee_name=f"Delegate {i + 1}",
+                    nominee_title="Director",
+                    gender=genders[i % 2],
+                    person_key=f"delegate {i + 1}",
+                    country=country,
+                    nominated_by=officer,
+                    note_verbale="notes-verbales/bench.pdf",
+                    departure_city="Capital",
+                    departure_airport="AAA",
+                    depart_on=datetime.date(2019, 3, 18),
+                    return_on=datetime.date(2019, 3, 23),
+                    priority=1 if ldc else 2,
+                    ldc_on_eligibility_date=ldc,
+                    eligibility_reasons=["bench"],
+                    airfare=cost - Decimal(1076),
+                    airfare_route="AAA-EZE-AAA",
+                    dsa_rate=Decimal(250),
+                    dsa_nights=4,
+                    dsa_amount=Decimal(1000),
+                    terminal_amount=Decimal(76),
+                    psc_pct=Decimal(8),
+                    psc_amount=(cost * Decimal("0.08")).quantize(Decimal("0.01")),
+                    cost=cost,
+                    approved_amount=committed,
+                    committed_amount=committed,
+                )
+            )
+        Grant.objects.bulk_create(grants)
+    return event, officer
+
+
+def _run(args, database_url: str) -> int:
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.urls import include, path
+
+    global urlpatterns
+    urlpatterns = [
+        path(BASELINE_PATH.strip("/") + "/", bare_view),
+        path(LAYOUT_PATH.strip("/") + "/", layout_view),
+        path("", include("fundmgr.urls")),
+    ]
+
+    vendor = connection.vendor
+    if connection.introspection.table_names():
+        # Only a scratch database is emptied: its name must say so.
+        name = str(settings.DATABASES["default"]["NAME"])
+        if vendor != "postgresql" or "bench" not in name:
+            raise SystemExit(f"{name} is not empty: give a scratch database (name with 'bench')")
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrated = time.perf_counter()
+    event, officer = _load(args)
+    loaded = time.perf_counter()
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    client = Client()
+    client.force_login(officer)
+    queue = f"/grants/{event.code}/"
+    last_page = (args.grants // 2 + 49) // 50  # female grants, 50 a page
+    urls = [
+        ("bare view (baseline)", BASELINE_PATH),
+        ("empty page in the layout", LAYOUT_PATH),
+        ("queue, no filter", queue),
+        ("queue, region + gender", f"{queue}?region=africa&gender=female"),
+        (f"queue, page {last_page // 2}", f"{queue}?gender=female&page={last_page // 2}"),
+    ]
+
+    class Counted:
+        """Counts queries with a cheap execute wrapper (CaptureQueriesContext's log is
+        emptied by each request's start)."""
+
+        def __init__(self) -> None:
+            self.count = 0
+
+        def __call__(self, execute, sql, params, many, context):
+            self.count += 1
+            return execute(sql, params, many, context)
+
+    def get(url: str):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        return response
+
+    results = []
+    with override_settings(ROOT_URLCONF=__name__):
+        for _label, url in urls:  # warm-up: templates, caches, the session
+            get(url)
+            get(url)
+        for label, url in urls:
+            counter = Counted()
+            with connection.execute_wrapper(counter):
+                get(url)
+            samples = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                get(url)
+                samples.append(time.perf_counter() - t0)
+            results.append((label, url, statistics.median(samples), counter.count))
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.repeat):
+                get(queue)
+            profiler.disable()
+            stream = io.StringIO()
+            stats = pstats.Stats(profiler, stream=stream).sort_stats(
+                os.environ.get("BENCH_SORT", "cumulative")
+            )
+            stats.print_stats(45)
+            print(stream.getvalue())
+        t0 = time.perf_counter()
+        response = get(f"/grants/{event.code}/export.xlsx")
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        export_seconds = time.perf_counter() - t0
+
+    db_name = database_url.rsplit("/", 1)[-1] if vendor != "sqlite" else "temporary file"
+    print(f"database: {vendor} ({db_name}); grants: {args.grants}; DEBUG={settings.DEBUG}")
+    print(f"setup: migrate {migrated - started:.1f} s, load {loaded - migrated:.1f} s")
+    base = results[0][2]
+    worst = 0.0
+    for label, _url, median, queries in results:
+        ratio = median / base
+        if label.startswith("queue"):
+            worst = max(worst, ratio)
+        print(
+            f"{label:28s} {1000 * median:8.2f} ms (median of {args.repeat})  "
+            f"{ratio:5.2f}x baseline  {queries} queries"
+        )
+    verdict = "meets" if worst < TARGET_RATIO else "MISSES"
+    print(f"slowest queue request: {worst:.2f}x the bare view ({verdict} the 3x goal)")
+    print(f"export of all {args.grants} rows: {export_seconds:.2f} s, {size / 1e6:.1f} MB xlsx")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

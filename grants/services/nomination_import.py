@@ -1,0 +1,590 @@
+"""Importing nominations in bulk from a CSV or XLSX file, one a row.
+
+Every row is checked with the rules of a single nomination
+(``grants.services.nominations``), then the file as a whole: the same person
+twice in the file or already nominated, and the per-country cap counting the
+nominations already holding a place and the file's own rows. A file with any
+problem saves nothing and every problem is reported with its line. A good
+file is written in one transaction with a few bulk inserts, so 20,000 rows
+take seconds, not minutes.
+
+Notes verbales: the ``note_verbale`` column names a PDF, looked up in a
+folder (the command's ``--documents``) or in a ZIP uploaded with the sheet
+(the web page). One note may cover several delegates: rows that name the
+same file share one stored copy.
+
+Optional airfare columns (``route, fare, fare_currency, travel_hours,
+quoted_on``, for fund officers only): a row that fills them gets that quote,
+chosen, and its entitlement computed at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Protocol
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import EmailValidator
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fundmgr.models import Country, Event, PscRate, Sequence
+from fundmgr.money import Money, UnknownCurrency, minor_units
+from fundmgr.roles import Role, has_role
+from fundmgr.services.audit import log_action
+from fundmgr.tabular import FileRejected, Row, RowError, parse_date, parse_decimal, read_rows
+from fundmgr.templatetags.fundmgr_tags import country_name
+from grants.models import (
+    AirfareQuote,
+    DsaRate,
+    Gender,
+    Grant,
+    GrantState,
+    GrantTransition,
+    TerminalExpense,
+)
+from grants.services.eligibility import Eligibility, assess_many
+from grants.services.entitlement import (
+    AirfareChoice,
+    EntitlementRefused,
+    cached_rates,
+    check_quote,
+    choose_among,
+    entitlement_from,
+    nights_paid,
+    pick_dsa,
+    pick_terminal,
+)
+from grants.services.nominations import (
+    PDF_MAGIC,
+    NominationRefused,
+    date_problems,
+    deadline_problem,
+    duplicate_message,
+    nominating_countries,
+    note_verbale_problem,
+    person_key,
+    policy_of,
+    reference_for,
+    sequence_name,
+)
+
+COLUMNS = [
+    "name",
+    "title",
+    "gender",
+    "country",
+    "email",
+    "departure_city",
+    "departure_airport",
+    "depart_on",
+    "return_on",
+    "note_verbale",
+]
+QUOTE_COLUMNS = ["route", "fare", "fare_currency", "travel_hours", "quoted_on"]
+MAX_ZIP_BYTES = 200 * 1024 * 1024
+_BATCH = 1000
+_GENDERS = {
+    **{value: value for value in Gender.values},
+    **{str(label).casefold(): value for value, label in Gender.choices},
+    "f": Gender.FEMALE,
+    "m": Gender.MALE,
+}
+_email = EmailValidator()
+
+
+# --- Where the notes verbales come from ---------------------------------------------
+
+
+class Documents(Protocol):
+    def problem(self, name: str) -> str | None:
+        """Why the document ``name`` cannot be used, or None."""
+
+    def read(self, name: str) -> bytes: ...
+
+
+class FolderDocuments:
+    """PDFs in a folder, named by their path relative to it."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder).resolve()
+
+    def _path(self, name: str) -> Path | None:
+        path = (self.folder / name).resolve()
+        if not path.is_relative_to(self.folder) or not path.is_file():
+            return None
+        return path
+
+    def problem(self, name: str) -> str | None:
+        path = self._path(name)
+        if path is None:
+            return _("the note verbale “%(name)s” is not in the documents folder") % {"name": name}
+        with path.open("rb") as handle:
+            head = handle.read(len(PDF_MAGIC))
+        return note_verbale_problem(head, path.stat().st_size)
+
+    def read(self, name: str) -> bytes:
+        return self._path(name).read_bytes()
+
+
+class ZipDocuments:
+    """PDFs in a ZIP file, named by their path inside it or, when that is
+    unambiguous, by their file name alone."""
+
+    def __init__(self, source: str | Path | IO[bytes]):
+        try:
+            self.zip = zipfile.ZipFile(source)
+        except (zipfile.BadZipFile, OSError) as bad:
+            raise FileRejected(
+                [RowError(0, _("the documents are not a readable ZIP file: %(e)s") % {"e": bad})],
+                str(getattr(source, "name", source)),
+            ) from bad
+        self.members = {info.filename: info for info in self.zip.infolist() if not info.is_dir()}
+        basenames = Counter(PurePosixPath(member).name for member in self.members)
+        self.by_basename = {
+            PurePosixPath(member).name: info
+            for member, info in self.members.items()
+            if basenames[PurePosixPath(member).name] == 1
+        }
+
+    def _info(self, name: str) -> zipfile.ZipInfo | None:
+        return self.members.get(name) or self.by_basename.get(name)
+
+    def problem(self, name: str) -> str | None:
+        info = self._info(name)
+        if info is None:
+            return _("the note verbale “%(name)s” is not in the ZIP file") % {"name": name}
+        if info.file_size > 0:
+            with self.zip.open(info) as handle:
+                head = handle.read(len(PDF_MAGIC))
+        else:
+            head = b""
+        return note_verbale_problem(head, info.file_size)
+
+    def read(self, name: str) -> bytes:
+        return self.zip.read(self._info(name))
+
+
+class NoDocuments:
+    def problem(self, name: str) -> str | None:
+        return _("no documents were given with the file: upload the notes verbales too")
+
+    def read(self, name: str) -> bytes:  # pragma: no cover - problem() refuses first
+        raise KeyError(name)
+
+
+# --- Reading the rows ---------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One row, checked and typed."""
+
+    line: int
+    fields: dict
+    key: str
+    country: Country
+    eligibility: Eligibility
+    document: str
+    quote: object = None
+    choice: AirfareChoice | None = None
+    entitlement: object = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    quotes: int
+    references: list[str] = field(default_factory=list)
+
+
+def _fold(text: str) -> str:
+    return person_key(text)
+
+
+class _Context:
+    """Everything a row is checked against, loaded once for the file."""
+
+    def __init__(self, event: Event, by):
+        self.event = event
+        self.policy = policy_of(event)
+        self.allowed = nominating_countries(by)
+        self.officer = has_role(by, Role.FUND_OFFICER)
+        self.countries: dict[str, Country] = {}
+        all_countries = list(Country.objects.all())
+        for country in all_countries:
+            for name in (country.iso2, country.iso3):
+                self.countries[name.upper()] = country
+            self.countries.setdefault(_fold(country.name), country)
+        self.eligibility = assess_many(event, all_countries)
+        self.documents_checked: dict[str, str | None] = {}
+        self.rates = cached_rates()
+        self.base_currency = event.fund.base_currency
+        self.dsa_rates = list(DsaRate.objects.filter(country=event.country))
+        self.terminals = list(TerminalExpense.objects.all())
+        try:
+            self.psc_pct = event.fund.psc_rate_on(event.starts_on).rate_pct
+        except PscRate.DoesNotExist:
+            self.psc_pct = None
+
+    def country(self, text: str) -> Country | None:
+        text = text.strip()
+        return self.countries.get(text.upper()) or self.countries.get(_fold(text))
+
+
+def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | None, list[str]]:
+    problems: list[str] = []
+    event = ctx.event
+
+    def text(column: str, label: str, max_length: int) -> str:
+        value = " ".join(row[column].split())
+        if not value:
+            problems.append(_("%(label)s is missing") % {"label": label})
+        elif len(value) > max_length:
+            problems.append(
+                _("%(label)s is longer than %(max)d characters")
+                % {"label": label, "max": max_length}
+            )
+        return value
+
+    name = text("name", _("the delegate's name"), 200)
+    key = person_key(name)
+    if name and not key:
+        problems.append(_("the delegate's name has no letters"))
+    title = text("title", _("the delegate's title"), 200)
+    gender = _GENDERS.get(row["gender"].strip().casefold())
+    if gender is None:
+        problems.append(
+            _("gender “%(value)s” is not one of: %(choices)s")
+            % {"value": row["gender"], "choices": ", ".join(Gender.values)}
+        )
+    country = ctx.country(row["country"])
+    eligibility = None
+    if country is None:
+        problems.append(
+            _("country “%(value)s” is not known (give its ISO code or English name)")
+            % {"value": row["country"]}
+        )
+    elif ctx.allowed is not None and country.iso2 not in ctx.allowed:
+        problems.append(
+            _("you are not the focal point for %(country)s") % {"country": country_name(country)}
+        )
+    else:
+        eligibility = ctx.eligibility[country.iso2]
+        if not eligibility.eligible:
+            problems.append(eligibility.refusal())
+    email = row["email"].strip()
+    if email:
+        try:
+            _email(email)
+        except ValidationError:
+            problems.append(_("“%(email)s” is not a valid e-mail address") % {"email": email})
+    city = text("departure_city", _("the departure city"), 100)
+    airport = row["departure_airport"].strip().upper()
+    if not (len(airport) == 3 and airport.isascii() and airport.isalpha()):
+        problems.append(
+            _("departure airport “%(value)s” is not a three-letter IATA code")
+            % {"value": row["departure_airport"]}
+        )
+    dates = {}
+    for column, label in (("depart_on", _("departure date")), ("return_on", _("return date"))):
+        try:
+            dates[column] = parse_date(row[column])
+        except ValueError as bad:
+            problems.append(f"{label}: {bad}")
+    if len(dates) == 2:
+        for messages in date_problems(
+            event, ctx.policy, dates["depart_on"], dates["return_on"]
+        ).values():
+            problems.extend(messages)
+    document = row["note_verbale"].strip()
+    if not document:
+        problems.append(_("the note verbale (a PDF file name) is missing"))
+    else:
+        if document not in ctx.documents_checked:
+            ctx.documents_checked[document] = documents.problem(document)
+        if ctx.documents_checked[document]:
+            problems.append(ctx.documents_checked[document])
+
+    quote = None
+    if any(row[column].strip() for column in QUOTE_COLUMNS):
+        quote = _check_quote(row, ctx, problems)
+
+    if problems:
+        return None, problems
+    line = Line(
+        line=row.line,
+        fields={
+            "nominee_name": name,
+            "nominee_title": title,
+            "gender": gender,
+            "nominee_email": email,
+            "country": country,
+            "departure_city": city,
+            "departure_airport": airport,
+            "depart_on": dates["depart_on"],
+            "return_on": dates["return_on"],
+        },
+        key=key,
+        country=country,
+        eligibility=eligibility,
+        document=document,
+        quote=quote,
+    )
+    if quote is not None:
+        try:
+            line.entitlement = _entitlement(line, ctx)
+        except EntitlementRefused as refused:
+            return None, [str(refused)]
+    return line, []
+
+
+def _check_quote(row: Row, ctx: _Context, problems: list[str]):
+    if not ctx.officer:
+        problems.append(_("only a fund officer may give airfare quotes"))
+        return None
+    missing = [column for column in QUOTE_COLUMNS if not row[column].strip()]
+    if missing:
+        problems.append(
+            _("an airfare quote needs every one of %(columns)s; missing: %(missing)s")
+            % {"columns": ", ".join(QUOTE_COLUMNS), "missing": ", ".join(missing)}
+        )
+        return None
+    try:
+        currency = row["fare_currency"].strip().upper()
+        minor_units(currency)
+        fare = Money(parse_decimal(row["fare"]), currency)
+        hours = parse_decimal(row["travel_hours"])
+        quoted_on = parse_date(row["quoted_on"])
+        return check_quote(
+            route=row["route"],
+            fare=fare,
+            travel_hours=hours,
+            quoted_on=quoted_on,
+            base_currency=ctx.base_currency,
+            rate=ctx.rates,
+        )
+    except UnknownCurrency:
+        problems.append(_("unknown currency “%(code)s”") % {"code": row["fare_currency"]})
+    except (ValueError, EntitlementRefused) as bad:
+        problems.append(str(bad))
+    return None
+
+
+def _entitlement(line: Line, ctx: _Context):
+    if ctx.psc_pct is None:
+        raise EntitlementRefused(
+            _("fund %(fund)s has no PSC rate in force on %(day)s")
+            % {"fund": ctx.event.fund.code, "day": ctx.event.starts_on.isoformat()}
+        )
+    depart_on, return_on = line.fields["depart_on"], line.fields["return_on"]
+    line.choice = choose_among([line.quote], ctx.policy.routing_tolerance_hours, ctx.base_currency)
+    return entitlement_from(
+        choice=line.choice,
+        dsa=pick_dsa(ctx.dsa_rates, ctx.event, depart_on),
+        nights=nights_paid(ctx.event, ctx.policy, depart_on, return_on),
+        terminal=pick_terminal(ctx.terminals, line.country, depart_on),
+        psc_pct=ctx.psc_pct,
+        currency=ctx.base_currency,
+    )
+
+
+def _check_file_against_the_event(event: Event, lines: list[Line]) -> list[RowError]:
+    """Duplicates (in the file and recorded) and the cap, counting what is recorded."""
+    errors: list[RowError] = []
+    holding = Grant.objects.holding_a_place().filter(event=event)
+    recorded = dict(
+        holding.filter(person_key__in=[line.key for line in lines]).values_list(
+            "person_key", "reference"
+        )
+    )
+    counts = Counter(
+        dict(
+            holding.order_by().values("country").annotate(n=Count("id")).values_list("country", "n")
+        )
+    )
+    first_line: dict[str, int] = {}
+    cap = event.max_funded_per_country
+    for line in lines:
+        name = line.fields["nominee_name"]
+        if line.key in recorded:
+            errors.append(RowError(line.line, duplicate_message(event, name, recorded[line.key])))
+            continue
+        if line.key in first_line:
+            errors.append(
+                RowError(
+                    line.line,
+                    _("%(name)s is already nominated on line %(other)d of this file")
+                    % {"name": name, "other": first_line[line.key]},
+                )
+            )
+            continue
+        first_line[line.key] = line.line
+        counts[line.country.iso2] += 1
+        if counts[line.country.iso2] > cap:
+            errors.append(
+                RowError(
+                    line.line,
+                    _(
+                        "%(country)s would have %(count)d nominations holding a place for "
+                        "%(event)s; the cap is %(cap)d per country"
+                    )
+                    % {
+                        "country": country_name(line.country),
+                        "count": counts[line.country.iso2],
+                        "event": event.code,
+                        "cap": cap,
+                    },
+                )
+            )
+    return errors
+
+
+def _reserve_numbers(name: str, count: int) -> int:
+    """The first of ``count`` consecutive numbers of a gap-free sequence
+    (``fundmgr.services.sequences.next_number`` one at a time, in one update)."""
+    Sequence.objects.get_or_create(name=name)
+    counter = Sequence.objects.select_for_update().get(name=name)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return first
+
+
+# --- The import ---------------------------------------------------------------------
+
+
+def import_nominations(
+    source: str | Path | IO[bytes],
+    event: Event,
+    by,
+    *,
+    documents: Documents | None = None,
+    name: str | None = None,
+    today: datetime.date | None = None,
+) -> ImportResult:
+    """Check every row, then record all the nominations, submitted, in one
+    transaction; or raise FileRejected listing every problem by line."""
+    name = Path(name or str(getattr(source, "name", source))).name
+    documents = documents or NoDocuments()
+    allowed = nominating_countries(by)
+    if allowed is not None and not allowed:
+        raise PermissionDenied(_("Only a fund officer or a country's focal point may nominate."))
+    today = today or timezone.localdate()
+    deadline = deadline_problem(event, today)
+    if deadline:
+        raise FileRejected([RowError(0, deadline)], name)
+    try:
+        ctx = _Context(event, by)
+    except NominationRefused as refused:
+        raise FileRejected([RowError(0, str(refused))], name) from refused
+
+    errors: list[RowError] = []
+    lines: list[Line] = []
+    for row in read_rows(source, COLUMNS, name=name):
+        line, problems = _check_row(row, ctx, documents)
+        if line is None:
+            errors.extend(RowError(row.line, problem) for problem in problems)
+        else:
+            lines.append(line)
+    if not lines and not errors:
+        raise FileRejected([RowError(0, _("the file has no nominations"))], name)
+
+    stored: list[str] = []
+    storage = Grant._meta.get_field("note_verbale").storage
+    try:
+        with transaction.atomic():
+            # Lock the event: the cap and duplicates are counted against what
+            # is recorded, and nobody nominates for it until this is written.
+            locked = Event.objects.select_for_update(of=("self",)).select_related("fund")
+            event = locked.get(pk=event.pk)
+            errors.extend(_check_file_against_the_event(event, lines))
+            if errors:
+                raise FileRejected(sorted(errors, key=lambda error: error.line), name)
+            result = _save(event, by, lines, documents, storage, stored, name)
+    except BaseException:
+        for path in stored:  # nothing saved: no document left behind either
+            storage.delete(path)
+        raise
+    return result
+
+
+def _save(event, by, lines: list[Line], documents, storage, stored, name) -> ImportResult:
+    paths: dict[str, str] = {}
+    for document in dict.fromkeys(line.document for line in lines):
+        stem = Path(document).stem[:60] or "note"
+        path = storage.save(
+            f"notes-verbales/{event.code}-{stem}.pdf", ContentFile(documents.read(document))
+        )
+        stored.append(path)
+        paths[document] = path
+
+    first = _reserve_numbers(sequence_name(event), len(lines))
+    grants = []
+    for offset, line in enumerate(lines):
+        grant = Grant(
+            event=event,
+            reference=reference_for(event, first + offset),
+            state=GrantState.SUBMITTED,
+            person_key=line.key,
+            nominated_by=by,
+            priority=line.eligibility.priority,
+            ldc_on_eligibility_date=line.eligibility.ldc,
+            eligibility_reasons=list(line.eligibility.reasons),
+            note_verbale=paths[line.document],
+            **line.fields,
+            **(line.entitlement.grant_fields() if line.entitlement else {}),
+        )
+        grants.append(grant)
+    Grant.objects.bulk_create(grants, batch_size=_BATCH)
+    reason = _("Imported from %(file)s") % {"file": name}
+    GrantTransition.objects.bulk_create(
+        (
+            GrantTransition(
+                grant=grant,
+                from_state=GrantState.DRAFT,
+                to_state=GrantState.SUBMITTED,
+                action="submit",
+                by=by,
+                reason=reason,
+            )
+            for grant in grants
+        ),
+        batch_size=_BATCH,
+    )
+    quotes = [
+        AirfareQuote(
+            grant=grant,
+            route=line.quote.route,
+            fare=line.quote.fare,
+            base_amount=line.quote.base_amount,
+            quoted_on=line.quote.quoted_on,
+            travel_hours=line.quote.travel_hours,
+            chosen=True,
+            entered_by=by,
+        )
+        for grant, line in zip(grants, lines, strict=True)
+        if line.quote is not None
+    ]
+    AirfareQuote.objects.bulk_create(quotes, batch_size=_BATCH)
+    references = [grant.reference for grant in grants]
+    log_action(
+        event,
+        "grants:nominations-imported",
+        by,
+        name,
+        {
+            "created": len(grants),
+            "quotes": len(quotes),
+            "first": references[0],
+            "last": references[-1],
+        },
+    )
+    return ImportResult(created=len(grants), quotes=len(quotes), references=references)

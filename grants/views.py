@@ -1,0 +1,530 @@
+"""Fund officers' pages for travel grants: the queue of an event's nominations
+with filters, counts and bulk certification, its Excel export, each grant's
+page with the entitlement, eligibility, documents, money and history, and one
+form per action the workflow allows the reader. Views are thin: every change
+goes through ``grants.services.workflow``; every read through ``grants.queries``.
+
+Those who read the books (``BOOK_READERS``) see the pages; what each may do is
+decided by the workflow (``available_actions``) and enforced again by its
+services, whose refusals come back as a message on the page, nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel import Locale
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.forms.utils import flatatt
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from fundmgr.models import Event
+from fundmgr.models.countries import Region
+from fundmgr.money import quantum, to_decimal
+from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
+from fundmgr.services.duties import SeparationOfDutiesError, signatures_on
+from fundmgr.templatetags.fundmgr_tags import babel_locale, country_name
+from grants import queries
+from grants.export import queue_workbook
+from grants.models import ApprovalLevel, Gender, Grant, GrantState, Priority
+from grants.services import workflow
+from grants.workflow import (
+    BY_ACTION,
+    RECEIVABLE_STATES,
+    TRANSITIONS,
+    Signs,
+    TransitionRefused,
+    available_actions,
+    next_level,
+    owed_by_traveller,
+    signing_refusal,
+)
+from grants.workflow import Action as WorkflowAction
+
+PAGE_SIZE = 50
+
+
+def _event(code: str) -> Event:
+    return get_object_or_404(Event.objects.select_related("fund"), code=code)
+
+
+# --- The queue ----------------------------------------------------------------
+
+
+def money_formatter(currency: str) -> Callable[[Decimal], str]:
+    """What ``{{ amount|money:currency }}`` prints, for many amounts: the locale
+    and its currency pattern are looked up once, not for each of the page's
+    hundred-odd amounts (that lookup was a fifth of the queue's time)."""
+    locale = Locale.parse(babel_locale())
+    pattern = locale.currency_formats["standard"]
+    step = quantum(currency)
+
+    def format_amount(amount: Decimal) -> str:
+        rounded = to_decimal(amount).quantize(step, rounding=ROUND_HALF_UP)
+        return pattern.apply(rounded, locale, currency=currency, currency_digits=True)
+
+    return format_amount
+
+
+class QuickSelect(forms.Select):
+    """A select written in Python: through Django's widget templates (one per
+    option) the filter form's five selects cost more than the table."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) == chosen else "", label)  # noqa: S308
+                for key, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
+        )
+
+
+@role_required(*BOOK_READERS)
+def events(request):
+    """Every event with nominations, or that has a travel policy: the way into its queue."""
+    return render(request, "grants/events.html", {"events": queries.grant_events()})
+
+
+class QueueFilterForm(forms.Form):
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False, widget=QuickSelect)
+    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False, widget=QuickSelect)
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False, widget=QuickSelect)
+    ldc = forms.ChoiceField(
+        label=gettext_lazy("LDC on the eligibility date"),
+        required=False,
+        widget=QuickSelect,
+        choices=[
+            ("", gettext_lazy("All")),
+            ("yes", gettext_lazy("yes")),
+            ("no", gettext_lazy("no")),
+        ],
+    )
+    gender = forms.ChoiceField(label=gettext_lazy("Gender"), required=False, widget=QuickSelect)
+
+    def __init__(self, *args, countries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        every = [("", _("All"))]
+        self.fields["state"].choices = every + list(GrantState.choices)
+        self.fields["region"].choices = every + list(Region.choices)
+        self.fields["gender"].choices = every + list(Gender.choices)
+        named = sorted(((c.iso2, country_name(c)) for c in countries), key=lambda c: c[1])
+        self.fields["country"].choices = every + named
+
+    def filters(self) -> queries.QueueFilters:
+        """The valid choices; an invalid one is reported and filters nothing."""
+        self.is_valid()
+        return queries.QueueFilters.from_data(getattr(self, "cleaned_data", {}))
+
+
+def _filter_form(request, event: Event) -> QueueFilterForm:
+    return QueueFilterForm(request.GET or None, countries=queries.queue_countries(event))
+
+
+@role_required(*BOOK_READERS)
+def queue(request, code):
+    """An event's nominations and grants: filters, counts and totals by state,
+    one page of rows; fund officers certify the selected rows at once."""
+    event = _event(code)
+    if request.method == "POST":
+        return _bulk_certify(request, event)
+    form = _filter_form(request, event)
+    filters = form.filters()
+    summary = queries.queue_summary(event, filters)
+    paginator = Paginator(queries.queue_rows(event, filters), PAGE_SIZE)
+    # The summary already counted the matching rows: no second COUNT query.
+    paginator.count = summary.matching.count
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "grants/queue.html",
+        {
+            "rows": _queue_rows(page, event.fund.base_currency),
+            "event": event,
+            "fund": event.fund,
+            "currency": event.fund.base_currency,
+            "form": form,
+            "filters": filters,
+            "summary": summary,
+            "page": page,
+            "can_certify": has_role(request.user, _certifier_role()),
+            "certifiable": GrantState.SUBMITTED,
+        },
+    )
+
+
+def _certifier_role() -> str:
+    """The role of the first approval level (data, not code): who certifies."""
+    first = ApprovalLevel.objects.order_by("order").values_list("role", flat=True).first()
+    return first or Role.FUND_OFFICER
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A grant of the page with its labels in the reader's language, looked up
+    once per page (``get_FOO_display`` re-hashes every choice on each call)."""
+
+    grant: Grant
+    country: str
+    region: str
+    gender: str
+    priority: str
+    state: str
+    cost: str
+    committed: str
+
+
+def _labels(choices) -> dict:
+    return {value: str(label) for value, label in choices}
+
+
+def _queue_rows(page, currency: str) -> list[QueueRow]:
+    money = money_formatter(currency)
+    countries = Locale.parse(babel_locale()).territories
+    regions, genders = _labels(Region.choices), _labels(Gender.choices)
+    priorities, states = _labels(Priority.choices), _labels(GrantState.choices)
+    return [
+        QueueRow(
+            grant,
+            countries.get(grant.country_id, grant.country.name),
+            regions.get(grant.country.region, ""),
+            genders.get(grant.gender, grant.gender),
+            priorities.get(grant.priority, ""),
+            states.get(grant.state, grant.state),
+            money(grant.cost),
+            money(grant.committed_amount),
+        )
+        for grant in page
+    ]
+
+
+def _bulk_certify(request, event: Event):
+    """Certify the selected rows, each on its own; one message per row. The
+    service refuses a person without the certifying role (403)."""
+    ids = [int(value) for value in request.POST.getlist("grant") if value.isdigit()]
+    back = HttpResponseRedirect(request.get_full_path())
+    if not ids:
+        if not has_role(request.user, _certifier_role()):
+            raise PermissionDenied(_("Your role does not allow this."))
+        messages.error(request, _("Select at least one nomination to certify."))
+        return back
+    grants = list(Grant.objects.filter(event=event, pk__in=ids))
+    result = workflow.bulk_certify(grants, request.user)
+    outcomes = [(grant.reference, None) for grant in result.certified]
+    outcomes += list(result.errors.items())
+    for reference, error in sorted(outcomes):
+        if error:
+            messages.error(
+                request,
+                _("%(reference)s not certified: %(error)s")
+                % {"reference": reference, "error": error},
+            )
+        else:
+            messages.success(request, _("%(reference)s certified.") % {"reference": reference})
+    return back
+
+
+@role_required(*BOOK_READERS)
+def export(request, code):
+    """Every row the queue's filters match (not one page), as an Excel workbook."""
+    event = _event(code)
+    filters = _filter_form(request, event).filters()
+    handle = queue_workbook(event, filters)
+    stamp = timezone.localdate().isoformat()
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{event.code}-grants-{stamp}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- One grant -----------------------------------------------------------------
+
+
+def _grant(code: str, reference: str) -> Grant:
+    return get_object_or_404(
+        Grant.objects.select_related("event__fund", "country", "nominated_by", "nominee_user"),
+        event__code=code,
+        reference=reference,
+    )
+
+
+def _is_pdf(upload) -> bool:
+    head = upload.read(5)
+    upload.seek(0)
+    return head == b"%PDF-"
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason or note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RequiredReasonForm(ReasonForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _amount_field(label, *, required=True, help_text=""):
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        help_text=help_text,
+    )
+
+
+class AdvanceForm(ReasonForm):
+    amount = _amount_field(
+        gettext_lazy("Amount"),
+        required=False,
+        help_text=gettext_lazy(
+            "Leave empty for the event's advance percentage of the approved amount."
+        ),
+    )
+    field_order = ["amount", "reason"]
+
+
+class SettleForm(forms.Form):
+    actual_cost = _amount_field(gettext_lazy("Actual cost"))
+    boarding_passes = forms.FileField(
+        label=gettext_lazy("Boarding passes (PDF)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (required for a claim above the approved amount)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_boarding_passes(self):
+        upload = self.cleaned_data["boarding_passes"]
+        if not _is_pdf(upload):
+            raise forms.ValidationError(_("The boarding passes must be a PDF file."))
+        return upload
+
+
+class RefundForm(ReasonForm):
+    amount = _amount_field(gettext_lazy("Amount refunded"))
+    field_order = ["amount", "reason"]
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    """How the page asks for one workflow action: its form and the service it
+    calls. The label, the states and who may fire it are the state machine's
+    (``grants.workflow.TRANSITIONS``)."""
+
+    form: type[forms.Form]
+    run: Callable[[Grant, object, dict], object]
+    primary: bool = False
+
+
+def _reason(data) -> str:
+    return data.get("reason", "")
+
+
+A = WorkflowAction
+ACTION_FORMS: dict[str, ActionForm] = {
+    A.SUBMIT: ActionForm(ReasonForm, lambda g, by, d: workflow.submit(g, by, _reason(d))),
+    A.CERTIFY: ActionForm(
+        ReasonForm, lambda g, by, d: workflow.certify(g, by, reason=_reason(d)), primary=True
+    ),
+    A.APPROVE: ActionForm(
+        ReasonForm, lambda g, by, d: workflow.approve(g, by, reason=_reason(d)), primary=True
+    ),
+    A.REJECT: ActionForm(RequiredReasonForm, lambda g, by, d: workflow.reject(g, by, _reason(d))),
+    A.WITHDRAW: ActionForm(
+        RequiredReasonForm, lambda g, by, d: workflow.withdraw(g, by, _reason(d))
+    ),
+    A.PAY_ADVANCE: ActionForm(
+        AdvanceForm,
+        lambda g, by, d: workflow.pay_advance(g, by, amount=d["amount"], reason=_reason(d)),
+        primary=True,
+    ),
+    A.CONFIRM_ATTENDANCE: ActionForm(
+        ReasonForm,
+        lambda g, by, d: workflow.confirm_attendance(g, by, reason=_reason(d)),
+        primary=True,
+    ),
+    A.MARK_NO_SHOW: ActionForm(
+        RequiredReasonForm, lambda g, by, d: workflow.mark_no_show(g, by, _reason(d))
+    ),
+    A.SETTLE: ActionForm(
+        SettleForm,
+        lambda g, by, d: workflow.settle(
+            g,
+            by,
+            actual_cost=d["actual_cost"],
+            boarding_passes=d["boarding_passes"],
+            reason=d["reason"],
+        ),
+        primary=True,
+    ),
+    A.RECORD_TRAVELLER_REFUND: ActionForm(
+        RefundForm,
+        lambda g, by, d: workflow.record_traveller_refund(g, by, d["amount"], _reason(d)),
+    ),
+    A.CLOSE: ActionForm(ReasonForm, lambda g, by, d: workflow.close(g, by, reason=_reason(d))),
+}
+
+#: What a refused action raises; each becomes a message on the page, nothing
+#: changed. (Django's PermissionDenied, for a role that may not act, is a 403.)
+REFUSALS = (TransitionRefused, SeparationOfDutiesError)
+
+
+@dataclass(frozen=True)
+class ShownAction:
+    name: str
+    slug: str
+    label: str
+    form: forms.Form
+    primary: bool
+
+
+def _shown(transition, form=None) -> ShownAction:
+    spec = ACTION_FORMS[transition.action]
+    return ShownAction(
+        transition.action,
+        transition.action.replace("_", "-"),
+        str(transition.label),
+        form or spec.form(prefix=transition.action),
+        spec.primary,
+    )
+
+
+def _action_label(action: str) -> str:
+    transition = BY_ACTION.get(action)
+    return str(transition.label) if transition else action
+
+
+def _duty_refusals(grant: Grant, user, levels, signatures, allowed) -> list[tuple[str, str]]:
+    """Signatures the person's roles would allow now but separation of duties
+    forbids (they certified it, they nominated the delegate, they are the
+    delegate): (action, why), so the page says why there is no button."""
+    level = next_level(levels, signatures)
+    if level is None or not has_role(user, level.role):
+        return []
+    why = signing_refusal(grant, user, level, levels, signatures)
+    if not why:
+        return []
+    first = level.code == levels[0].code
+    return [
+        (str(t.label), why)
+        for t in TRANSITIONS
+        if t.signs == (Signs.FIRST if first else Signs.LATER)
+        and grant.state in t.sources
+        and t not in allowed
+    ]
+
+
+def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
+    """The grant page; ``bound`` is (action, form) for a form sent back with its errors."""
+    levels = list(ApprovalLevel.objects.order_by("order"))
+    signatures = signatures_on(grant)
+    allowed = available_actions(grant, request.user, levels=levels, signatures=signatures)
+    shown = [
+        _shown(t, bound[1] if bound and bound[0] == t.action else None)
+        for t in allowed
+        if t.action in ACTION_FORMS
+    ]
+    return render(
+        request,
+        "grants/detail.html",
+        {
+            "grant": grant,
+            "event": grant.event,
+            "fund": grant.event.fund,
+            "currency": grant.event.fund.base_currency,
+            "quotes": list(grant.quotes.all()),
+            "history": [(step, _action_label(step.action)) for step in workflow.history(grant)],
+            "actions": shown,
+            "duty_refusals": _duty_refusals(grant, request.user, levels, signatures, allowed),
+            "action_error": error,
+            "owes": grant.state in RECEIVABLE_STATES,
+            "owed": owed_by_traveller(grant),
+        },
+    )
+
+
+@role_required(*BOOK_READERS)
+def detail(request, code, reference):
+    return _render_grant(request, _grant(code, reference))
+
+
+@require_POST
+@role_required(*BOOK_READERS)
+def act(request, code, reference, action):
+    """Run one workflow action on a grant. A refusal (wrong state, not enough
+    cash, separation of duties) is shown on the page with nothing changed; a
+    role that may not act at all gets 403."""
+    name = action.replace("-", "_")
+    if name not in ACTION_FORMS:
+        raise Http404
+    grant = _grant(code, reference)
+    form = ACTION_FORMS[name].form(request.POST, request.FILES, prefix=name)
+    if not form.is_valid():
+        return _render_grant(request, grant, bound=(name, form))
+    try:
+        ACTION_FORMS[name].run(grant, request.user, form.cleaned_data)
+    except REFUSALS as refused:
+        # Show the grant as the database has it, not as the service left the object.
+        return _render_grant(
+            request, _grant(code, reference), bound=(name, form), error=str(refused)
+        )
+    messages.success(
+        request,
+        _("%(reference)s: “%(action)s” done.")
+        % {"reference": grant.reference, "action": BY_ACTION[name].label},
+    )
+    return redirect("grant-detail", code=grant.event.code, reference=grant.reference)
+
+
+DOCUMENTS = {"note-verbale": "note_verbale", "boarding-passes": "boarding_passes"}
+
+
+@role_required(*BOOK_READERS)
+def document(request, code, reference, kind):
+    """A grant's note verbale or boarding passes: stored outside the web root and
+    served only to those who read the books, never through a public media URL."""
+    if kind not in DOCUMENTS:
+        raise Http404
+    grant = _grant(code, reference)
+    stored = getattr(grant, DOCUMENTS[kind])
+    if not stored:
+        raise Http404
+    return FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=f"{grant.reference}-{kind}.pdf",
+        content_type="application/pdf",
+    )
