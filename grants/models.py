@@ -331,6 +331,20 @@ class Grant(models.Model):
         indexes = [
             models.Index(fields=["event", "state"], name="grant_event_state"),
             models.Index(fields=["event", "country"], name="grant_event_country"),
+            # Covers the queue's counts and totals by state: read from the
+            # index alone, never the 45-column rows.
+            models.Index(
+                fields=[
+                    "event",
+                    "state",
+                    "country",
+                    "gender",
+                    "ldc_on_eligibility_date",
+                    "cost",
+                    "committed_amount",
+                ],
+                name="grant_queue_summary",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -440,3 +454,18 @@ class GrantTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant_id}: {self.from_state} -> {self.to_state}"
+
+
+class QueueStamp(models.Model):
+    """One row that changes whenever any grant does (a database trigger,
+    ``grants.stamp``): the officer queue's cache key. ``token`` is new whenever
+    the row is made again, so a stamp never repeats one from before a flush."""
+
+    token = models.CharField(max_length=32)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "queue stamp"
+
+    def __str__(self) -> str:
+        return f"{self.token}:{self.version}"

@@ -11,6 +11,7 @@ services, whose refusals come back as a message on the page, nothing changed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,16 +19,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel import Locale
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms.utils import flatatt
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fundmgr.models import Event
@@ -40,6 +43,7 @@ from grants import queries
 from grants.export import queue_workbook
 from grants.models import ApprovalLevel, Gender, Grant, GrantState, Priority
 from grants.services import workflow
+from grants.stamp import current_stamp
 from grants.workflow import (
     BY_ACTION,
     RECEIVABLE_STATES,
@@ -148,6 +152,29 @@ def queue(request, code):
     event = _event(code)
     if request.method == "POST":
         return _bulk_certify(request, event)
+    can_certify = has_role(request.user, _certifier_role())
+    # The stamp is read before the grants (grants.stamp says why).
+    key = _queue_cache_key(event, current_stamp(), can_certify, request.GET)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _queue_parts(request, event, can_certify)
+        cache.set(key, cached, QUEUE_CACHE_SECONDS)
+    return render(request, "grants/queue.html", {"event": event, "cached": cached})
+
+
+#: How long a computed queue page is kept; any change to a grant replaces it
+#: at once (a new stamp), so this only bounds the memory of pages nobody reads.
+QUEUE_CACHE_SECONDS = 15 * 60
+
+
+def _queue_cache_key(event: Event, stamp: str, can_certify: bool, query) -> str:
+    wanted = sorted((name, tuple(query.getlist(name))) for name in query)
+    digest = hashlib.sha256(repr(wanted).encode()).hexdigest()[:32]
+    return f"grants:queue:{event.pk}:{stamp}:{get_language()}:{int(can_certify)}:{digest}"
+
+
+def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
+    """The queue's filters, counts, rows and pagination, rendered (8 queries)."""
     form = _filter_form(request, event)
     filters = form.filters()
     summary = queries.queue_summary(event, filters)
@@ -155,22 +182,26 @@ def queue(request, code):
     # The summary already counted the matching rows: no second COUNT query.
     paginator.count = summary.matching.count
     page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "grants/queue.html",
-        {
-            "rows": _queue_rows(page, event.fund.base_currency),
-            "event": event,
-            "fund": event.fund,
-            "currency": event.fund.base_currency,
-            "form": form,
-            "filters": filters,
-            "summary": summary,
-            "page": page,
-            "can_certify": has_role(request.user, _certifier_role()),
-            "certifiable": GrantState.SUBMITTED,
-        },
-    )
+    context = {
+        "rows": _queue_rows(page, event.fund.base_currency),
+        "event": event,
+        "fund": event.fund,
+        "currency": event.fund.base_currency,
+        "form": form,
+        "filters": filters,
+        "summary": summary,
+        "page": page,
+        "can_certify": can_certify,
+        "certifiable": GrantState.SUBMITTED,
+    }
+    return {
+        part: mark_safe(render_to_string(template, context, request))  # noqa: S308
+        for part, template in (
+            ("head", "grants/_queue_head.html"),
+            ("rows", "grants/_queue_rows.html"),
+            ("pagination", "includes/pagination.html"),
+        )
+    }
 
 
 def _certifier_role() -> str:

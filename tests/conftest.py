@@ -54,6 +54,22 @@ def reference_data_after_flush(request):
         ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def grants_stamp_at_once_inside_test_transactions(request):
+    """On PostgreSQL the grants' stamp (grants.stamp) is bumped when a
+    transaction commits; a test's transaction never commits, so inside one the
+    bump is made immediate, as if each statement had been committed. Tests
+    that really commit (transactional ones, the browser) keep the deferred bump."""
+    if "db" not in request.fixturenames or _is_transactional(request):
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS grants_grant_stamp IMMEDIATE")
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str, *roles: str, password: str = "pw-for-tests-only") -> User:

@@ -7,12 +7,15 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from fundmgr.models import Country
 from fundmgr.roles import Role
 from grants.models import Grant, GrantState
 from grants.views import PAGE_SIZE
+
+STATUS = '<span class="status">%s</span>'
 
 
 def queue_url(event, **params):
@@ -188,11 +191,44 @@ def test_the_queue_runs_a_fixed_number_of_queries(
     for i in range(size):
         make_grant(country=["NP", "HT", "MW", "VU"][i % 4])
     as_officer.get(queue_url(event))  # the session and caches, once
-    # Session, user, roles, event, countries for the filter, counts by state, one
-    # page, and the first approval level's role (who may certify: data, not code).
-    with django_assert_num_queries(8):
+    # Session, user, roles, event, the first approval level's role (who may
+    # certify: data, not code), the grants' stamp; then, computing the page,
+    # countries for the filter, counts by state and one page of rows.
+    with django_assert_num_queries(9):
         response = as_officer.get(queue_url(event, region="asia", gender="female"))
     assert response.status_code == 200
+    # The same page again, nothing changed: served from the cache under the stamp.
+    with django_assert_num_queries(6):
+        again = as_officer.get(queue_url(event, region="asia", gender="female"))
+    assert without_csrf(again) == without_csrf(response)  # the token is masked anew each time
+
+
+def without_csrf(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def test_the_cached_queue_shows_a_change_to_any_grant_at_once(
+    as_officer, make_grant, event, officer
+):
+    grant = make_grant()
+    first = as_officer.get(queue_url(event)).content.decode()
+    assert STATUS % "Submitted" in first and STATUS % "Certified" not in first
+    Grant.objects.filter(pk=grant.pk).update(state=GrantState.CERTIFIED)  # no service, no signal
+    second = as_officer.get(queue_url(event)).content.decode()
+    assert STATUS % "Certified" in second and STATUS % "Submitted" not in second
+    make_grant(name="Another Delegate")  # an insert changes the page too
+    assert "Another Delegate" in as_officer.get(queue_url(event)).content.decode()
+
+
+def test_the_cached_queue_is_kept_apart_by_language_and_by_who_may_certify(
+    client, as_officer, make_grant, event, make_user
+):
+    make_grant()
+    assert "Certify selected" in as_officer.get(queue_url(event)).content.decode()
+    client.force_login(make_user("reader", Role.AUDITOR))
+    assert "Certify selected" not in client.get(queue_url(event)).content.decode()
+    as_officer.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert STATUS % "Soumise" in as_officer.get(queue_url(event)).content.decode()
 
 
 def test_the_events_page_lists_events_with_their_number_of_grants(as_officer, make_grant, event):

@@ -1,0 +1,76 @@
+"""A stamp that changes whenever any grant changes, however it is changed
+(a service, an import's bulk insert, the admin, raw SQL): a database trigger
+on the grants table bumps it. The officer queue caches what it shows under
+the stamp, so a page is computed once per change of the data, not per request.
+
+On PostgreSQL the trigger is a deferred constraint trigger: it bumps the stamp
+when the transaction commits, so the stamp's row lock is always the last one a
+transaction takes and is held for an instant (approvals lock the fund first;
+a stamp taken at the first grant update would make two approvals deadlock).
+A reader takes the stamp *before* reading the grants: at worst it caches newer
+data under the older stamp, never older data under the newer one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from grants.models import QueueStamp
+
+TABLE = "grants_grant"
+STAMP = "grants_queuestamp"
+
+# Constant table names only: no input reaches these statements.
+SQLITE_TRIGGERS = [  # noqa: S608
+    f"""CREATE TRIGGER IF NOT EXISTS grants_grant_stamp_{op.lower()} AFTER {op} ON {TABLE}
+    BEGIN UPDATE {STAMP} SET version = version + 1; END"""  # noqa: S608
+    for op in ("INSERT", "UPDATE", "DELETE")
+]
+SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS grants_grant_stamp_{op}" for op in ("insert", "update", "delete")
+]
+
+POSTGRES_TRIGGER = [
+    f"""CREATE OR REPLACE FUNCTION grants_bump_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE {STAMP} SET version = version + 1;
+      RETURN NULL;
+    END $$""",  # noqa: S608
+    f"DROP TRIGGER IF EXISTS grants_grant_stamp ON {TABLE}",
+    f"""CREATE CONSTRAINT TRIGGER grants_grant_stamp AFTER INSERT OR UPDATE OR DELETE
+    ON {TABLE} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION grants_bump_stamp()""",
+]
+POSTGRES_DROP = [
+    f"DROP TRIGGER IF EXISTS grants_grant_stamp ON {TABLE}",
+    "DROP FUNCTION IF EXISTS grants_bump_stamp()",
+]
+
+
+def install(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGER}.get(vendor)
+    if statements is None:
+        raise NotImplementedError(f"the grants stamp supports SQLite and PostgreSQL, not {vendor}")
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+
+
+def uninstall(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    for statement in {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
+def current_stamp() -> str:
+    """The stamp now (one query); made if missing (a new database, or a flush)."""
+    row = QueueStamp.objects.values_list("token", "version").first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                made = QueueStamp.objects.create(pk=1, token=uuid.uuid4().hex)
+        except IntegrityError:  # made at the same moment by another request
+            made = QueueStamp.objects.get(pk=1)
+        row = (made.token, made.version)
+    return f"{row[0]}:{row[1]}"
