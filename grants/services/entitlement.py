@@ -43,7 +43,9 @@ from fundmgr.services.rates import MissingExchangeRate, convert, units_per_usd
 from grants.models import AirfareQuote, DsaRate, Grant, GrantState, TerminalExpense, TravelPolicy
 
 CENT = Decimal("0.01")
-ALLOWED_STATES = (GrantState.DRAFT, GrantState.SUBMITTED, GrantState.CERTIFIED)
+#: Once certified, the certifying officer has signed this cost: it is not
+#: changed under their signature (reject and nominate again instead).
+ALLOWED_STATES = (GrantState.DRAFT, GrantState.SUBMITTED)
 _MAX_HOURS = Decimal("9999.9")
 _MAX_ROUTE = AirfareQuote._meta.get_field("route").max_length
 
@@ -366,7 +368,7 @@ def _check_state(grant: Grant) -> None:
         raise EntitlementRefused(
             _(
                 "Grant %(reference)s is %(state)s: its quotes and entitlement can change only "
-                "while it is a draft, submitted or certified."
+                "while it is a draft or submitted, before an officer certifies its cost."
             )
             % {"reference": grant.reference, "state": grant.get_state_display()}
         )

@@ -197,20 +197,21 @@ def test_applying_stores_the_figures_marks_the_chosen_quote_and_logs_them(grant,
     assert grant.cost == Decimal("2476.00")
 
 
-@pytest.mark.parametrize("state", [GrantState.APPROVED, GrantState.COMMITTED, GrantState.REJECTED])
-def test_quotes_and_entitlement_are_frozen_once_the_grant_is_past_certification(
+@pytest.mark.parametrize(
+    "state",
+    [GrantState.CERTIFIED, GrantState.APPROVED, GrantState.COMMITTED, GrantState.REJECTED],
+)
+def test_quotes_and_entitlement_are_frozen_once_an_officer_certified_the_cost(
     make_grant, officer, state
 ):
     grant = make_grant(state=state)
-    with pytest.raises(
-        EntitlementRefused, match="only while it is a draft, submitted or certified"
-    ):
+    with pytest.raises(EntitlementRefused, match="only while it is a draft or submitted"):
         quote(grant, officer, "1500", "28")
     with pytest.raises(EntitlementRefused, match="only while"):
         apply_entitlement(grant, officer)
 
 
-def test_a_certified_grant_may_still_be_recomputed(make_grant, officer):
-    grant = make_grant(state=GrantState.CERTIFIED)
+def test_a_submitted_grant_may_still_be_recomputed(make_grant, officer):
+    grant = make_grant(state=GrantState.SUBMITTED)
     quote(grant, officer, "1500", "28")
     assert apply_entitlement(grant, officer).cost == Decimal("2576.00")
