@@ -182,3 +182,28 @@ def test_catch_up_with_stripe_unreachable_says_so_and_still_processes_what_is_st
     call_command("process_stripe_events", older_than=0, catch_up_hours=1, stdout=out, stderr=err)
     assert "could not be read" in err.getvalue()
     assert "0 Stripe events processed" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_acknowledgement_does_not_wait_for_the_disk_and_the_books_do(
+    client, card_appeal, fund, database_tasks
+):
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's; SQLite runs WAL with synchronous=NORMAL")
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    assert setting() == "on"
+    with transaction.atomic():
+        # SET LOCAL holds to the end of the transaction: this block, which the
+        # endpoint's own atomic joins (the test commits for real).
+        assert post_signed(client, succeeded_event(card_appeal)).status_code == 200
+        assert setting() == "off"
+    assert setting() == "on"  # the next transaction (the worker's booking) waits for the disk
+    run_worker()
+    assert Receipt.objects.count() == 1
