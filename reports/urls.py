@@ -1,0 +1,10 @@
+"""Finance reports: the fund's statement, the conference cost reconciliation,
+the dashboard."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("reports.urls_statement")),
+    path("", include("reports.urls_conference")),
+    path("", include("reports.urls_dashboard")),
+]
