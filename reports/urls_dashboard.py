@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reports import views_dashboard
+
+urlpatterns = [
+    path("reports/<str:code>/dashboard/", views_dashboard.fund_dashboard, name="fund-dashboard"),
+]

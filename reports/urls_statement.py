@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reports import views_statement
+
+urlpatterns = [
+    path(
+        "reports/<str:code>/statement/",
+        views_statement.fund_statement_page,
+        name="fund-statement",
+    ),
+]

@@ -1,0 +1,246 @@
+"""The conference reconciliation page: who may read it and record, what it
+shows, and its fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from fundmgr.money import Money
+from fundmgr.roles import Role
+from reports.models import BudgetLine, HostContribution, HostCost
+from reports.services import conference as svc
+
+MARCH = datetime.date(2019, 3, 10)
+
+
+def page(event):
+    return reverse("reports-conference", args=[event.code])
+
+
+@pytest.fixture
+def venue(event, finance, rates):
+    return svc.add_budget_line(
+        event, category="venue", funding_source="host_cash", budget="10000.00", by=finance
+    )
+
+
+def test_book_readers_see_the_page_and_others_are_refused(client, event, make_user, rates):
+    client.force_login(make_user("aud", Role.AUDITOR))
+    assert client.get(page(event)).status_code == 200
+    client.force_login(make_user("don", Role.DONOR))
+    assert client.get(page(event)).status_code == 403
+    client.logout()
+    assert client.get(page(event)).status_code == 302
+
+
+def test_an_unknown_event_is_not_found(client, finance):
+    client.force_login(finance)
+    assert client.get("/reports/events/NOPE/conference/").status_code == 404
+
+
+def test_only_finance_officers_may_post_and_nothing_is_saved_otherwise(
+    client, event, make_user, rates
+):
+    url = reverse("reports-conference-line", args=[event.code])
+    data = {"category": "venue", "funding_source": "host_cash", "budget": "100.00"}
+    for role in (Role.AUDITOR, Role.FUND_OFFICER, Role.ADMINISTRATOR):
+        client.force_login(make_user(f"u-{role}", role))
+        assert client.post(url, data).status_code == 403
+    assert not BudgetLine.objects.exists()
+
+
+def test_a_finance_officer_adds_a_line_and_records_cash_and_a_cost(client, event, finance, rates):
+    client.force_login(finance)
+    response = client.post(
+        reverse("reports-conference-line", args=[event.code]),
+        {"category": "venue", "funding_source": "host_cash", "budget": "10,000.00"},
+    )
+    assert response.status_code == 302
+    line = BudgetLine.objects.get()
+    assert line.budget == 10000
+    response = client.post(
+        reverse("reports-conference-contribution", args=[event.code]),
+        {
+            "what": "cash_received",
+            "amount": "79000",
+            "currency": "ars",
+            "date": "2019-03-10",
+            "reference": "TR-1",
+            "description": "Transfer",
+        },
+    )
+    assert response.status_code == 302
+    assert HostContribution.objects.get().base_amount == 2000
+    response = client.post(
+        reverse("reports-conference-cost", args=[event.code]),
+        {
+            "budget_line": str(line.pk),
+            "amount": "1500.00",
+            "currency": "USD",
+            "date": "2019-03-10",
+            "reference": "INV-1",
+            "description": "Hall",
+        },
+    )
+    assert response.status_code == 302
+    assert HostCost.objects.get().base_amount == 1500
+
+
+def test_a_cost_above_the_host_cash_is_shown_refused_with_its_figures(
+    client, event, finance, venue
+):
+    client.force_login(finance)
+    response = client.post(
+        reverse("reports-conference-cost", args=[event.code]),
+        {
+            "budget_line": str(venue.pk),
+            "amount": "1500.00",
+            "currency": "USD",
+            "date": "2019-03-10",
+            "reference": "INV-1",
+            "description": "Hall",
+        },
+    )
+    assert response.status_code == 400
+    assert "1,500.00 USD" in response.content.decode() and "0.00 USD" in response.content.decode()
+    assert not HostCost.objects.exists()
+
+
+def test_bad_input_names_the_field_and_saves_nothing(client, event, finance, venue):
+    client.force_login(finance)
+    response = client.post(
+        reverse("reports-conference-contribution", args=[event.code]),
+        {
+            "what": "in_kind_provided",
+            "amount": "0,5",
+            "currency": "USD",
+            "date": "10/03/2019",
+            "reference": "IK-1",
+            "description": "x",
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["contribution_form"]
+    assert set(form.errors) >= {"amount", "date", "budget_line"}
+    assert not HostContribution.objects.exists()
+
+
+def test_the_page_shows_the_regular_budget_impact_in_red_with_each_cause(
+    client, event, finance, rates
+):
+    line = svc.add_budget_line(
+        event, category="security", funding_source="regular_budget", budget="0", by=finance
+    )
+    svc.set_line_figures(line, by=finance, actual="700.00")
+    client.force_login(finance)
+    body = client.get(page(event)).content.decode()
+    assert 'class="error-summary" role="alert"' in body
+    assert "$700.00" in body and "funded by the regular budget" in body
+
+
+def test_the_page_shows_a_zero_impact_without_alarm(client, event, finance, venue):
+    client.force_login(finance)
+    body = client.get(page(event)).content.decode()
+    assert 'role="alert"' not in body and "resolution 71/318 para 11" in body
+
+
+def build(event, finance, size: int, make_grant) -> None:
+    svc.record_host_cash_received(
+        event,
+        amount=Money("100000.00", "USD"),
+        date=MARCH,
+        reference="TR-0",
+        description="Transfer",
+        by=finance,
+    )
+    for n in range(size):
+        cash = svc.add_budget_line(
+            event,
+            category="other",
+            label=f"Cash {n}",
+            funding_source="host_cash",
+            budget="100",
+            by=finance,
+        )
+        kind = svc.add_budget_line(
+            event,
+            category="other",
+            label=f"Kind {n}",
+            funding_source="host_in_kind",
+            budget="100",
+            by=finance,
+        )
+        svc.record_host_cost(
+            event,
+            budget_line=cash,
+            amount=Money("10.00", "USD"),
+            date=MARCH,
+            reference=f"C{n}",
+            description="Cost",
+            by=finance,
+        )
+        svc.record_in_kind_provided(
+            event,
+            budget_line=kind,
+            amount=Money("10.00", "USD"),
+            date=MARCH,
+            reference=f"K{n}",
+            description="Kind",
+            by=finance,
+        )
+        svc.record_host_pledge(
+            event,
+            kind="cash",
+            amount=Money("5.00", "USD"),
+            date=MARCH,
+            reference=f"P{n}",
+            description="Pledge",
+            by=finance,
+        )
+        make_grant()
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_the_page_runs_a_fixed_number_of_queries_whatever_the_size(
+    client, event, finance, rates, make_grant, size, django_assert_num_queries
+):
+    build(event, finance, size, make_grant)
+    client.force_login(finance)
+    client.get(page(event))  # warm the session and content types
+    # session, user, groups, event, lines, host totals, grants, PSC, contributions, costs
+    with django_assert_num_queries(10):
+        response = client.get(page(event))
+    assert response.status_code == 200
+    assert len(response.context["rec"].rows) == 2 * size
+
+
+def test_a_finance_officer_enters_an_actual_cost_and_an_unknown_currency_is_named(
+    client, event, finance, rates
+):
+    line = svc.add_budget_line(
+        event, category="staff_travel", funding_source="trust_fund", budget="900", by=finance
+    )
+    client.force_login(finance)
+    response = client.post(
+        reverse("reports-conference-figures", args=[event.code]),
+        {"budget_line": str(line.pk), "actual": "950.00", "why": "Final claims"},
+    )
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.actual == 950 and line.budget == 900
+    response = client.post(
+        reverse("reports-conference-contribution", args=[event.code]),
+        {
+            "what": "cash_received",
+            "amount": "10",
+            "currency": "XQZ",
+            "date": "2019-03-10",
+            "reference": "TR-1",
+            "description": "x",
+        },
+    )
+    assert response.status_code == 400 and "XQZ" in response.content.decode()
+    assert not HostContribution.objects.exists()
