@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("reports.urls_statement")),
     path("", include("reports.urls_conference")),
     path("", include("reports.urls_dashboard")),
+    path("", include("reports.urls_exports")),
+    path("", include("reports.urls_bank")),
 ]
