@@ -317,6 +317,15 @@ class BankLineQuerySet(models.QuerySet):
         return self.select_related("statement", "fund", "pledge", "donor")
 
 
+class UnreconciledReason(models.TextChoices):
+    """Why a finance officer leaves a bank line unreconciled (BRIEF rule 12)."""
+
+    BANK_CHARGE = "bank_charge", _("Bank charge, booked separately")
+    INTEREST = "interest", _("Interest")
+    RETURNED_TRANSFER = "returned_transfer", _("Returned transfer")
+    OTHER = "other", _("Other")
+
+
 class BankLine(models.Model):
     """One line of a bank statement and what became of it."""
 
@@ -388,6 +397,41 @@ class BankLine(models.Model):
     resolved_by_system = models.CharField(_("resolved by system"), max_length=60, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
+    # Bank reconciliation (reports.services.bank_reconciliation): a line ends
+    # matched to a receipt or a card payout, or a finance officer leaves it
+    # unreconciled with a reason, and may book a bank charge or interest.
+    card_payout = models.OneToOneField(
+        "donors.CardPayout",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_line",
+        verbose_name=_("card payout"),
+    )
+    unreconciled_reason = models.CharField(
+        _("left unreconciled because"),
+        max_length=30,
+        choices=UnreconciledReason.choices,
+        blank=True,
+    )
+    unreconciled_note = models.TextField(_("why it is left unreconciled"), blank=True)
+    unreconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("left unreconciled by"),
+    )
+    unreconciled_at = models.DateTimeField(_("left unreconciled at"), null=True, blank=True)
+    unreconciled_entry = models.OneToOneField(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
 
     objects = BankLineQuerySet.as_manager()
 

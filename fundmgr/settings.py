@@ -158,6 +158,14 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
+# Background exports (reports.exports): written by the task worker into a folder
+# the web server never serves, outside STATIC_ROOT and MEDIA_ROOT (the service
+# refuses to write inside either); downloaded through a view that checks the
+# reader's role, and deleted EXPORT_RETENTION hours after they are ready
+# (`manage.py prune_exports`, from cron).
+EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", BASE_DIR / "var" / "exports"))
+EXPORT_RETENTION = int(os.environ.get("EXPORT_RETENTION", "24"))
+
 # E-mail through Django 6.1's MAILERS: the console in development, SMTP in
 # production (host and credentials from the environment).
 MAILERS = {

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reports import views_bank
+
+urlpatterns = [
+    path("reports/<str:code>/bank/", views_bank.bank_page, name="bank-reconciliation"),
+    path("reports/<str:code>/bank/match/", views_bank.match_payout, name="bank-match-payout"),
+    path("reports/<str:code>/bank/leave/", views_bank.leave_line, name="bank-leave-line"),
+]

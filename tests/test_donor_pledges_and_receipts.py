@@ -290,3 +290,52 @@ def test_the_donor_is_emailed_a_receipt_number_when_money_arrives(
     assert [m.to for m in mailoutbox] == [["mission@examplia.example"]]
     assert receipt.number in mailoutbox[0].subject and receipt.number in mailoutbox[0].body
     assert made.reference in mailoutbox[0].body
+
+
+def test_fees_above_the_money_received_are_refused_with_the_figures(fund, rates, donor, admin_user):
+    made = pledge(fund, donor, admin_user, amount="10", method="card", agreement_signed=False)
+    with pytest.raises(ReceiptError, match="more than the 11.36 USD received"):
+        record_receipt(
+            fund=fund,
+            donor=donor,
+            pledge=made,
+            amount=Money("10", "EUR"),  # 10 / 0.880 = 11.36 USD
+            value_date=datetime.date(2019, 3, 20),
+            by="stripe-webhook",
+            method=Receipt.Method.CARD,
+            fees=(Fee(Money("12.00", "USD")),),
+        )
+    assert not Receipt.objects.exists() and balances(fund) == {}
+
+
+def test_a_fee_in_another_currency_than_the_funds_is_refused(fund, rates, donor, admin_user):
+    made = pledge(fund, donor, admin_user, amount="250", method="card", agreement_signed=False)
+    with pytest.raises(ReceiptError, match="fund's currency USD, not EUR"):
+        record_receipt(
+            fund=fund,
+            donor=donor,
+            pledge=made,
+            amount=Money("250", "EUR"),
+            value_date=datetime.date(2019, 3, 20),
+            by="stripe-webhook",
+            method=Receipt.Method.CARD,
+            fees=(Fee(Money("7.00", "EUR")),),
+        )
+    assert not Receipt.objects.exists()
+
+
+def test_money_dated_before_its_pledge_is_refused_so_no_receivable_goes_negative(
+    fund, rates, donor, admin_user
+):
+    made = pledge(fund, donor, admin_user)  # pledged on 5 March 2019
+    with pytest.raises(ReceiptError, match="before the pledge"):
+        record_receipt(
+            fund=fund,
+            donor=donor,
+            pledge=made,
+            amount=Money("1000", "EUR"),
+            value_date=datetime.date(2019, 3, 4),
+            by=admin_user,
+        )
+    assert not Receipt.objects.exists()
+    assert balances(fund)[AccountKey.PLEDGES_RECEIVABLE] > 0  # as booked, untouched

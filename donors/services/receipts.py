@@ -98,9 +98,33 @@ def record_receipt(
                 _("Pledged in %(pledged)s but received in %(received)s: a person must decide.")
                 % {"pledged": pledge.amount.currency, "received": amount.currency}
             )
+        if value_date < pledge.pledge_date:
+            # The receivable would be negative between the two dates.
+            raise ReceiptError(
+                _(
+                    "The money arrived on %(value_date)s, before the pledge %(reference)s of "
+                    "%(pledge_date)s: correct the pledge's date or the receipt's."
+                )
+                % {
+                    "value_date": value_date,
+                    "reference": pledge.reference,
+                    "pledge_date": pledge.pledge_date,
+                }
+            )
     cash = convert(amount, base, value_date).result.amount
     cash_account = AccountKey.CARD_CLEARING if method == Receipt.Method.CARD else AccountKey.BANK
+    for fee in fees:
+        if fee.amount.currency.code != base:
+            raise ReceiptError(
+                _("A fee must be in the fund's currency %(currency)s, not %(fee)s.")
+                % {"currency": base, "fee": fee.amount.currency.code}
+            )
     fee_total = sum((fee.amount.amount for fee in fees), Decimal(0))
+    if fee_total > cash:
+        raise ReceiptError(
+            _("Fees of %(fees)s %(currency)s are more than the %(cash)s %(currency)s received.")
+            % {"fees": fee_total, "cash": cash, "currency": base}
+        )
     legs: list[LegSpec] = []
     if cash - fee_total > 0:
         legs.append(debit(cash_account, Money(cash - fee_total, base)))

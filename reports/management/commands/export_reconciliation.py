@@ -1,0 +1,42 @@
+"""``manage.py export_reconciliation --fund CODE --as-of YYYY-MM-DD --output FILE.xlsx``:
+the fund's reconciliation workbook (``reports.workbook``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from fundmgr.models import Fund
+from reports.workbook import write_reconciliation_workbook
+
+
+class Command(BaseCommand):
+    help = "Write a fund's reconciliation workbook (.xlsx) as of a date."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fund", required=True, help="the fund's code, e.g. UNFSSC")
+        parser.add_argument("--as-of", required=True, help="the date, YYYY-MM-DD")
+        parser.add_argument("--output", required=True, help="the .xlsx file to write")
+
+    def handle(self, *args, fund, as_of, output, **options):
+        try:
+            day = datetime.date.fromisoformat(as_of)
+        except ValueError:
+            raise CommandError(
+                _("--as-of must be a date as YYYY-MM-DD, not %(value)r.") % {"value": as_of}
+            ) from None
+        try:
+            the_fund = Fund.objects.get(code=fund)
+        except Fund.DoesNotExist:
+            known = ", ".join(Fund.objects.order_by("code").values_list("code", flat=True))
+            raise CommandError(
+                _("There is no fund %(code)r (funds: %(known)s).")
+                % {"code": fund, "known": known or _("none")}
+            ) from None
+        summary = write_reconciliation_workbook(the_fund, day, output)
+        self.stdout.write(
+            _("Wrote %(output)s: %(rows)d rows, %(checks)d checks.")
+            % {"output": output, "rows": summary.total_rows, "checks": len(summary.checks)}
+        )

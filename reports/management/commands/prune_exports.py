@@ -1,0 +1,13 @@
+"""Delete expired export files (run from cron, e.g. hourly)."""
+
+from django.core.management.base import BaseCommand
+
+from reports.exports import prune_expired
+
+
+class Command(BaseCommand):
+    help = "Delete expired export files and mark them expired; fail exports whose worker vanished."
+
+    def handle(self, *args, **options):
+        expired, failed = prune_expired()
+        self.stdout.write(f"{expired} exports expired, {failed} abandoned exports marked failed")

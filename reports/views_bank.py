@@ -1,0 +1,130 @@
+"""Card payouts and bank reconciliation: thin views over
+reports.services.payouts and reports.services.bank_reconciliation."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from donors.models import BankLine, UnreconciledReason
+from donors.payments.models import CardPayout
+from fundmgr.models import Fund
+from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
+from reports.services.bank_reconciliation import (
+    BankReconciliationError,
+    bank_lines_summary,
+    leave_unreconciled,
+    match_payout_line,
+)
+from reports.services.payouts import payout_reconciliation
+
+#: Matching a line and booking a bank charge or interest are the finance officer's.
+RECONCILERS = (Role.FINANCE_OFFICER,)
+
+
+class LeaveForm(forms.Form):
+    line = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Leave unreconciled because"),
+        choices=[("", "—"), *UnreconciledReason.choices],
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note (required for “Other”)"), max_length=500, required=False
+    )
+    book = forms.BooleanField(
+        label=gettext_lazy("Book it (bank charge or interest: its own ledger entry)"),
+        required=False,
+    )
+
+
+class MatchForm(forms.Form):
+    payout = forms.IntegerField(widget=forms.HiddenInput)
+    line = forms.IntegerField(label=gettext_lazy("Bank line"))
+
+
+def _as_of(raw: str) -> tuple[datetime.date, str]:
+    if not raw:
+        return timezone.localdate(), ""
+    try:
+        return datetime.date.fromisoformat(raw), ""
+    except ValueError:
+        return timezone.localdate(), _(
+            "“%(value)s” is not a date: enter it as YYYY-MM-DD, for example 2019-03-31."
+        ) % {"value": raw}
+
+
+@role_required(*BOOK_READERS)
+def bank_page(request, code):
+    """Every book reader reads every fund's books; the fund must exist."""
+    fund = get_object_or_404(Fund, code=code)
+    raw = request.GET.get("as_of", "").strip()
+    as_of, error = _as_of(raw)
+    payouts = lines = None
+    if not error:
+        payouts = payout_reconciliation(fund, as_of)
+        lines = bank_lines_summary(fund, as_of)
+    return render(
+        request,
+        "reports/bank.html",
+        {
+            "fund": fund,
+            "payouts": payouts,
+            "lines": lines,
+            "errors": [error] if error else [],
+            "as_of_value": raw or as_of.isoformat(),
+            "can_act": has_role(request.user, *RECONCILERS),
+            "reasons": UnreconciledReason.choices,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@role_required(*RECONCILERS)
+def match_payout(request, code):
+    fund = get_object_or_404(Fund, code=code)
+    form = MatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the payout and its bank line."))
+        return redirect("bank-reconciliation", code=fund.code)
+    payout = get_object_or_404(CardPayout, pk=form.cleaned_data["payout"], fund=fund)
+    line = get_object_or_404(BankLine, pk=form.cleaned_data["line"], fund=fund)
+    try:
+        match_payout_line(payout, line, request.user)
+    except BankReconciliationError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Payout %(payout)s matched to line %(line)d.")
+            % {"payout": payout.payout_id, "line": line.line_number},
+        )
+    return redirect("bank-reconciliation", code=fund.code)
+
+
+@require_POST
+@role_required(*RECONCILERS)
+def leave_line(request, code):
+    fund = get_object_or_404(Fund, code=code)
+    form = LeaveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the line is left unreconciled: choose a reason."))
+        return redirect("bank-reconciliation", code=fund.code)
+    data = form.cleaned_data
+    line = get_object_or_404(BankLine, pk=data["line"], fund=fund)
+    try:
+        leave_unreconciled(line, request.user, data["reason"], data["note"], book=data["book"])
+    except BankReconciliationError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, _("Line %(line)d left unreconciled.") % {"line": line.line_number}
+        )
+    return redirect("bank-reconciliation", code=fund.code)

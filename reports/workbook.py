@@ -1,0 +1,753 @@
+"""The fund's reconciliation workbook (docs/reports.md, "Excel workbook").
+
+One .xlsx, a sheet each: Statement, Contributions, Pledges receivable,
+Grants, Conference costs, Card payouts, Bank lines, Checks. Every figure is a
+``Decimal`` read by the same services the pages use; every total is a live
+formula (SUM, SUMIF, cross-sheet references) so an auditor can follow it, and
+the Checks sheet states each tie-out as a formula that reads TRUE.
+
+openpyxl's write-only mode streams rows to disk as they are appended, so
+memory does not grow with the number of receipts, grants or bank lines. A
+write-only sheet takes its layout (widths, frozen panes, print settings)
+before its first row, and its cells cannot be revisited: the row of each
+total is known when it is written and kept for the Checks sheet."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+
+from donors.models import BankLine, DonorKind, Receipt
+from donors.payments.models import CardPayout
+from fundmgr.models import Fund
+from fundmgr.money import minor_units
+from grants.models import Grant, GrantState
+from reports.models import FundingSource
+from reports.services.conference import conference_reconciliation
+from reports.services.statement import AGEING_BANDS, fund_statement
+from reports.workbook_sheets import (
+    GrantFigures,
+    grant_figures,
+    grant_rows,
+    receipt_rows,
+    receivable_rows,
+)
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=13)
+DATE_FORMAT = "yyyy-mm-dd"
+RATE_FORMAT = "0.000000"
+#: Progress is reported every so many rows, and at the end of each sheet.
+PROGRESS_EVERY = 500
+
+Progress = Callable[[int, int], None]
+
+
+def money_format(currency: str) -> str:
+    """Accounting format with the currency code and its minor unit:
+    '#,##0.00 "USD";-#,##0.00 "USD"', '#,##0 "JPY";-#,##0 "JPY"'."""
+    places = minor_units(currency)
+    body = f'#,##0{"." + "0" * places if places else ""} "{currency}"'
+    return f"{body};-{body}"
+
+
+@dataclass
+class WorkbookSummary:
+    """What was written: rows per sheet (data rows, not headers or totals)
+    and, for each tie-out on the Checks sheet, its label."""
+
+    fund: str
+    as_of: datetime.date
+    rows: dict[str, int] = field(default_factory=dict)
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+class _Sheet:
+    """A write-only sheet that knows the number of the next row."""
+
+    def __init__(self, book: Workbook, title: str, widths: list[int], *, freeze: int = 1):
+        # Excel's limit is 31 characters; references must use the name as stored.
+        self.title = title[:31]
+        self.ws = book.create_sheet(title=self.title)
+        self.row = 0
+        for index, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(index)].width = width
+        self.ws.freeze_panes = f"A{freeze + 1}"
+        # Printable: landscape, one page wide, the header rows on every page.
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.fitToWidth = 1
+        self.ws.page_setup.fitToHeight = 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.ws.print_title_rows = f"1:{freeze}"
+
+    def ref(self, column: str, row: int) -> str:
+        """An absolute reference to one of this sheet's cells from another sheet."""
+        return f"{quote_sheetname(self.ws.title)}!${column}${row}"
+
+    def cell(self, value, *, bold=False, fmt: str | None = None, font=None):
+        cell = WriteOnlyCell(self.ws, value=value)
+        if bold or font:
+            cell.font = font or BOLD
+        if fmt:
+            cell.number_format = fmt
+        return cell
+
+    def append(self, values: list) -> int:
+        self.ws.append(values)
+        self.row += 1
+        return self.row
+
+    def header(self, headings: list[str]) -> int:
+        return self.append([self.cell(h, bold=True) for h in headings])
+
+    def filter(self, columns: int, first: int, last: int) -> None:
+        self.ws.auto_filter.ref = f"A{first}:{get_column_letter(columns)}{max(last, first)}"
+
+
+def _span(last: int) -> tuple[int, int]:
+    """The data rows 2..last of a table; with no data, the header row alone, so
+    a total over it is still a formula (text sums to 0) and never refers to
+    its own cell."""
+    return (2, last) if last >= 2 else (1, 1)
+
+
+def _sum(column: str, first: int, last: int):
+    lo, hi = (first, last) if last >= first else (first - 1, first - 1)
+    return f"=SUM({column}{lo}:{column}{hi})"
+
+
+def write_reconciliation_workbook(
+    fund: Fund,
+    as_of: datetime.date,
+    destination: str | IO[bytes],
+    *,
+    progress: Progress | None = None,
+) -> WorkbookSummary:
+    """Write the fund's reconciliation workbook as of ``as_of`` (since the
+    fund's first entry) to ``destination``, a path or a binary file object.
+    ``progress(done, total)`` is called as rows and sheets are written."""
+    statement = fund_statement(fund, as_of)
+    currency = fund.base_currency
+    usd = money_format(currency)
+    summary = WorkbookSummary(fund=fund.code, as_of=as_of)
+    events = list(fund.events.select_related("fund").order_by("starts_on", "code"))
+    reconciliations = [conference_reconciliation(event) for event in events]
+    receivables = receivable_rows(fund, as_of, statement.receivable.amount)
+    receipts_qs = Receipt.objects.filter(
+        fund=fund, value_date__gte=statement.period_start, value_date__lte=as_of
+    )
+    payouts_qs = CardPayout.objects.filter(fund=fund, arrival_date__lte=as_of)
+    lines_qs = BankLine.objects.filter(fund=fund, value_date__lte=as_of)
+    # The total is known up front (counts), so a progress bar moves evenly.
+    total = (
+        8
+        + receipts_qs.count()
+        + len(receivables)
+        + Grant.objects.filter(event__fund=fund).count()
+        + sum(len(r.rows) for r in reconciliations)
+        + payouts_qs.count()
+        + lines_qs.count()
+    )
+    done = 0
+
+    def tick(rows: int = 1, *, force: bool = False) -> None:
+        nonlocal done
+        done += rows
+        if progress and (force or done % PROGRESS_EVERY == 0):
+            progress(min(done, total), total)
+
+    book = Workbook(write_only=True)
+    refs: dict[str, str] = {}
+
+    # --- Statement --------------------------------------------------------------------
+    st = _Sheet(book, _("Statement"), [58, 22], freeze=3)
+    st.append([st.cell(f"{fund.code} – {fund.name}: " + _("financial statement"), font=TITLE)])
+    st.append(
+        [
+            _("From %(start)s to %(as_of)s, in %(currency)s")
+            % {
+                "start": statement.period_start.isoformat(),
+                "as_of": as_of.isoformat(),
+                "currency": currency,
+            }
+        ]
+    )
+    st.header([_("Line"), _("Amount")])
+
+    def line(label: str, amount: Decimal | str, *, bold=False, key: str | None = None) -> int:
+        row = st.append([st.cell(label, bold=bold), st.cell(amount, bold=bold, fmt=usd)])
+        if key:
+            refs[key] = st.ref("B", row)
+        return row
+
+    s = statement
+    opening = line(_("Opening balance"), s.opening.amount, key="opening")
+    first_income = line(_("Contributions"), s.contributions.amount, key="contributions")
+    line(_("Interest and other income"), s.interest.amount)
+    line(_("Realised exchange gains"), s.fx_gains.amount)
+    last_income = line(_("Other income"), s.other_income.amount)
+    first_charge = line(_("Less realised exchange losses"), s.fx_losses.amount)
+    line(_("Less expenditure"), s.expenditure.amount, key="expenditure")
+    line(_("Less programme support cost"), s.psc.amount, key="psc")
+    line(_("Less refunds to donors"), s.donor_refunds.amount)
+    line(_("Less bank charges"), s.bank_fees.amount)
+    line(_("Less card fees"), s.card_fees.amount)
+    last_charge = line(_("Less other expenses"), s.other_expenses.amount)
+    closing_formula = line(
+        _("Closing balance (opening + income - deductions)"),
+        f"=B{opening}+SUM(B{first_income}:B{last_income})-SUM(B{first_charge}:B{last_charge})",
+        bold=True,
+        key="closing_formula",
+    )
+    closing = line(_("Closing balance (ledger)"), s.closing.amount, bold=True, key="closing")
+    line(_("Difference"), f"=B{closing}-B{closing_formula}")
+    st.append([])
+    line(
+        _("Memo: cash received from donors in the period"),
+        s.cash_received.amount,
+        bold=True,
+        key="cash_received",
+    )
+    st.append([])
+    st.append([st.cell(_("Contributions by donor"), bold=True)])
+    first_donor = st.row + 1
+    for donor in s.contributions_by_donor:
+        originals = ", ".join(f"{m.amount:,} {m.currency}" for m in donor.originals)
+        label = f"{donor.name} ({donor.kind})" if donor.kind else donor.name
+        line(f"{label}: {originals}" if originals else label, donor.amount.amount)
+    line(
+        _("Total contributions by donor"),
+        _sum("B", first_donor, st.row) if s.contributions_by_donor else Decimal(0),
+        bold=True,
+        key="donors_total",
+    )
+    st.append([])
+    st.append([st.cell(_("Pledges receivable at %(as_of)s") % {"as_of": as_of}, bold=True)])
+    line(_("Due"), s.receivable_due.amount, key="receivable_due")
+    line(_("Not yet due"), s.receivable_not_due.amount, key="receivable_not_due")
+    line(_("Unallocated"), s.receivable_unallocated.amount, key="receivable_unallocated")
+    line(_("Pledges receivable (ledger)"), s.receivable.amount, bold=True, key="receivable")
+    for index, band in enumerate(s.ageing):
+        line(
+            _("Due, %(band)s past due") % {"band": band.label},
+            band.amount.amount,
+            key=f"band{index}",
+        )
+    st.append([])
+    st.append([st.cell(_("Position at %(as_of)s") % {"as_of": as_of}, bold=True)])
+    p = s.position
+    line(_("Cash held"), p.cash.amount, key="cash")
+    line(_("Travel advances"), p.travel_advances.amount, key="advances")
+    line(_("Open commitments (unliquidated obligations)"), p.open_commitments.amount, key="open")
+    line(_("PSC on open commitments"), p.psc_on_commitments.amount, key="psc_open")
+    line(_("PSC on travel advances"), p.psc_on_advances.amount, key="psc_advances")
+    line(_("Operating reserve"), p.operating_reserve.amount, key="reserve")
+    line(_("Available to commit"), p.available_to_commit.amount, bold=True, key="available")
+    summary.rows[st.title] = st.row
+    tick(force=True)
+
+    # --- Contributions ----------------------------------------------------------------
+    headings = [
+        _("Receipt"),
+        _("Donor"),
+        _("Kind of donor"),
+        _("Value date"),
+        _("Received by"),
+        _("Pledge"),
+        _("Amount received"),
+        _("Currency"),
+        _("UN rate (units per USD)"),
+        _("Value in %(currency)s") % {"currency": currency},
+    ]
+    cs = _Sheet(book, _("Contributions"), [16, 32, 24, 12, 14, 14, 18, 9, 14, 20])
+    cs.header(headings)
+    kinds = {value: str(label) for value, label in DonorKind.choices}
+    methods = {value: str(label) for value, label in Receipt.Method.choices}
+    currencies: set[str] = set()
+    count = 0
+    for number, donor, kind, day, method, pledge, amount, code, rate, base in receipt_rows(
+        fund, statement.period_start, as_of
+    ):
+        currencies.add(code)
+        cs.append(
+            [
+                number,
+                donor,
+                kinds.get(kind, kind),
+                cs.cell(day, fmt=DATE_FORMAT),
+                methods.get(method, method),
+                pledge or "",
+                cs.cell(amount, fmt=money_format(code)),
+                code,
+                cs.cell(
+                    rate if code != "USD" and rate is not None else Decimal(1), fmt=RATE_FORMAT
+                ),
+                cs.cell(base, fmt=usd),
+            ]
+        )
+        count += 1
+        tick()
+    last = cs.row
+    cs.filter(len(headings), 1, last)
+    row = cs.append(
+        [cs.cell(_("Total"), bold=True)]
+        + [None] * 8
+        + [cs.cell(_sum("J", 2, last), bold=True, fmt=usd)]
+    )
+    refs["receipts_total"] = cs.ref("J", row)
+    # Original amounts cannot be added across currencies: one total each.
+    lo, hi = _span(last)
+    for code in sorted(currencies):
+        cs.append(
+            [cs.cell(_("Total in %(currency)s") % {"currency": code}, bold=True)]
+            + [None] * 5
+            + [
+                cs.cell(
+                    f'=SUMIF(H{lo}:H{hi},"{code}",G{lo}:G{hi})',
+                    bold=True,
+                    fmt=money_format(code),
+                ),
+                code,
+            ]
+        )
+    summary.rows[cs.title] = count
+    tick(force=True)
+
+    # --- Pledges receivable -----------------------------------------------------------
+    status_labels = {
+        "due": _("Due"),
+        "not_due": _("Not yet due"),
+        "unallocated": _("Unallocated"),
+    }
+    headings = [
+        _("Pledge"),
+        _("Donor"),
+        _("Due date"),
+        _("Days past due"),
+        _("Ageing"),
+        _("Status"),
+        _("Amount open"),
+        _("Currency"),
+        _("Amount in %(currency)s") % {"currency": currency},
+    ]
+    pr = _Sheet(
+        book,
+        pgettext("Excel sheet name, 31 characters at most", "Pledges receivable"),
+        [16, 32, 12, 12, 16, 14, 18, 9, 20],
+    )
+    pr.header(headings)
+    for r in receivables:
+        pr.append(
+            [
+                r.pledge_reference,
+                r.donor,
+                pr.cell(r.due_date, fmt=DATE_FORMAT) if r.due_date else None,
+                r.days_past_due,
+                str(AGEING_BANDS[r.band][0]) if r.band is not None else "",
+                status_labels[r.status],
+                pr.cell(r.original, fmt=money_format(r.currency)) if r.currency else None,
+                r.currency,
+                pr.cell(r.amount, fmt=usd),
+            ]
+        )
+        tick()
+    last = pr.row
+    pr.filter(len(headings), 1, last)
+    lo, hi = _span(last)
+    row = pr.append(
+        [pr.cell(_("Total"), bold=True)]
+        + [None] * 7
+        + [pr.cell(_sum("I", 2, last), bold=True, fmt=usd)]
+    )
+    refs["pr_total"] = pr.ref("I", row)
+    for key, label in status_labels.items():
+        row = pr.append(
+            [pr.cell(label, bold=True)]
+            + [None] * 7
+            + [pr.cell(f"=SUMIF(F{lo}:F{hi},A{pr.row + 1},I{lo}:I{hi})", fmt=usd)]
+        )
+        refs[f"pr_{key}"] = pr.ref("I", row)
+    for index, (label, _most) in enumerate(AGEING_BANDS):
+        row = pr.append(
+            [pr.cell(str(label), bold=True)]
+            + [None] * 7
+            + [pr.cell(f"=SUMIF(E{lo}:E{hi},A{pr.row + 1},I{lo}:I{hi})", fmt=usd)]
+        )
+        refs[f"pr_band{index}"] = pr.ref("I", row)
+    summary.rows[pr.title] = len(receivables)
+    tick(force=True)
+
+    # --- Grants -----------------------------------------------------------------------
+    headings = [
+        _("Event"),
+        _("Reference"),
+        _("Delegate"),
+        _("Country"),
+        _("State"),
+        _("Committed (approved)"),
+        _("Disbursed (advance + balance paid)"),
+        _("Settled (actual cost)"),
+        _("PSC charged"),
+        _("Refunded by the traveller"),
+        _("Advance not yet settled"),
+        _("Open commitment"),
+    ]
+    gs = _Sheet(book, _("Grants"), [12, 16, 30, 22, 14, 18, 20, 18, 16, 18, 18, 18])
+    gs.header(headings)
+    figures = grant_figures(fund, as_of)
+    states = {value: str(label) for value, label in GrantState.choices}
+    count = 0
+    for pk, event, reference, name, _iso2, country, state in grant_rows(fund):
+        g = figures.get(pk) or GrantFigures()
+        gs.append(
+            [event, reference, name, country, states.get(state, state)]
+            + [
+                gs.cell(v, fmt=usd)
+                for v in (
+                    g.committed,
+                    g.disbursed,
+                    g.settled,
+                    g.psc,
+                    g.refunded,
+                    g.advances,
+                    g.open_commitment,
+                )
+            ]
+        )
+        count += 1
+        tick()
+    last = gs.row
+    gs.filter(len(headings), 1, last)
+    row = gs.append(
+        [gs.cell(_("Total"), bold=True)]
+        + [None] * 4
+        + [gs.cell(_sum(c, 2, last), bold=True, fmt=usd) for c in "FGHIJKL"]
+    )
+    for key, column in {
+        "g_settled": "H",
+        "g_psc": "I",
+        "g_advances": "K",
+        "g_open": "L",
+    }.items():
+        refs[key] = gs.ref(column, row)
+    summary.rows[gs.title] = count
+    tick(force=True)
+
+    # --- Conference costs -------------------------------------------------------------
+    headings = [
+        _("Event"),
+        _("Budget line"),
+        _("Funding source"),
+        _("Budget"),
+        _("Actual"),
+        _("Variance"),
+        _("Variance (%)"),
+        _("Covered by the host"),
+        _("Open commitments"),
+    ]
+    cc = _Sheet(book, _("Conference costs"), [12, 40, 26, 18, 18, 18, 12, 18, 18])
+    cc.header(headings)
+    sources = {value: str(label) for value, label in FundingSource.choices}
+    count = 0
+    for rec in reconciliations:
+        for r in rec.rows:
+            n = cc.row + 1
+            cc.append(
+                [
+                    rec.event.code,
+                    r.line.name,
+                    sources.get(r.line.funding_source, r.line.funding_source),
+                    cc.cell(r.budget, fmt=usd),
+                    cc.cell(r.actual, fmt=usd) if r.actual is not None else None,
+                    cc.cell(f"=E{n}-D{n}", fmt=usd) if r.actual is not None else None,
+                    cc.cell(r.variance_pct, fmt="0.0") if r.variance_pct is not None else None,
+                    cc.cell(r.covered, fmt=usd) if r.covered is not None else None,
+                    cc.cell(r.open_commitments, fmt=usd)
+                    if r.open_commitments is not None
+                    else None,
+                ]
+            )
+            count += 1
+            tick()
+    last = cc.row
+    cc.filter(len(headings), 1, last)
+    lo, hi = _span(last)
+    cc.append([])
+    for index, rec in enumerate(reconciliations):
+        code = rec.event.code
+        cc.append([cc.cell(f"{code} – {rec.event.name}", bold=True)])
+        for label, column in ((_("Total budget"), "D"), (_("Total actual"), "E")):
+            row = cc.append(
+                [code, cc.cell(label, bold=True), None]
+                + [None] * (ord(column) - ord("D"))
+                + [
+                    cc.cell(
+                        f'=SUMIF(A{lo}:A{hi},"{code}",{column}{lo}:{column}{hi})',
+                        bold=True,
+                        fmt=usd,
+                    )
+                ]
+            )
+            if column == "E":
+                actual_row = row
+            else:
+                budget_row = row
+        cc.append(
+            [
+                code,
+                cc.cell(_("Total variance"), bold=True),
+                None,
+                None,
+                None,
+                cc.cell(f"=E{actual_row}-D{budget_row}", bold=True, fmt=usd),
+            ]
+        )
+        row = cc.append(
+            [
+                code,
+                cc.cell(_("Regular-budget impact (must be zero)"), bold=True),
+                None,
+                cc.cell(rec.regular_budget_impact, bold=True, fmt=usd),
+            ]
+        )
+        refs[f"impact{index}"] = cc.ref("D", row)
+        for cause in rec.causes:
+            cc.append(
+                [
+                    code,
+                    cause.line.name if cause.line else "",
+                    cause.why,
+                    cc.cell(cause.amount, fmt=usd),
+                ]
+            )
+        cc.append([])
+    summary.rows[cc.title] = count
+    tick(force=True)
+
+    # --- Card payouts -----------------------------------------------------------------
+    headings = [_("Payout"), _("Arrival date"), _("Amount"), _("Currency"), _("Ledger entry")]
+    cp = _Sheet(book, _("Card payouts"), [34, 12, 18, 9, 14])
+    cp.header(headings)
+    currencies = set()
+    count = 0
+    for payout_id, day, amount, code, entry in (
+        payouts_qs.order_by("arrival_date", "payout_id")
+        .values_list("payout_id", "arrival_date", "amount", "amount_currency", "entry_id")
+        .iterator(chunk_size=2000)
+    ):
+        currencies.add(code)
+        cp.append(
+            [
+                payout_id,
+                cp.cell(day, fmt=DATE_FORMAT),
+                cp.cell(amount, fmt=money_format(code)),
+                code,
+                entry,
+            ]
+        )
+        count += 1
+        tick()
+    last = cp.row
+    cp.filter(len(headings), 1, last)
+    lo, hi = _span(last)
+    for code in sorted(currencies) or [currency]:
+        cp.append(
+            [
+                cp.cell(_("Total in %(currency)s") % {"currency": code}, bold=True),
+                None,
+                cp.cell(
+                    f'=SUMIF(D{lo}:D{hi},"{code}",C{lo}:C{hi})',
+                    bold=True,
+                    fmt=money_format(code),
+                ),
+                code,
+            ]
+        )
+    summary.rows[cp.title] = count
+    tick(force=True)
+
+    # --- Bank lines -------------------------------------------------------------------
+    headings = [
+        _("Statement file"),
+        _("Line"),
+        _("Value date"),
+        _("Amount"),
+        _("Currency"),
+        _("Reference"),
+        _("Counterparty"),
+        _("State"),
+        _("Pledge"),
+        _("Donor"),
+        _("Receipts"),
+        _("Note"),
+    ]
+    bl = _Sheet(book, _("Bank lines"), [24, 7, 12, 18, 9, 30, 26, 16, 14, 26, 20, 40])
+    bl.header(headings)
+    line_states = {value: str(label) for value, label in BankLine.State.choices}
+    currencies = set()
+    count = 0
+    for bank_line in (
+        lines_qs.select_related("statement", "pledge", "donor")
+        .prefetch_related("receipts")
+        .order_by("value_date", "statement_id", "line_number")
+        .iterator(chunk_size=2000)
+    ):
+        code = bank_line.amount.currency.code
+        currencies.add(code)
+        bl.append(
+            [
+                bank_line.statement.file_name,
+                bank_line.line_number,
+                bl.cell(bank_line.value_date, fmt=DATE_FORMAT),
+                bl.cell(bank_line.amount.amount, fmt=money_format(code)),
+                code,
+                bank_line.reference,
+                bank_line.counterparty,
+                line_states.get(bank_line.state, bank_line.state),
+                bank_line.pledge.reference if bank_line.pledge else "",
+                bank_line.donor.name if bank_line.donor else "",
+                ", ".join(sorted(r.number for r in bank_line.receipts.all())),
+                bank_line.resolution_note or bank_line.message,
+            ]
+        )
+        count += 1
+        tick()
+    last = bl.row
+    bl.filter(len(headings), 1, last)
+    lo, hi = _span(last)
+    for code in sorted(currencies) or [currency]:
+        bl.append(
+            [bl.cell(_("Total in %(currency)s") % {"currency": code}, bold=True)]
+            + [None] * 2
+            + [
+                bl.cell(
+                    f'=SUMIF(E{lo}:E{hi},"{code}",D{lo}:D{hi})',
+                    bold=True,
+                    fmt=money_format(code),
+                ),
+                code,
+            ]
+        )
+    summary.rows[bl.title] = count
+    tick(force=True)
+
+    # --- Checks -----------------------------------------------------------------------
+    ck = _Sheet(book, _("Checks"), [64, 22, 22, 10])
+    ck.header([_("Tie-out"), _("Left"), _("Right"), _("Holds")])
+    places = minor_units(currency)
+    checks = [
+        (
+            _("Statement: closing balance from the lines = closing balance in the ledger"),
+            refs["closing_formula"],
+            refs["closing"],
+        ),
+        (
+            _("Statement: contributions by donor = contributions"),
+            refs["donors_total"],
+            refs["contributions"],
+        ),
+        (
+            _("Contributions sheet total = cash received from donors in the period"),
+            refs["receipts_total"],
+            refs["cash_received"],
+        ),
+        (
+            _("Pledges receivable sheet total = pledges receivable in the ledger"),
+            refs["pr_total"],
+            refs["receivable"],
+        ),
+        (
+            _("Pledges receivable sheet, due = statement, due"),
+            refs["pr_due"],
+            refs["receivable_due"],
+        ),
+        (
+            _("Pledges receivable sheet, not yet due = statement, not yet due"),
+            refs["pr_not_due"],
+            refs["receivable_not_due"],
+        ),
+        (
+            _("Pledges receivable sheet, unallocated = statement, unallocated"),
+            refs["pr_unallocated"],
+            refs["receivable_unallocated"],
+        ),
+    ]
+    for index, (label, _most) in enumerate(AGEING_BANDS):
+        checks.append(
+            (
+                _("Ageing %(band)s: sheet = statement") % {"band": label},
+                refs[f"pr_band{index}"],
+                refs[f"band{index}"],
+            )
+        )
+    checks += [
+        (
+            _("Grants: total settled = statement expenditure"),
+            refs["g_settled"],
+            refs["expenditure"],
+        ),
+        (
+            _("Grants: total PSC charged = statement programme support cost"),
+            refs["g_psc"],
+            refs["psc"],
+        ),
+        (_("Grants: total open commitment = open commitments"), refs["g_open"], refs["open"]),
+        (
+            _("Grants: advances not yet settled = travel advances"),
+            refs["g_advances"],
+            refs["advances"],
+        ),
+        (
+            _("Available to commit = cash - commitments - PSC on them and on advances - reserve"),
+            f"={refs['cash']}-{refs['open']}-{refs['psc_open']}-{refs['psc_advances']}-{refs['reserve']}",
+            refs["available"],
+        ),
+    ]
+    for index, rec in enumerate(reconciliations):
+        checks.append(
+            (
+                _("%(event)s: regular-budget impact is zero") % {"event": rec.event.code},
+                refs[f"impact{index}"],
+                "0",
+            )
+        )
+    for label, left, right in checks:
+        n = ck.row + 1
+        ck.append(
+            [
+                label,
+                ck.cell(left if left.startswith("=") else f"={left}", fmt=usd),
+                ck.cell(f"={right}", fmt=usd),
+                ck.cell(f"=ROUND(B{n}-C{n},{places})=0", bold=True),
+            ]
+        )
+        summary.checks.append(label)
+    ck.append(
+        [
+            ck.cell(_("Every check holds"), bold=True),
+            None,
+            None,
+            ck.cell(f"=AND(D2:D{ck.row})", bold=True),
+        ]
+    )
+    summary.rows[ck.title] = len(checks)
+    tick(force=True)
+
+    book.save(destination)
+    if progress:
+        progress(total, total)
+    return summary
