@@ -301,8 +301,15 @@ def _bare_dump(shape: list[tuple[str, int, int]], path: Path) -> float:
 def _shape(path: Path) -> list[tuple[str, int, int]]:
     from openpyxl import load_workbook
 
+    # A streamed workbook records no dimensions: count the rows and the widest one.
     book = load_workbook(path, read_only=True)
-    shape = [(s.title, s.max_row or 0, s.max_column or 0) for s in book.worksheets]
+    shape = []
+    for sheet in book.worksheets:
+        rows = columns = 0
+        for row in sheet.iter_rows(values_only=True):
+            rows += 1
+            columns = max(columns, len(row))
+        shape.append((sheet.title, rows, columns))
     book.close()
     return shape
 

@@ -15,6 +15,7 @@ total is known when it is written and kept for the Checks sheet."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,6 +47,13 @@ from reports.workbook_sheets import (
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
 DATE_FORMAT = "yyyy-mm-dd"
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def excel_date(day: datetime.date | None) -> int | None:
+    """The day as Excel stores it (a serial number shown through DATE_FORMAT):
+    what openpyxl would write for a date, without converting a million dates."""
+    return None if day is None else (day - EXCEL_EPOCH).days
 RATE_FORMAT = "0.000000"
 #: Progress is reported every so many rows, and at the end of each sheet.
 PROGRESS_EVERY = 500
@@ -84,6 +92,8 @@ class _Sheet:
         self.title = title[:31]
         self.ws = book.create_sheet(title=self.title)
         self.row = 0
+        self._templates: dict = {}
+        self._uses: defaultdict = defaultdict(int)
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.ws.freeze_panes = f"A{freeze + 1}"
@@ -99,15 +109,27 @@ class _Sheet:
         return f"{quote_sheetname(self.ws.title)}!${column}${row}"
 
     def cell(self, value, *, bold=False, fmt: str | None = None, font=None):
-        cell = WriteOnlyCell(self.ws, value=value)
-        if bold or font:
-            cell.font = font or BOLD
-        if fmt:
-            cell.number_format = fmt
+        """A styled cell. One cell object per style and place in the row is
+        made once and reused row after row with a new value: a write-only sheet
+        writes each row out when it is appended, and styling a new cell for
+        each of a million values was most of the export's own cost."""
+        key = (bool(bold), fmt, id(font) if font else None)
+        place = self._uses[key]
+        self._uses[key] += 1
+        cell = self._templates.get((key, place))
+        if cell is None:
+            cell = WriteOnlyCell(self.ws)
+            if bold or font:
+                cell.font = font or BOLD
+            if fmt:
+                cell.number_format = fmt
+            self._templates[(key, place)] = cell
+        cell.value = value
         return cell
 
     def append(self, values: list) -> int:
         self.ws.append(values)
+        self._uses.clear()
         self.row += 1
         return self.row
 
@@ -288,7 +310,7 @@ def write_reconciliation_workbook(
                 number,
                 donor,
                 kinds.get(kind, kind),
-                cs.cell(day, fmt=DATE_FORMAT),
+                cs.cell(excel_date(day), fmt=DATE_FORMAT),
                 methods.get(method, method),
                 pledge or "",
                 cs.cell(amount, fmt=money_format(code)),
@@ -355,7 +377,7 @@ def write_reconciliation_workbook(
             [
                 r.pledge_reference,
                 r.donor,
-                pr.cell(r.due_date, fmt=DATE_FORMAT) if r.due_date else None,
+                pr.cell(excel_date(r.due_date), fmt=DATE_FORMAT) if r.due_date else None,
                 r.days_past_due,
                 str(AGEING_BANDS[r.band][0]) if r.band is not None else "",
                 status_labels[r.status],
@@ -553,7 +575,7 @@ def write_reconciliation_workbook(
         cp.append(
             [
                 payout_id,
-                cp.cell(day, fmt=DATE_FORMAT),
+                cp.cell(excel_date(day), fmt=DATE_FORMAT),
                 cp.cell(amount, fmt=money_format(code)),
                 code,
                 entry,
@@ -612,7 +634,7 @@ def write_reconciliation_workbook(
             [
                 bank_line.statement.file_name,
                 bank_line.line_number,
-                bl.cell(bank_line.value_date, fmt=DATE_FORMAT),
+                bl.cell(excel_date(bank_line.value_date), fmt=DATE_FORMAT),
                 bl.cell(bank_line.amount.amount, fmt=money_format(code)),
                 code,
                 bank_line.reference,
