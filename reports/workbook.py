@@ -54,6 +54,8 @@ def excel_date(day: datetime.date | None) -> int | None:
     """The day as Excel stores it (a serial number shown through DATE_FORMAT):
     what openpyxl would write for a date, without converting a million dates."""
     return None if day is None else (day - EXCEL_EPOCH).days
+
+
 RATE_FORMAT = "0.000000"
 #: Progress is reported every so many rows, and at the end of each sheet.
 PROGRESS_EVERY = 500
