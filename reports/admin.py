@@ -1,10 +1,10 @@
-"""Conference records in the admin site: read-only. Lines, the host's
+"""Conference records and background exports in the admin site: read-only. Lines, the host's
 contribution and costs change only through the services (audited, posted
 to the ledger), on the conference reconciliation page."""
 
 from django.contrib import admin
 
-from reports.models import BudgetLine, HostContribution, HostCost
+from reports.models import BudgetLine, Export, HostContribution, HostCost
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,3 +38,13 @@ class HostCostAdmin(ReadOnlyAdmin):
     list_display = ("event", "date", "budget_line", "amount", "base_amount", "reference")
     list_select_related = ("event", "budget_line", "budget_line__event")
     search_fields = ("reference", "description")
+
+
+@admin.register(Export)
+class ExportAdmin(ReadOnlyAdmin):
+    """Who asked for which workbook, and what became of it (files are served
+    only by the exports page, which checks the reader's role)."""
+
+    list_display = ("fund", "kind", "as_of", "requested_by", "requested_at", "status")
+    list_filter = ("status", "kind")
+    list_select_related = ("fund", "requested_by")

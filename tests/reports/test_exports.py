@@ -394,3 +394,12 @@ def test_the_worker_builds_the_real_reconciliation_workbook(
     assert export.progress_total > 0 and export.progress_done == export.progress_total
     workbook = openpyxl.load_workbook(exports_root / export.file_name, read_only=True)
     assert {"Statement", "Checks"} <= set(workbook.sheetnames)
+
+
+def test_exports_are_listed_read_only_in_the_admin(client, make_user):
+    admin = make_user("site-admin", "administrator")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    assert client.get("/admin/reports/export/").status_code == 200
+    assert client.get("/admin/reports/export/add/").status_code == 403
