@@ -3,6 +3,7 @@ the books (everything) and for donors (the public figures and their own)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,9 +72,36 @@ def fund_dashboard(request, code):
     fund = get_object_or_404(Fund, code=code)
     full = has_role(request.user, *BOOK_READERS)
     donor = None if full else Donor.objects.filter(user=request.user).first()
-    dashboard = build_dashboard(fund, timezone.localdate(), full=full, donor=donor)
+    today = timezone.localdate()
+    # Any past date; a bad or future one shows today's figures, and says so.
+    raw = request.GET.get("as_of", "").strip()
+    form = DashboardDateForm({"as_of": raw}) if raw else DashboardDateForm(initial={"as_of": today})
+    as_of = form.cleaned_data["as_of"] if raw and form.is_valid() else today
+    dashboard = build_dashboard(fund, as_of, full=full, donor=donor)
     return render(
         request,
         "reports/dashboard.html",
-        {"fund": fund, "dashboard": dashboard, "donor": donor, "charts": charts_for(dashboard)},
+        {
+            "fund": fund,
+            "dashboard": dashboard,
+            "donor": donor,
+            "charts": charts_for(dashboard),
+            "as_of_form": form,
+        },
     )
+
+
+class DashboardDateForm(forms.Form):
+    as_of = forms.DateField(
+        label=_("Figures as of"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the date as YYYY-MM-DD, for example 2019-03-31.")},
+    )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("The figures cannot be as of a future date."))
+        return day

@@ -521,3 +521,29 @@ def test_the_public_series_merges_months_until_no_single_donor_shows(fund, rates
     assert public_months(fund, datetime.date(2019, 12, 31), minimum=1)[0].received == Decimal(
         "300.00"
     )
+
+
+def received_figure(html: str) -> str:
+    return re.search(r'data-figure="received">([^<]*)<', html).group(1)
+
+
+def test_the_dashboard_as_of_a_past_date_leaves_out_what_came_later(client, fund, finance, history):
+    client.force_login(finance)
+    march = client.get(dashboard_url(fund), {"as_of": "2019-03-31"}).content.decode()
+    today = client.get(dashboard_url(fund)).content.decode()
+    # By 31 March only the USD 7,777 had arrived; the EUR and the second USD
+    # gift came on 10 April.
+    received_march = Receipt.objects.filter(fund=fund, value_date__lte=datetime.date(2019, 3, 31))
+    assert sum(r.base_amount for r in received_march) == Decimal("7777.00")
+    assert "7,777.00" in received_figure(march)
+    assert received_figure(today) != received_figure(march)
+    assert 'value="2019-03-31"' in march
+
+
+def test_a_bad_or_future_date_shows_todays_figures_and_says_so(client, fund, finance, history):
+    client.force_login(finance)
+    today = received_figure(client.get(dashboard_url(fund)).content.decode())
+    for bad in ("31/03/2019", (timezone.localdate() + datetime.timedelta(days=1)).isoformat()):
+        html = client.get(dashboard_url(fund), {"as_of": bad}).content.decode()
+        assert "instead" in html and 'role="alert"' in html
+        assert received_figure(html) == today
