@@ -35,14 +35,8 @@ from fundmgr.money import minor_units
 from grants.models import Grant, GrantState
 from reports.models import FundingSource
 from reports.services.conference import conference_reconciliation
-from reports.services.statement import AGEING_BANDS, fund_statement
-from reports.workbook_sheets import (
-    GrantFigures,
-    grant_figures,
-    grant_rows,
-    receipt_rows,
-    receivable_rows,
-)
+from reports.services.statement import AGEING_BANDS, fund_statement, receivable_shares
+from reports.workbook_sheets import GrantFigures, grant_figures, grant_rows, receipt_rows
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
@@ -170,7 +164,7 @@ def write_reconciliation_workbook(
     summary = WorkbookSummary(fund=fund.code, as_of=as_of)
     events = list(fund.events.select_related("fund").order_by("starts_on", "code"))
     reconciliations = [conference_reconciliation(event) for event in events]
-    receivables = receivable_rows(fund, as_of, statement.receivable.amount)
+    receivables = receivable_shares(fund, as_of, statement.receivable.amount)
     receipts_qs = Receipt.objects.filter(
         fund=fund, value_date__gte=statement.period_start, value_date__lte=as_of
     )

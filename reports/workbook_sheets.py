@@ -2,10 +2,10 @@
 tuples read from the database in chunks, so a sheet is written as it is read.
 
 Each source reads the same records the pages read, with the same rules, so
-its totals tie to the statement: the receivable rows follow
-``reports.services.statement._receivable_split`` instalment by instalment,
-and the grants' figures are read from the ledger up to ``as_of`` (each
-grant's entries carry the idempotency key ``grant:<pk>:<what>``)."""
+its totals tie to the statement: the receivable rows are the statement's own
+(``reports.services.statement.receivable_shares``), and the grants' figures
+are read from the ledger up to ``as_of`` (each grant's entries carry the
+idempotency key ``grant:<pk>:<what>``)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,14 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import F, OuterRef, Subquery, Sum
 
-from donors.models import Instalment, Pledge, Receipt
+from donors.models import Receipt
 from fundmgr.chart import AccountKey as K
 from fundmgr.models import ExchangeRate, Fund, JournalEntry, Leg
-from fundmgr.money import quantum
 from grants.models import Grant
-from reports.services.statement import _band, _legs, _signed_original, _trace
 
 ZERO = Decimal(0)
 CHUNK = 2000
@@ -60,109 +58,6 @@ def receipt_rows(fund: Fund, start: datetime.date, as_of: datetime.date) -> Iter
         )
         .iterator(chunk_size=CHUNK)
     )
-
-
-@dataclass(frozen=True)
-class ReceivableRow:
-    pledge_reference: str
-    donor: str
-    due_date: datetime.date | None
-    #: None: not yet due, or not allocated to an instalment.
-    days_past_due: int | None
-    #: Index into ``AGEING_BANDS`` for a due share, else None.
-    band: int | None
-    original: Decimal | None
-    currency: str
-    amount: Decimal
-    #: "due", "not_due" or "unallocated".
-    status: str
-
-
-def receivable_rows(fund: Fund, as_of: datetime.date, receivable: Decimal) -> list[ReceivableRow]:
-    """The statement's receivable split, one row per unpaid instalment share,
-    and a last "unallocated" row for what no pledge accounts for, so the rows
-    sum to the ledger's receivable ``receivable``. Open pledges only: a few
-    rows per pledge still owed, not one per pledge ever made."""
-    currency = fund.base_currency
-    q = quantum(currency)
-    originals_cr, originals_dr = _signed_original()
-    open_by_pledge = {
-        row["pledge"]: (
-            (row["debits"] or ZERO) - (row["credits"] or ZERO),
-            (row["originals_dr"] or ZERO) - (row["originals_cr"] or ZERO),
-        )
-        for row in _legs(fund, as_of)
-        .filter(account__key=K.PLEDGES_RECEIVABLE)
-        .annotate(pledge=_trace(fund, "pk", "pledge_id"))
-        .values("pledge")
-        .annotate(
-            debits=Sum("debit"),
-            credits=Sum("credit"),
-            originals_cr=originals_cr,
-            originals_dr=originals_dr,
-        )
-        .order_by()
-        if row["pledge"] is not None
-    }
-    pledges = {
-        p["pk"]: p
-        for p in Pledge.objects.filter(
-            fund=fund, receivable_entry__date__lte=as_of, pk__in=list(open_by_pledge)
-        ).values("pk", "pledge_date", "amount", "amount_currency", "reference", "donor__name")
-    }
-    schedules: dict[int, list[tuple[Decimal, datetime.date]]] = defaultdict(list)
-    for pledge_id, amount, due_date in (
-        Instalment.objects.filter(pledge_id__in=list(pledges))
-        .order_by("pledge_id", "due_date", "sequence")
-        .values_list("pledge_id", "amount", "due_date")
-    ):
-        schedules[pledge_id].append((amount, due_date))
-
-    rows: list[ReceivableRow] = []
-    allocated = ZERO
-    for pledge_id in sorted(pledges, key=lambda pk: pledges[pk]["reference"]):
-        base, original = open_by_pledge[pledge_id]
-        pledge = pledges[pledge_id]
-        if base <= 0 or original <= 0:
-            continue
-        schedule = schedules.get(pledge_id) or [(pledge["amount"], pledge["pledge_date"])]
-        paid = max(sum((a for a, _d in schedule), ZERO) - original, ZERO)
-        unpaid: list[tuple[Decimal, datetime.date]] = []
-        for amount, due_date in schedule:
-            taken = min(amount, paid)
-            paid -= taken
-            if amount - taken > 0:
-                unpaid.append((amount - taken, due_date))
-        if sum((a for a, _d in unpaid), ZERO) != original:
-            continue  # as the statement: left unallocated
-        left = base
-        for index, (amount, due_date) in enumerate(unpaid):
-            share = (
-                left
-                if index == len(unpaid) - 1
-                else (base * amount / original).quantize(q, ROUND_HALF_UP)
-            )
-            left -= share
-            due = due_date <= as_of
-            days = (as_of - due_date).days if due else None
-            rows.append(
-                ReceivableRow(
-                    pledge["reference"],
-                    pledge["donor__name"],
-                    due_date,
-                    days,
-                    _band(days) if due else None,
-                    amount,
-                    pledge["amount_currency"],
-                    share.quantize(q, ROUND_HALF_UP),
-                    "due" if due else "not_due",
-                )
-            )
-        allocated += base
-    rest = (receivable - allocated).quantize(q, ROUND_HALF_UP)
-    if rest:
-        rows.append(ReceivableRow("", "", None, None, None, None, "", rest, "unallocated"))
-    return rows
 
 
 @dataclass

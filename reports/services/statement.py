@@ -396,11 +396,53 @@ def _band(days: int) -> int:
 
 
 def _receivable_split(fund: Fund, as_of: datetime.date, receivable: Decimal, m):
-    """Queries 4-6: the receivable at ``as_of`` pledge by pledge, split into
-    due and not yet due by instalment. Money received on a pledge pays its
-    earliest instalments first. A pledge without instalments is due on its
-    pledge date. The part of the ledger balance no pledge accounts for is
-    "unallocated", so due + not yet due + unallocated = the ledger balance."""
+    """Queries 4-6: the receivable at ``as_of`` split into due, not yet due
+    and unallocated, with the ageing of the due part: the sums of
+    ``receivable_shares``, the rows the workbook lists."""
+    due = not_due = unallocated = Decimal(0)
+    bands = [Decimal(0)] * len(AGEING_BANDS)
+    for row in receivable_shares(fund, as_of, receivable):
+        if row.status == "due":
+            due += row.amount
+            bands[row.band] += row.amount
+        elif row.status == "not_due":
+            not_due += row.amount
+        else:
+            unallocated += row.amount
+    ageing = tuple(
+        AgeingBand(str(label), m(amount))
+        for (label, _most), amount in zip(AGEING_BANDS, bands, strict=True)
+    )
+    return m(due), m(not_due), m(unallocated), ageing
+
+
+@dataclass(frozen=True)
+class ReceivableRow:
+    pledge_reference: str
+    donor: str
+    due_date: datetime.date | None
+    #: None: not yet due, or not allocated to an instalment.
+    days_past_due: int | None
+    #: Index into ``AGEING_BANDS`` for a due share, else None.
+    band: int | None
+    original: Decimal | None
+    currency: str
+    amount: Decimal
+    #: "due", "not_due" or "unallocated".
+    status: str
+
+
+def receivable_shares(fund: Fund, as_of: datetime.date, receivable: Decimal) -> list[ReceivableRow]:
+    """The receivable at ``as_of``, pledge by pledge, one row per unpaid
+    instalment share, and a last "unallocated" row for what no pledge accounts
+    for, so the rows sum to the ledger's receivable ``receivable``. Money
+    received on a pledge pays its earliest instalments first; a pledge without
+    instalments is due on its pledge date; each share is valued at the rate
+    the pledge was booked at (the last takes what rounding left). Open pledges
+    only: a few rows per pledge still owed, not one per pledge ever made.
+    Three queries."""
+    currency = fund.base_currency
+    q = quantum(currency)
     originals_cr, originals_dr = _signed_original()
     open_by_pledge = {
         row["pledge"]: (
@@ -420,22 +462,27 @@ def _receivable_split(fund: Fund, as_of: datetime.date, receivable: Decimal, m):
         .order_by()
         if row["pledge"] is not None
     }
-    booked = Pledge.objects.filter(fund=fund, receivable_entry__date__lte=as_of)
-    pledges = {p["pk"]: p for p in booked.values("pk", "pledge_date", "amount")}
+    pledges = {
+        p["pk"]: p
+        for p in Pledge.objects.filter(
+            fund=fund, receivable_entry__date__lte=as_of, pk__in=list(open_by_pledge)
+        ).values("pk", "pledge_date", "amount", "amount_currency", "reference", "donor__name")
+    }
     schedules: dict[int, list[tuple[Decimal, datetime.date]]] = defaultdict(list)
-    for row in (
-        Instalment.objects.filter(pledge__in=booked)
+    for pledge_id, amount, due_date in (
+        Instalment.objects.filter(pledge_id__in=list(pledges))
         .order_by("pledge_id", "due_date", "sequence")
         .values_list("pledge_id", "amount", "due_date")
     ):
-        schedules[row[0]].append((row[1], row[2]))
+        schedules[pledge_id].append((amount, due_date))
 
-    due = not_due = allocated = Decimal(0)
-    bands = [Decimal(0)] * len(AGEING_BANDS)
-    for pledge_id, (base, original) in open_by_pledge.items():
-        pledge = pledges.get(pledge_id)
-        if pledge is None or base <= 0 or original <= 0:
-            continue  # nothing open, or nothing this pledge can account for
+    rows: list[ReceivableRow] = []
+    allocated = Decimal(0)
+    for pledge_id in sorted(pledges, key=lambda pk: pledges[pk]["reference"]):
+        base, original = open_by_pledge[pledge_id]
+        pledge = pledges[pledge_id]
+        if base <= 0 or original <= 0:
+            continue
         schedule = schedules.get(pledge_id) or [(pledge["amount"], pledge["pledge_date"])]
         paid = max(sum((a for a, _d in schedule), Decimal(0)) - original, Decimal(0))
         unpaid: list[tuple[Decimal, datetime.date]] = []
@@ -445,25 +492,32 @@ def _receivable_split(fund: Fund, as_of: datetime.date, receivable: Decimal, m):
             if amount - taken > 0:
                 unpaid.append((amount - taken, due_date))
         if sum((a for a, _d in unpaid), Decimal(0)) != original:
-            continue  # the schedule does not explain the balance: left unallocated
-        # Each unpaid instalment's share of the receivable at the rate it was
-        # booked at; the last takes what rounding left, so they sum exactly.
+            continue  # as the statement: left unallocated
         left = base
         for index, (amount, due_date) in enumerate(unpaid):
             share = (
                 left
                 if index == len(unpaid) - 1
-                else (base * amount / original).quantize(quantum(fund.base_currency), ROUND_HALF_UP)
+                else (base * amount / original).quantize(q, ROUND_HALF_UP)
             )
             left -= share
-            if due_date <= as_of:
-                due += share
-                bands[_band((as_of - due_date).days)] += share
-            else:
-                not_due += share
+            due = due_date <= as_of
+            days = (as_of - due_date).days if due else None
+            rows.append(
+                ReceivableRow(
+                    pledge["reference"],
+                    pledge["donor__name"],
+                    due_date,
+                    days,
+                    _band(days) if due else None,
+                    amount,
+                    pledge["amount_currency"],
+                    share.quantize(q, ROUND_HALF_UP),
+                    "due" if due else "not_due",
+                )
+            )
         allocated += base
-    ageing = tuple(
-        AgeingBand(str(label), m(amount))
-        for (label, _most), amount in zip(AGEING_BANDS, bands, strict=True)
-    )
-    return m(due), m(not_due), m(receivable - allocated), ageing
+    rest = (receivable - allocated).quantize(q, ROUND_HALF_UP)
+    if rest:
+        rows.append(ReceivableRow("", "", None, None, None, None, "", rest, "unallocated"))
+    return rows
