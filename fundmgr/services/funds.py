@@ -77,8 +77,8 @@ class FundPosition:
     available_to_commit: Money
     #: Travel advances paid and not yet settled: the commitment they liquidated
     #: is closed, but the PSC on them is charged only at settlement.
-    travel_advances: Money = None  # type: ignore[assignment]
-    psc_on_advances: Money = None  # type: ignore[assignment]
+    travel_advances: Money
+    psc_on_advances: Money
 
 
 def position_from_balances(

@@ -52,12 +52,18 @@ class Availability:
 
     position: FundPosition
     psc_fraction: Decimal
-    psc_on_advances: Money
-    available: Money
 
     @property
     def fund(self) -> Fund:
         return self.position.fund
+
+    @property
+    def available(self) -> Money:
+        return self.position.available_to_commit
+
+    @property
+    def psc_on_advances(self) -> Money:
+        return self.position.psc_on_advances
 
 
 def psc_fraction(fund: Fund, day: datetime.date) -> Decimal:
@@ -70,13 +76,7 @@ def psc_fraction(fund: Fund, day: datetime.date) -> Decimal:
 def _availability(
     fund: Fund, balances: dict[str, Decimal], day: datetime.date, fraction: Decimal
 ) -> Availability:
-    position = position_from_balances(fund, balances, day, fraction)
-    return Availability(
-        position=position,
-        psc_fraction=fraction,
-        psc_on_advances=position.psc_on_advances,
-        available=position.available_to_commit,
-    )
+    return Availability(position_from_balances(fund, balances, day, fraction), fraction)
 
 
 def _balances(fund: Fund, day: datetime.date) -> dict[str, Decimal]:
