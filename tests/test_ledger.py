@@ -441,3 +441,20 @@ def test_posting_without_an_actor_is_refused_and_nothing_is_saved(fund):
     with pytest.raises(ValueError):
         receive(fund, None)
     assert JournalEntry.objects.count() == 0
+
+
+def test_a_given_base_amount_that_rounds_to_nothing_is_refused_clearly(fund, rates, admin_user):
+    """A leg whose fund-currency amount rounds to zero: a clear refusal, not
+    a division by zero while working out its rate."""
+    with pytest.raises(LedgerError, match="worth nothing in USD once rounded"):
+        post_entry(
+            fund,
+            datetime.date(2019, 3, 20),
+            "Tiny",
+            [
+                debit(AccountKey.BANK, Money("0.001", "KWD"), Money("0.001", "USD")),
+                credit(AccountKey.CONTRIBUTIONS, Money("0.001", "KWD"), Money("0.001", "USD")),
+            ],
+            admin_user,
+        )
+    assert not JournalEntry.objects.exists()

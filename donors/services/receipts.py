@@ -112,6 +112,11 @@ def record_receipt(
                 }
             )
     cash = convert(amount, base, value_date).result.amount
+    if cash <= 0:
+        raise ReceiptError(
+            _("%(amount)s is worth less than the smallest unit of %(currency)s: nothing to record.")
+            % {"amount": amount, "currency": base}
+        )
     cash_account = AccountKey.CARD_CLEARING if method == Receipt.Method.CARD else AccountKey.BANK
     for fee in fees:
         if fee.amount.currency.code != base:
@@ -146,6 +151,14 @@ def record_receipt(
             cleared = receivable - cleared_before  # the last payment clears it exactly
         else:
             cleared = _share(receivable, applied, pledge.amount.amount, base)
+        if cleared <= 0:
+            raise ReceiptError(
+                _(
+                    "%(amount)s clears less than the smallest unit of %(currency)s of pledge "
+                    "%(reference)s: record it with the next payment."
+                )
+                % {"amount": amount, "currency": base, "reference": pledge.reference}
+            )
         legs.append(
             credit(
                 AccountKey.PLEDGES_RECEIVABLE, Money(applied, amount.currency), Money(cleared, base)

@@ -113,7 +113,6 @@ def _build_legs(fund: Fund, day: datetime.date, specs: Sequence[LegSpec]) -> lis
                     % {"currency": fund.base_currency}
                 )
             base = round_money(spec.base)
-            rate = (original.amount / base.amount).quantize(Decimal("0.000001"))
             rate_date = None
         else:
             conversion = convert(original, fund.base_currency, day)
@@ -123,6 +122,8 @@ def _build_legs(fund: Fund, day: datetime.date, specs: Sequence[LegSpec]) -> lis
                 _("%(amount)s is worth nothing in %(currency)s once rounded.")
                 % {"amount": original, "currency": fund.base_currency}
             )
+        if spec.base is not None:  # checked above: never a division by zero
+            rate = (original.amount / base.amount).quantize(Decimal("0.000001"))
         legs.append(
             Leg(
                 account=_resolve_account(fund, spec.account, accounts),
