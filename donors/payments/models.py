@@ -156,7 +156,9 @@ class CardDispute(models.Model):
 
     ``held_entry`` moves it out of card clearing (Dr refunds payable, Cr card
     clearing); ``closing_entry`` is the reversal of that entry when the fund
-    won, or the loss (Dr refunds to donors, Cr refunds payable) when it lost."""
+    won, or the loss (Dr refunds to donors, Cr refunds payable) when it lost.
+    Stripe's dispute fee is booked apart (Dr card fees, Cr card clearing): a
+    won dispute returns the money, not always the fee."""
 
     dispute_id = models.CharField(_("Stripe dispute"), max_length=255, unique=True)
     card_payment = models.ForeignKey(
@@ -183,6 +185,18 @@ class CardDispute(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("closed by"),
+    )
+    # Stripe's dispute fee, from the dispute's balance transactions: what is
+    # booked so far (Dr card fees, Cr card clearing), in Stripe's minor units
+    # of its currency and in the fund's currency, so a fee returned later
+    # takes back exactly what was booked whatever the rates did meanwhile.
+    fee_minor = models.BigIntegerField(_("dispute fee booked (minor units)"), default=0)
+    fee_currency = models.CharField(_("dispute fee currency"), max_length=3, blank=True)
+    fee_base = models.DecimalField(
+        _("dispute fee booked, in the fund's currency"),
+        max_digits=20,
+        decimal_places=3,
+        default=0,
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -22,6 +22,9 @@ card clearing is emptied exactly by what filled it:
   reversed (the money returns to clearing). Lost: Dr refunds to donors,
   Cr refunds payable, so it ends as a refund. Inquiries (``warning_*``) move
   no money and book nothing.
+* dispute fee (the fees on the dispute's balance transactions): Dr card fees,
+  Cr card clearing, at the rate of the day it was withdrawn; a fee Stripe
+  returns later is taken back at the value it was booked at.
 * payout paid: Dr bank, Cr card clearing, at the arrival date's rate.
 """
 
@@ -48,7 +51,7 @@ from donors.payments.models import CardDispute, CardPayment, CardPayout, CardRef
 from donors.services.online import ONLINE_ACTOR, pledge_online
 from donors.services.receipts import Fee, record_receipt
 from fundmgr.chart import AccountKey
-from fundmgr.models import Fund
+from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
@@ -406,6 +409,8 @@ def _apply_dispute(payment: CardPayment, dispute: stripe.Dispute) -> list[str]:
             record.reason,
             {"dispute": dispute.id, "amount": str(amount)},
         )
+    if record.held_entry_id:
+        done += _book_dispute_fee(payment, record, dispute)
     if status in ("won", "lost") and record.held_entry_id and record.closing_entry_id is None:
         if status == "won":
             closing = reverse_entry(
@@ -435,6 +440,92 @@ def _apply_dispute(payment: CardPayment, dispute: stripe.Dispute) -> list[str]:
     record.save()
     _settle_status(payment)
     return done or [f"no change: dispute {dispute.id} is {status}"]
+
+
+def _dispute_fee(dispute: stripe.Dispute) -> tuple[int, str]:
+    """Stripe's fee on ``dispute`` now, in minor units of its currency: the sum
+    of the fees of the dispute's balance transactions (the withdrawal carries
+    the dispute fee; a reinstatement may return it with a negative fee)."""
+    total, currency = 0, ""
+    for transaction_ in getattr(dispute, "balance_transactions", None) or []:
+        fee = int(getattr(transaction_, "fee", 0) or 0)
+        if not fee:
+            continue
+        code = str(transaction_.currency).upper()
+        if currency and code != currency:
+            raise ValueError(
+                f"dispute {dispute.id}: fees in {currency} and {code}; book them by hand"
+            )
+        total, currency = total + fee, code
+    return total, currency
+
+
+def _book_dispute_fee(payment: CardPayment, record: CardDispute, dispute: stripe.Dispute):
+    """Book what changed in the dispute's fee since last time: a new fee,
+    Dr card fees / Cr card clearing (Stripe takes it from the balance it pays
+    out); a fee returned, the opposite, at the value it was booked at. Each
+    change is its own entry, keyed by the dispute and a count (the payment's
+    row lock is held), so a repeated event books nothing twice."""
+    total, currency = _dispute_fee(dispute)
+    change = total - record.fee_minor
+    if not change:
+        return []
+    currency = currency or record.fee_currency
+    if record.fee_currency and currency != record.fee_currency:
+        raise ValueError(
+            f"dispute {dispute.id}: fee now in {currency}, booked in {record.fee_currency}"
+        )
+    fund = payment.pledge.fund
+    base_currency = fund.base_currency
+    day = max(timezone.localdate(), record.held_entry.date)
+    if record.fee_minor == 0:
+        day = record.held_entry.date  # withdrawn with the disputed amount
+    size = gateway.from_minor_units(abs(change), currency)
+    if change < 0 and record.fee_minor:
+        # Returned: the booked value's share; all of it returns exactly what was booked.
+        share = record.fee_base * Decimal(-change) / Decimal(record.fee_minor)
+        base = (
+            record.fee_base
+            if -change >= record.fee_minor
+            else share.quantize(quantum(base_currency), rounding=ROUND_HALF_UP)
+        )
+    else:
+        base = convert(size, base_currency, day).result.amount
+    value = Money(base, base_currency)
+    earlier = JournalEntry.objects.filter(
+        fund=fund, idempotency_key__startswith=f"card-dispute:{dispute.id}:fee:"
+    ).count()
+    if change > 0:
+        legs = [
+            debit(AccountKey.CARD_FEES, size, value),
+            credit(AccountKey.CARD_CLEARING, size, value),
+        ]
+        what = "fee"
+    else:
+        legs = [
+            debit(AccountKey.CARD_CLEARING, size, value),
+            credit(AccountKey.CARD_FEES, size, value),
+        ]
+        what = "fee returned"
+    post_entry(
+        fund,
+        day,
+        f"Card dispute {dispute.id} ({payment.pledge.reference}): {what} {size}",
+        legs,
+        SYSTEM_ACTOR,
+        kind="card-dispute-fee",
+        idempotency_key=f"card-dispute:{dispute.id}:fee:{earlier + 1}",
+    )
+    record.fee_minor, record.fee_currency = total, currency
+    record.fee_base += base if change > 0 else -base
+    log_action(
+        payment,
+        "card-payment:dispute-fee",
+        SYSTEM_ACTOR,
+        "",
+        {"dispute": dispute.id, "fee": str(size), "returned": change < 0},
+    )
+    return [f"dispute {dispute.id} {what} {size}"]
 
 
 # -- one function per event kind ----------------------------------------------------------
