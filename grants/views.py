@@ -333,6 +333,15 @@ def _amount_field(label, *, required=True, help_text=""):
     )
 
 
+def _value_date_field(label):
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("The bank's value date; empty for today."),
+    )
+
+
 class AdvanceForm(ReasonForm):
     amount = _amount_field(
         gettext_lazy("Amount"),
@@ -341,11 +350,13 @@ class AdvanceForm(ReasonForm):
             "Leave empty for the event's advance percentage of the approved amount."
         ),
     )
-    field_order = ["amount", "reason"]
+    on = _value_date_field(gettext_lazy("Paid on"))
+    field_order = ["amount", "on", "reason"]
 
 
 class SettleForm(forms.Form):
     actual_cost = _amount_field(gettext_lazy("Actual cost"))
+    on = _value_date_field(gettext_lazy("Settled on"))
     boarding_passes = forms.FileField(
         label=gettext_lazy("Boarding passes (PDF)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
@@ -366,7 +377,8 @@ class SettleForm(forms.Form):
 
 class RefundForm(ReasonForm):
     amount = _amount_field(gettext_lazy("Amount refunded"))
-    field_order = ["amount", "reason"]
+    on = _value_date_field(gettext_lazy("Received on"))
+    field_order = ["amount", "on", "reason"]
 
 
 @dataclass(frozen=True)
@@ -399,7 +411,9 @@ ACTION_FORMS: dict[str, ActionForm] = {
     ),
     A.PAY_ADVANCE: ActionForm(
         AdvanceForm,
-        lambda g, by, d: workflow.pay_advance(g, by, amount=d["amount"], reason=_reason(d)),
+        lambda g, by, d: workflow.pay_advance(
+            g, by, amount=d["amount"], reason=_reason(d), on=d["on"]
+        ),
         primary=True,
     ),
     A.CONFIRM_ATTENDANCE: ActionForm(
@@ -418,12 +432,15 @@ ACTION_FORMS: dict[str, ActionForm] = {
             actual_cost=d["actual_cost"],
             boarding_passes=d["boarding_passes"],
             reason=d["reason"],
+            on=d["on"],
         ),
         primary=True,
     ),
     A.RECORD_TRAVELLER_REFUND: ActionForm(
         RefundForm,
-        lambda g, by, d: workflow.record_traveller_refund(g, by, d["amount"], _reason(d)),
+        lambda g, by, d: workflow.record_traveller_refund(
+            g, by, d["amount"], _reason(d), on=d["on"]
+        ),
     ),
     A.CLOSE: ActionForm(ReasonForm, lambda g, by, d: workflow.close(g, by, reason=_reason(d))),
 }

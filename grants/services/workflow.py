@@ -28,12 +28,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey
-from fundmgr.models import Fund
+from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum, to_decimal
 from fundmgr.roles import require_role
 from fundmgr.services.audit import log_action
@@ -200,8 +201,10 @@ def _move(
     by,
     reason: str = "",
     effect: Callable[[Grant, datetime.date], dict[str, Any] | None] | None = None,
+    on: datetime.date | None = None,
 ) -> Grant:
-    """Lock, re-check, apply ``effect``, move to the target state, record."""
+    """Lock, re-check, apply ``effect`` (its entries dated ``on``, default
+    today), move to the target state, record."""
     transition = BY_ACTION[action]
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -213,7 +216,10 @@ def _move(
         _check_state(locked, transition)
         _check_reason(transition, reason)
         from_state = locked.state
-        data = (effect(locked, timezone.localdate()) if effect else None) or {}
+        day = _value_date(locked, on)
+        data = (effect(locked, day) if effect else None) or {}
+        if on is not None:
+            data["value_date"] = day.isoformat()
         locked.state = transition.target or from_state
         locked.save()
         _record(locked, action, from_state, locked.state, by, reason, data)
@@ -222,6 +228,36 @@ def _move(
 
 
 # --- Money and the ledger ------------------------------------------------------------
+
+
+def _value_date(grant: Grant, on: datetime.date | None) -> datetime.date:
+    """The date a money movement is booked at: the day money moved (the bank's
+    value date), which finance may record later; never in the future, and
+    never before the grant's latest entry, so each grant's entries follow
+    one another (commitment, advance, settlement, refunds) in the books as
+    they did in fact."""
+    today = timezone.localdate()
+    if on is None:
+        return today
+    if on > today:
+        raise TransitionRefused(
+            _("%(date)s is in the future: record the money on the day it moved.")
+            % {"date": on.isoformat()}
+        )
+    latest = (
+        JournalEntry.objects.posted()
+        .filter(fund_id=grant.event.fund_id, idempotency_key__startswith=f"grant:{grant.pk}:")
+        .aggregate(latest=Max("date"))["latest"]
+    )
+    if latest and on < latest:
+        raise TransitionRefused(
+            _(
+                "Grant %(reference)s's latest entry is dated %(latest)s: this one cannot be "
+                "dated earlier (%(date)s)."
+            )
+            % {"reference": grant.reference, "latest": latest.isoformat(), "date": on.isoformat()}
+        )
+    return on
 
 
 def _currency(grant: Grant) -> str:
@@ -479,9 +515,12 @@ def default_advance(grant: Grant) -> Decimal:
     )
 
 
-def pay_advance(grant: Grant | int, by, amount=None, reason: str = "") -> Grant:
+def pay_advance(
+    grant: Grant | int, by, amount=None, reason: str = "", *, on: datetime.date | None = None
+) -> Grant:
     """committed -> advance paid: the advance leaves the bank, and the open
-    commitment is liquidated by as much (it is disbursed, no longer unliquidated)."""
+    commitment is liquidated by as much (it is disbursed, no longer
+    unliquidated). ``on``: the day it was paid (default today)."""
 
     def effect(locked: Grant, day: datetime.date):
         if amount is None:
@@ -524,7 +563,7 @@ def pay_advance(grant: Grant | int, by, amount=None, reason: str = "") -> Grant:
         locked.committed_amount -= advance
         return {"advance": advance}
 
-    return _move(grant, Action.PAY_ADVANCE, by, reason, effect)
+    return _move(grant, Action.PAY_ADVANCE, by, reason, effect, on)
 
 
 def confirm_attendance(grant: Grant | int, by, reason: str = "") -> Grant:
@@ -553,13 +592,22 @@ def mark_no_show(grant: Grant | int, by, reason: str) -> Grant:
     return _move(grant, Action.MARK_NO_SHOW, by, reason, effect)
 
 
-def settle(grant: Grant | int, by, *, actual_cost, boarding_passes, reason: str = "") -> Grant:
+def settle(
+    grant: Grant | int,
+    by,
+    *,
+    actual_cost,
+    boarding_passes,
+    reason: str = "",
+    on: datetime.date | None = None,
+) -> Grant:
     """travelled -> settled: the travel claim. The actual cost becomes
     expenditure; the advance is cleared against it, the unused part owed by
     the traveller or the balance paid to them; PSC is charged on the actual
     cost at the fund's rate on the day; the open commitment is released.
     A claim above the approved amount needs a reason, and the money for the
-    excess (with its PSC) is checked under the fund's lock like a commitment."""
+    excess (with its PSC) is checked under the fund's lock like a commitment.
+    ``on``: the day the claim was settled (default today)."""
     stored: list[str] = []
 
     def effect(locked: Grant, day: datetime.date):
@@ -624,16 +672,19 @@ def settle(grant: Grant | int, by, *, actual_cost, boarding_passes, reason: str 
         }
 
     try:
-        return _move(grant, Action.SETTLE, by, reason, effect)
+        return _move(grant, Action.SETTLE, by, reason, effect, on)
     except BaseException:
         for name in stored:  # no orphan file for a claim that was not recorded
             Grant._meta.get_field("boarding_passes").storage.delete(name)
         raise
 
 
-def record_traveller_refund(grant: Grant | int, by, amount, reason: str = "") -> Grant:
+def record_traveller_refund(
+    grant: Grant | int, by, amount, reason: str = "", *, on: datetime.date | None = None
+) -> Grant:
     """The traveller paid back (part of) what they owe: Dr Bank / Cr Receivable
-    from travellers. The state does not change; never more than is owed."""
+    from travellers. The state does not change; never more than is owed.
+    ``on``: the day the money arrived (default today)."""
 
     def effect(locked: Grant, day: datetime.date):
         refund = _amount(locked, amount, _("The refund"))
@@ -659,7 +710,7 @@ def record_traveller_refund(grant: Grant | int, by, amount, reason: str = "") ->
         locked.traveller_refunded += refund
         return {"refund": refund, "still_owed": owed - refund}
 
-    return _move(grant, Action.RECORD_TRAVELLER_REFUND, by, reason, effect)
+    return _move(grant, Action.RECORD_TRAVELLER_REFUND, by, reason, effect, on)
 
 
 def close(grant: Grant | int, by, reason: str = "") -> Grant:
