@@ -22,10 +22,14 @@ from reports.services.bank_reconciliation import (
     bank_lines_summary,
     leave_unreconciled,
     match_payout_line,
+    reopen_line,
+    unmatch_payout_line,
 )
+from reports.services.payout_exchange import book_payout_exchange_difference
 from reports.services.payouts import payout_reconciliation
 
-#: Matching a line and booking a bank charge or interest are the finance officer's.
+#: Matching a line, booking a bank charge, interest or a payout's exchange
+#: difference, and undoing a match or a line left, are the finance officer's.
 RECONCILERS = (Role.FINANCE_OFFICER,)
 
 
@@ -47,6 +51,17 @@ class LeaveForm(forms.Form):
 class MatchForm(forms.Form):
     payout = forms.IntegerField(widget=forms.HiddenInput)
     line = forms.IntegerField(label=gettext_lazy("Bank line"))
+
+
+class ExchangeForm(forms.Form):
+    payout = forms.IntegerField(widget=forms.HiddenInput)
+    #: The difference the person saw: refused if it has changed since.
+    difference = forms.DecimalField(widget=forms.HiddenInput, required=False)
+
+
+class UndoForm(forms.Form):
+    line = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=gettext_lazy("Why"), max_length=500)
 
 
 def _as_of(raw: str) -> tuple[datetime.date, str]:
@@ -128,3 +143,60 @@ def leave_line(request, code):
             request, _("Line %(line)d left unreconciled.") % {"line": line.line_number}
         )
     return redirect("bank-reconciliation", code=fund.code)
+
+
+@require_POST
+@role_required(*RECONCILERS)
+def book_exchange(request, code):
+    fund = get_object_or_404(Fund, code=code)
+    form = ExchangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the payout whose exchange difference to book."))
+        return redirect("bank-reconciliation", code=fund.code)
+    payout = get_object_or_404(CardPayout, pk=form.cleaned_data["payout"], fund=fund)
+    try:
+        entry = book_payout_exchange_difference(
+            payout, request.user, form.cleaned_data["difference"]
+        )
+    except BankReconciliationError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Exchange difference of payout %(payout)s booked: entry #%(entry)d.")
+            % {"payout": payout.payout_id, "entry": entry.pk},
+        )
+    return redirect("bank-reconciliation", code=fund.code)
+
+
+def _undo(request, code, action, done_message: str):
+    """Both undo forms: a line of ``code``'s fund and a reason."""
+    fund = get_object_or_404(Fund, code=code)
+    form = UndoForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why: the reason is required."))
+        return redirect("bank-reconciliation", code=fund.code)
+    line = get_object_or_404(BankLine, pk=form.cleaned_data["line"], fund=fund)
+    try:
+        action(line, request.user, form.cleaned_data["reason"])
+    except BankReconciliationError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, done_message % {"line": line.line_number})
+    return redirect("bank-reconciliation", code=fund.code)
+
+
+@require_POST
+@role_required(*RECONCILERS)
+def unmatch_line(request, code):
+    return _undo(
+        request, code, unmatch_payout_line, _("Line %(line)d is no longer matched to its payout.")
+    )
+
+
+@require_POST
+@role_required(*RECONCILERS)
+def reopen(request, code):
+    return _undo(
+        request, code, reopen_line, _("Line %(line)d reopened: it is back among the open lines.")
+    )

@@ -8,6 +8,10 @@ reason (``leave_unreconciled``): a bank charge or interest line may then book
 its own entry, since bank fees and interest are their own entries. Both move a
 line out of the human queue (matched, or discarded), keeping the statement's
 counts in step. A line still waiting (unmatched or in error) is *open*.
+
+Either decision can be undone with a reason, the line going back to the queue:
+``unmatch_payout_line`` (the match posted nothing, so nothing is posted) and
+``reopen_line`` (a booked charge or interest is reversed).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +28,10 @@ from donors.models import BankLine, BankStatement, UnreconciledReason
 from donors.payments.models import CardPayout
 from donors.services.bank_statements import _COUNT_FIELD
 from fundmgr.chart import AccountKey
-from fundmgr.models import Fund
+from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money
 from fundmgr.services.audit import log_action
-from fundmgr.services.ledger import LedgerError, credit, debit, post_entry
+from fundmgr.services.ledger import LedgerError, credit, debit, post_entry, reverse_entry
 
 State = BankLine.State
 #: Open lines shown on the page; the count says how many there are in all.
@@ -106,6 +110,122 @@ def match_payout_line(payout: CardPayout, line: BankLine, by) -> BankLine:
     return line
 
 
+def _reason_given(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BankReconciliationError(message)
+    return reason
+
+
+@transaction.atomic
+def unmatch_payout_line(line: BankLine, by, reason: str) -> BankLine:
+    """Undo ``match_payout_line``: the line goes back to the queue (unmatched)
+    and the payout is free for another line. The match posted nothing, so
+    nothing is posted. ``reason`` (required) says why."""
+    reason = _reason_given(reason, _("Say why the match is undone."))
+    line = BankLine.objects.select_for_update().get(pk=line.pk)
+    if line.card_payout_id is None:
+        raise BankReconciliationError(
+            _("Line %(line)d of statement %(statement)s is not matched to a payout.")
+            % _describe(line)
+        )
+    payout = CardPayout.objects.get(pk=line.card_payout_id)
+    was = line.state
+    line.state = State.UNMATCHED
+    line.card_payout = None
+    line.resolved_by = None
+    line.resolved_at = None
+    line.save(update_fields=["state", "card_payout", "resolved_by", "resolved_at"])
+    _move_count(line, was)
+    log_action(
+        line,
+        "bank-line:payout-unmatched",
+        by,
+        reason,
+        {"was": was, "payout": payout.payout_id, "amount": str(line.amount)},
+    )
+    return line
+
+
+@transaction.atomic
+def reopen_line(line: BankLine, by, reason: str) -> BankLine:
+    """Undo ``leave_unreconciled``: the line goes back to the queue
+    (unmatched) and the entry it booked, if any, is reversed. ``reason``
+    (required) says why. The line can then be matched, or left and booked
+    again (a new entry)."""
+    reason = _reason_given(reason, _("Say why the line is reopened."))
+    line = (
+        BankLine.objects.select_for_update(of=("self",))  # the entry is nullable: not locked
+        .select_related("unreconciled_entry__fund")
+        .get(pk=line.pk)
+    )
+    if not line.unreconciled_reason:
+        raise BankReconciliationError(
+            _(
+                "Line %(line)d of statement %(statement)s is not left unreconciled: "
+                "only a line left unreconciled can be reopened."
+            )
+            % _describe(line)
+        )
+    booked, reversal = line.unreconciled_entry, None
+    if booked is not None:
+        # Reversed by hand already: that reversal stands, none is posted twice.
+        reversal = JournalEntry.objects.filter(reverses=booked).first()
+    if booked is not None and reversal is None:
+        try:
+            # Dated today (reverse_entry's default, never before the entry):
+            # the correction is made now; the statements already given for the
+            # charge's value date keep what was known then.
+            reversal = reverse_entry(booked, by, reason)
+        except (LedgerError, LookupError) as refused:
+            raise BankReconciliationError(str(refused)) from refused
+    was, was_reason = line.state, line.unreconciled_reason
+    line.state = State.UNMATCHED
+    line.unreconciled_reason = ""
+    line.unreconciled_note = ""
+    line.unreconciled_by = None
+    line.unreconciled_at = None
+    line.unreconciled_entry = None
+    line.save(
+        update_fields=[
+            "state",
+            "unreconciled_reason",
+            "unreconciled_note",
+            "unreconciled_by",
+            "unreconciled_at",
+            "unreconciled_entry",
+        ]
+    )
+    _move_count(line, was)
+    log_action(
+        line,
+        "bank-line:reopened",
+        by,
+        reason,
+        {
+            "was": was,
+            "reason": was_reason,
+            "entry": booked.pk if booked else None,
+            "reversal": reversal.pk if reversal else None,
+            "amount": str(line.amount),
+        },
+    )
+    return line
+
+
+def _booking_key(line: BankLine) -> str:
+    """``bank-line-booked:<pk>`` for a line's first booking (the key existing
+    entries hold), ``bank-line-booked:<pk>:<n>`` after ``n`` earlier ones
+    (each reversed by a reopen): deterministic, so a double click under the
+    line's lock still books once."""
+    first = f"bank-line-booked:{line.pk}"
+    earlier = JournalEntry.objects.filter(fund_id=line.fund_id).filter(
+        Q(idempotency_key=first) | Q(idempotency_key__startswith=f"{first}:")
+    )
+    n = earlier.count()
+    return f"{first}:{n}" if n else first
+
+
 def _booking_legs(line: BankLine, reason: str) -> tuple[str, list]:
     amount = line.amount
     size = Money(abs(amount.amount), amount.currency)
@@ -136,7 +256,8 @@ def leave_unreconciled(
     """A finance officer leaves ``line`` unreconciled because of ``reason``
     (an ``UnreconciledReason``; "other" needs a note saying what). With
     ``book``, a bank charge posts Dr bank fees / Cr bank and interest
-    Dr bank / Cr interest, once per line. Repeating the same decision changes
+    Dr bank / Cr interest, once per decision (a line reopened and left again
+    books a new entry, the first one having been reversed). Repeating the same decision changes
     nothing; a line already left for another reason, or matched, is refused."""
     note = (note or "").strip()
     if reason not in UnreconciledReason.values:
@@ -199,7 +320,7 @@ def leave_unreconciled(
                 legs,
                 by,
                 kind=f"bank-{reason}".replace("_", "-"),
-                idempotency_key=f"bank-line-booked:{line.pk}",
+                idempotency_key=_booking_key(line),
             )
         except (LedgerError, LookupError) as refused:
             raise BankReconciliationError(str(refused)) from refused
@@ -210,7 +331,12 @@ def leave_unreconciled(
             "bank-line:booked",
             by,
             note,
-            {"reason": reason, "entry": entry.pk, "amount": str(line.amount)},
+            {
+                "reason": reason,
+                "entry": entry.pk,
+                "key": entry.idempotency_key,
+                "amount": str(line.amount),
+            },
         )
     return line
 

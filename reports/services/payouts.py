@@ -9,20 +9,25 @@ booked to card clearing (``AccountKey.CARD_CLEARING``) after the previous
 payout's entry and before this payout's own, in booking order:
 
 * card receipts: gross = what reached clearing + the card fee booked with it;
-* fees: the ``CARD_FEES`` legs of those receipts;
+* fees: the ``CARD_FEES`` legs of those receipts, and Stripe's dispute fees
+  (``card-dispute-fee`` entries, donors.payments.services);
 * refunds (``card-refund`` entries) and disputes (money held by a
   ``card-dispute`` entry, less any held money returned by a dispute won);
 * anything else that touched clearing, shown as "other".
 
 All in the fund's currency, as the ledger holds them: the payout is booked at
 its arrival date's rate, each receipt at its charge date's. The difference
-(payout less what it settles) is zero when everything is booked; a non-zero
-difference is a movement not booked yet, or an exchange difference between
-the charge and arrival dates (docs/stripe.md: not booked automatically).
+(payout less what it settles and its exchange difference booked) is zero when
+everything is booked; a non-zero difference is a movement not booked yet, or
+an exchange difference between the charge and arrival dates, which a finance
+officer books once confirmed (``reports.services.payout_exchange``). That
+entry (key ``payout-fx:<payout pk>``) is dated at the arrival but booked
+later, so it is given to its own payout by its key, not by booking order.
 
 Fixed number of queries whatever the number of payouts and movements:
-clearing and fee legs (one), payouts with their bank lines (one), the bank
-lines that could be a payout's (one).
+clearing and fee legs (one; the exchange entries' clearing legs among them),
+payouts with their bank lines (one), the bank lines that could be a
+payout's (one).
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ from fundmgr.models import Fund, JournalEntry, Leg
 
 ZERO = Decimal(0)
 CARD_RECEIPT_KEY = "card:"  # donors.payments.services books card receipts under "card:<intent>"
+EXCHANGE_KEY = "payout-fx:"  # reports.services.payout_exchange: "payout-fx:<payout pk>"
+
+
+def exchange_key(payout: CardPayout) -> str:
+    return f"{EXCHANGE_KEY}{payout.pk}"
 
 
 @dataclass
@@ -75,10 +85,12 @@ class PayoutRow:
     suggested_line: BankLine | None = None
     #: Waiting lines of the payout's amount dated on or after its arrival.
     candidates: list[BankLine] = field(default_factory=list)
+    #: The exchange difference booked to clearing for this payout (+ a gain).
+    exchange: Decimal = ZERO
 
     @property
     def difference(self) -> Decimal:
-        return self.base_amount - self.settles.net
+        return self.base_amount - (self.settles.net + self.exchange)
 
     @property
     def balanced(self) -> bool:
@@ -106,14 +118,12 @@ class PayoutReconciliation:
         return sum((row.base_amount for row in self.rows), ZERO)
 
 
-def _legs(fund: Fund, as_of: datetime.date) -> list[dict]:
+def _legs(fund: Fund, as_of: datetime.date | None) -> list[dict]:
+    legs = Leg.objects.filter(entry__fund=fund, entry__status=JournalEntry.Status.POSTED)
+    if as_of is not None:
+        legs = legs.filter(entry__date__lte=as_of)
     return list(
-        Leg.objects.filter(
-            entry__fund=fund,
-            entry__status=JournalEntry.Status.POSTED,
-            entry__date__lte=as_of,
-        )
-        .filter(
+        legs.filter(
             Q(account__key=AccountKey.CARD_CLEARING)
             | Q(
                 account__key=AccountKey.CARD_FEES,
@@ -127,6 +137,7 @@ def _legs(fund: Fund, as_of: datetime.date) -> list[dict]:
             "entry__kind",
             "entry__idempotency_key",
             "entry__reverses__kind",
+            "entry__reverses__idempotency_key",
             "account__key",
             "debit",
             "credit",
@@ -134,11 +145,9 @@ def _legs(fund: Fund, as_of: datetime.date) -> list[dict]:
     )
 
 
-def _add(settlement: Settlement, legs: list[dict]) -> None:
-    """One entry's clearing (and fee) legs into ``settlement``."""
-    first = legs[0]
-    kind, key = first["entry__kind"], first["entry__idempotency_key"] or ""
-    clearing = sum(
+def _clearing(legs: list[dict]) -> Decimal:
+    """What one entry's legs put into card clearing (a debit is positive)."""
+    return sum(
         (
             leg["debit"] - leg["credit"]
             for leg in legs
@@ -146,6 +155,22 @@ def _add(settlement: Settlement, legs: list[dict]) -> None:
         ),
         ZERO,
     )
+
+
+def _exchange_of(legs: list[dict]) -> int | None:
+    """The payout pk an exchange entry (or its reversal) belongs to, else None."""
+    first = legs[0]
+    for key in (first["entry__idempotency_key"], first["entry__reverses__idempotency_key"]):
+        if key and key.startswith(EXCHANGE_KEY):
+            return int(key.removeprefix(EXCHANGE_KEY))
+    return None
+
+
+def _add(settlement: Settlement, legs: list[dict]) -> None:
+    """One entry's clearing (and fee) legs into ``settlement``."""
+    first = legs[0]
+    kind, key = first["entry__kind"], first["entry__idempotency_key"] or ""
+    clearing = _clearing(legs)
     settlement.movements += 1
     settlement.add_date(first["entry__date"])
     if key.startswith(CARD_RECEIPT_KEY):
@@ -162,6 +187,8 @@ def _add(settlement: Settlement, legs: list[dict]) -> None:
         settlement.gross += clearing + fee
     elif kind == "card-refund":
         settlement.refunds -= clearing
+    elif kind == "card-dispute-fee":
+        settlement.fees -= clearing  # Stripe's dispute fee (a fee it returns: negative)
     elif kind == "card-dispute" or first["entry__reverses__kind"] == "card-dispute":
         settlement.disputes -= clearing  # held: a credit; a dispute won: returned, a debit
     else:
@@ -175,32 +202,56 @@ def payout_reconciliation(fund: Fund, as_of: datetime.date | None = None) -> Pay
     from django.utils import timezone
 
     as_of = as_of or timezone.localdate()
-    payouts = {
-        payout.entry_id: payout
-        for payout in CardPayout.objects.filter(fund=fund, arrival_date__lte=as_of)
-        .select_related("bank_line__statement")
-        .order_by("entry_id")
-    }
     result = PayoutReconciliation(fund=fund, as_of=as_of)
+    result.rows, result.unsettled = _compose(fund, as_of)
+    _suggest(fund, result.rows)
+    return result
+
+
+def payout_row(payout: CardPayout) -> PayoutRow:
+    """``payout``'s row as the page computes it, with everything booked so far
+    (no date limit): what its exchange difference is booked from. Two
+    queries; reads the fund's clearing legs."""
+    rows, _unsettled = _compose(payout.fund, None)
+    return next(row for row in rows if row.payout.pk == payout.pk)
+
+
+def _compose(fund: Fund, as_of: datetime.date | None) -> tuple[list[PayoutRow], Settlement]:
+    """The payouts arrived by ``as_of`` (all if None) with what each settles,
+    and the movements in no payout yet."""
+    payouts = CardPayout.objects.filter(fund=fund).select_related("bank_line__statement")
+    if as_of is not None:
+        payouts = payouts.filter(arrival_date__lte=as_of)
+    by_entry_id = {payout.entry_id: payout for payout in payouts.order_by("entry_id")}
+    rows: list[PayoutRow] = []
     current = Settlement()
     by_entry: dict[int, list[dict]] = {}
     for leg in _legs(fund, as_of):
         by_entry.setdefault(leg["entry_id"], []).append(leg)
+    exchange: dict[int, list[list[dict]]] = {}  # payout pk -> its exchange entries' legs
     for entry_id, legs in by_entry.items():  # in booking order (dicts keep insertion order)
-        payout = payouts.pop(entry_id, None)
+        payout_pk = _exchange_of(legs)
+        if payout_pk is not None:
+            exchange.setdefault(payout_pk, []).append(legs)
+            continue
+        payout = by_entry_id.pop(entry_id, None)
         if payout is None:
             _add(current, legs)
             continue
         base = sum((leg["credit"] - leg["debit"] for leg in legs), ZERO)
-        result.rows.append(PayoutRow(payout, base, current, _line_of(payout)))
+        rows.append(PayoutRow(payout, base, current, _line_of(payout)))
         current = Settlement()
     # A payout whose entry touched no clearing leg by as_of (cannot happen with
     # entries booked by on_payout_paid, but a report must not drop it).
-    for payout in payouts.values():
-        result.rows.append(PayoutRow(payout, ZERO, Settlement(), _line_of(payout)))
-    result.unsettled = current
-    _suggest(fund, result.rows)
-    return result
+    for payout in by_entry_id.values():
+        rows.append(PayoutRow(payout, ZERO, Settlement(), _line_of(payout)))
+    for row in rows:
+        for legs in exchange.pop(row.payout.pk, []):
+            row.exchange += _clearing(legs)
+    for entries in exchange.values():  # a payout not shown (cannot happen): not dropped
+        for legs in entries:
+            _add(current, legs)
+    return rows, current
 
 
 def _line_of(payout: CardPayout) -> BankLine | None:

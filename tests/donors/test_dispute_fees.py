@@ -4,6 +4,9 @@ booked Dr card fees / Cr card clearing once per change, through the signed
 webhook around a real localstripe charge (localstripe has no disputes:
 ``fake_disputes`` answers in Stripe's shape)."""
 
+# fake_disputes is imported as a fixture; pytest's arguments of that name are it.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import secrets
@@ -128,9 +131,7 @@ def test_a_dispute_without_balance_transactions_books_no_fee(
     assert AccountKey.CARD_FEES not in balances(fund)
 
 
-def test_an_inquiry_books_no_fee_even_if_stripe_lists_one(
-    client, card_appeal, fund, fake_disputes
-):
+def test_an_inquiry_books_no_fee_even_if_stripe_lists_one(client, card_appeal, fund, fake_disputes):
     payment = paid(card_appeal)
     send(client, "payment_intent.succeeded", intent_object(payment))
     inquiry = open_dispute(fake_disputes, payment, status="warning_needs_response")

@@ -27,6 +27,7 @@ from reports.services.bank_reconciliation import (
     leave_unreconciled,
     match_payout_line,
 )
+from reports.services.payout_exchange import book_payout_exchange_difference
 from tests.test_bank_statements import do_import, write_statement
 
 pytestmark = pytest.mark.django_db
@@ -48,15 +49,17 @@ def statement_lines(fund, by, tmp_path, rows):
     return list(do_import(path, fund, by).statement.lines.order_by("line_number"))
 
 
-def card_payout(fund, amount: str, day=DAY) -> CardPayout:
-    """A card receipt into clearing, then its payout, booked as the webhook books them."""
+def card_payout(fund, amount: str, day=DAY, received: str | None = None) -> CardPayout:
+    """A card receipt into clearing, then its payout, booked as the webhook books them.
+    ``received``: the receipt, when it differs from the payout (an exchange difference)."""
     n = next(_refs)
     money = Money(amount, "USD")
+    receipt = Money(received or amount, "USD")
     post_entry(
         fund,
         day,
         f"card receipt {n}",
-        [debit(AccountKey.CARD_CLEARING, money), credit(AccountKey.CONTRIBUTIONS, money)],
+        [debit(AccountKey.CARD_CLEARING, receipt), credit(AccountKey.CONTRIBUTIONS, receipt)],
         "stripe-webhook",
         kind="receipt",
         idempotency_key=f"card:pi_test_{n}",
@@ -297,7 +300,9 @@ def test_the_page_runs_the_same_queries_whatever_the_size(
 ):
     client.force_login(finance)
     for size in (1, 6):
-        payouts = [card_payout(fund, f"{100 + i}.00") for i in range(size + 1)]
+        payouts = [card_payout(fund, f"{100 + i}.00") for i in range(size)]
+        # The last one with an exchange difference, booked after the others.
+        payouts.append(card_payout(fund, f"{100 + size}.00", received=f"{99 + size}.70"))
         lines = statement_lines(
             fund,
             finance,
@@ -308,11 +313,14 @@ def test_the_page_runs_the_same_queries_whatever_the_size(
         )
         match_payout_line(payouts[0], lines[0], finance)
         leave_unreconciled(lines[size], finance, UnreconciledReason.BANK_CHARGE, book=True)
-        # Session, user, roles, fund; payouts with their lines; clearing legs;
-        # candidate lines; line counts; open lines; lines left unreconciled.
+        book_payout_exchange_difference(payouts[-1], finance)
+        # Session, user, roles, fund; payouts with their lines; clearing legs
+        # (exchange entries' among them); candidate lines; line counts; open
+        # lines; lines left unreconciled.
         with django_assert_num_queries(10):
             response = client.get(url(fund), {"as_of": "2019-03-31"})
         assert len(response.context["payouts"].rows) == (2 if size == 1 else 2 + 7)
+        assert response.context["payouts"].unbalanced == []  # each exchange entry its payout's
         # Each size adds ``size`` payout lines and ``size`` fee lines; one of each is settled.
         assert response.context["lines"].open_count == (0 if size == 1 else 10)
 

@@ -96,6 +96,26 @@ def test_a_dispute_held_is_taken_from_the_payout_it_falls_in(client, appeal, fun
     assert row.difference == 0
 
 
+def test_stripes_dispute_fee_is_a_fee_of_the_payout_it_falls_in(client, appeal, fund, disputes):
+    disputed = paid_and_booked(client, appeal, "250")
+    paid_and_booked(client, appeal, "40")
+    dispute = open_dispute(disputes, disputed, 25000)
+    dispute["balance_transactions"] = [
+        {"id": "txn_dispute", "amount": -25000, "fee": 1500, "currency": "eur"}
+    ]
+    send(client, "charge.dispute.created", dispute)
+    record = payout(client, 2500)  # 40 EUR less the 15 EUR dispute fee
+
+    [row] = payout_reconciliation(fund, record.arrival_date).rows
+    assert row.settles.disputes == usd("250")
+    assert row.settles.fees == usd("15")
+    assert row.settles.other == 0
+    # Each amount converted on its own: a cent of rounding is left for the
+    # exchange difference (25 EUR = 27.03 USD; 270.27 + 43.24 - 270.27 - 16.22 = 27.02).
+    assert row.difference == usd("25") - (usd("250") + usd("40") - usd("250") - usd("15"))
+    assert row.difference == Decimal("0.01")
+
+
 def test_movements_after_the_last_payout_are_listed_as_in_no_payout(client, appeal, fund):
     paid_and_booked(client, appeal, "100")
     first = payout(client, 10000)
