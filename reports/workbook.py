@@ -30,13 +30,15 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from donors.models import BankLine, DonorKind, Receipt
-from donors.payments.models import CardPayout
+from donors.models import BankLine, DonorKind, Receipt, UnreconciledReason
+from fundmgr.chart import AccountKey
 from fundmgr.models import Fund
 from fundmgr.money import minor_units
+from fundmgr.services.ledger import account_balances
 from grants.models import Grant, GrantState
 from reports.models import FundingSource
 from reports.services.conference import conference_reconciliation
+from reports.services.payouts import payout_reconciliation
 from reports.services.statement import AGEING_BANDS, fund_statement, receivable_shares
 from reports.workbook_sheets import GrantFigures, grant_figures, grant_rows, receipt_rows
 
@@ -211,7 +213,7 @@ def write_reconciliation_workbook(
     receipts_qs = Receipt.objects.filter(
         fund=fund, value_date__gte=statement.period_start, value_date__lte=as_of
     )
-    payouts_qs = CardPayout.objects.filter(fund=fund, arrival_date__lte=as_of)
+    payouts = payout_reconciliation(fund, as_of)
     lines_qs = BankLine.objects.filter(fund=fund, value_date__lte=as_of)
     # The total is known up front (counts), so a progress bar moves evenly.
     total = (
@@ -220,7 +222,7 @@ def write_reconciliation_workbook(
         + len(receivables)
         + Grant.objects.filter(event__fund=fund).count()
         + sum(len(r.rows) for r in reconciliations)
-        + payouts_qs.count()
+        + len(payouts.rows)
         + lines_qs.count()
     )
     done = 0
@@ -600,24 +602,51 @@ def write_reconciliation_workbook(
     tick(force=True)
 
     # --- Card payouts -----------------------------------------------------------------
-    headings = [_("Payout"), _("Arrival date"), _("Amount"), _("Currency"), _("Ledger entry")]
-    cp = _Sheet(book, _("Card payouts"), [34, 12, 18, 9, 14])
+    # Each payout with what it settles (reports.services.payouts, the bank
+    # page's figures), its exchange difference booked, what is left
+    # unexplained (a formula) and its bank line.
+    headings = [
+        _("Payout"),
+        _("Arrival date"),
+        _("Amount"),
+        _("Currency"),
+        _("Value in %(currency)s (as booked)") % {"currency": currency},
+        _("Card receipts (gross)"),
+        _("Card fees"),
+        _("Refunds"),
+        _("Disputes"),
+        _("Other"),
+        _("Exchange difference booked"),
+        _("Difference (not explained)"),
+        _("Bank line"),
+        _("Ledger entry"),
+    ]
+    cp = _Sheet(book, _("Card payouts"), [34, 12, 18, 9, 20, 20, 16, 16, 16, 16, 20, 20, 26, 12])
     cp.header(headings)
     currencies = set()
     count = 0
-    for payout_id, day, amount, code, entry in (
-        payouts_qs.order_by("arrival_date", "payout_id")
-        .values_list("payout_id", "arrival_date", "amount", "amount_currency", "entry_id")
-        .iterator(chunk_size=2000)
-    ):
+    for row in payouts.rows:
+        payout, settles = row.payout, row.settles
+        code = payout.amount.currency.code
         currencies.add(code)
+        line = row.bank_line
+        at = cp.row + 1
         cp.append(
             [
-                payout_id,
-                cp.cell(excel_date(day), fmt=DATE_FORMAT),
-                cp.cell(amount, fmt=money_format(code)),
+                payout.payout_id,
+                cp.cell(excel_date(payout.arrival_date), fmt=DATE_FORMAT),
+                cp.cell(payout.amount.amount, fmt=money_format(code)),
                 code,
-                entry,
+                cp.cell(row.base_amount, fmt=usd),
+                cp.cell(settles.gross, fmt=usd),
+                cp.cell(settles.fees, fmt=usd),
+                cp.cell(settles.refunds, fmt=usd),
+                cp.cell(settles.disputes, fmt=usd),
+                cp.cell(settles.other, fmt=usd),
+                cp.cell(row.exchange, fmt=usd),
+                cp.cell(f"=E{at}-(F{at}-G{at}-H{at}-I{at}+J{at}+K{at})", fmt=usd),
+                f"{line.statement.file_name}, {line.line_number}" if line else "",
+                payout.entry_id,
             ]
         )
         count += 1
@@ -625,6 +654,12 @@ def write_reconciliation_workbook(
     last = cp.row
     cp.filter(len(headings), 1, last)
     lo, hi = _span(last)
+    row = cp.append(
+        [cp.cell(_("Total"), bold=True)]
+        + [None] * 3
+        + [cp.cell(_sum(column, 2, last), bold=True, fmt=usd) for column in "EFGHIJKL"]
+    )
+    differences = row
     for code in sorted(currencies) or [currency]:
         cp.append(
             [
@@ -638,6 +673,35 @@ def write_reconciliation_workbook(
                 code,
             ]
         )
+    cp.append([])
+    left = payouts.unsettled
+    at = cp.row + 1
+    unsettled = cp.append(
+        [
+            cp.cell(_("Card clearing movements in no payout yet (net)"), bold=True),
+            None,
+            None,
+            None,
+            cp.cell(f"=F{at}-G{at}-H{at}-I{at}+J{at}", bold=True, fmt=usd),
+            cp.cell(left.gross, fmt=usd),
+            cp.cell(left.fees, fmt=usd),
+            cp.cell(left.refunds, fmt=usd),
+            cp.cell(left.disputes, fmt=usd),
+            cp.cell(left.other, fmt=usd),
+        ]
+    )
+    clearing = account_balances(fund, as_of).get(AccountKey.CARD_CLEARING)
+    ledger_row = cp.append(
+        [
+            cp.cell(_("Card clearing in the ledger"), bold=True),
+            None,
+            None,
+            None,
+            cp.cell(clearing.balance if clearing else Decimal(0), bold=True, fmt=usd),
+        ]
+    )
+    refs["clearing_explained"] = f"={cp.ref('E', unsettled)}-{cp.ref('L', differences)}"
+    refs["clearing_ledger"] = cp.ref("E", ledger_row)
     summary.rows[cp.title] = count
     tick(force=True)
 
@@ -654,15 +718,18 @@ def write_reconciliation_workbook(
         _("Pledge"),
         _("Donor"),
         _("Receipts"),
+        _("Card payout"),
+        _("Left unreconciled because"),
         _("Note"),
     ]
-    bl = _Sheet(book, _("Bank lines"), [24, 7, 12, 18, 9, 30, 26, 16, 14, 26, 20, 40])
+    bl = _Sheet(book, _("Bank lines"), [24, 7, 12, 18, 9, 30, 26, 16, 14, 26, 20, 26, 26, 40])
     bl.header(headings)
     line_states = {value: str(label) for value, label in BankLine.State.choices}
+    left_because = {value: str(label) for value, label in UnreconciledReason.choices}
     currencies = set()
     count = 0
     for bank_line in (
-        lines_qs.select_related("statement", "pledge", "donor")
+        lines_qs.select_related("statement", "pledge", "donor", "card_payout")
         .prefetch_related("receipts")
         .order_by("value_date", "statement_id", "line_number")
         .iterator(chunk_size=2000)
@@ -682,7 +749,9 @@ def write_reconciliation_workbook(
                 bank_line.pledge.reference if bank_line.pledge else "",
                 bank_line.donor.name if bank_line.donor else "",
                 ", ".join(sorted(r.number for r in bank_line.receipts.all())),
-                bank_line.resolution_note or bank_line.message,
+                bank_line.card_payout.payout_id if bank_line.card_payout else "",
+                left_because.get(bank_line.unreconciled_reason, ""),
+                bank_line.unreconciled_note or bank_line.resolution_note or bank_line.message,
             ]
         )
         count += 1
@@ -771,6 +840,14 @@ def write_reconciliation_workbook(
             _("Grants: advances not yet settled = travel advances"),
             refs["g_advances"],
             refs["advances"],
+        ),
+        (
+            _(
+                "Card payouts: card clearing in the ledger = movements in no payout yet - "
+                "the payouts' differences"
+            ),
+            refs["clearing_explained"],
+            refs["clearing_ledger"],
         ),
         (
             _("Available to commit = cash - commitments - PSC on them and on advances - reserve"),

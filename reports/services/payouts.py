@@ -33,8 +33,11 @@ payout's (one).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from django.db.models import Q
 
@@ -118,11 +121,13 @@ class PayoutReconciliation:
         return sum((row.base_amount for row in self.rows), ZERO)
 
 
-def _legs(fund: Fund, as_of: datetime.date | None) -> list[dict]:
+def _legs(fund: Fund, as_of: datetime.date | None) -> Iterator[dict]:
+    """The clearing (and card receipts' fee) legs in booking order, read in
+    chunks: one query, and memory that does not grow with the fund's history."""
     legs = Leg.objects.filter(entry__fund=fund, entry__status=JournalEntry.Status.POSTED)
     if as_of is not None:
         legs = legs.filter(entry__date__lte=as_of)
-    return list(
+    return (
         legs.filter(
             Q(account__key=AccountKey.CARD_CLEARING)
             | Q(
@@ -142,6 +147,7 @@ def _legs(fund: Fund, as_of: datetime.date | None) -> list[dict]:
             "debit",
             "credit",
         )
+        .iterator(chunk_size=2000)
     )
 
 
@@ -225,11 +231,10 @@ def _compose(fund: Fund, as_of: datetime.date | None) -> tuple[list[PayoutRow], 
     by_entry_id = {payout.entry_id: payout for payout in payouts.order_by("entry_id")}
     rows: list[PayoutRow] = []
     current = Settlement()
-    by_entry: dict[int, list[dict]] = {}
-    for leg in _legs(fund, as_of):
-        by_entry.setdefault(leg["entry_id"], []).append(leg)
     exchange: dict[int, list[list[dict]]] = {}  # payout pk -> its exchange entries' legs
-    for entry_id, legs in by_entry.items():  # in booking order (dicts keep insertion order)
+    # One entry's legs at a time, in booking order (the legs come ordered by entry).
+    for entry_id, grouped in groupby(_legs(fund, as_of), key=itemgetter("entry_id")):
+        legs = list(grouped)
         payout_pk = _exchange_of(legs)
         if payout_pk is not None:
             exchange.setdefault(payout_pk, []).append(legs)

@@ -27,11 +27,13 @@ from fundmgr.chart import AccountKey as K
 from fundmgr.money import Money
 from fundmgr.services.ledger import credit, debit, post_entry
 from grants.models import Grant
+from reports.services.bank_reconciliation import leave_unreconciled
 from reports.services.conference import (
     add_budget_line,
     conference_reconciliation,
     set_line_figures,
 )
+from reports.services.payouts import payout_reconciliation
 from reports.services.statement import fund_statement
 from reports.workbook import money_format, write_reconciliation_workbook
 from tests.grants.test_workflow_support import quick_password_hashing, walk  # noqa: F401
@@ -256,6 +258,37 @@ def test_card_payouts_and_bank_lines_are_listed_with_their_state(books):
         receipt.number,
     )
     assert (unmatched[3], unmatched[7], unmatched[8]) == (D("42.00"), "Unmatched", None)
+
+
+def test_each_payout_shows_what_it_settles_and_what_is_left_unexplained(books, finance):
+    as_of = timezone.localdate()
+    [row] = payout_reconciliation(books, as_of).rows
+    line = BankLine.objects.get(bank_ref="B-2")
+    leave_unreconciled(line, finance, "other", "a test deposit the bank will recall")
+    _summary, handle = write(books, as_of)
+    payouts = rows_of(load_workbook(handle)["Card payouts"])
+
+    written = payouts[1]
+    settles = row.settles
+    assert written[4:11] == [
+        D("300.00"),
+        settles.gross,
+        settles.fees,
+        settles.refunds,
+        settles.disputes,
+        settles.other,
+        D("0.000"),
+    ]
+    # The worked example's card refund, and its card receipt (booked by hand, not
+    # under a Stripe intent's key, so "other"): the payout's difference is non-zero.
+    assert settles.refunds > 0 and settles.other > 0 and row.difference != 0
+    assert written[11] == "=E2-(F2-G2-H2-I2+J2+K2)"
+    assert written[13] == row.payout.entry_id
+    assert find(payouts, "Total")[11] == "=SUM(L2:L2)"
+    assert find(payouts, "Card clearing movements in no payout yet (net)")[4] == "=F6-G6-H6-I6+J6"
+    lines = rows_of(load_workbook(handle)["Bank lines"])
+    left = next(r for r in lines if r[5] == "mystery")
+    assert left[11:14] == [None, "Other", "a test deposit the bank will recall"]
 
 
 def test_every_check_is_a_formula_over_the_other_sheets(books):
