@@ -22,9 +22,11 @@ class Command(BaseCommand):
         from donors.demo import load_donor_demo
         from grants.demo import load_grant_demo
         from reports.demo import load_conference_demo
+        from reports.demo_bank import load_bank_demo
 
         fund = load_demo()
         load_donor_demo(fund)
         load_grant_demo(fund)
         load_conference_demo(fund)
+        load_bank_demo(fund)
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: fund {fund.code}, event BAPA40."))
