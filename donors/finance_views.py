@@ -21,15 +21,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from donors.account_views import pdf_response
+from donors.import_jobs import (
+    register_message,
+    register_summary,
+    statement_message,
+    statement_summary,
+)
 from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
 from donors.services import letters
 from donors.services.bank_statements import BankLineError, import_bank_statement, resolve_line
+from donors.services.pledge_register import COLUMNS as REGISTER_COLUMNS
 from donors.services.pledge_register import import_pledge_register
 from donors.services.pledges import PledgeError, cancel_pledge, find_pledge, mark_binding
 from donors.services.receipts import ReceiptError, record_receipt
-from fundmgr.models import Fund, JournalEntry
+from fundmgr.models import Fund, ImportJob, JournalEntry
 from fundmgr.money import Money
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
+from fundmgr.services import imports
 from fundmgr.services.rates import currencies_with_rates
 from fundmgr.tabular import FileRejected
 from fundmgr.uploads import UploadForm
@@ -70,11 +78,19 @@ def register(request, code):
     )
 
 
-def _upload(request, fund, importer, page, success):
+def _upload(request, fund, kind, importer, page, success):
+    """A small file is imported here and now; a larger one becomes a
+    background job, whose page follows it (fundmgr.services.imports)."""
     form = UploadForm(request.POST or None, request.FILES or None)
     rejected = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if not imports.runs_inline(upload):
+            job = imports.request_import(kind, [upload], fund=fund, by=request.user)
+            messages.info(
+                request, _("%(name)s is being imported in the background.") % {"name": upload.name}
+            )
+            return redirect("import-job", pk=job.pk)
         try:
             result = importer(upload, fund, request.user, name=upload.name)
         except FileRejected as error:
@@ -84,7 +100,13 @@ def _upload(request, fund, importer, page, success):
     return render(
         request,
         "donors/finance/upload.html",
-        {"fund": fund, "form": form, "rejected": rejected, **page},
+        {
+            "fund": fund,
+            "form": form,
+            "rejected": rejected,
+            "jobs": ImportJob.objects.recent_for(kind, fund=fund),
+            **page,
+        },
     )
 
 
@@ -93,15 +115,12 @@ def import_register(request, code):
     fund = _fund(code)
 
     def done(upload, result):
-        messages.success(
-            request,
-            _("%(name)s: %(created)d pledges recorded, %(already)d already recorded.")
-            % {"name": upload.name, "created": result.created, "already": result.already},
-        )
+        messages.success(request, register_message(upload.name, register_summary(result)))
         return redirect("finance-register", code=fund.code)
 
+    page = {"title": _("Import a pledge register"), "columns": ", ".join(REGISTER_COLUMNS)}
     return _upload(
-        request, fund, import_pledge_register, "donors/finance/import_register.html", done
+        request, fund, ImportJob.Kind.PLEDGE_REGISTER, import_pledge_register, page, done
     )
 
 
@@ -110,28 +129,14 @@ def import_statement(request, code):
     fund = _fund(code)
 
     def done(upload, result):
-        messages.success(
-            request,
-            _(
-                "%(name)s: %(matched)d matched, %(already)d already imported, "
-                "%(unmatched)d waiting for a person, %(discarded)d discarded, %(errors)d errors."
-            )
-            % {
-                "name": upload.name,
-                "matched": result.matched,
-                "already": result.already_imported,
-                "unmatched": result.unmatched,
-                "discarded": result.discarded,
-                "errors": result.errors,
-            },
-        )
+        messages.success(request, statement_message(upload.name, statement_summary(result)))
         return redirect("finance-statement", code=fund.code, pk=result.statement.pk)
 
     page = {
         "title": _("Import a bank statement"),
         "columns": "value_date, amount, currency, reference, counterparty, bank_ref",
     }
-    return _upload(request, fund, import_bank_statement, page, done)
+    return _upload(request, fund, ImportJob.Kind.BANK_STATEMENT, import_bank_statement, page, done)
 
 
 @role_required(*BOOK_READERS)

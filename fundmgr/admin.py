@@ -15,6 +15,7 @@ from fundmgr.models import (
     EventSession,
     ExchangeRate,
     Fund,
+    ImportJob,
     JournalEntry,
     LdcStatus,
     Leg,
@@ -142,3 +143,12 @@ class AuditRecordAdmin(ReadOnlyAdmin):
 class SignatureAdmin(ReadOnlyAdmin):
     list_display = ["record_type", "record_id", "level", "signer", "signed_at"]
     list_select_related = ["signer", "record_type"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Who imported which file and how it ended; jobs are followed on their own page."""
+
+    list_display = ["requested_at", "kind", "fund", "event", "requested_by", "status"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["fund", "event", "requested_by"]

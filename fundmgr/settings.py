@@ -166,6 +166,14 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", BASE_DIR / "var" / "exports"))
 EXPORT_RETENTION = int(os.environ.get("EXPORT_RETENTION", "24"))
 
+# Background imports (fundmgr.services.imports): an upload larger than
+# IMPORT_INLINE_MAX_BYTES (about 3,000 bank statement lines, well under half a
+# second to import) waits under IMPORTS_ROOT, outside STATIC_ROOT and MEDIA_ROOT,
+# for the task worker; it is deleted once imported. Smaller ones are imported
+# inside the request.
+IMPORTS_ROOT = Path(os.environ.get("IMPORTS_ROOT", BASE_DIR / "var" / "imports"))
+IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", "262144"))
+
 # E-mail through Django 6.1's MAILERS: the console in development, SMTP in
 # production (host and credentials from the environment).
 MAILERS = {

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from fundmgr import views
+from fundmgr import views, views_imports
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("rates/", views.exchange_rates, name="exchange-rates"),
     path("rates/import/", views.import_rates, name="import-rates"),
     path("audit/", views.audit_trail, name="audit-trail"),
+    path("imports/<int:pk>/", views_imports.job_page, name="import-job"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("donors.urls")),

@@ -11,11 +11,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from fundmgr.models import Event
+from fundmgr.models import Event, ImportJob
 from fundmgr.money import Money
 from fundmgr.roles import Role, role_required
+from fundmgr.services import imports
 from fundmgr.tabular import FileRejected
 from grants.forms import NominationForm, NominationImportForm, QuoteForm
+from grants.import_jobs import nominations_message, nominations_summary
 from grants.models import Grant
 from grants.services.entitlement import (
     ALLOWED_STATES,
@@ -130,6 +132,15 @@ def import_view(request, code):
     rejected = None
     if request.method == "POST" and form.is_valid():
         sheet, bundle = form.cleaned_data["file"], form.cleaned_data["documents"]
+        if not imports.runs_inline(sheet, bundle):
+            # Larger than a moment's work: a background job, followed on its page.
+            job = imports.request_import(
+                ImportJob.Kind.NOMINATIONS, [sheet, bundle], event=event, by=request.user
+            )
+            messages.info(
+                request, _("%(name)s is being imported in the background.") % {"name": sheet.name}
+            )
+            return redirect("import-job", pk=job.pk)
         try:
             result = import_nominations(
                 sheet, event, request.user, documents=ZipDocuments(bundle), name=sheet.name
@@ -137,11 +148,7 @@ def import_view(request, code):
         except FileRejected as error:
             rejected = error
         else:
-            messages.success(
-                request,
-                _("%(name)s: %(count)d nominations submitted, %(quotes)d with an airfare quote.")
-                % {"name": sheet.name, "count": result.created, "quotes": result.quotes},
-            )
+            messages.success(request, nominations_message(sheet.name, nominations_summary(result)))
             return redirect("grants-nominations", code=event.code)
     return render(
         request,
@@ -152,6 +159,7 @@ def import_view(request, code):
             "rejected": rejected,
             "columns": ",".join(COLUMNS),
             "quote_columns": ",".join(QUOTE_COLUMNS),
+            "jobs": ImportJob.objects.recent_for(ImportJob.Kind.NOMINATIONS, event=event),
         },
     )
 

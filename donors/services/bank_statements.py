@@ -33,7 +33,7 @@ import datetime
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -62,6 +62,9 @@ MIN_REFERENCE = 3
 BATCH = 500
 #: Lines are saved this many at a time.
 INSERT_BATCH = 2000
+#: ``progress(done, total)`` is called every this many lines, and at each
+#: phase's end: checking (total 0, not known yet), then saving (total: the lines).
+PROGRESS_EVERY = 500
 
 _COUNT_FIELD = {
     State.MATCHED: "matched_count",
@@ -151,8 +154,9 @@ class _Earlier(NamedTuple):
 # Reading and checking the file ---------------------------------------------
 
 
-def _read(source, name: str) -> list[_Line]:
+def _read(source, name: str, progress=None) -> list[_Line]:
     errors: list[RowError] = []
+    checked = 0
     lines: list[_Line] = []
     dates: dict[str, datetime.date | str] = {}  # a date or why it is not one
     currencies: dict[str, tuple[str, Decimal] | None] = {}  # code and quantum, None if unknown
@@ -164,6 +168,9 @@ def _read(source, name: str) -> list[_Line]:
         counterparty,
         bank_ref,
     ) in read_values(source, COLUMNS, name=name):
+        checked += 1
+        if progress is not None and not checked % PROGRESS_EVERY:
+            progress(checked, 0)
         problems = []
         value_date = dates.get(date_text)
         if value_date is None:
@@ -218,6 +225,8 @@ def _read(source, name: str) -> list[_Line]:
         lines.append(
             _Line(number, value_date, rounded, currency, reference, counterparty, bank_ref)
         )
+    if progress is not None:
+        progress(checked, 0)
     if errors:
         raise FileRejected(errors, name)
     return lines
@@ -513,15 +522,22 @@ def _keys_in_ledger(fund: Fund, keys: Iterable[str]) -> set[str]:
 
 
 def import_bank_statement(
-    source: str | Path | IO[bytes], fund: Fund, by, *, name: str | None = None
+    source: str | Path | IO[bytes],
+    fund: Fund,
+    by,
+    *,
+    name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> StatementImportResult:
-    """Check the whole file, then import every line in one transaction."""
+    """Check the whole file, then import every line in one transaction.
+
+    ``progress(done, total)``, if given, hears how far it is (PROGRESS_EVERY)."""
     name = name or str(getattr(source, "name", source))
-    lines = _read(source, name)
+    lines = _read(source, name, progress)
     _assign_dedupe_keys(lines, name)
     for attempt in range(2):
         try:
-            return _import(lines, fund, by, name)
+            return _import(lines, fund, by, name, progress)
         except IntegrityError:
             # Another import of the same lines committed first: look again,
             # and those lines are now already imported.
@@ -619,7 +635,7 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
 
 
 @transaction.atomic
-def _import(lines: list[_Line], fund: Fund, by, name: str) -> StatementImportResult:
+def _import(lines: list[_Line], fund: Fund, by, name: str, progress=None) -> StatementImportResult:
     existing = _existing_lines(fund, (line.dedupe_key for line in lines if not line.state))
     index = _pledge_index(fund)
     for line in lines:
@@ -636,6 +652,10 @@ def _import(lines: list[_Line], fund: Fund, by, name: str) -> StatementImportRes
     ids = _insert(lines, statement, fund)
     matched = [(line, ids[line.line]) for line in lines if line.state == State.MATCHED]
     del ids
+    # Saved so far: every line but the matched ones, whose receipts come next.
+    saved = len(lines) - len(matched)
+    if progress is not None:
+        progress(saved, len(lines))
     used = _keys_in_ledger(
         fund, (key for line, pk in matched for key in _possible_keys(fund, line, pk))
     )
@@ -643,7 +663,9 @@ def _import(lines: list[_Line], fund: Fund, by, name: str) -> StatementImportRes
     links = []
     changed = []
     with accounts_cached():
-        for line, pk in matched:
+        for recorded, (line, pk) in enumerate(matched, 1):
+            if progress is not None and not recorded % PROGRESS_EVERY:
+                progress(saved + recorded, len(lines))
             key_is_new = used.isdisjoint(_possible_keys(fund, line, pk))
             try:
                 receipts = _record(line, pk, fund, by, key_is_new)
@@ -663,6 +685,8 @@ def _import(lines: list[_Line], fund: Fund, by, name: str) -> StatementImportRes
         BankLine.objects.bulk_update(changed, ["state", "message", "pledge", "donor"])
     BankLine.receipts.through.objects.bulk_create(links, batch_size=BATCH)
 
+    if progress is not None:
+        progress(len(lines), len(lines))
     counts = Counter(line.state for line in lines)
     for state, column in _COUNT_FIELD.items():
         setattr(statement, column, counts.get(state, 0))

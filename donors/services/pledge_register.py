@@ -11,6 +11,7 @@ the receivable at the pledge date's rate, through ``record_pledge``.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -48,6 +49,9 @@ COLUMNS = [
 _YES = {"yes", "true", "1", "y"}
 _NO = {"no", "false", "0", "n"}
 _MAX_REFERENCE = Pledge._meta.get_field("source_reference").max_length
+#: ``progress(done, total)`` is called every this many rows, and at each
+#: phase's end: checking (total 0, not known yet), then saving (total: the new pledges).
+PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -177,9 +181,16 @@ def _recorded_content(pledge: Pledge) -> tuple:
 
 
 def import_pledge_register(
-    source: str | Path | IO[bytes], fund: Fund, by, *, name: str | None = None
+    source: str | Path | IO[bytes],
+    fund: Fund,
+    by,
+    *,
+    name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PledgeImportResult:
-    """Check every row, then record the new pledges in one transaction."""
+    """Check every row, then record the new pledges in one transaction.
+
+    ``progress(done, total)``, if given, hears how far it is (PROGRESS_EVERY)."""
     name = name or str(getattr(source, "name", source))
     countries: dict[str, Country] = {}
     for country in Country.objects.all():
@@ -189,7 +200,10 @@ def import_pledge_register(
     errors: list[RowError] = []
     wanted: dict[str, RegisterLine] = {}
     repeated = 0
-    for row in read_rows(source, COLUMNS, name=name):
+    checked = 0
+    for checked, row in enumerate(read_rows(source, COLUMNS, name=name), 1):
+        if progress is not None and not checked % PROGRESS_EVERY:
+            progress(checked, 0)
         try:
             line = _check_row(row, countries)
         except ValueError as bad:
@@ -229,13 +243,19 @@ def import_pledge_register(
                     % {"ref": reference, "pledge": pledge.reference},
                 )
             )
+    if progress is not None:
+        progress(checked, 0)
     if errors:
         raise FileRejected(sorted(errors, key=lambda error: error.line), name)
 
     new = [line for reference, line in wanted.items() if reference not in recorded]
     already = len(wanted) - len(new) + repeated
     with transaction.atomic():
-        for line in new:
+        if progress is not None:
+            progress(0, len(new))
+        for saved, line in enumerate(new):
+            if progress is not None and saved and not saved % PROGRESS_EVERY:
+                progress(saved, len(new))
             try:
                 donor = find_or_create_donor(
                     name=line.donor, kind=line.kind, email=line.email, country=line.country
@@ -253,6 +273,8 @@ def import_pledge_register(
                 )
             except PledgeError as refused:  # e.g. recorded meanwhile by another import
                 raise FileRejected([RowError(line.line, str(refused))], name) from refused
+        if progress is not None:
+            progress(len(new), len(new))
         if new:
             log_action(
                 fund,

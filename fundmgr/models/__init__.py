@@ -4,6 +4,7 @@ from fundmgr.models.audit import AuditRecord
 from fundmgr.models.countries import Country, LdcStatus
 from fundmgr.models.events import Event, EventSession
 from fundmgr.models.funds import Account, Fund, PscRate
+from fundmgr.models.imports import ImportJob
 from fundmgr.models.ledger import JournalEntry, LedgerImmutable, Leg
 from fundmgr.models.rates import ExchangeRate
 from fundmgr.models.sequences import Sequence
@@ -17,6 +18,7 @@ __all__ = [
     "EventSession",
     "ExchangeRate",
     "Fund",
+    "ImportJob",
     "JournalEntry",
     "LdcStatus",
     "LedgerImmutable",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Protocol
@@ -91,6 +92,9 @@ COLUMNS = [
 QUOTE_COLUMNS = ["route", "fare", "fare_currency", "travel_hours", "quoted_on"]
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 _BATCH = 1000
+#: ``progress(done, total)`` is called every this many rows, and at each
+#: phase's end: checking (total 0, not known yet), then saving (total: the nominations).
+PROGRESS_EVERY = 500
 _GENDERS = {
     **{value: value for value in Gender.values},
     **{str(label).casefold(): value for value, label in Gender.choices},
@@ -469,9 +473,12 @@ def import_nominations(
     documents: Documents | None = None,
     name: str | None = None,
     today: datetime.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Check every row, then record all the nominations, submitted, in one
-    transaction; or raise FileRejected listing every problem by line."""
+    transaction; or raise FileRejected listing every problem by line.
+
+    ``progress(done, total)``, if given, hears how far it is (PROGRESS_EVERY)."""
     name = Path(name or str(getattr(source, "name", source))).name
     documents = documents or NoDocuments()
     allowed = nominating_countries(by)
@@ -488,12 +495,17 @@ def import_nominations(
 
     errors: list[RowError] = []
     lines: list[Line] = []
-    for row in read_rows(source, COLUMNS, name=name):
+    checked = 0
+    for checked, row in enumerate(read_rows(source, COLUMNS, name=name), 1):
+        if progress is not None and not checked % PROGRESS_EVERY:
+            progress(checked, 0)
         line, problems = _check_row(row, ctx, documents)
         if line is None:
             errors.extend(RowError(row.line, problem) for problem in problems)
         else:
             lines.append(line)
+    if progress is not None:
+        progress(checked, 0)
     if not lines and not errors:
         raise FileRejected([RowError(0, _("the file has no nominations"))], name)
 
@@ -508,7 +520,11 @@ def import_nominations(
             errors.extend(_check_file_against_the_event(event, lines))
             if errors:
                 raise FileRejected(sorted(errors, key=lambda error: error.line), name)
+            if progress is not None:
+                progress(0, len(lines))
             result = _save(event, by, lines, documents, storage, stored, name)
+            if progress is not None:
+                progress(len(lines), len(lines))
     except BaseException:
         for path in stored:  # nothing saved: no document left behind either
             storage.delete(path)

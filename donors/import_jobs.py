@@ -1,0 +1,92 @@
+"""The donors' imports as background jobs (fundmgr.services.imports): how a
+bank statement or a pledge register is run from its stored file, and how its
+result is told (the same sentence the synchronous upload shows) and linked
+(always within the job's own fund)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from donors.services.bank_statements import StatementImportResult, import_bank_statement
+from donors.services.pledge_register import PledgeImportResult, import_pledge_register
+from fundmgr.models import ImportJob
+from fundmgr.services.imports import Importer, Progress
+
+# A bank statement ------------------------------------------------------------
+
+
+def statement_summary(result: StatementImportResult) -> dict:
+    return {
+        "statement": result.statement.pk,
+        "matched": result.matched,
+        "already": result.already_imported,
+        "unmatched": result.unmatched,
+        "discarded": result.discarded,
+        "errors": result.errors,
+    }
+
+
+def statement_message(name: str, summary: Mapping) -> str:
+    return _(
+        "%(name)s: %(matched)d matched, %(already)d already imported, "
+        "%(unmatched)d waiting for a person, %(discarded)d discarded, %(errors)d errors."
+    ) % {
+        "name": name,
+        "matched": summary["matched"],
+        "already": summary["already"],
+        "unmatched": summary["unmatched"],
+        "discarded": summary["discarded"],
+        "errors": summary["errors"],
+    }
+
+
+def _run_statement(job: ImportJob, paths: list[Path], progress: Progress) -> dict:
+    (path,) = paths
+    result = import_bank_statement(
+        path, job.fund, job.requested_by, name=job.file_name, progress=progress
+    )
+    return statement_summary(result)
+
+
+BANK_STATEMENT = Importer(
+    run=_run_statement,
+    message=statement_message,
+    result_url=lambda job: reverse(
+        "finance-statement", kwargs={"code": job.fund.code, "pk": job.summary["statement"]}
+    ),
+    upload_url=lambda job: reverse("finance-import-statement", args=[job.fund.code]),
+)
+
+# A pledge register -----------------------------------------------------------
+
+
+def register_summary(result: PledgeImportResult) -> dict:
+    return {"created": result.created, "already": result.already}
+
+
+def register_message(name: str, summary: Mapping) -> str:
+    return _("%(name)s: %(created)d pledges recorded, %(already)d already recorded.") % {
+        "name": name,
+        "created": summary["created"],
+        "already": summary["already"],
+    }
+
+
+def _run_register(job: ImportJob, paths: list[Path], progress: Progress) -> dict:
+    (path,) = paths
+    result = import_pledge_register(
+        path, job.fund, job.requested_by, name=job.file_name, progress=progress
+    )
+    return register_summary(result)
+
+
+PLEDGE_REGISTER = Importer(
+    run=_run_register,
+    message=register_message,
+    result_url=lambda job: reverse("finance-register", args=[job.fund.code]),
+    upload_url=lambda job: reverse("finance-import-register", args=[job.fund.code]),
+)
