@@ -19,13 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Fund
+from fundmgr.private_files import private_folder
 from fundmgr.roles import BOOK_READERS, require_role
 from fundmgr.services.audit import log_action
 from reports.models import Export
@@ -66,15 +66,7 @@ class ExportMissing(Exception):
 
 def exports_root() -> Path:
     """The exports folder, refused if the web server could serve it."""
-    root = Path(settings.EXPORTS_ROOT).resolve()
-    for name in ("STATIC_ROOT", "MEDIA_ROOT"):
-        served = getattr(settings, name, None)
-        if served and root.is_relative_to(Path(served).resolve()):
-            raise ImproperlyConfigured(
-                f"EXPORTS_ROOT ({root}) must not be inside {name} ({served}): "
-                "exports are only ever sent by the download view."
-            )
-    return root
+    return private_folder("EXPORTS_ROOT", "exports are only ever sent by the download view")
 
 
 def request_export(

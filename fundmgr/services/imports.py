@@ -31,6 +31,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Event, Fund, ImportJob
+from fundmgr.private_files import private_folder
 from fundmgr.roles import Role, has_role, require_role
 from fundmgr.services.audit import log_action
 from fundmgr.tabular import FileRejected
@@ -106,15 +107,7 @@ def require_import_role(user, kind: str) -> None:
 
 def imports_root() -> Path:
     """The uploads' folder, refused if the web server could serve it."""
-    root = Path(settings.IMPORTS_ROOT).resolve()
-    for name in ("STATIC_ROOT", "MEDIA_ROOT"):
-        served = getattr(settings, name, None)
-        if served and root.is_relative_to(Path(served).resolve()):
-            raise ImproperlyConfigured(
-                f"IMPORTS_ROOT ({root}) must not be inside {name} ({served}): "
-                "uploads waiting to be imported are never served."
-            )
-    return root
+    return private_folder("IMPORTS_ROOT", "uploads waiting to be imported are never served")
 
 
 def runs_inline(*uploads) -> bool:
