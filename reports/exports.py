@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from fundmgr.models import Fund
 from fundmgr.private_files import private_folder
+from fundmgr.progress import EVERY_ROWS, SparseProgress
 from fundmgr.roles import BOOK_READERS, require_role
 from fundmgr.services.audit import log_action
 from reports.models import Export
@@ -45,7 +46,7 @@ WRITERS: dict[str, str | Callable] = {
 #: The row is updated when a sheet ends (``total`` changes or ``done`` reaches
 #: it) and otherwise at most every this many rows, or every hundredth of the
 #: total if that is more: a few dozen cheap UPDATEs, not one per row.
-PROGRESS_EVERY_ROWS = 500
+PROGRESS_EVERY_ROWS = EVERY_ROWS
 
 #: An export still queued or running this long after it was asked for has lost
 #: its worker (stopped, killed): prune marks it failed so the page stops waiting.
@@ -96,23 +97,13 @@ def request_export(
     return export
 
 
-class _Progress:
+def _progress(export_id: int) -> SparseProgress:
     """The writer's ``progress(done, total)``, written to the row sparingly."""
 
-    def __init__(self, export_id: int):
-        self.export_id = export_id
-        self.written: tuple[int, int] | None = None
+    def write(done: int, total: int) -> None:
+        Export.objects.filter(pk=export_id).update(progress_done=done, progress_total=total)
 
-    def __call__(self, done: int, total: int) -> None:
-        done, total = max(int(done), 0), max(int(total), 0)
-        done = min(done, total) if total else done
-        if self.written is not None:
-            last_done, last_total = self.written
-            step = max(PROGRESS_EVERY_ROWS, total // 100)
-            if total == last_total and done < total and done - last_done < step:
-                return
-        Export.objects.filter(pk=self.export_id).update(progress_done=done, progress_total=total)
-        self.written = (done, total)
+    return SparseProgress(write, PROGRESS_EVERY_ROWS)
 
 
 def _writer(kind: str) -> Callable:
@@ -141,7 +132,7 @@ def build(export_id: int) -> str:
         # Same folder as the final name, so the rename is atomic.
         handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=".", suffix=".part")
         os.close(handle)
-        _writer(export.kind)(export.fund, export.as_of, temporary, progress=_Progress(export.pk))
+        _writer(export.kind)(export.fund, export.as_of, temporary, progress=_progress(export.pk))
         os.replace(temporary, final)
         temporary = None
     except Exception as error:

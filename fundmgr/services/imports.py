@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from fundmgr.models import Event, Fund, ImportJob
 from fundmgr.private_files import private_folder
+from fundmgr.progress import EVERY_ROWS, SparseProgress
 from fundmgr.roles import Role, has_role, require_role
 from fundmgr.services.audit import log_action
 from fundmgr.tabular import FileRejected
@@ -65,7 +66,7 @@ FILES = {Kind.BANK_STATEMENT: 1, Kind.PLEDGE_REGISTER: 1, Kind.NOMINATIONS: 2}
 
 #: The row is updated when the total changes or ``done`` reaches it, and
 #: otherwise at most every this many rows (or a hundredth of the total).
-PROGRESS_EVERY_ROWS = 500
+PROGRESS_EVERY_ROWS = EVERY_ROWS
 
 #: A job still queued or running this long after it was asked for has lost
 #: its worker: prune marks it failed and deletes its upload.
@@ -236,22 +237,14 @@ class _Progress:
 
     def __init__(self, job_id: int):
         self.job_id = job_id
-        self.written: tuple[int, int] | None = None
+        self.sparse = SparseProgress(self._write, PROGRESS_EVERY_ROWS)
         self.own = None
         main = connections[DEFAULT_DB_ALIAS]
         if main.vendor == "postgresql" and not main.in_atomic_block:
             self.own = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def __call__(self, done: int, total: int) -> None:
-        done, total = max(int(done), 0), max(int(total), 0)
-        done = min(done, total) if total else done
-        if self.written is not None:
-            last_done, last_total = self.written
-            step = max(PROGRESS_EVERY_ROWS, total // 100)
-            if total == last_total and done != total and abs(done - last_done) < step:
-                return
-        self._write(done, total)
-        self.written = (done, total)
+        self.sparse(done, total)
 
     def _write(self, done: int, total: int) -> None:
         if self.own is not None:

@@ -155,7 +155,7 @@ def test_progress_is_written_per_sheet_and_every_few_hundred_rows_not_per_row(fu
     export = Export.objects.create(
         fund=fund, kind="reconciliation", as_of=AS_OF, requested_by=officer
     )
-    progress = exports._Progress(export.pk)
+    progress = exports._progress(export.pk)
     with CaptureQueriesContext(connection) as queries:
         for done in range(1, ROWS + 1):
             progress(done, ROWS)  # one sheet, reported row by row
