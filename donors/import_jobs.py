@@ -34,14 +34,7 @@ def statement_message(name: str, summary: Mapping) -> str:
     return _(
         "%(name)s: %(matched)d matched, %(already)d already imported, "
         "%(unmatched)d waiting for a person, %(discarded)d discarded, %(errors)d errors."
-    ) % {
-        "name": name,
-        "matched": summary["matched"],
-        "already": summary["already"],
-        "unmatched": summary["unmatched"],
-        "discarded": summary["discarded"],
-        "errors": summary["errors"],
-    }
+    ) % {**summary, "name": name}
 
 
 def _run_statement(job: ImportJob, paths: list[Path], progress: Progress) -> dict:
@@ -70,9 +63,8 @@ def register_summary(result: PledgeImportResult) -> dict:
 
 def register_message(name: str, summary: Mapping) -> str:
     return _("%(name)s: %(created)d pledges recorded, %(already)d already recorded.") % {
+        **summary,
         "name": name,
-        "created": summary["created"],
-        "already": summary["already"],
     }
 
 

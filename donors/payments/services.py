@@ -477,9 +477,9 @@ def _book_dispute_fee(payment: CardPayment, record: CardDispute, dispute: stripe
         )
     fund = payment.pledge.fund
     base_currency = fund.base_currency
-    day = max(timezone.localdate(), record.held_entry.date)
-    if record.fee_minor == 0:
-        day = record.held_entry.date  # withdrawn with the disputed amount
+    # A first fee is withdrawn with the disputed amount; a later change is booked when seen.
+    held_on = record.held_entry.date
+    day = held_on if record.fee_minor == 0 else max(timezone.localdate(), held_on)
     size = gateway.from_minor_units(abs(change), currency)
     if change < 0 and record.fee_minor:
         # Returned: the booked value's share; all of it returns exactly what was booked.
