@@ -1,0 +1,383 @@
+"""Who may open what: every URL the resolver knows, with real objects (the
+BAPA+40 demo, plus a second donor who owns a pledge and a receipt), requested
+by every kind of person, against the table below.
+
+A URL added to the product without an entry here fails
+``test_every_url_has_an_entry_in_the_matrix``: whoever adds a page says who
+may open it. Each POST runs inside a savepoint that is rolled back, so one
+person's action never changes what the next person finds.
+
+Outcomes: ``ok`` (the view answered: a page, a download, a redirect to
+somewhere other than a sign-in page, or a form's refusal 400), ``login``
+(sent to sign in), ``403`` (refused), ``404`` (the object is not theirs to
+know of), ``405`` (method not allowed). A server error is never expected.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from donors.models import BankStatement, CardPayment, Donor, PaymentMethod, Pledge, Receipt
+from donors.services.pledges import record_pledge
+from fundmgr.models import ImportJob
+from fundmgr.money import Money
+from fundmgr.roles import Role
+from grants.models import Grant, GrantState
+from reports.exports import exports_root
+from reports.models import Export
+
+PERSONAS = (
+    "anonymous",
+    "donor",
+    "other_donor",
+    "focal_point",
+    "fund_officer",
+    "approving_officer",
+    "both_officer_roles",
+    "finance_officer",
+    "auditor",
+    "administrator",
+)
+STAFF = (
+    "fund_officer",
+    "approving_officer",
+    "both_officer_roles",
+    "finance_officer",
+    "auditor",
+    "administrator",
+)
+
+
+def outcomes(default: str = "403", *, anonymous: str = "login", **named: str) -> dict[str, str]:
+    """A row of the matrix: ``default`` for everyone signed in but those named."""
+    row = {persona: default for persona in PERSONAS}
+    row["anonymous"] = anonymous
+    for who in named.pop("ok", ()):
+        row[who] = "ok"
+    row.update(named)
+    return row
+
+
+def everyone(outcome: str = "ok") -> dict[str, str]:
+    return outcomes(outcome, anonymous=outcome)
+
+
+def only(*who: str, **named: str) -> dict[str, str]:
+    return outcomes(ok=who, **named)
+
+
+BOOK_READERS = STAFF
+FINANCE_AND_ADMIN = ("finance_officer", "administrator")
+FUND_OFFICERS = ("fund_officer", "both_officer_roles")
+NOMINATORS = (*FUND_OFFICERS, "focal_point")
+OWN_DONOR = {"other_donor": "404", "anonymous": "login"}
+
+# name -> {method: row}. Rows name the expected outcome for every persona.
+MATRIX: dict[str, dict[str, dict[str, str]]] = {
+    # The public site.
+    "home": {"GET": everyone()},
+    "fund-detail": {"GET": everyone()},
+    "appeal": {"GET": everyone()},
+    "pledge": {"GET": everyone()},
+    "set_language": {"POST": everyone()},
+    "login": {"GET": everyone()},
+    "logout": {"POST": everyone(), "GET": everyone("405")},
+    "donor-sign-in": {"GET": everyone()},
+    # A sign-in link that is wrong shows the sign-in page again; it never signs in.
+    "donor-sign-in-link": {"GET": everyone()},
+    # Card and thank-you pages: only the browser that pledged, or its donor signed in.
+    "pledge-thanks": {"GET": outcomes("404", anonymous="404", donor="ok")},
+    "card-pay": {"GET": outcomes("404", anonymous="404", donor="ok")},
+    "card-status": {"GET": outcomes("404", anonymous="404", donor="ok")},
+    "card-confirm-development": {"POST": outcomes("404", anonymous="404", donor="ok")},
+    # Stripe's webhook refuses an unsigned request (400) whoever sends it: the
+    # signature, not the session, is its authentication (tests/donors).
+    "stripe-webhook": {"POST": everyone()},
+    # The donor's own pages: another donor's pledge or receipt does not exist for them.
+    "donor-home": {"GET": outcomes("403", ok=("donor", "other_donor"))},
+    "acknowledgement-letter": {"GET": outcomes("403", donor="ok", other_donor="404")},
+    "acknowledgement-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
+    "receipt-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
+    # The books: every book reader reads them all; donors and focal points never.
+    "fund-journal": {"GET": only(*BOOK_READERS)},
+    "exchange-rates": {"GET": only(*BOOK_READERS)},
+    "audit-trail": {"GET": only("auditor", "administrator")},
+    "finance-register": {"GET": only(*BOOK_READERS)},
+    "finance-statement": {"GET": only(*BOOK_READERS)},
+    "finance-pledge": {"GET": only(*BOOK_READERS)},
+    "finance-pledge-letter": {"GET": only(*BOOK_READERS)},
+    "finance-pledge-acknowledgement": {"GET": only(*BOOK_READERS)},
+    "finance-receipt-acknowledgement": {"GET": only(*BOOK_READERS)},
+    "finance-queue": {"GET": only(*BOOK_READERS)},
+    "fund-statement": {"GET": only(*BOOK_READERS)},
+    "fund-dashboard": {"GET": only(*BOOK_READERS, "donor", "other_donor")},
+    "bank-reconciliation": {"GET": only(*BOOK_READERS)},
+    "reports-conference": {"GET": only(*BOOK_READERS)},
+    "grant-events": {"GET": only(*BOOK_READERS)},
+    "grant-queue": {"GET": only(*BOOK_READERS)},
+    "grant-export": {"GET": only(*BOOK_READERS)},
+    "grant-detail": {"GET": only(*BOOK_READERS)},
+    "grant-document": {"GET": only(*BOOK_READERS)},
+    # Exports: starting one reads the books and changes none (docs/security.md),
+    # so every book reader, the auditor included, may start and download them.
+    "fund-exports": {"GET": only(*BOOK_READERS), "POST": only(*BOOK_READERS)},
+    "export-download": {"GET": only(*BOOK_READERS)},
+    # Imports change the books: finance (and the administrator) for donors'
+    # files and rates, fund officers for nominations; the auditor reads each
+    # page and its results but is refused the upload.
+    "import-rates": {
+        "GET": only(*FINANCE_AND_ADMIN, "auditor"),
+        "POST": only(*FINANCE_AND_ADMIN),
+    },
+    "finance-import-register": {
+        "GET": only(*FINANCE_AND_ADMIN, "auditor"),
+        "POST": only(*FINANCE_AND_ADMIN),
+    },
+    "finance-import-statement": {
+        "GET": only(*FINANCE_AND_ADMIN, "auditor"),
+        "POST": only(*FINANCE_AND_ADMIN),
+    },
+    "import-job": {"GET": only(*FINANCE_AND_ADMIN, "auditor")},
+    "finance-new-receipt": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
+    # Revenue and receivables are the finance officer's alone.
+    "finance-pledge-binding": {"POST": only("finance_officer")},
+    "finance-pledge-cancel": {"POST": only("finance_officer")},
+    "bank-match-payout": {"POST": only("finance_officer")},
+    "bank-leave-line": {"POST": only("finance_officer")},
+    "bank-book-exchange": {"POST": only("finance_officer")},
+    "bank-unmatch-payout": {"POST": only("finance_officer")},
+    "bank-reopen-line": {"POST": only("finance_officer")},
+    "reports-conference-line": {"POST": only("finance_officer")},
+    "reports-conference-figures": {"POST": only("finance_officer")},
+    "reports-conference-contribution": {"POST": only("finance_officer")},
+    "reports-conference-cost": {"POST": only("finance_officer")},
+    # Nominations: fund officers and focal points (their countries); the
+    # auditor reads the lists and quotes, nominates nothing.
+    "grants-nominations": {"GET": only(*NOMINATORS, "auditor")},
+    "grants-nominate": {"GET": only(*NOMINATORS), "POST": only(*NOMINATORS)},
+    "grants-import-nominations": {
+        "GET": only(*FUND_OFFICERS, "auditor"),
+        "POST": only(*FUND_OFFICERS),
+    },
+    "grants-quotes": {"GET": only(*FUND_OFFICERS, "auditor"), "POST": only(*FUND_OFFICERS)},
+    # A workflow action: certifying is the fund officer's; anyone else who
+    # reads the books is refused.
+    "grant-action": {"POST": only(*FUND_OFFICERS)},
+    # The admin site: the administrator only; everyone else is sent to sign in.
+    "admin:index": {"GET": outcomes("login", administrator="ok")},
+}
+
+
+# -- the URLs the product serves ---------------------------------------------------
+
+
+def url_names() -> set[str]:
+    """Every named URL, with the admin site as its index only (Django's admin
+    checks its own permissions page by page; ``admin:index`` proves the door)."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str = "") -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    names.add("admin:index")
+                    continue
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_has_an_entry_in_the_matrix():
+    """A page added without saying who may open it fails here."""
+    served = url_names()
+    assert sorted(served - MATRIX.keys()) == [], "URLs with no entry in the matrix"
+    assert sorted(MATRIX.keys() - served) == [], "entries for URLs that no longer exist"
+
+
+# -- the people and the objects ------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User | None]
+    args: dict[str, list]
+
+
+def _user(username: str, *roles: str) -> User:
+    user = User.objects.create_user(username, f"{username}@example.org", "pw-for-tests-only")
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def build_world() -> World:
+    call_command("load_demo", verbosity=0)
+    demo = {user.username: user for user in User.objects.all()}
+    other = _user("other-donor", Role.DONOR)
+    Donor.objects.filter(pledges__reference__isnull=False, user__isnull=True).update(user=other)
+    mine = Pledge.objects.get(donor__user=demo["donor"])
+    receipt = Receipt.objects.filter(donor__user=demo["donor"]).first()
+    grant = Grant.objects.filter(note_verbale__gt="").first()
+    submitted = Grant.objects.filter(state=GrantState.SUBMITTED).first()
+    fund, event = mine.fund, grant.event
+    finance = demo["finance"]
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.BANK_STATEMENT, fund=fund, requested_by=finance, fingerprint="m" * 64
+    )
+    export = Export.objects.create(
+        fund=fund,
+        kind=Export.Kind.RECONCILIATION,
+        as_of=datetime.date(2019, 3, 31),
+        requested_by=finance,
+        status=Export.Status.DONE,
+        file_name="matrix.xlsx",
+        size=24,
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    exports_root().mkdir(parents=True, exist_ok=True)
+    exports_root().joinpath("matrix.xlsx").write_bytes(b"PK not really a workbook")
+    lettered = Pledge.objects.exclude(donor__user=demo["donor"]).first()
+    lettered.letter.save("letter.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    card = record_pledge(
+        fund=fund,
+        donor=mine.donor,
+        appeal=mine.appeal,
+        amount=Money("50", "USD"),
+        pledge_date=mine.pledge_date,
+        method=PaymentMethod.CARD,
+        by=finance,
+    )
+    CardPayment.objects.create(
+        pledge=card, amount=card.amount, checkout_token="matrix", payment_intent_id="pi_matrix"
+    )
+    users = {
+        "anonymous": None,
+        "donor": demo["donor"],
+        "other_donor": other,
+        "focal_point": demo["focal"],
+        "fund_officer": demo["officer"],
+        "approving_officer": demo["approver"],
+        "both_officer_roles": demo["dual"],
+        "finance_officer": finance,
+        "auditor": demo["auditor"],
+        "administrator": demo["admin"],
+    }
+    code, ref = fund.code, mine.reference
+    args = {
+        "fund-detail": [code],
+        "fund-journal": [code],
+        "appeal": [mine.appeal.slug],
+        "pledge": [mine.appeal.slug],
+        "pledge-thanks": [ref],
+        "card-pay": [card.reference],
+        "card-status": [card.reference],
+        "card-confirm-development": [card.reference],
+        "donor-sign-in-link": ["MQ", "bad-token"],
+        "acknowledgement-letter": [ref],
+        "acknowledgement-letter-pdf": [ref],
+        "receipt-letter-pdf": [receipt.number],
+        "finance-register": [code],
+        "finance-import-register": [code],
+        "finance-import-statement": [code],
+        "finance-statement": [code, BankStatement.objects.filter(fund=fund).first().pk],
+        "finance-pledge": [code, ref],
+        "finance-pledge-letter": [code, lettered.reference],
+        "finance-pledge-binding": [code, ref],
+        "finance-pledge-cancel": [code, ref],
+        "finance-pledge-acknowledgement": [code, ref],
+        "finance-receipt-acknowledgement": [code, receipt.number],
+        "finance-queue": [code],
+        "finance-new-receipt": [code],
+        "import-job": [job.pk],
+        "fund-statement": [code],
+        "fund-dashboard": [code],
+        "fund-exports": [code],
+        "export-download": [code, export.pk],
+        "bank-reconciliation": [code],
+        "bank-match-payout": [code],
+        "bank-leave-line": [code],
+        "bank-book-exchange": [code],
+        "bank-unmatch-payout": [code],
+        "bank-reopen-line": [code],
+        "reports-conference": [event.code],
+        "reports-conference-line": [event.code],
+        "reports-conference-figures": [event.code],
+        "reports-conference-contribution": [event.code],
+        "reports-conference-cost": [event.code],
+        "grant-queue": [event.code],
+        "grant-export": [event.code],
+        "grant-detail": [event.code, grant.reference],
+        "grant-document": [event.code, grant.reference, "note-verbale"],
+        "grant-action": [event.code, submitted.reference, "certify"],
+        "grants-nominations": [event.code],
+        "grants-nominate": [event.code],
+        "grants-import-nominations": [event.code],
+        "grants-quotes": [event.code, submitted.reference],
+    }
+    return World(users, args)
+
+
+# -- asking -------------------------------------------------------------------------
+
+
+def classify(response) -> str:
+    status = response.status_code
+    if status in (301, 302, 303):
+        target = response["Location"]
+        if "/accounts/login/" in target or "/admin/login/" in target:
+            return "login"
+        return "ok"
+    if status in (200, 201, 204, 400):
+        return (
+            "ok"
+            if status != 400 or response.get("Content-Type", "").startswith("text/html")
+            else "400"
+        )
+    return str(status)
+
+
+def ask(world: World, persona: str, method: str, name: str) -> str:
+    client = Client(raise_request_exception=False)
+    user = world.users[persona]
+    if user is not None:
+        client.force_login(user)
+    url = reverse(name, args=world.args.get(name, []))
+    with transaction.atomic():
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        transaction.set_rollback(True)
+    return classify(response)
+
+
+def requests() -> Iterator[tuple[str, str]]:
+    for name, methods in sorted(MATRIX.items()):
+        for method in methods:
+            yield name, method
+
+
+def test_every_person_gets_what_the_matrix_says_on_every_url(db, tmp_path, settings):
+    """The whole table at once: every difference is listed, not only the first."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORTS_ROOT = tmp_path / "exports"
+    settings.IMPORTS_ROOT = tmp_path / "imports"
+    world = build_world()
+    wrong = []
+    for name, method in requests():
+        for persona, expected in MATRIX[name][method].items():
+            got = ask(world, persona, method, name)
+            if got != expected:
+                wrong.append(f"{method} {name} as {persona}: expected {expected}, got {got}")
+    assert wrong == [], "\n".join(wrong)
