@@ -232,6 +232,10 @@ else:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", _LOCALSTRIPE) or None
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", f"{_LOCALSTRIPE}/js.stripe.com/v3/")
 
+# Whom to tell about a vulnerability on this deployment, published at
+# /.well-known/security.txt (RFC 9116; SECURITY.md): a mailto: or https: URI.
+SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -90,6 +90,7 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "appeal": {"GET": everyone()},
     "pledge": {"GET": everyone()},
     "set_language": {"POST": everyone()},
+    "security-txt": {"GET": everyone()},
     "login": {"GET": everyone()},
     "logout": {"POST": everyone(), "GET": everyone("405")},
     "donor-sign-in": {"GET": everyone()},
