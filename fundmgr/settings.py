@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fundmgr.body_limit.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -231,6 +232,12 @@ else:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_local_development_only")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", _LOCALSTRIPE) or None
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", f"{_LOCALSTRIPE}/js.stripe.com/v3/")
+
+# The largest request body accepted, refused before it is read
+# (fundmgr.body_limit): staff upload nominations with a ZIP of notes verbales
+# (200 MB at most); the public and donors send at most a 10 MB pledge letter.
+MAX_STAFF_REQUEST_BYTES = int(os.environ.get("MAX_STAFF_REQUEST_BYTES", 220 * 1024 * 1024))
+MAX_PUBLIC_REQUEST_BYTES = int(os.environ.get("MAX_PUBLIC_REQUEST_BYTES", 11 * 1024 * 1024))
 
 # Whom to tell about a vulnerability on this deployment, published at
 # /.well-known/security.txt (RFC 9116; SECURITY.md): a mailto: or https: URI.
