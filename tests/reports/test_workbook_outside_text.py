@@ -239,3 +239,26 @@ def test_the_workbooks_own_totals_and_checks_stay_formulas(fund, rates, admin_us
     }
     assert statement["Difference"].data_type == "f"
     assert statement["Closing balance (opening + income - deductions)"].data_type == "f"
+
+
+def test_libreoffice_shows_a_formula_like_name_as_text_not_its_result(
+    fund, rates, admin_user, tmp_path
+):
+    """What a finance officer's spreadsheet does with the file: LibreOffice
+    recalculates every formula; the donor's name is not one of them."""
+    from tests.reports.test_workbook import recalculated
+
+    donor = find_or_create_donor(name=THANKS, kind="individual", email="anon@example.org")
+    record_receipt(
+        fund=fund,
+        donor=donor,
+        amount=Money("25.00", "USD"),
+        value_date=datetime.date(2019, 3, 20),
+        by=admin_user,
+        notify=False,
+    )
+    path = tmp_path / "reconciliation.xlsx"
+    write_reconciliation_workbook(fund, timezone.localdate(), path)
+    book = recalculated(path, tmp_path)
+    assert book["Contributions"]["B2"].value == THANKS
+    assert book["Checks"].cell(book["Checks"].max_row, 4).value is True
