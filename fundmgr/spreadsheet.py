@@ -17,9 +17,10 @@ exporter can opt out by building its own cell. Every XLSX the product writes
 uses these sheets (``reports.workbook``, ``grants.export``).
 
 ``TextSheet`` also keeps the reconciliation workbook's speed: its
-``_values_to_row`` (the one private method of openpyxl overridden,
-docs/decisions.md) takes a cell object as it is instead of first trying it
-as a plain value (docs/performance.md)."""
+``_values_to_row`` takes a cell object as it is instead of first trying it
+as a plain value (docs/performance.md). It and ``TextCell._bind_value`` are
+the private methods of openpyxl (pinned) overridden here; an upgrade that
+renames them fails tests/test_formula_injection.py (docs/decisions.md)."""
 
 from __future__ import annotations
 
