@@ -5,7 +5,8 @@ rows come from the database in chunks as plain values (``queries.export_rows``).
 
 The sheet has a frozen header with an autofilter, amounts in the fund's
 currency with its minor unit ('#,##0.00 "USD"'), and a totals row whose
-amounts are live SUM formulas over the rows above."""
+amounts are live SUM formulas over the rows above. Every other cell is text,
+whatever its first character (``fundmgr.spreadsheet``)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from babel import Locale
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from fundmgr.models import Event
 from fundmgr.models.countries import Region
 from fundmgr.money import minor_units
+from fundmgr.spreadsheet import Formula, TextCell, add_text_sheet
 from fundmgr.templatetags.fundmgr_tags import babel_locale
 from grants.models import Gender, GrantState, Priority
 from grants.queries import QueueFilters, export_rows
@@ -36,7 +37,7 @@ def money_format(currency: str) -> str:
 
 
 def _cell(sheet, value, *, bold: bool = False, number_format: str | None = None):
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = TextCell(sheet, value=value)
     if bold:
         cell.font = BOLD
     if number_format:
@@ -70,7 +71,8 @@ def queue_workbook(event: Event, filters: QueueFilters):
     columns = _columns()
     money_columns = [i for i, (_h, _w, is_money) in enumerate(columns) if is_money]
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=event.code[:31])
+    # Outside text (names, titles) is written as text; only a Formula is a formula.
+    sheet = add_text_sheet(book, event.code[:31])
     # Write-only sheets take their layout before the first row.
     sheet.freeze_panes = "A2"
     for index, (_heading, width, _money) in enumerate(columns, start=1):
@@ -127,12 +129,12 @@ def queue_workbook(event: Event, filters: QueueFilters):
     totals += [None] * (len(columns) - 1)
     for index in money_columns:
         letter = get_column_letter(index + 1)
-        formula = f"=SUM({letter}2:{letter}{last})" if rows else 0
+        formula = Formula(f"=SUM({letter}2:{letter}{last})") if rows else 0
         totals[index] = _cell(sheet, formula, bold=True, number_format=number_format)
     sheet.append(totals)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
 
-    about = book.create_sheet(title=_("About")[:31])
+    about = add_text_sheet(book, _("About")[:31])
     for label, value in [
         (_("Fund"), f"{event.fund.code} – {event.fund.name}"),
         (_("Event"), f"{event.code} – {event.name}"),

@@ -24,17 +24,15 @@ from typing import IO
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from donors.models import BankLine, DonorKind, Receipt, UnreconciledReason
 from fundmgr.chart import AccountKey
 from fundmgr.models import Fund
 from fundmgr.money import minor_units
 from fundmgr.services.ledger import account_balances
+from fundmgr.spreadsheet import Formula, TextCell, add_text_sheet
 from grants.models import Grant, GrantState
 from reports.models import FundingSource
 from reports.services.conference import conference_reconciliation
@@ -84,7 +82,7 @@ class WorkbookSummary:
         return sum(self.rows.values())
 
 
-class _StyledCell(Cell):
+class _StyledCell(TextCell):
     """A styled template cell (``_Sheet.cell``), styled once when made and
     then only given new values: its style's index in the workbook is looked up
     once, not once per row written (openpyxl hashes the style each time)."""
@@ -100,38 +98,14 @@ class _StyledCell(Cell):
             return self._fixed_style_id
 
 
-class _StreamedWorksheet(WriteOnlyWorksheet):
-    """openpyxl's write-only sheet, with the one step that turns an appended
-    row into cells taking the short way for a cell object. openpyxl
-    (3.1.5, pinned) first tries each value as a plain value, and a cell object
-    fails that test only after its error message has been formatted (the
-    cell's repr), then makes a fresh cell for the next column: together a
-    third of the export's own cost at a million cells. Plain values are bound
-    to one reused cell, as openpyxl does."""
-
-    def _values_to_row(self, values, row_idx):
-        plain = WriteOnlyCell(self)
-        for col_idx, value in enumerate(values, 1):
-            if value is None:
-                continue
-            if isinstance(value, Cell):
-                cell = value
-            else:
-                plain.value = value
-                cell = plain
-            cell.column = col_idx
-            cell.row = row_idx
-            yield cell
-
-
 class _Sheet:
     """A write-only sheet that knows the number of the next row."""
 
     def __init__(self, book: Workbook, title: str, widths: list[int], *, freeze: int = 1):
         # Excel's limit is 31 characters; references must use the name as stored.
         self.title = title[:31]
-        self.ws = _StreamedWorksheet(parent=book, title=self.title)
-        book._add_sheet(self.ws)
+        # Outside text is written as text; only a Formula is a formula.
+        self.ws = add_text_sheet(book, self.title)
         self.row = 0
         self._templates: dict = {}
         self._uses: defaultdict = defaultdict(int)
@@ -190,7 +164,7 @@ def _span(last: int) -> tuple[int, int]:
 
 def _sum(column: str, first: int, last: int):
     lo, hi = (first, last) if last >= first else (first - 1, first - 1)
-    return f"=SUM({column}{lo}:{column}{hi})"
+    return Formula(f"=SUM({column}{lo}:{column}{hi})")
 
 
 def write_reconciliation_workbook(
@@ -272,12 +246,14 @@ def write_reconciliation_workbook(
     last_charge = line(_("Less other expenses"), s.other_expenses.amount)
     closing_formula = line(
         _("Closing balance (opening + income - deductions)"),
-        f"=B{opening}+SUM(B{first_income}:B{last_income})-SUM(B{first_charge}:B{last_charge})",
+        Formula(
+            f"=B{opening}+SUM(B{first_income}:B{last_income})-SUM(B{first_charge}:B{last_charge})"
+        ),
         bold=True,
         key="closing_formula",
     )
     closing = line(_("Closing balance (ledger)"), s.closing.amount, bold=True, key="closing")
-    line(_("Difference"), f"=B{closing}-B{closing_formula}")
+    line(_("Difference"), Formula(f"=B{closing}-B{closing_formula}"))
     st.append([])
     line(
         _("Memo: cash received from donors in the period"),
@@ -380,7 +356,7 @@ def write_reconciliation_workbook(
             + [None] * 5
             + [
                 cs.cell(
-                    f'=SUMIF(H{lo}:H{hi},"{code}",G{lo}:G{hi})',
+                    Formula(f'=SUMIF(H{lo}:H{hi},"{code}",G{lo}:G{hi})'),
                     bold=True,
                     fmt=money_format(code),
                 ),
@@ -441,14 +417,14 @@ def write_reconciliation_workbook(
         row = pr.append(
             [pr.cell(label, bold=True)]
             + [None] * 7
-            + [pr.cell(f"=SUMIF(F{lo}:F{hi},A{pr.row + 1},I{lo}:I{hi})", fmt=usd)]
+            + [pr.cell(Formula(f"=SUMIF(F{lo}:F{hi},A{pr.row + 1},I{lo}:I{hi})"), fmt=usd)]
         )
         refs[f"pr_{key}"] = pr.ref("I", row)
     for index, (label, _most) in enumerate(AGEING_BANDS):
         row = pr.append(
             [pr.cell(str(label), bold=True)]
             + [None] * 7
-            + [pr.cell(f"=SUMIF(E{lo}:E{hi},A{pr.row + 1},I{lo}:I{hi})", fmt=usd)]
+            + [pr.cell(Formula(f"=SUMIF(E{lo}:E{hi},A{pr.row + 1},I{lo}:I{hi})"), fmt=usd)]
         )
         refs[f"pr_band{index}"] = pr.ref("I", row)
     summary.rows[pr.title] = len(receivables)
@@ -536,7 +512,7 @@ def write_reconciliation_workbook(
                     sources.get(r.line.funding_source, r.line.funding_source),
                     cc.cell(r.budget, fmt=usd),
                     cc.cell(r.actual, fmt=usd) if r.actual is not None else None,
-                    cc.cell(f"=E{n}-D{n}", fmt=usd) if r.actual is not None else None,
+                    cc.cell(Formula(f"=E{n}-D{n}"), fmt=usd) if r.actual is not None else None,
                     cc.cell(r.variance_pct, fmt="0.0") if r.variance_pct is not None else None,
                     cc.cell(r.covered, fmt=usd) if r.covered is not None else None,
                     cc.cell(r.open_commitments, fmt=usd)
@@ -559,7 +535,7 @@ def write_reconciliation_workbook(
                 + [None] * (ord(column) - ord("D"))
                 + [
                     cc.cell(
-                        f'=SUMIF(A{lo}:A{hi},"{code}",{column}{lo}:{column}{hi})',
+                        Formula(f'=SUMIF(A{lo}:A{hi},"{code}",{column}{lo}:{column}{hi})'),
                         bold=True,
                         fmt=usd,
                     )
@@ -576,7 +552,7 @@ def write_reconciliation_workbook(
                 None,
                 None,
                 None,
-                cc.cell(f"=E{actual_row}-D{budget_row}", bold=True, fmt=usd),
+                cc.cell(Formula(f"=E{actual_row}-D{budget_row}"), bold=True, fmt=usd),
             ]
         )
         row = cc.append(
@@ -644,7 +620,7 @@ def write_reconciliation_workbook(
                 cp.cell(settles.disputes, fmt=usd),
                 cp.cell(settles.other, fmt=usd),
                 cp.cell(row.exchange, fmt=usd),
-                cp.cell(f"=E{at}-(F{at}-G{at}-H{at}-I{at}+J{at}+K{at})", fmt=usd),
+                cp.cell(Formula(f"=E{at}-(F{at}-G{at}-H{at}-I{at}+J{at}+K{at})"), fmt=usd),
                 f"{line.statement.file_name}, {line.line_number}" if line else "",
                 payout.entry_id,
             ]
@@ -666,7 +642,7 @@ def write_reconciliation_workbook(
                 cp.cell(_("Total in %(currency)s") % {"currency": code}, bold=True),
                 None,
                 cp.cell(
-                    f'=SUMIF(D{lo}:D{hi},"{code}",C{lo}:C{hi})',
+                    Formula(f'=SUMIF(D{lo}:D{hi},"{code}",C{lo}:C{hi})'),
                     bold=True,
                     fmt=money_format(code),
                 ),
@@ -682,7 +658,7 @@ def write_reconciliation_workbook(
             None,
             None,
             None,
-            cp.cell(f"=F{at}-G{at}-H{at}-I{at}+J{at}", bold=True, fmt=usd),
+            cp.cell(Formula(f"=F{at}-G{at}-H{at}-I{at}+J{at}"), bold=True, fmt=usd),
             cp.cell(left.gross, fmt=usd),
             cp.cell(left.fees, fmt=usd),
             cp.cell(left.refunds, fmt=usd),
@@ -700,7 +676,7 @@ def write_reconciliation_workbook(
             cp.cell(clearing.balance if clearing else Decimal(0), bold=True, fmt=usd),
         ]
     )
-    refs["clearing_explained"] = f"={cp.ref('E', unsettled)}-{cp.ref('L', differences)}"
+    refs["clearing_explained"] = Formula(f"={cp.ref('E', unsettled)}-{cp.ref('L', differences)}")
     refs["clearing_ledger"] = cp.ref("E", ledger_row)
     summary.rows[cp.title] = count
     tick(force=True)
@@ -765,7 +741,7 @@ def write_reconciliation_workbook(
             + [None] * 2
             + [
                 bl.cell(
-                    f'=SUMIF(E{lo}:E{hi},"{code}",D{lo}:D{hi})',
+                    Formula(f'=SUMIF(E{lo}:E{hi},"{code}",D{lo}:D{hi})'),
                     bold=True,
                     fmt=money_format(code),
                 ),
@@ -851,7 +827,9 @@ def write_reconciliation_workbook(
         ),
         (
             _("Available to commit = cash - commitments - PSC on them and on advances - reserve"),
-            f"={refs['cash']}-{refs['open']}-{refs['psc_open']}-{refs['psc_advances']}-{refs['reserve']}",
+            Formula(
+                f"={refs['cash']}-{refs['open']}-{refs['psc_open']}-{refs['psc_advances']}-{refs['reserve']}"
+            ),
             refs["available"],
         ),
     ]
@@ -868,9 +846,9 @@ def write_reconciliation_workbook(
         ck.append(
             [
                 label,
-                ck.cell(left if left.startswith("=") else f"={left}", fmt=usd),
-                ck.cell(f"={right}", fmt=usd),
-                ck.cell(f"=ROUND(B{n}-C{n},{places})=0", bold=True),
+                ck.cell(Formula(left if left.startswith("=") else f"={left}"), fmt=usd),
+                ck.cell(Formula(f"={right}"), fmt=usd),
+                ck.cell(Formula(f"=ROUND(B{n}-C{n},{places})=0"), bold=True),
             ]
         )
         summary.checks.append(label)
@@ -879,7 +857,7 @@ def write_reconciliation_workbook(
             ck.cell(_("Every check holds"), bold=True),
             None,
             None,
-            ck.cell(f"=AND(D2:D{ck.row})", bold=True),
+            ck.cell(Formula(f"=AND(D2:D{ck.row})"), bold=True),
         ]
     )
     summary.rows[ck.title] = len(checks)

