@@ -205,6 +205,7 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client,
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == reverse("password_reset_done")
     assert [m.to for m in mail.outbox] == [["fin-officer@example.org"]]
+    assert "Your username is fin-officer." in mail.outbox[0].body
 
 
 def test_a_reset_link_sets_the_password_but_does_not_sign_in(client, officer):
