@@ -191,6 +191,8 @@ if FUNDMGR_TRUSTED_PROXIES < 0:
 # sign in with their password alone.
 FUNDMGR_REQUIRE_2FA = os.environ.get("FUNDMGR_REQUIRE_2FA", "1" if PRODUCTION else "0") == "1"
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "fundmgr")
+# The admin site never shows a device's secret (nor its QR code).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 FUNDMGR_RECOVERY_CODES = 10
 
 # Sessions: staff sessions end after FUNDMGR_STAFF_SESSION_IDLE_MINUTES without

@@ -274,3 +274,37 @@ def test_wrong_codes_in_a_row_make_the_next_try_wait(client, make_user, required
     assert again.status_code == 429
     assert re.search(r"Too many wrong codes\. Wait \d+ seconds", again.content.decode())
     assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.fixture
+def site_admin_client(client, make_user):
+    user = make_user("site-admin", Role.ADMINISTRATOR)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    return client
+
+
+def test_the_admin_site_shows_no_secret_and_no_recovery_code(site_admin_client, make_user):
+    device = enrolled(make_user("fin", Role.FINANCE_OFFICER))
+    static = StaticDevice.objects.get()
+    totp_page = site_admin_client.get(
+        reverse("admin:otp_totp_totpdevice_change", args=[device.pk])
+    ).content.decode()
+    assert totp_page.count("fin") and device.key not in totp_page
+    static_page = site_admin_client.get(
+        reverse("admin:otp_static_staticdevice_change", args=[static.pk])
+    ).content.decode()
+    assert "recover1" not in static_page
+
+
+def test_removing_a_lost_device_in_the_admin_is_audited(site_admin_client, make_user):
+    device = enrolled(make_user("fin", Role.FINANCE_OFFICER))
+    response = site_admin_client.post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.exists()
+    record = AuditRecord.objects.get(action="admin:deleted")
+    assert record.actor.username == "site-admin"
+    assert record.target_id == str(device.pk)

@@ -40,3 +40,31 @@ class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
         for attempt in queryset:
             _record_unlock(attempt, request.user)
         super().delete_queryset(request, queryset)
+
+
+# --- Second-factor devices in the admin --------------------------------------
+# An administrator removes a lost device (the person then sets up a new one at
+# their next sign-in). The admin never shows a device's secret or the
+# recovery codes (settings.OTP_ADMIN_HIDE_SENSITIVE_DATA, and no token list),
+# and every change to a device goes to the audit trail.
+
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin  # noqa: E402
+from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from fundmgr.admin import AuditedAdmin  # noqa: E402
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(TOTPDevice)
+class AuditedTOTPDeviceAdmin(AuditedAdmin, TOTPDeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class AuditedStaticDeviceAdmin(AuditedAdmin, StaticDeviceAdmin):
+    inlines = []  # the recovery codes are their owner's alone
