@@ -9,6 +9,7 @@ DATABASE_URL selects the database: SQLite in the project folder by default,
 any PostgreSQL with ``postgres://user@host:port/name``.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -55,6 +56,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "djmoney",
     "django_tasks_db",
+    # Staff sign-in (docs/security.md, "Staff sign-in"): lockout, second factor.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "fundmgr.accounts",
     "fundmgr",
     "donors",
     "grants",
@@ -69,9 +76,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "fundmgr.body_limit.RequestBodyLimitMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sign-in: sessions end when idle or old; the second factor is asked for.
+    "fundmgr.accounts.middleware.SessionLimitsMiddleware",
+    "fundmgr.accounts.middleware.SecondFactorMiddleware",
+    # After the second factor: a password alone never earns the staff upload limit.
+    "fundmgr.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fundmgr.urls"
@@ -89,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fundmgr.roles.roles_context",
+                "fundmgr.accounts.context.two_factor_context",
             ],
         },
     },
@@ -136,6 +151,81 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Staff sign-in: lockout, second factor, sessions, client address --------
+# (fundmgr/accounts; docs/security.md, "Staff sign-in")
+
+# django-axes counts failed sign-ins before any password is checked: its
+# backend comes first and refuses a locked-out client outright.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A client is locked out after AXES_FAILURE_LIMIT wrong passwords for one
+# account from one address (the pair, so that a stranger cannot lock a real
+# officer out from elsewhere), until AXES_COOLOFF_MINUTES after the last try or
+# an administrator deletes the attempt in the admin site (Axes > Access
+# attempts), which is audited. The database handler is chosen over the cache
+# one because it gives the administrator that list and the unlock, and it is
+# shared by every process without Redis.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address axes records is the one the rate limits use
+# (fundmgr.ratelimit.client_ip: django-ipware, FUNDMGR_TRUSTED_PROXIES, IPv6 by /64).
+AXES_CLIENT_IP_CALLABLE = "fundmgr.ratelimit.client_ip"
+# Only what axes needs: not the form's other fields in its records.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "token", "otp_token"]
+
+# How many reverse proxies in front of the site append to X-Forwarded-For; 0
+# (the default) means the site is reached directly and X-Forwarded-For, which
+# anyone can send, is never read.
+FUNDMGR_TRUSTED_PROXIES = int(os.environ.get("FUNDMGR_TRUSTED_PROXIES", "0"))
+if FUNDMGR_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("FUNDMGR_TRUSTED_PROXIES must be 0 or more")
+
+# Second factor (django-otp): TOTP apps and one-time recovery codes. Required
+# in production for the roles that move money or manage people
+# (fundmgr.accounts.policy); optional in development, where the demo logins
+# sign in with their password alone.
+FUNDMGR_REQUIRE_2FA = os.environ.get("FUNDMGR_REQUIRE_2FA", "1" if PRODUCTION else "0") == "1"
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "fundmgr")
+# The admin site never shows a device's secret (nor its QR code).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+FUNDMGR_RECOVERY_CODES = 10
+
+# Sessions: staff sessions end after FUNDMGR_STAFF_SESSION_IDLE_MINUTES without
+# a request and FUNDMGR_STAFF_SESSION_MAX_HOURS after signing in; donors' after
+# DONOR_SESSION_HOURS (fundmgr.accounts.middleware.SessionLimitsMiddleware).
+FUNDMGR_STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("FUNDMGR_STAFF_SESSION_IDLE_MINUTES", "30"))
+FUNDMGR_STAFF_SESSION_MAX_HOURS = int(os.environ.get("FUNDMGR_STAFF_SESSION_MAX_HOURS", "12"))
+DONOR_SESSION_HOURS = int(os.environ.get("DONOR_SESSION_HOURS", "24"))
+SESSION_COOKIE_AGE = 3600 * max(DONOR_SESSION_HOURS, FUNDMGR_STAFF_SESSION_MAX_HOURS)
+
+# Password reset by e-mail (Django's views): each client address and each
+# e-mail address may ask this many times an hour.
+FUNDMGR_PASSWORD_RESETS_PER_ADDRESS = int(
+    os.environ.get("FUNDMGR_PASSWORD_RESETS_PER_ADDRESS", "5")
+)
+FUNDMGR_PASSWORD_RESETS_PER_EMAIL = int(os.environ.get("FUNDMGR_PASSWORD_RESETS_PER_EMAIL", "3"))
+
+# The cache holds the rate limits' counters (fundmgr.ratelimit): local memory
+# (one process) by default, so `make run` needs nothing; REDIS_URL gives every
+# web process of a deployment one shared count.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "fundmgr"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- end of staff sign-in ------------------------------------------------------
 
 # Languages: English, French and Spanish, the UN working languages the product serves.
 LANGUAGE_CODE = "en"

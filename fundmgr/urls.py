@@ -13,7 +13,9 @@ urlpatterns = [
     path("audit/", views.audit_trail, name="audit-trail"),
     path("imports/<int:pk>/", views_imports.job_page, name="import-job"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
+    # Staff sign-in: second factor, password reset (fundmgr/accounts).
+    path("", include("fundmgr.accounts.urls")),
     path("", include("donors.urls")),
     path("", include("grants.urls")),
     path("", include("reports.urls")),
