@@ -10,8 +10,9 @@ from django.core import mail
 from django.urls import reverse
 
 from donors.models import Donor
+from donors.services import signin
 from donors.services.pledges import find_or_create_donor
-from donors.services.signin import SignInLinkTokens, account_for, sign_in_path
+from donors.services.signin import SignInLinkTokens, account_for
 from fundmgr.roles import Role
 from tests.donor_fixtures import *  # noqa: F403 - appeal, fresh_rate_limit
 from tests.donor_fixtures import form_data
@@ -110,7 +111,7 @@ def test_the_link_expires_after_the_setting_and_the_email_says_so_in_words(
 def test_a_link_made_29_minutes_ago_still_signs_in(client, db, settings, monkeypatch):
     settings.DONOR_SIGN_IN_LINK_MINUTES = 30
     donor = find_or_create_donor(name="Alice", kind="individual", email="alice@example.org")
-    path = sign_in_path(account_for(donor))
+    path = signin.sign_in_path(account_for(donor))
     later = SignInLinkTokens()._now() + datetime.timedelta(minutes=29)
     monkeypatch.setattr(SignInLinkTokens, "_now", lambda self: later)
     assert client.post(path).status_code == 302
