@@ -178,3 +178,13 @@ def test_the_appeal_page_runs_the_same_queries_for_a_few_or_many_pledges_of_ever
 def test_holding_is_judged_against_the_appeals_target(appeal):
     assert online.far_above_scale(appeal, Money("1000.01", "USD"), datetime.date(2019, 3, 1))
     assert not online.far_above_scale(appeal, Money("1000", "USD"), datetime.date(2019, 3, 1))
+
+
+def test_a_signed_in_donors_pledge_far_above_the_target_is_held_too(client, appeal):
+    from tests.test_donor_account import sign_in_by_link
+
+    find_or_create_donor(name="Self-made", kind="ngo", email="self@example.org")
+    sign_in_by_link(client, "self@example.org")
+    pledge, _ = pledge_anonymously(client, appeal, amount="50000000", email="self@example.org")
+    assert pledge.confirmed and pledge.held_for_review
+    assert appeal_progress(appeal).pledged == Money("0", "USD")

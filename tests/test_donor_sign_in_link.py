@@ -132,3 +132,15 @@ def test_the_answer_is_the_same_for_a_donor_an_unknown_and_a_staff_address(clien
         answers.append((response.status_code, page[0], body))
     assert answers[0] == answers[1] == answers[2]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["alice@example.org"]
+
+
+def test_one_address_gets_at_most_five_links_an_hour_whoever_asks(db):
+    from django.test import Client
+
+    find_or_create_donor(name="Alice", kind="individual", email="alice@example.org")
+    for i in range(8):  # eight different clients, each under its own limit
+        answer = Client(REMOTE_ADDR=f"10.0.0.{i}").post(
+            reverse("donor-sign-in"), {"email": "alice@example.org"}
+        )
+        assert answer.status_code == 200
+    assert len(mail.outbox) == 5 == signin.LINKS_PER_ADDRESS_PER_HOUR

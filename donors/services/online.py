@@ -10,9 +10,10 @@ Trust at the edge (docs/donors.md, "Whose pledge is it"; docs/security-donors.md
   listing, until the owner of the address confirms it from the e-mailed link
   (a button on the page the link opens) or finance attaches it.
 * A signed-in donor's pledge is theirs, confirmed at once.
-* An anonymous pledge above the appeal's target (times
+* A pledge from the form above the appeal's target (times
   ``DONOR_PLEDGE_REVIEW_ABOVE_TARGET``) is held for finance's review and
-  counts nowhere public until released.
+  counts nowhere public until released - a signed-in donor's too, since
+  anyone can make a donor record and sign in from their own inbox.
 * One rendering of the form makes at most one pledge: its token is unique on
   the pledge, so a second post, even at the same moment, returns the first.
 """
@@ -101,14 +102,17 @@ def pledge_online(
     try:
         with transaction.atomic():
             if signed_in_donor is not None:
-                donor, confirmed, held = signed_in_donor, True, False
+                donor, confirmed = signed_in_donor, True
             else:
                 # A new address makes its record from what was typed; an
                 # existing record is found and left exactly as it is.
                 donor = find_or_create_donor(
                     name=name, kind=kind, email=email, country=country, listed=listed_publicly
                 )
-                confirmed, held = False, far_above_scale(appeal, amount, day)
+                confirmed = False
+            # Signed in or not: anyone can make a donor and sign in from their
+            # own inbox, so being signed in vouches for no amount.
+            held = far_above_scale(appeal, amount, day)
             pledge = record_pledge(
                 fund=appeal.fund,
                 donor=donor,

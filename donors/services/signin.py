@@ -33,7 +33,11 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base
 from django.utils.translation import gettext as _
 
 from donors.models import Donor
+from fundmgr.ratelimit import hit
 from fundmgr.roles import Role
+
+#: Sign-in links one address receives per hour, however many clients ask.
+LINKS_PER_ADDRESS_PER_HOUR = 5
 
 
 def link_minutes() -> int:
@@ -113,6 +117,10 @@ def send_sign_in_link(email: str, base_url: str) -> bool:
     donor = Donor.objects.filter(email__iexact=email.strip()).first()
     if donor is None:
         return False
+    if hit(
+        "signin-mail", donor.email.lower(), limit=LINKS_PER_ADDRESS_PER_HOUR, window_seconds=3600
+    ).limited:
+        return False  # nobody's inbox is flooded with links, whatever the sender's address
     user = account_for(donor)
     if user is None:
         return False
