@@ -32,7 +32,15 @@ from donors.services import letters
 from donors.services.bank_statements import BankLineError, import_bank_statement, resolve_line
 from donors.services.pledge_register import COLUMNS as REGISTER_COLUMNS
 from donors.services.pledge_register import import_pledge_register
-from donors.services.pledges import PledgeError, cancel_pledge, find_pledge, mark_binding
+from donors.services.pledges import (
+    PledgeChange,
+    PledgeError,
+    cancel_pledge,
+    confirm_pledge,
+    find_pledge,
+    mark_binding,
+    release_pledge,
+)
 from donors.services.receipts import ReceiptError, record_receipt
 from fundmgr.models import Fund, ImportJob, JournalEntry
 from fundmgr.money import Money
@@ -57,8 +65,12 @@ def _fund(code: str) -> Fund:
 def register(request, code):
     """The pledge register: every pledge with what is still owed, fixed queries."""
     fund = _fund(code)
+    showing_held = request.GET.get("show") == "held"
+    held = Pledge.objects.filter(fund=fund, held_for_review=True).exclude(
+        status=Pledge.Status.CANCELLED
+    )
     pledges = (
-        Pledge.objects.filter(fund=fund)
+        (held if showing_held else Pledge.objects.filter(fund=fund))
         .select_related("donor", "appeal")
         .annotate(paid=Sum("receipts__applied"))
         .order_by("-pledge_date", "-id")
@@ -73,6 +85,8 @@ def register(request, code):
             "page": page,
             "statements": statements,
             "waiting": BankLine.objects.filter(fund=fund).waiting().count(),
+            "held": held.count(),
+            "showing_held": showing_held,
             "can_act": has_role(request.user, *FINANCE),
         },
     )
@@ -341,6 +355,9 @@ def _pledge_page(request, pledge, *, binding_form=None, cancel_form=None, status
                 can_decide and still_open and not pledge.agreement_signed and not receipts
             ),
             "can_cancel": can_decide and still_open and paid < pledge.amount.amount,
+            "can_attach": can_decide and still_open and not pledge.confirmed,
+            "can_release": can_decide and still_open and pledge.held_for_review,
+            "decision_form": DecisionForm(),
             "binding_form": binding_form
             or BindingForm(initial={"signed_on": timezone.localdate()}),
             "cancel_form": cancel_form or CancelForm(),
@@ -414,6 +431,56 @@ def pledge_cancel(request, code, reference):
                 % {"reference": pledge.reference},
             )
     return redirect("finance-pledge", code=pledge.fund.code, reference=pledge.reference)
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Why (for the audit trail)"), max_length=300)
+
+
+def _decide(request, code, reference, act, done: str, already: str):
+    """One finance decision on a pledge, with its reason, audited by the service."""
+    pledge = _pledge(code, reference)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why, for the audit trail."))
+    else:
+        try:
+            change: PledgeChange = act(pledge, request.user, form.cleaned_data["note"])
+        except PledgeError as refused:
+            messages.error(request, str(refused))
+        else:
+            message = done if change.changed else already
+            messages.success(request, message % {"reference": pledge.reference})
+    return redirect("finance-pledge", code=pledge.fund.code, reference=pledge.reference)
+
+
+@role_required(*PLEDGE_DECIDERS)
+@require_POST
+def pledge_attach(request, code, reference):
+    """Finance files a pledge made on the public form under the donor whose
+    address it gave (e.g. the donor confirmed it by letter or telephone)."""
+    return _decide(
+        request,
+        code,
+        reference,
+        lambda pledge, by, note: confirm_pledge(pledge, by, how=f"attached by finance: {note}"),
+        _("Pledge %(reference)s is now its donor's."),
+        _("Pledge %(reference)s was already its donor's: nothing changed."),
+    )
+
+
+@role_required(*PLEDGE_DECIDERS)
+@require_POST
+def pledge_release(request, code, reference):
+    """Finance has reviewed a pledge held for its size: it counts publicly."""
+    return _decide(
+        request,
+        code,
+        reference,
+        lambda pledge, by, note: release_pledge(pledge, by, note=note),
+        _("Pledge %(reference)s is released: it counts on the appeal page."),
+        _("Pledge %(reference)s was not held: nothing changed."),
+    )
 
 
 @never_cache

@@ -113,7 +113,17 @@ class PaymentMethod(models.TextChoices):
 
 class PledgeQuerySet(models.QuerySet):
     def for_donor(self, donor: Donor) -> PledgeQuerySet:
-        return self.filter(donor=donor)
+        """The donor's own pledges: those confirmed as theirs. A pledge someone
+        made on the public form with their address stays off their page until
+        they (or finance) confirm it (docs/donors.md, "Whose pledge is it")."""
+        return self.filter(donor=donor, confirmed=True)
+
+    def vouched_for(self) -> PledgeQuerySet:
+        """Pledges someone answerable stands behind, so public figures may
+        count them in full and list their donor: binding (finance marked the
+        agreement signed) or confirmed by the owner of the e-mail address, a
+        signed-in donor or finance, and not held for finance's review."""
+        return self.filter(Q(agreement_signed=True) | Q(confirmed=True), held_for_review=False)
 
     def for_table(self) -> PledgeQuerySet:
         return self.select_related("donor", "fund", "appeal").prefetch_related("instalments")
@@ -170,6 +180,47 @@ class Pledge(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("receivable booked by"),
+    )
+    # Whose pledge it is (docs/donors.md, "Whose pledge is it"). ``donor`` is the
+    # one record the e-mail address may have (one_donor_per_email); a pledge from
+    # the public form is not that donor's until the owner of the address
+    # confirms it from the e-mailed link, or finance attaches it. Until then it
+    # is on no donor page, in no donor e-mail, behind no public listing, and
+    # counts publicly only for the money it brings.
+    confirmed = models.BooleanField(
+        _("confirmed as the donor's"),
+        default=False,
+        help_text=_(
+            "Made by the donor signed in, recorded by finance, or confirmed by the owner "
+            "of the e-mail address."
+        ),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    held_for_review = models.BooleanField(
+        _("held for finance's review"),
+        default=False,
+        help_text=_("A public pledge far above the appeal's scale, not shown until released."),
+    )
+    # What was typed on the form, kept as typed: the donor's record is never
+    # changed by an anonymous form.
+    typed_name = models.CharField(_("name as typed"), max_length=200, blank=True)
+    typed_kind = models.CharField(
+        _("kind of donor as typed"), max_length=30, choices=DonorKind.choices, blank=True
+    )
+    typed_country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("country as typed"),
+    )
+    typed_email = models.EmailField(_("e-mail as typed"), blank=True)
+    wants_listing = models.BooleanField(_("asked to be listed"), default=False)
+    # One per rendering of the public form: the same form posted twice (a double
+    # click, a reload, two requests at once) makes one pledge.
+    form_token = models.CharField(  # noqa: DJ001 - NULL for pledges not from the form
+        _("form token"), max_length=64, null=True, blank=True, unique=True, editable=False
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -7,6 +7,11 @@ urlpatterns = [
     path("appeals/<slug:slug>/", views.appeal_page, name="appeal"),
     path("appeals/<slug:slug>/pledge/", views.pledge_form, name="pledge"),
     path("pledges/<str:reference>/thanks/", views.pledge_thanks, name="pledge-thanks"),
+    path(
+        "pledges/<str:reference>/confirm/<str:token>/",
+        views.pledge_confirm,
+        name="pledge-confirm",
+    ),
     path("donor/sign-in/", account_views.sign_in, name="donor-sign-in"),
     path(
         "donor/sign-in/<str:uidb64>/<str:token>/",
@@ -14,6 +19,8 @@ urlpatterns = [
         name="donor-sign-in-link",
     ),
     path("my/", account_views.donor_home, name="donor-home"),
+    path("my/listing/", account_views.donor_listing, name="donor-listing"),
+    path("my/password/", account_views.donor_password, name="donor-password"),
     path(
         "my/pledges/<str:reference>/letter/",
         account_views.acknowledgement_letter,
@@ -59,6 +66,16 @@ urlpatterns = [
         "finance/<str:code>/pledges/<str:reference>/binding/",
         finance_views.pledge_mark_binding,
         name="finance-pledge-binding",
+    ),
+    path(
+        "finance/<str:code>/pledges/<str:reference>/attach/",
+        finance_views.pledge_attach,
+        name="finance-pledge-attach",
+    ),
+    path(
+        "finance/<str:code>/pledges/<str:reference>/release/",
+        finance_views.pledge_release,
+        name="finance-pledge-release",
     ),
     path(
         "finance/<str:code>/pledges/<str:reference>/cancel/",

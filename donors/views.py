@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from math import ceil
 
 import stripe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 
 from donors.forms import InstalmentFormSet, PledgeForm
-from donors.models import Appeal, PaymentMethod, Pledge
+from donors.models import Appeal, Donor, PaymentMethod, Pledge
 from donors.payments.services import (
     card_payments_enabled,
     ensure_payment_intent,
@@ -17,10 +20,17 @@ from donors.payments.services import (
     pledge_by_card,
 )
 from donors.services.appeals import appeal_progress
-from donors.services.online import pledge_online
+from donors.services.online import (
+    confirm_from_link,
+    confirmation_days,
+    pledge_for_form,
+    pledge_from_confirmation,
+    pledge_online,
+)
 from donors.services.pledges import InstalmentSpec, PledgeError
+from donors.services.signin import is_donor_only
 from fundmgr.money import Money
-from fundmgr.ratelimit import client_address, too_many
+from fundmgr.ratelimit import client_address, hit
 
 PLEDGES_PER_HOUR = 10
 SESSION_KEY = "my_pledges"
@@ -49,83 +59,115 @@ def appeal_page(request, slug):
     )
 
 
+def _signed_in_donor(request) -> Donor | None:
+    """The donor whose account is signed in (a donor-only account), if any."""
+    if not request.user.is_authenticated or not is_donor_only(request.user):
+        return None
+    return Donor.objects.filter(user=request.user).first()
+
+
+def _go_to(pledge: Pledge):
+    if pledge.method == PaymentMethod.CARD:
+        return redirect("card-pay", reference=pledge.reference)
+    return redirect("pledge-thanks", reference=pledge.reference)
+
+
+def _rate_limited(request, form) -> bool:
+    """Count one pledge about to be made; once over the limit, say when to
+    try again on the form itself, with everything typed kept."""
+    verdict = hit("pledge", client_address(request), limit=PLEDGES_PER_HOUR, window_seconds=3600)
+    if verdict.limited:
+        minutes = max(1, ceil(verdict.retry_after / 60))
+        form.add_error(
+            None,
+            ngettext(
+                "This form was submitted too often from your address. Please try again in "
+                "%(minutes)d minute: what you typed is kept below.",
+                "This form was submitted too often from your address. Please try again in "
+                "%(minutes)d minutes: what you typed is kept below.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+    return verdict.limited
+
+
 def pledge_form(request, slug):
     appeal = get_object_or_404(Appeal.objects.select_related("fund"), slug=slug, is_open=True)
+    donor = _signed_in_donor(request)
+    initial = {"checkout_token": new_checkout_token()}
+    if donor is not None:
+        initial.update(
+            name=donor.name, kind=donor.kind, email=donor.email, country=donor.country_id
+        )
     form = PledgeForm(
-        request.POST or None,
-        request.FILES or None,
-        methods=offered_methods(),
-        initial={"checkout_token": new_checkout_token()},
+        request.POST or None, request.FILES or None, methods=offered_methods(), initial=initial
     )
     schedule = InstalmentFormSet(request.POST or None, prefix="instalments")
-    if request.method == "POST":
-        if too_many("pledge", client_address(request), limit=PLEDGES_PER_HOUR, window_seconds=3600):
-            return render(
-                request,
-                "donors/too_many.html",
-                {"appeal": appeal},
-                status=429,
-            )
-        if form.is_valid():
-            data = form.cleaned_data
-            instalments = []
-            if data["method"] == PaymentMethod.SCHEDULE:
-                if schedule.is_valid():
-                    instalments = [
-                        InstalmentSpec(Money(row["amount"], data["currency"]), row["due_date"])
-                        for row in schedule.cleaned_data
-                        if row
-                    ]
-                    if not instalments:
-                        form.add_error(None, _("Enter at least one instalment."))
-                    elif not data.get("letter"):
-                        form.add_error("letter", _("A pledge over several years needs its letter."))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        token = data.get("checkout_token") or new_checkout_token()
+        instalments = []
+        if data["method"] == PaymentMethod.SCHEDULE:
+            if schedule.is_valid():
+                instalments = [
+                    InstalmentSpec(Money(row["amount"], data["currency"]), row["due_date"])
+                    for row in schedule.cleaned_data
+                    if row
+                ]
+                if not instalments:
+                    form.add_error(None, _("Enter at least one instalment."))
+                elif not data.get("letter"):
+                    form.add_error("letter", _("A pledge over several years needs its letter."))
+            else:
+                form.add_error(None, _("Check the instalments below."))
+        if not form.errors and (made := pledge_for_form(token)) is not None:
+            # The same rendering posted again: the first pledge, not a second.
+            _remember(request, made)
+            return _go_to(made)
+        if not form.errors and _rate_limited(request, form):
+            status = 429
+        elif not form.errors:
+            fields = {
+                "appeal": appeal,
+                "name": data["name"],
+                "kind": data["kind"],
+                "email": data["email"],
+                "country": data["country"],
+                "amount": Money(data["amount"], data["currency"]),
+                "listed_publicly": data["listed_publicly"],
+                "signed_in_donor": donor,
+                "base_url": request.build_absolute_uri("/"),
+            }
+            try:
+                if data["method"] == PaymentMethod.CARD:
+                    payment = pledge_by_card(checkout_token=token, **fields)
+                    pledge = payment.pledge
                 else:
-                    form.add_error(None, _("Check the instalments below."))
-            if not form.errors and data["method"] == PaymentMethod.CARD:
-                try:
-                    payment = pledge_by_card(
-                        checkout_token=data.get("checkout_token") or new_checkout_token(),
-                        appeal=appeal,
-                        name=data["name"],
-                        kind=data["kind"],
-                        email=data["email"],
-                        country=data["country"],
-                        amount=Money(data["amount"], data["currency"]),
-                        listed_publicly=data["listed_publicly"],
+                    payment = None
+                    pledge = pledge_online(
+                        method=data["method"],
+                        schedule=instalments,
+                        letter=data.get("letter"),
+                        form_token=token,
+                        **fields,
                     )
-                except PledgeError as refused:
-                    form.add_error(None, str(refused))
-                else:
-                    _remember(request, payment.pledge)
+            except PledgeError as refused:
+                form.add_error(None, str(refused))
+            else:
+                _remember(request, pledge)
+                if payment is not None:
                     try:
                         ensure_payment_intent(payment)
                     except stripe.StripeError:  # the payment page offers to try again
-                        logger.exception("no PaymentIntent yet for %s", payment.pledge.reference)
-                    return redirect("card-pay", reference=payment.pledge.reference)
-            elif not form.errors:
-                try:
-                    pledge = pledge_online(
-                        appeal=appeal,
-                        name=data["name"],
-                        kind=data["kind"],
-                        email=data["email"],
-                        country=data["country"],
-                        amount=Money(data["amount"], data["currency"]),
-                        method=data["method"],
-                        listed_publicly=data["listed_publicly"],
-                        schedule=instalments,
-                        letter=data.get("letter"),
-                    )
-                except PledgeError as refused:
-                    form.add_error(None, str(refused))
-                else:
-                    _remember(request, pledge)
-                    return redirect("pledge-thanks", reference=pledge.reference)
+                        logger.exception("no PaymentIntent yet for %s", pledge.reference)
+                return _go_to(pledge)
     return render(
         request,
         "donors/pledge_form.html",
-        {"appeal": appeal, "form": form, "schedule": schedule},
+        {"appeal": appeal, "form": form, "schedule": schedule, "signed_in_donor": donor},
+        status=status,
     )
 
 
@@ -136,8 +178,36 @@ def pledge_thanks(request, reference):
         reference=reference,
     )
     own = reference in request.session.get(SESSION_KEY, []) or (
-        request.user.is_authenticated and pledge.donor.user_id == request.user.pk
+        # a pledge someone else made with the donor's address is not theirs
+        request.user.is_authenticated
+        and pledge.confirmed
+        and pledge.donor.user_id == request.user.pk
     )
     if not own:
         return render(request, "404.html", status=404)
-    return render(request, "donors/pledge_thanks.html", {"pledge": pledge})
+    return render(
+        request,
+        "donors/pledge_thanks.html",
+        {"pledge": pledge, "confirmation_days": confirmation_days()},
+    )
+
+
+@never_cache
+def pledge_confirm(request, reference, token):
+    """The page the confirmation link opens: the pledge and a button. Only
+    the button (POST) confirms, so a mail scanner opening the link does not."""
+    pledge = pledge_from_confirmation(reference, token)
+    if pledge is None:
+        return render(request, "donors/pledge_confirm.html", {"bad_link": True}, status=404)
+    if request.method == "POST" and not pledge.confirmed:
+        try:
+            confirm_from_link(pledge)
+        except PledgeError as refused:
+            return render(
+                request,
+                "donors/pledge_confirm.html",
+                {"pledge": pledge, "refused": str(refused)},
+                status=409,
+            )
+        return redirect("pledge-confirm", reference=reference, token=token)
+    return render(request, "donors/pledge_confirm.html", {"pledge": pledge})

@@ -290,6 +290,15 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fundmgr@localhost")
 
+# -- Donors' e-mailed links and public pledges (docs/security-donors.md) --------
+# A donor's sign-in link expires this many minutes after it is sent.
+DONOR_SIGN_IN_LINK_MINUTES = int(os.environ.get("DONOR_SIGN_IN_LINK_MINUTES", "30"))
+# A pledge's confirmation link (sent to the address typed) expires after these days.
+DONOR_PLEDGE_CONFIRMATION_DAYS = int(os.environ.get("DONOR_PLEDGE_CONFIRMATION_DAYS", "14"))
+# An anonymous pledge above the appeal's target times this is held for finance's review.
+DONOR_PLEDGE_REVIEW_ABOVE_TARGET = os.environ.get("DONOR_PLEDGE_REVIEW_ABOVE_TARGET", "1")
+# -- end of donors' block --------------------------------------------------------
+
 # Money: every currency django-money offers; amounts keep 3 decimals at most
 # (KWD, BHD), rounding to each currency's own minor unit is explicit in code.
 CURRENCY_DECIMAL_PLACES = 3

@@ -86,13 +86,17 @@ def pledge_by_card(*, checkout_token: str, **pledge_fields) -> CardPayment:
     """Record an online pledge paid by card and its CardPayment, in one transaction.
 
     The same ``checkout_token`` (one per rendering of the form) again returns
-    the first CardPayment: a form posted twice makes one pledge and one payment."""
+    the first CardPayment: a form posted twice makes one pledge and one payment.
+    The donor is found or made, and the pledge left unconfirmed unless the
+    donor is signed in, exactly as for a bank transfer (``pledge_online``)."""
     existing = CardPayment.objects.filter(checkout_token=checkout_token).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            pledge = pledge_online(method=PaymentMethod.CARD, **pledge_fields)
+            pledge = pledge_online(
+                method=PaymentMethod.CARD, form_token=checkout_token, **pledge_fields
+            )
             payment = CardPayment.objects.create(
                 pledge=pledge, amount=pledge.amount, checkout_token=checkout_token
             )

@@ -40,6 +40,18 @@ class InstalmentSpec:
     due_date: datetime.date
 
 
+@dataclass(frozen=True)
+class TypedDonor:
+    """Who a person said they were on the public form, kept on the pledge as
+    typed: an anonymous form never writes into an existing donor's record."""
+
+    name: str
+    kind: str
+    email: str
+    country: Country | None = None
+    wants_listing: bool = False
+
+
 def find_or_create_donor(
     *, name: str, kind: str, email: str, country: Country | None = None, listed: bool = False
 ) -> Donor:
@@ -133,9 +145,20 @@ def record_pledge(
     schedule: Sequence[InstalmentSpec] = (),
     letter: UploadedFile | None = None,
     source_reference: str = "",
+    confirmed: bool = True,
+    held: bool = False,
+    typed: TypedDonor | None = None,
+    form_token: str | None = None,
 ) -> Pledge:
     """Record a pledge; if binding, book the receivable and revenue at the
-    pledge date's rate. A pledge without a schedule is due on its date."""
+    pledge date's rate. A pledge without a schedule is due on its date.
+
+    ``confirmed``: the pledge is the donor's (finance records it, or the donor
+    is signed in); the public form passes False until the owner of the
+    address confirms (donors.services.online). ``held``: kept off the public
+    figures until finance releases it. ``form_token``: one pledge per
+    rendering of the public form; a second insert with it raises
+    IntegrityError, which the caller turns into the first pledge."""
     if method not in PaymentMethod.values:
         raise PledgeError(_("“%(method)s” is not a way to pay.") % {"method": method})
     if appeal is not None and appeal.fund_id != fund.pk:
@@ -159,9 +182,16 @@ def record_pledge(
                     reference=new_reference(fund.code),
                     agreement_signed=agreement_signed,
                     source_reference=source_reference,
+                    confirmed=confirmed,
+                    confirmed_at=timezone.now() if confirmed else None,
+                    held_for_review=held,
+                    form_token=form_token or None,
+                    **(_typed_fields(typed) if typed else {}),
                 )
             break
         except IntegrityError:
+            if form_token and Pledge.objects.filter(form_token=form_token).exists():
+                raise  # the same form posted twice: the caller returns the first pledge
             if (
                 source_reference
                 and Pledge.objects.filter(fund=fund, source_reference=source_reference).exists()
@@ -180,8 +210,24 @@ def record_pledge(
     )
     if agreement_signed:
         book_receivable(pledge, by)
-    log_action(pledge, "pledge:recorded", by, "", {"amount": str(amount), "method": method})
+    log_action(
+        pledge,
+        "pledge:recorded",
+        by,
+        "",
+        {"amount": str(amount), "method": method, "confirmed": confirmed, "held": held},
+    )
     return pledge
+
+
+def _typed_fields(typed: TypedDonor) -> dict:
+    return {
+        "typed_name": typed.name.strip()[:200],
+        "typed_kind": typed.kind,
+        "typed_email": typed.email.strip(),
+        "typed_country": typed.country,
+        "wants_listing": typed.wants_listing,
+    }
 
 
 def book_receivable(pledge: Pledge, by) -> None:
@@ -360,3 +406,38 @@ def _write_down_receivable(
         kind="pledge-cancellation",
         idempotency_key=f"pledge:{pledge.pk}:cancellation",
     )
+
+
+# -- whose pledge it is, and whether the public sees it --------------------------------
+
+
+@transaction.atomic
+def confirm_pledge(pledge: Pledge, by, *, how: str) -> PledgeChange:
+    """The pledge is its donor's: by the owner of the address (``how`` says
+    "e-mail link") or by finance attaching it. Confirming never changes the
+    donor's record: name, kind, country and listing stay what the donor set."""
+    locked = _locked(pledge)
+    if locked.confirmed:
+        return PledgeChange(locked, False)
+    if locked.status == Pledge.Status.CANCELLED:
+        raise PledgeError(_("A cancelled pledge cannot be confirmed."))
+    locked.confirmed = True
+    locked.confirmed_at = timezone.now()
+    locked.save(update_fields=["confirmed", "confirmed_at"])
+    log_action(locked, "pledge:confirmed", by, how, {"donor": locked.donor_id})
+    return PledgeChange(locked, True)
+
+
+@transaction.atomic
+def release_pledge(pledge: Pledge, by, *, note: str = "") -> PledgeChange:
+    """Finance has reviewed a pledge held for being far above the appeal's
+    scale: it now counts like any other (cancel_pledge is the other way out)."""
+    locked = _locked(pledge)
+    if not locked.held_for_review:
+        return PledgeChange(locked, False)
+    if locked.status == Pledge.Status.CANCELLED:
+        raise PledgeError(_("A cancelled pledge cannot be released."))
+    locked.held_for_review = False
+    locked.save(update_fields=["held_for_review"])
+    log_action(locked, "pledge:released", by, note, {"amount": str(locked.amount)})
+    return PledgeChange(locked, True)
