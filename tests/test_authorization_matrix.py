@@ -95,8 +95,21 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "login": {"GET": everyone()},
     "logout": {"POST": everyone(), "GET": everyone("405")},
     "donor-sign-in": {"GET": everyone()},
-    # A sign-in link that is wrong shows the sign-in page again; it never signs in.
-    "donor-sign-in-link": {"GET": everyone()},
+    # A wrong sign-in link says so; a wrong confirmation link finds no pledge.
+    # Only their button (POST) would sign in or confirm, and a wrong one does neither.
+    "donor-sign-in-link": {"GET": everyone(), "POST": everyone()},
+    "pledge-confirm": {"GET": everyone("404"), "POST": everyone("404")},
+    # Forgotten passwords: the same pages for everyone, whatever the address.
+    "password_reset": {"GET": everyone(), "POST": everyone()},
+    "password_reset_done": {"GET": everyone()},
+    "password_reset_confirm": {"GET": everyone()},
+    "password_reset_complete": {"GET": everyone()},
+    # A second factor protects staff and focal points (who upload delegates'
+    # documents); a donor has none to set up.
+    "two-factor": {"GET": only(*STAFF, "focal_point")},
+    "two-factor-enrol": {"GET": only(*STAFF, "focal_point")},
+    "two-factor-verify": {"GET": outcomes("ok")},
+    "two-factor-recovery-codes": {"POST": only(*STAFF, "focal_point")},
     # Card and thank-you pages: only the browser that pledged, or its donor signed in.
     "pledge-thanks": {"GET": outcomes("404", anonymous="404", donor="ok")},
     "card-pay": {"GET": outcomes("404", anonymous="404", donor="ok")},
@@ -107,6 +120,8 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "stripe-webhook": {"POST": everyone()},
     # The donor's own pages: another donor's pledge or receipt does not exist for them.
     "donor-home": {"GET": outcomes("403", ok=("donor", "other_donor"))},
+    "donor-listing": {"POST": outcomes("403", ok=("donor", "other_donor"))},
+    "donor-password": {"POST": outcomes("403", ok=("donor", "other_donor"))},
     "acknowledgement-letter": {"GET": outcomes("403", donor="ok", other_donor="404")},
     "acknowledgement-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
     "receipt-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
@@ -154,6 +169,8 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     # Revenue and receivables are the finance officer's alone.
     "finance-pledge-binding": {"POST": only("finance_officer")},
     "finance-pledge-cancel": {"POST": only("finance_officer")},
+    "finance-pledge-attach": {"POST": only("finance_officer")},
+    "finance-pledge-release": {"POST": only("finance_officer")},
     "bank-match-payout": {"POST": only("finance_officer")},
     "bank-leave-line": {"POST": only("finance_officer")},
     "bank-book-exchange": {"POST": only("finance_officer")},
@@ -300,6 +317,10 @@ def build_world() -> World:
         "finance-pledge-letter": [code, lettered.reference],
         "finance-pledge-binding": [code, ref],
         "finance-pledge-cancel": [code, ref],
+        "finance-pledge-attach": [code, ref],
+        "finance-pledge-release": [code, ref],
+        "pledge-confirm": [ref, "bad-token"],
+        "password_reset_confirm": ["MQ", "bad-token"],
         "finance-pledge-acknowledgement": [code, ref],
         "finance-receipt-acknowledgement": [code, receipt.number],
         "finance-queue": [code],
