@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,6 +72,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Headers and refusals (issue 10): the CSP and Permissions-Policy on every
+    # response; every 403 a signed-in person meets goes to the audit trail.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "fundmgr.permissions_policy.PermissionsPolicyMiddleware",
+    "fundmgr.refusals.RefusalAuditMiddleware",
 ]
 
 ROOT_URLCONF = "fundmgr.urls"
@@ -231,6 +237,42 @@ else:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_local_development_only")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", _LOCALSTRIPE) or None
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", f"{_LOCALSTRIPE}/js.stripe.com/v3/")
+
+# --- Content-Security-Policy and Permissions-Policy (docs/security-headers.md) ---
+# Django's own CSP middleware. Nothing inline anywhere (no <script> body, no
+# style attribute, no <style>): scripts and styles come from our static files
+# only. The card page alone adds Stripe.js's origins
+# (donors/payments/csp.py, built from STRIPE_JS_URL at request time).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# Browser features no page here uses are denied to the page and anything it
+# frames (fundmgr/permissions_policy.py; the card page allows ``payment`` to Stripe).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
