@@ -78,6 +78,7 @@ def donor_home(request):
     )
 
 
+@never_cache  # a donor's letter, printable or downloaded: never kept (fundmgr/downloads.py)
 @login_required
 def acknowledgement_letter(request, reference):
     """A printable acknowledgement of one of the donor's own pledges."""

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from donors.services.pledge_register import COLUMNS as REGISTER_COLUMNS
 from donors.services.pledge_register import import_pledge_register
 from donors.services.pledges import PledgeError, cancel_pledge, find_pledge, mark_binding
 from donors.services.receipts import ReceiptError, record_receipt
+from fundmgr.downloads import private_download
 from fundmgr.models import Fund, ImportJob, JournalEntry
 from fundmgr.money import Money
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
@@ -159,12 +160,7 @@ def pledge_letter(request, code, reference):
     pledge = get_object_or_404(Pledge, fund__code=code, reference=reference)
     if not pledge.letter:
         raise Http404
-    return FileResponse(
-        pledge.letter.open("rb"),
-        as_attachment=True,
-        filename=f"{pledge.reference}.pdf",
-        content_type="application/pdf",
-    )
+    return private_download(pledge.letter.open("rb"), f"{pledge.reference}.pdf", "application/pdf")
 
 
 class ResolveForm(forms.Form):
