@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.http import Http404
@@ -81,7 +82,11 @@ def register(request, code):
 
 def _upload(request, fund, kind, importer, page, success):
     """A small file is imported here and now; a larger one becomes a
-    background job, whose page follows it (fundmgr.services.imports)."""
+    background job, whose page follows it (fundmgr.services.imports). The
+    auditor reads the page (its recent imports) without the form; posts: 403."""
+    can_upload = has_role(request.user, *FINANCE)
+    if request.method == "POST" and not can_upload:
+        raise PermissionDenied(_("Your role does not allow this."))
     form = UploadForm(request.POST or None, request.FILES or None)
     rejected = None
     if request.method == "POST" and form.is_valid():
@@ -106,12 +111,13 @@ def _upload(request, fund, kind, importer, page, success):
             "form": form,
             "rejected": rejected,
             "jobs": ImportJob.objects.recent_for(kind, fund=fund),
+            "can_upload": can_upload,
             **page,
         },
     )
 
 
-@role_required(*FINANCE)
+@role_required(*FINANCE, Role.AUDITOR)  # the auditor reads, never posts (_upload)
 def import_register(request, code):
     fund = _fund(code)
 
@@ -125,7 +131,7 @@ def import_register(request, code):
     )
 
 
-@role_required(*FINANCE)
+@role_required(*FINANCE, Role.AUDITOR)  # the auditor reads, never posts (_upload)
 def import_statement(request, code):
     fund = _fund(code)
 

@@ -160,7 +160,11 @@ def queue(request, code):
     if cached is None:
         cached = _queue_parts(request, event, can_certify)
         cache.set(key, cached, QUEUE_CACHE_SECONDS)
-    return render(request, "grants/queue.html", {"event": event, "cached": cached})
+    return render(
+        request,
+        "grants/queue.html",
+        {"event": event, "cached": cached, "can_certify": can_certify},
+    )
 
 
 #: How long a computed queue page is kept; any change to a grant replaces it
