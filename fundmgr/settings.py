@@ -164,6 +164,14 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
+# --- Personal documents (docs/security-headers.md) ---
+# Notes verbales, boarding passes and pledge letters: under random names in
+# DOCUMENTS_ROOT, outside STATIC_ROOT and MEDIA_ROOT (refused if inside), never
+# served by a web server; handed out only by the views that check the reader
+# (fundmgr/private_files.py).
+DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", BASE_DIR / "var" / "documents"))
+STORAGES["documents"] = {"BACKEND": "fundmgr.private_files.DocumentStorage"}
+
 # Background exports (reports.exports): written by the task worker into a folder
 # the web server never serves, outside STATIC_ROOT and MEDIA_ROOT (the service
 # refuses to write inside either); downloaded through a view that checks the
