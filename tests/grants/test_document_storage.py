@@ -56,7 +56,11 @@ def test_a_note_verbale_is_stored_outside_the_served_folders_under_a_random_name
 
 
 def test_boarding_passes_are_stored_outside_the_served_folders_under_a_random_name(
-    make_grant, walk, funded, finance, settings  # noqa: F811 - fixtures
+    make_grant,
+    walk,
+    funded,
+    finance,
+    settings,  # noqa: F811 - fixtures
 ):
     grant = walk(make_grant(cost=Decimal("2000.00")), "travelled")
     workflow.settle(
