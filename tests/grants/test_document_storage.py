@@ -56,13 +56,11 @@ def test_a_note_verbale_is_stored_outside_the_served_folders_under_a_random_name
 
 
 def test_boarding_passes_are_stored_outside_the_served_folders_under_a_random_name(
-    make_grant,
-    walk,
-    funded,
-    finance,
-    settings,  # noqa: F811 - fixtures
+    request, make_grant, finance, settings
 ):
-    grant = walk(make_grant(cost=Decimal("2000.00")), "travelled")
+    request.getfixturevalue("funded")
+    walk_to = request.getfixturevalue("walk")
+    grant = walk_to(make_grant(cost=Decimal("2000.00")), "travelled")
     workflow.settle(
         grant, finance, actual_cost=Decimal("1900.00"), boarding_passes=boarding_passes()
     )
