@@ -72,8 +72,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Headers and refusals (issue 10): the CSP and Permissions-Policy on every
+    # Headers and audit (issue 10): who acts, for the audit of users and roles
+    # (fundmgr/people_audit.py); the CSP and Permissions-Policy on every
     # response; every 403 a signed-in person meets goes to the audit trail.
+    "fundmgr.people_audit.ActingUserMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "fundmgr.permissions_policy.PermissionsPolicyMiddleware",
     "fundmgr.refusals.RefusalAuditMiddleware",
