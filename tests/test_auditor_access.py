@@ -141,3 +141,21 @@ def test_every_page_the_auditor_reaches_opens_and_offers_no_changing_form(audito
     assert len(pages) > 30
     assert refused == [], refused  # no link leads the auditor to a refusal
     assert forms == {}, forms
+
+
+def test_asking_for_an_export_is_a_read_the_auditor_may_do_and_it_is_audited(
+    auditor, settings, tmp_path
+):
+    """Decided (docs/security-headers.md): an export writes a file for its
+    reader and an audit record, and changes no books, so it is a read."""
+    from reports.models import Export
+
+    settings.EXPORTS_ROOT = tmp_path / "exports"
+    url = reverse("fund-exports", args=["UNFSSC"])
+    response = auditor.post(url, {"as_of": "2019-12-31"})
+    assert response.status_code == 302, response.content.decode()[:1000]
+    export = Export.objects.get()
+    assert export.requested_by.username == "auditor" and export.status == Export.Status.DONE
+    assert AuditRecord.objects.filter(actor__username="auditor").exclude(action="refused").exists()
+    download = auditor.get(reverse("export-download", args=["UNFSSC", export.pk]))
+    assert download.status_code == 200 and "no-store" in download["Cache-Control"]
