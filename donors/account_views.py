@@ -190,6 +190,7 @@ def donor_password(request):
     return redirect("donor-home")
 
 
+@never_cache  # a donor's letter, printable or downloaded: never kept (fundmgr/downloads.py)
 @login_required
 def acknowledgement_letter(request, reference):
     """A printable acknowledgement of one of the donor's own pledges."""

@@ -10,9 +10,10 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +43,7 @@ from donors.services.pledges import (
     release_pledge,
 )
 from donors.services.receipts import ReceiptError, record_receipt
+from fundmgr.downloads import private_download
 from fundmgr.models import Fund, ImportJob, JournalEntry
 from fundmgr.money import Money
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
@@ -94,7 +96,11 @@ def register(request, code):
 
 def _upload(request, fund, kind, importer, page, success):
     """A small file is imported here and now; a larger one becomes a
-    background job, whose page follows it (fundmgr.services.imports)."""
+    background job, whose page follows it (fundmgr.services.imports). The
+    auditor reads the page (its recent imports) without the form; posts: 403."""
+    can_upload = has_role(request.user, *FINANCE)
+    if request.method == "POST" and not can_upload:
+        raise PermissionDenied(_("Your role does not allow this."))
     form = UploadForm(request.POST or None, request.FILES or None)
     rejected = None
     if request.method == "POST" and form.is_valid():
@@ -119,12 +125,13 @@ def _upload(request, fund, kind, importer, page, success):
             "form": form,
             "rejected": rejected,
             "jobs": ImportJob.objects.recent_for(kind, fund=fund),
+            "can_upload": can_upload,
             **page,
         },
     )
 
 
-@role_required(*FINANCE)
+@role_required(*FINANCE, Role.AUDITOR)  # the auditor reads, never posts (_upload)
 def import_register(request, code):
     fund = _fund(code)
 
@@ -138,7 +145,7 @@ def import_register(request, code):
     )
 
 
-@role_required(*FINANCE)
+@role_required(*FINANCE, Role.AUDITOR)  # the auditor reads, never posts (_upload)
 def import_statement(request, code):
     fund = _fund(code)
 
@@ -173,12 +180,7 @@ def pledge_letter(request, code, reference):
     pledge = get_object_or_404(Pledge, fund__code=code, reference=reference)
     if not pledge.letter:
         raise Http404
-    return FileResponse(
-        pledge.letter.open("rb"),
-        as_attachment=True,
-        filename=f"{pledge.reference}.pdf",
-        content_type="application/pdf",
-    )
+    return private_download(pledge.letter.open("rb"), f"{pledge.reference}.pdf", "application/pdf")
 
 
 class ResolveForm(forms.Form):

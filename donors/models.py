@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
 from fundmgr.models import Country, Event, Fund, JournalEntry
+from fundmgr.private_files import UnguessableName, documents_storage
 
 
 class DonorKind(models.TextChoices):
@@ -169,7 +170,12 @@ class Pledge(models.Model):
         default=False,
         help_text=_("Revenue is recognised when a binding agreement is signed (IPSAS 23)."),
     )
-    letter = models.FileField(_("pledge letter (PDF)"), upload_to="pledge-letters/", blank=True)
+    letter = models.FileField(  # a personal document: fundmgr/private_files.py
+        _("pledge letter (PDF)"),
+        upload_to=UnguessableName("pledge-letters"),
+        storage=documents_storage,
+        blank=True,
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT
     )

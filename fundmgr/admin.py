@@ -1,7 +1,9 @@
 """Administration of reference data. The ledger, the audit trail and
 signatures are shown read-only: they change only through services."""
 
+import datetime
 import json
+from decimal import Decimal
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
@@ -32,21 +34,91 @@ def _change_text(message) -> str:
     return str(message)
 
 
+PLAIN = (str, int, bool, type(None), Decimal, datetime.date, datetime.time, datetime.timedelta)
+
+
+def _plain(value):
+    """As the trail stores it (JSON): Money, files and the like as their text."""
+    return value if isinstance(value, PLAIN) else str(value)
+
+
+def snapshot(obj) -> dict:
+    """A record's stored values, by column (foreign keys as ids)."""
+    return {
+        field.attname: _plain(getattr(obj, field.attname)) for field in obj._meta.concrete_fields
+    }
+
+
+def differences(before: dict, after: dict) -> dict:
+    return {
+        name: {"before": before.get(name), "after": value}
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+
+
+def _stored(obj):
+    return type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Every add, change and delete made in the admin also goes to the
-    append-only audit trail (Django's own admin log can be edited)."""
+    append-only audit trail (Django's own admin log can be edited), with the
+    values: all of them for an addition or a deletion, before and after for
+    each changed field of a change, its inlines' rows (rates, sessions) included."""
+
+    def save_model(self, request, obj, form, change):
+        stored = _stored(obj) if change else None
+        request._audit_before = snapshot(stored) if stored is not None else None
+        request._audit_inlines = []
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        before = {}
+        for inline_form in formset.initial_forms:
+            stored = _stored(inline_form.instance)
+            if stored is not None:
+                before[stored.pk] = snapshot(stored)
+        super().save_formset(request, form, formset, change)
+        rows = getattr(request, "_audit_inlines", [])
+        model = formset.model._meta.model_name
+        for obj in formset.new_objects:
+            rows.append({"model": model, "id": obj.pk, "added": snapshot(obj)})
+        for obj, _fields in formset.changed_objects:
+            rows.append(
+                {
+                    "model": model,
+                    "id": obj.pk,
+                    "changes": differences(before.get(obj.pk, {}), snapshot(obj)),
+                }
+            )
+        for obj in formset.deleted_objects:
+            rows.append({"model": model, "id": obj.pk, "deleted": before.get(obj.pk, {})})
+        request._audit_inlines = rows
 
     def log_addition(self, request, obj, message):
-        log_action(obj, "admin:added", request.user, _change_text(message))
+        data = {"values": snapshot(obj), "inlines": getattr(request, "_audit_inlines", [])}
+        log_action(obj, "admin:added", request.user, _change_text(message), data)
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        log_action(obj, "admin:changed", request.user, _change_text(message))
+        before = getattr(request, "_audit_before", None) or {}
+        data = {
+            "changes": differences(before, snapshot(obj)),
+            "inlines": getattr(request, "_audit_inlines", []),
+        }
+        log_action(obj, "admin:changed", request.user, _change_text(message), data)
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request, queryset):
         for obj in queryset:
-            log_action(obj, "admin:deleted", request.user, "deleted in the admin site")
+            log_action(
+                obj,
+                "admin:deleted",
+                request.user,
+                "deleted in the admin site",
+                {"values": snapshot(obj)},
+            )
         return super().log_deletions(request, queryset)
 
 

@@ -7,4 +7,9 @@ class FundmgrConfig(AppConfig):
     verbose_name = _("Fund core")
 
     def ready(self):
-        from fundmgr import checks  # noqa: F401 - registers the system checks
+        from fundmgr import (
+            checks,  # noqa: F401 - registers the system checks
+            people_audit,
+        )
+
+        people_audit.connect()  # users, roles and permissions reach the audit trail

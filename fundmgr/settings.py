@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after security: the CSP and Permissions-Policy reach every
+    # response, the sign-in, second-factor and size refusals' included.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "fundmgr.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -84,6 +89,10 @@ MIDDLEWARE = [
     # After the second factor: a password alone never earns the staff upload limit.
     "fundmgr.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Who acts, for the audit of users and roles (fundmgr/people_audit.py);
+    # every 403 a signed-in person meets goes to the audit trail.
+    "fundmgr.people_audit.ActingUserMiddleware",
+    "fundmgr.refusals.RefusalAuditMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -179,6 +188,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "fundmgr.ratelimit.client_ip"
 # Only what axes needs: not the form's other fields in its records.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "token", "otp_token"]
+# Its own log lines (a banner at every start, a line per sign-in) would clutter
+# every command's output; failures and lockouts are in the audit trail instead.
+AXES_VERBOSE = False
 
 # How many reverse proxies in front of the site append to X-Forwarded-For; 0
 # (the default) means the site is reached directly and X-Forwarded-For, which
@@ -248,6 +260,14 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+
+# --- Personal documents (docs/security-headers.md) ---
+# Notes verbales, boarding passes and pledge letters: under random names in
+# DOCUMENTS_ROOT, outside STATIC_ROOT and MEDIA_ROOT (refused if inside), never
+# served by a web server; handed out only by the views that check the reader
+# (fundmgr/private_files.py).
+DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", BASE_DIR / "var" / "documents"))
+STORAGES["documents"] = {"BACKEND": "fundmgr.private_files.DocumentStorage"}
 
 # Background exports (reports.exports): written by the task worker into a folder
 # the web server never serves, outside STATIC_ROOT and MEDIA_ROOT (the service
@@ -341,6 +361,42 @@ MAX_PUBLIC_REQUEST_BYTES = int(os.environ.get("MAX_PUBLIC_REQUEST_BYTES", 11 * 1
 # Whom to tell about a vulnerability on this deployment, published at
 # /.well-known/security.txt (RFC 9116; SECURITY.md): a mailto: or https: URI.
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")
+
+# --- Content-Security-Policy and Permissions-Policy (docs/security-headers.md) ---
+# Django's own CSP middleware. Nothing inline anywhere (no <script> body, no
+# style attribute, no <style>): scripts and styles come from our static files
+# only. The card page alone adds Stripe.js's origins
+# (donors/payments/csp.py, built from STRIPE_JS_URL at request time).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# Browser features no page here uses are denied to the page and anything it
+# frames (fundmgr/permissions_policy.py; the card page allows ``payment`` to Stripe).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

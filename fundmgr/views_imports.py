@@ -9,15 +9,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from fundmgr.models import ImportJob
-from fundmgr.roles import role_required
+from fundmgr.roles import Role, has_role, role_required
 from fundmgr.services import imports
 
 #: Seconds between reloads of the page while a job is queued or running.
 REFRESH_SECONDS = 3
 
 
-# Anyone without an import role is refused before learning whether the job exists.
-@role_required(*imports.ANY_IMPORT_ROLE)
+# Anyone without an import role (or the auditor's) is refused before learning
+# whether the job exists.
+@role_required(*imports.ANY_IMPORT_ROLE, Role.AUDITOR)
 @require_GET
 @never_cache
 def job_page(request, pk):
@@ -25,12 +26,20 @@ def job_page(request, pk):
         ImportJob.objects.select_related("fund", "event", "requested_by"), pk=pk
     )
     # Only those who may make this kind of import see it (e.g. not a fund
-    # officer a bank statement's); every link on it stays in the job's fund or event.
-    imports.require_import_role(request.user, job.kind)
+    # officer a bank statement's), and the auditor, who reads every import;
+    # every link on it stays in the job's fund or event.
+    may_import = imports.may_import(request.user, job.kind)
+    if not may_import and not has_role(request.user, Role.AUDITOR):
+        imports.require_import_role(request.user, job.kind)
     response = render(
         request,
         "imports/job.html",
-        {"job": job, "refresh_seconds": REFRESH_SECONDS, **imports.outcome(job)},
+        {
+            "job": job,
+            "refresh_seconds": REFRESH_SECONDS,
+            "can_upload": may_import,
+            **imports.outcome(job),
+        },
     )
     if job.in_progress:
         response["Refresh"] = str(REFRESH_SECONDS)

@@ -4,6 +4,9 @@ audited like every admin change. Grants, their quotes and transitions are
 shown read-only: they change only through grants.services."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from fundmgr.admin import AuditedAdmin, ReadOnlyAdmin
 from grants.models import (
@@ -88,3 +91,19 @@ class GrantAdmin(ReadOnlyAdmin):
     list_select_related = ["country", "event"]
     search_fields = ["reference", "nominee_name"]
     inlines = [AirfareQuoteInline, GrantTransitionInline]
+    # Documents have no public URL (fundmgr/private_files.py): linked to the
+    # view that checks the reader, never to the file.
+    exclude = ["note_verbale", "boarding_passes"]
+    readonly_fields = ["documents"]
+
+    @admin.display(description=_("documents"))
+    def documents(self, grant):
+        links = [
+            (reverse("grant-document", args=[grant.event.code, grant.reference, kind]), label)
+            for kind, field, label in (
+                ("note-verbale", grant.note_verbale, _("note verbale")),
+                ("boarding-passes", grant.boarding_passes, _("boarding passes")),
+            )
+            if field
+        ]
+        return format_html_join(", ", '<a href="{}">{}</a>', links) or "-"

@@ -1,7 +1,9 @@
 """Intake pages: an event's nominations as their nominator sees them, the
 nomination form (fund officers for any country, focal points for their own),
 the bulk import (fund officers) and the airfare quotes of a nomination with
-its entitlement (fund officers). Thin: the services check and record."""
+its entitlement (fund officers). The auditor reads every one of these pages
+(all countries) and is shown no form; whatever they post is refused (403).
+Thin: the services check and record."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from fundmgr.models import Event, ImportJob
 from fundmgr.money import Money
-from fundmgr.roles import Role, role_required
+from fundmgr.roles import Role, has_role, require_role, role_required
 from fundmgr.services import imports
 from fundmgr.tabular import FileRejected
 from grants.forms import NominationForm, NominationImportForm, QuoteForm
@@ -40,6 +42,8 @@ from grants.services.nominations import (
 )
 
 NOMINATORS = (Role.FUND_OFFICER, Role.FOCAL_POINT)
+#: Who reads the intake pages: those who nominate, and the auditor (read-only).
+READERS = (*NOMINATORS, Role.AUDITOR)
 PAGE_SIZE = 50
 
 
@@ -54,12 +58,26 @@ def _countries_or_403(user) -> set[str] | None:
     return countries
 
 
-@role_required(*NOMINATORS)
+def _readable_countries(user) -> set[str] | None:
+    """The countries whose nominations ``user`` reads: all (None) for a fund
+    officer and the auditor, their own for a focal point."""
+    if has_role(user, Role.AUDITOR):
+        return None
+    return _countries_or_403(user)
+
+
+def _refuse_unless(request, *roles: str) -> None:
+    """A POST from a reader who may not act (the auditor) is refused: 403."""
+    if request.method == "POST":
+        require_role(request.user, *roles)
+
+
+@role_required(*READERS)
 def nominations(request, code):
-    """The event's nominations the person may see: all for a fund officer,
-    their countries' for a focal point. A fixed number of queries."""
+    """The event's nominations the person may see: all for a fund officer
+    and the auditor, their countries' for a focal point. A fixed number of queries."""
     event = _event(code)
-    countries = _countries_or_403(request.user)
+    countries = _readable_countries(request.user)
     grants = Grant.objects.filter(event=event).select_related("country").order_by("-reference")
     if countries is not None:
         grants = grants.filter(country__in=countries)
@@ -71,6 +89,8 @@ def nominations(request, code):
             "event": event,
             "page": page,
             "is_officer": countries is None,
+            "can_nominate": has_role(request.user, *NOMINATORS),
+            "can_import": has_role(request.user, Role.FUND_OFFICER),
             "window": _window(event),
         },
     )
@@ -125,8 +145,9 @@ def nominate_view(request, code):
     )
 
 
-@role_required(Role.FUND_OFFICER)
+@role_required(Role.FUND_OFFICER, Role.AUDITOR)
 def import_view(request, code):
+    _refuse_unless(request, Role.FUND_OFFICER)
     event = _event(code)
     form = NominationImportForm(request.POST or None, request.FILES or None)
     rejected = None
@@ -160,13 +181,16 @@ def import_view(request, code):
             "columns": ",".join(COLUMNS),
             "quote_columns": ",".join(QUOTE_COLUMNS),
             "jobs": ImportJob.objects.recent_for(ImportJob.Kind.NOMINATIONS, event=event),
+            "can_import": has_role(request.user, Role.FUND_OFFICER),
         },
     )
 
 
-@role_required(Role.FUND_OFFICER)
+@role_required(Role.FUND_OFFICER, Role.AUDITOR)
 def quotes_view(request, code, reference):
-    """A nomination's airfare quotes, a form for another, and its entitlement."""
+    """A nomination's airfare quotes, a form for another (fund officers), and
+    its entitlement."""
+    _refuse_unless(request, Role.FUND_OFFICER)
     grant = get_object_or_404(
         Grant.objects.select_related("event__fund", "event__travel_policy", "country"),
         event__code=code,
@@ -214,7 +238,8 @@ def quotes_view(request, code, reference):
             "form": form,
             "entitlement": entitlement,
             "problem": problem,
-            "can_change": grant.state in ALLOWED_STATES,
+            "can_change": grant.state in ALLOWED_STATES
+            and has_role(request.user, Role.FUND_OFFICER),
             "currency": grant.event.fund.base_currency,
         },
     )

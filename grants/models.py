@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
 from fundmgr.models import Country, Event
+from fundmgr.private_files import UnguessableName, documents_storage
 from fundmgr.roles import Role
 
 ZERO = Decimal(0)
@@ -272,7 +273,11 @@ class Grant(models.Model):
         related_name="nominations",
         verbose_name=_("nominated by"),
     )
-    note_verbale = models.FileField(_("note verbale (PDF)"), upload_to="notes-verbales/")
+    note_verbale = models.FileField(
+        _("note verbale (PDF)"),
+        upload_to=UnguessableName("notes-verbales"),
+        storage=documents_storage,
+    )
     departure_city = models.CharField(_("departure city"), max_length=100)
     departure_airport = models.CharField(
         _("departure airport"), max_length=3, validators=[airport_validator]
@@ -315,7 +320,10 @@ class Grant(models.Model):
     actual_cost = amount_field(_("actual cost"))
     claim_reason = models.TextField(_("reason for a claim above the approved amount"), blank=True)
     boarding_passes = models.FileField(
-        _("boarding passes (PDF)"), upload_to="boarding-passes/", blank=True
+        _("boarding passes (PDF)"),
+        upload_to=UnguessableName("boarding-passes"),
+        storage=documents_storage,
+        blank=True,
     )
     traveller_refunded = amount_field(_("refunded by the traveller"))
     balance_paid = amount_field(_("balance paid to the traveller"))

@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms.utils import flatatt
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -33,6 +33,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fundmgr.downloads import private_download
 from fundmgr.models import Event
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
@@ -159,7 +160,11 @@ def queue(request, code):
     if cached is None:
         cached = _queue_parts(request, event, can_certify)
         cache.set(key, cached, QUEUE_CACHE_SECONDS)
-    return render(request, "grants/queue.html", {"event": event, "cached": cached})
+    return render(
+        request,
+        "grants/queue.html",
+        {"event": event, "cached": cached, "can_certify": can_certify},
+    )
 
 
 #: How long a computed queue page is kept; any change to a grant replaces it
@@ -282,11 +287,10 @@ def export(request, code):
     filters = _filter_form(request, event).filters()
     handle = queue_workbook(event, filters)
     stamp = timezone.localdate().isoformat()
-    return FileResponse(
+    return private_download(
         handle,
-        as_attachment=True,
-        filename=f"{event.code}-grants-{stamp}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{event.code}-grants-{stamp}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 
@@ -570,9 +574,4 @@ def document(request, code, reference, kind):
     stored = getattr(grant, DOCUMENTS[kind])
     if not stored:
         raise Http404
-    return FileResponse(
-        stored.open("rb"),
-        as_attachment=True,
-        filename=f"{grant.reference}-{kind}.pdf",
-        content_type="application/pdf",
-    )
+    return private_download(stored.open("rb"), f"{grant.reference}-{kind}.pdf", "application/pdf")

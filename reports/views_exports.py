@@ -6,13 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fundmgr.downloads import private_download
 from fundmgr.models import Fund
 from fundmgr.roles import BOOK_READERS, role_required
 from reports import exports
@@ -79,9 +80,5 @@ def export_download(request, code, pk):
         )
     except exports.ExportMissing:
         raise Http404 from None
-    response = FileResponse(
-        path.open("rb"), as_attachment=True, filename=export.download_name, content_type=XLSX
-    )
     # The books: neither a shared cache nor the browser's keeps a copy.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(path.open("rb"), export.download_name, XLSX)

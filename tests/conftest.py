@@ -116,5 +116,7 @@ def rates(db):
 
 @pytest.fixture(autouse=True)
 def media_in_a_temporary_folder(settings, tmp_path):
-    """Uploaded files (pledge letters) go to the test's own folder, never the project's."""
+    """Uploaded files and personal documents (notes verbales, boarding passes,
+    pledge letters) go to the test's own folders, never the project's."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DOCUMENTS_ROOT = tmp_path / "documents"

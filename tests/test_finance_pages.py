@@ -159,7 +159,7 @@ def test_the_pledge_register_runs_the_same_queries_for_3_or_30_pledges(
 def test_a_pledge_letter_is_served_to_finance_and_never_to_a_donor(
     client, make_user, fund, rates, admin_user, settings, tmp_path
 ):
-    settings.MEDIA_ROOT = tmp_path
+    # Stored under DOCUMENTS_ROOT (tests/conftest.py), outside MEDIA_ROOT.
     donor = find_or_create_donor(name="Examplia", kind="member_state", email="m@examplia.org")
     pledge = record_pledge(
         fund=fund,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from donors.models import Pledge
 from donors.payments import gateway, services
+from donors.payments.csp import with_stripe
 from donors.payments.models import CardPayment
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def _refuse_if_cancelled(request, payment: CardPayment):
     return None
 
 
+@with_stripe  # the only page that may load Stripe.js (Content-Security-Policy)
 def pay(request, reference):
     payment = _own_card_payment(request, reference)
     if refused := _refuse_if_cancelled(request, payment):

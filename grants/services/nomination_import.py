@@ -536,9 +536,9 @@ def _save(event, by, lines: list[Line], documents, storage, stored, name) -> Imp
     paths: dict[str, str] = {}
     for document in dict.fromkeys(line.document for line in lines):
         stem = Path(document).stem[:60] or "note"
-        path = storage.save(
-            f"notes-verbales/{event.code}-{stem}.pdf", ContentFile(documents.read(document))
-        )
+        # The field's own unguessable name (fundmgr.private_files.UnguessableName).
+        name = Grant._meta.get_field("note_verbale").generate_filename(None, f"{stem}.pdf")
+        path = storage.save(name, ContentFile(documents.read(document)))
         stored.append(path)
         paths[document] = path
 

@@ -239,7 +239,7 @@ def test_boarding_passes_must_be_a_pdf_of_at_most_10_mb(
     grant.refresh_from_db()
     assert grant.state == GrantState.TRAVELLED
     assert not grant.boarding_passes
-    stored = settings.MEDIA_ROOT / "boarding-passes"
+    stored = settings.DOCUMENTS_ROOT / "boarding-passes"
     assert not stored.exists() or not any(stored.iterdir())
 
 
@@ -249,7 +249,7 @@ def test_a_refused_settlement_leaves_no_file_behind(make_grant, walk, funded, fi
         workflow.settle(
             grant, finance, actual_cost=Decimal("2100.00"), boarding_passes=boarding_passes()
         )
-    stored = settings.MEDIA_ROOT / "boarding-passes"
+    stored = settings.DOCUMENTS_ROOT / "boarding-passes"
     assert not stored.exists() or not any(stored.iterdir())
 
 

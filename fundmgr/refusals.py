@@ -1,0 +1,54 @@
+"""Refused actions reach the audit trail: every 403 answered to a signed-in
+person (a role that may not, an object not theirs, a failed CSRF check, the
+auditor trying to change something) is one audit record saying who, when,
+which page or action and why.
+
+Someone not signed in is sent to the sign-in page instead (a redirect, not a
+refusal), and is not recorded here; failed sign-ins have their own record.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+
+from fundmgr.services.audit import log_action
+
+logger = logging.getLogger(__name__)
+
+ACTION = "refused"
+
+
+class RefusalAuditMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403:
+            self._record(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            request._fundmgr_refusal = str(exception)
+        return None  # Django's handler still answers 403
+
+    def _record(self, request) -> None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return
+        match = getattr(request, "resolver_match", None)
+        data = {
+            "method": request.method,
+            "path": request.path,
+            "view": match.view_name if match else "",
+        }
+        why = getattr(request, "_fundmgr_refusal", "") or "refused (403)"
+        try:
+            log_action(None, ACTION, user, why, data)
+        except DatabaseError:
+            # The refusal still stands; a broken database must not turn it into a 500.
+            logger.exception("could not record the refusal of %s %s", request.method, request.path)
