@@ -152,10 +152,9 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     # Imports change the books: finance (and the administrator) for donors'
     # files and rates, fund officers for nominations; the auditor reads each
     # page and its results but is refused the upload.
-    "import-rates": {
-        "GET": only(*FINANCE_AND_ADMIN, "auditor"),
-        "POST": only(*FINANCE_AND_ADMIN),
-    },
+    # The rates import page is an upload form and nothing else (the rates
+    # themselves are on the exchange-rates page, which the auditor reads).
+    "import-rates": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
     "finance-import-register": {
         "GET": only(*FINANCE_AND_ADMIN, "auditor"),
         "POST": only(*FINANCE_AND_ADMIN),
