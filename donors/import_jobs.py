@@ -12,7 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from donors.services.bank_statements import StatementImportResult, import_bank_statement
-from donors.services.pledge_register import PledgeImportResult, import_pledge_register
+from donors.services.pledge_register import (
+    PledgeImportResult,
+    donor_differs_message,
+    import_pledge_register,
+)
 from fundmgr.models import ImportJob
 from fundmgr.services.imports import Importer, Progress
 
@@ -58,14 +62,21 @@ BANK_STATEMENT = Importer(
 
 
 def register_summary(result: PledgeImportResult) -> dict:
-    return {"created": result.created, "already": result.already}
+    summary = {"created": result.created, "already": result.already}
+    if result.donors_differ:
+        summary["donors_differ"] = [item.as_dict() for item in result.donors_differ]
+    return summary
 
 
 def register_message(name: str, summary: Mapping) -> str:
-    return _("%(name)s: %(created)d pledges recorded, %(already)d already recorded.") % {
+    counts = _("%(name)s: %(created)d pledges recorded, %(already)d already recorded.") % {
         **summary,
         "name": name,
     }
+    # Donors found by e-mail under another name: told by line (issue 10).
+    return " ".join(
+        [counts, *(donor_differs_message(item) for item in summary.get("donors_differ", ()))]
+    )
 
 
 def _run_register(job: ImportJob, paths: list[Path], progress: Progress) -> dict:

@@ -8,10 +8,12 @@ exchange gain or loss. Every amount keeps its original currency.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Least, Lower
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
@@ -112,6 +114,15 @@ class PaymentMethod(models.TextChoices):
     SCHEDULE = "schedule", _("Instalments over time")
 
 
+_AMOUNT = models.DecimalField(max_digits=20, decimal_places=3)
+
+#: A pledge someone answerable stands behind (``PledgeQuerySet.vouched_for``).
+VOUCHED_FOR = (Q(agreement_signed=True) | Q(confirmed=True)) & Q(held_for_review=False)
+#: A pledge public figures count in full; any other counts for what it paid:
+#: vouched for, not cancelled, not by card (a card pledge counts once paid).
+COUNTED_IN_FULL = VOUCHED_FOR & ~Q(status="cancelled") & ~Q(method=PaymentMethod.CARD)
+
+
 class PledgeQuerySet(models.QuerySet):
     def for_donor(self, donor: Donor) -> PledgeQuerySet:
         """The donor's own pledges: those confirmed as theirs. A pledge someone
@@ -124,7 +135,42 @@ class PledgeQuerySet(models.QuerySet):
         count them in full and list their donor: binding (finance marked the
         agreement signed) or confirmed by the owner of the e-mail address, a
         signed-in donor or finance, and not held for finance's review."""
-        return self.filter(Q(agreement_signed=True) | Q(confirmed=True), held_for_review=False)
+        return self.filter(VOUCHED_FOR)
+
+    def with_public_value(self) -> PledgeQuerySet:
+        """Each pledge annotated with ``paid`` (applied to it, pledge currency)
+        and ``public_value``: what public figures count of it, in the fund's
+        currency at the pledge date's rate (docs/donors.md, "What the appeal
+        page counts"). In full (``base_amount``) when ``COUNTED_IN_FULL``;
+        otherwise the share it has paid. The one definition the appeal page
+        and the fund dashboard's public figures both use; no extra query."""
+        paid = Coalesce(
+            Subquery(
+                Receipt.objects.filter(pledge=OuterRef("pk"))
+                .order_by()
+                .values("pledge")
+                .annotate(total=Sum("applied"))
+                .values("total")
+            ),
+            Value(Decimal(0)),
+            output_field=_AMOUNT,
+        )
+        return self.annotate(
+            paid=paid,
+            public_value=Case(
+                When(COUNTED_IN_FULL, then=F("base_amount")),
+                When(
+                    paid__gt=0,
+                    then=F("base_amount") * Least(F("paid"), F("amount")) / F("amount"),
+                ),
+                default=Value(Decimal(0)),
+                output_field=_AMOUNT,
+            ),
+        )
+
+    def counted_publicly(self) -> PledgeQuerySet:
+        """Pledges public figures count at all (in full or for money paid)."""
+        return self.with_public_value().filter(public_value__gt=0)
 
     def for_table(self) -> PledgeQuerySet:
         return self.select_related("donor", "fund", "appeal").prefetch_related("instalments")
@@ -270,6 +316,18 @@ class Instalment(models.Model):
         return f"{self.pledge.reference}/{self.sequence} {self.amount} due {self.due_date}"
 
 
+class ReceiptQuerySet(models.QuerySet):
+    def for_donor(self, donor: Donor) -> ReceiptQuerySet:
+        """The donor's own receipts: money for a pledge of theirs
+        (``PledgeQuerySet.for_donor``) or for no pledge (finance assigned it)."""
+        return self.filter(Q(pledge__isnull=True) | Q(pledge__confirmed=True), donor=donor)
+
+    def vouched_for(self) -> ReceiptQuerySet:
+        """Receipts a public listing may name their donor for: for no pledge
+        (finance assigned the money) or for a vouched-for pledge."""
+        return self.filter(Q(pledge__isnull=True) | Q(pledge__in=Pledge.objects.vouched_for()))
+
+
 class Receipt(models.Model):
     """Money received: by bank transfer or card, for a pledge or not."""
 
@@ -312,6 +370,8 @@ class Receipt(models.Model):
     )
     external_reference = models.CharField(_("bank or card reference"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ReceiptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-value_date", "-id"]

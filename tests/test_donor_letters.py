@@ -346,3 +346,50 @@ def test_a_staff_account_without_a_donor_record_gets_no_donor_letter(
     client.force_login(make_user("auditor", Role.AUDITOR))
     assert client.get(reverse("receipt-letter-pdf", args=[receipt.number])).status_code == 403
     assert Donor.objects.filter(user__username="auditor").count() == 0
+
+
+def test_a_letter_for_a_pledge_nobody_confirmed_is_addressed_as_typed_not_to_the_record(
+    client, fund, rates, societe, admin_user, make_user
+):
+    """Someone pledged on the public form with Société Générale's address: the
+    letters finance prints for it name who pledged, never the donor record."""
+    from donors.services.pledges import TypedDonor
+
+    typed = TypedDonor(
+        name="Mallory Impostor",
+        kind="ngo",
+        email="DONS@societe.example",
+        country=Country.objects.get(iso2="NP"),
+    )
+    pledge = record_pledge(
+        fund=fund,
+        donor=societe,
+        amount=Money("250", "EUR"),
+        pledge_date=datetime.date(2019, 3, 1),
+        method="bank_transfer",
+        by="public pledge form",
+        confirmed=False,
+        typed=typed,
+    )
+    receipt = record_receipt(
+        fund=fund,
+        donor=societe,
+        pledge=pledge,
+        amount=Money("100", "EUR"),
+        value_date=datetime.date(2019, 3, 10),
+        by=admin_user,
+        notify=False,
+    )
+    client.force_login(make_user("finance", Role.FINANCE_OFFICER))
+    for url in (
+        reverse("finance-pledge-acknowledgement", args=[fund.code, pledge.reference]),
+        reverse("finance-receipt-acknowledgement", args=[fund.code, receipt.number]),
+    ):
+        text = pdf_text(_get_pdf(client, url))
+        assert "Mallory Impostor" in text and "Nepal" in text
+        assert "Société Générale" not in text and "France" not in text
+    # Once confirmed as the donor's, the letters are the donor's.
+    pledge.confirmed = True
+    pledge.save(update_fields=["confirmed"])
+    text = pdf_text(_get_pdf(client, url))
+    assert "Société Générale" in text and "Mallory Impostor" not in text

@@ -28,10 +28,14 @@ SESSION_KEY = "my_pledges"  # as donors.views: the pledges this browser made
 
 
 def _own_card_payment(request, reference: str) -> CardPayment:
-    """Only the browser that made the pledge, or its donor signed in, sees it."""
+    """Only the browser that made the pledge, or its donor signed in once the
+    pledge is confirmed as theirs (a pledge someone else made with their
+    address is not: docs/donors.md, "Whose pledge is it"), sees it."""
     pledge = get_object_or_404(Pledge.objects.select_related("fund", "donor"), reference=reference)
     own = reference in request.session.get(SESSION_KEY, []) or (
-        request.user.is_authenticated and pledge.donor.user_id == request.user.pk
+        request.user.is_authenticated
+        and pledge.confirmed
+        and pledge.donor.user_id == request.user.pk
     )
     if not own:
         raise Http404

@@ -6,16 +6,18 @@ the appeal page counts"): a pledge counts in full when it is binding or
 confirmed (``PledgeQuerySet.vouched_for``), not held for review, not
 cancelled and not by card; every other pledge - unconfirmed, held,
 cancelled, or by card - counts only for the money it has brought. A donor is
-listed when they asked to be and one of their vouched-for pledges counts."""
+listed when they asked to be and one of their vouched-for pledges counts.
+The rule is ``PledgeQuerySet.with_public_value`` (donors/models.py), shared
+with the fund dashboard's public figures."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
-from donors.models import Appeal, Donor, PaymentMethod, Pledge, Receipt
+from donors.models import Appeal, Donor, Pledge, Receipt
 from fundmgr.money import Money, round_money
 from grants.models import Grant, GrantState
 
@@ -53,15 +55,6 @@ class AppealProgress:
         return min(100, int(self.pledged.amount * 100 / self.target.amount))
 
 
-#: A pledge the appeal page counts in full; any other counts for what it paid.
-COUNTED_IN_FULL = (
-    (Q(agreement_signed=True) | Q(confirmed=True))
-    & Q(held_for_review=False)
-    & ~Q(status=Pledge.Status.CANCELLED)
-    & ~Q(method=PaymentMethod.CARD)
-)
-
-
 def delegates_funded(fund) -> int:
     """Delegates the fund has paid for: its events' grants in a funded state."""
     return Grant.objects.filter(event__fund=fund, state__in=FUNDED_STATES).count()
@@ -70,31 +63,22 @@ def delegates_funded(fund) -> int:
 def appeal_progress(appeal: Appeal) -> AppealProgress:
     """In the fund's currency: pledges at their pledge-date value, receipts at
     their value-date value. A pledge not counted in full counts for what it
-    paid, valued like the rest of its pledge. Five queries whatever the
+    paid, valued like the rest of its pledge. Four queries whatever the
     number of pledges or grants."""
     currency = appeal.fund.base_currency
-    pledges = Pledge.objects.filter(appeal=appeal)
-    pledged = pledges.filter(COUNTED_IN_FULL).aggregate(total=Sum("base_amount"), count=Count("id"))
+    counted = Pledge.objects.filter(appeal=appeal).counted_publicly()
+    pledged = counted.aggregate(total=Sum("public_value"), count=Count("id"))
     received = Receipt.objects.filter(pledge__appeal=appeal).aggregate(total=Sum("base_amount"))
-    kept = Decimal(0)  # the paid part of the others, at the pledge-date value
-    paid_only = 0
-    for row in (
-        pledges.exclude(COUNTED_IN_FULL)
-        .annotate(paid=Sum("receipts__applied"))
-        .filter(paid__gt=0)
-        .values("amount", "base_amount", "paid")
-    ):
-        kept += row["base_amount"] * min(row["paid"], row["amount"]) / row["amount"]
-        paid_only += 1
-    shown = pledges.vouched_for().filter(COUNTED_IN_FULL | Q(receipts__applied__gt=0))
     listed = list(
-        Donor.objects.filter(pledges__in=shown, listed_publicly=True).distinct().order_by("name")
+        Donor.objects.filter(pledges__in=counted.vouched_for(), listed_publicly=True)
+        .distinct()
+        .order_by("name")
     )
     return AppealProgress(
         target=appeal.target,
-        pledged=round_money(Money((pledged["total"] or Decimal(0)) + kept, currency)),
+        pledged=round_money(Money(pledged["total"] or Decimal(0), currency)),
         received=round_money(Money(received["total"] or Decimal(0), currency)),
         listed_donors=listed,
-        pledge_count=(pledged["count"] or 0) + paid_only,
+        pledge_count=pledged["count"],
         delegates_funded=delegates_funded(appeal.fund),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from donors.models import Donor, Pledge, Receipt
+from donors.models import Donor, DonorKind, Pledge, Receipt
+from fundmgr.models import Country
 from fundmgr.money import Money
 from fundmgr.services.rates import convert
 from fundmgr.templatetags.fundmgr_tags import country_name, money, number
@@ -134,13 +136,34 @@ class _Letter(FPDF):
         self.ln(2)
 
 
-def _recipient(letter: _Letter, donor: Donor) -> None:
+@dataclass(frozen=True)
+class _Addressee:
+    name: str
+    kind: str
+    country: Country | None
+    email: str
+
+
+def _addressee(donor: Donor, pledge: Pledge | None) -> _Addressee:
+    """Whom a letter is addressed to: the donor record, except for a pledge
+    (or its money) nobody confirmed as the donor's, which is addressed as
+    typed on the public form: the record's owner never said it was theirs
+    (docs/donors.md, "Whose pledge is it")."""
+    if pledge is not None and not pledge.confirmed and pledge.typed_name:
+        kind = DonorKind(pledge.typed_kind).label if pledge.typed_kind else ""
+        email = pledge.typed_email or donor.email
+        return _Addressee(pledge.typed_name, str(kind), pledge.typed_country, email)
+    return _Addressee(donor.name, donor.get_kind_display(), donor.country, donor.email)
+
+
+def _recipient(letter: _Letter, addressee: _Addressee) -> None:
     """The donor as the letter is addressed: what fundmgr knows of them."""
-    letter.text_line(donor.name, bold=True)
-    letter.text_line(donor.get_kind_display())
-    if donor.country_id:
-        letter.text_line(country_name(donor.country))
-    letter.text_line(donor.email, gap=6)
+    letter.text_line(addressee.name, bold=True)
+    if addressee.kind:
+        letter.text_line(addressee.kind)
+    if addressee.country is not None:
+        letter.text_line(country_name(addressee.country))
+    letter.text_line(addressee.email, gap=6)
 
 
 def _head(letter: _Letter, fund_name: str, today: datetime.date) -> None:
@@ -161,9 +184,10 @@ def receipt_letter(receipt: Receipt) -> bytes:
     title = _("Acknowledgement of receipt %(number)s") % {"number": receipt.number}
     letter = _Letter(title=title, fund_name=fund.name, note=_generated_note(today))
     _head(letter, fund.name, today)
-    _recipient(letter, donor)
+    addressee = _addressee(donor, pledge)
+    _recipient(letter, addressee)
     letter.text_line(title, size=14, bold=True, gap=4)
-    letter.text_line(_("Dear %(name)s,") % {"name": donor.name}, gap=2)
+    letter.text_line(_("Dear %(name)s,") % {"name": addressee.name}, gap=2)
     letter.text_line(
         _("We have received %(amount)s for the %(fund)s on %(date)s. Thank you.")
         % {"amount": money(receipt.amount), "fund": fund.name, "date": _day(receipt.value_date)},
@@ -192,9 +216,10 @@ def pledge_letter(pledge: Pledge) -> bytes:
     title = _("Acknowledgement of pledge %(reference)s") % {"reference": pledge.reference}
     letter = _Letter(title=title, fund_name=fund.name, note=_generated_note(today))
     _head(letter, fund.name, today)
-    _recipient(letter, donor)
+    addressee = _addressee(donor, pledge)
+    _recipient(letter, addressee)
     letter.text_line(title, size=14, bold=True, gap=4)
-    letter.text_line(_("Dear %(name)s,") % {"name": donor.name}, gap=2)
+    letter.text_line(_("Dear %(name)s,") % {"name": addressee.name}, gap=2)
     thanks = _(
         "We acknowledge with thanks your pledge of %(amount)s, made on %(date)s, to the %(fund)s."
     ) % {"amount": money(pledge.amount), "date": _day(pledge.pledge_date), "fund": fund.name}

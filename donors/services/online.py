@@ -45,11 +45,15 @@ from donors.services.pledges import (
 )
 from fundmgr.models import Country
 from fundmgr.money import Money
+from fundmgr.ratelimit import hit
 from fundmgr.services.rates import convert
 
 ONLINE_ACTOR = "public pledge form"
 CONFIRMING_ACTOR = "owner of the e-mail address (confirmation link)"
 CONFIRMATION_SALT = "fundmgr.donors.pledge-confirmation"
+#: Confirmation e-mails one address receives per hour, however many clients
+#: pledge with it (as donors.services.signin.LINKS_PER_ADDRESS_PER_HOUR).
+CONFIRMATIONS_PER_ADDRESS_PER_HOUR = 5
 
 
 def confirmation_days() -> int:
@@ -177,7 +181,16 @@ def confirm_from_link(pledge: Pledge) -> PledgeChange:
 
 def send_confirmation_request(pledge: Pledge, base_url: str) -> None:
     """To the address typed, about this pledge only, greeting the name typed:
-    nothing of the donor record that may already have that address."""
+    nothing of the donor record that may already have that address. At most
+    CONFIRMATIONS_PER_ADDRESS_PER_HOUR per address, silently beyond (the
+    pledge stays recorded; finance can still attach it)."""
+    if hit(
+        "confirm-mail",
+        pledge.donor.email.lower(),
+        limit=CONFIRMATIONS_PER_ADDRESS_PER_HOUR,
+        window_seconds=3600,
+    ).limited:
+        return  # nobody's inbox is flooded, whatever client addresses the sender uses
     link = (base_url or getattr(settings, "SITE_URL", "")).rstrip("/") + confirmation_path(pledge)
     send_mail(
         subject=_("Please confirm your pledge %(reference)s to %(fund)s")

@@ -21,7 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from donors.models import DonorKind, PaymentMethod, Pledge
+from donors.models import Donor, DonorKind, PaymentMethod, Pledge
 from donors.services.pledges import (
     InstalmentSpec,
     PledgeError,
@@ -55,9 +55,42 @@ PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True)
+class DonorDiffers:
+    """A line whose e-mail finds a donor recorded under another name, kind or
+    country. The import goes on and the record is left as it is: finance
+    changes a donor in the admin (docs/donors.md, "Importing a pledge register")."""
+
+    line: int
+    email: str
+    recorded: str
+    in_file: str
+
+    def as_dict(self) -> dict:
+        return {
+            "line": self.line,
+            "email": self.email,
+            "recorded": self.recorded,
+            "in_file": self.in_file,
+        }
+
+
+def donor_differs_message(item: dict) -> str:
+    """One sentence per line, from ``DonorDiffers.as_dict`` (a job's stored summary)."""
+    return (
+        _(
+            "Line %(line)d: the donor with the e-mail %(email)s already exists as "
+            "“%(recorded)s”; the file says “%(in_file)s”. The pledge is recorded "
+            "under the existing donor, unchanged: correct the donor in the admin if needed."
+        )
+        % item
+    )
+
+
+@dataclass(frozen=True)
 class PledgeImportResult:
     created: int
     already: int
+    donors_differ: tuple[DonorDiffers, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +202,32 @@ def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
     )
 
 
+def _describe(name: str, kind: str, country: Country | None) -> str:
+    where = country.iso3 if country is not None else "—"
+    return f"{name} ({DonorKind(kind).label}, {where})"
+
+
+def _donor_differs(donor: Donor, line: RegisterLine) -> DonorDiffers | None:
+    """Set when the donor found by the line's e-mail has another name (case and
+    spacing aside), kind or country than the line."""
+
+    def norm(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+    if (norm(donor.name), donor.kind, donor.country_id) == (
+        norm(line.donor),
+        line.kind,
+        line.country.pk if line.country is not None else None,
+    ):
+        return None
+    return DonorDiffers(
+        line=line.line,
+        email=line.email,
+        recorded=_describe(donor.name, donor.kind, donor.country),
+        in_file=_describe(line.donor, line.kind, line.country),
+    )
+
+
 def _recorded_content(pledge: Pledge) -> tuple:
     due = min((i.due_date for i in pledge.instalments.all()), default=pledge.pledge_date)
     return (
@@ -250,6 +309,7 @@ def import_pledge_register(
 
     new = [line for reference, line in wanted.items() if reference not in recorded]
     already = len(wanted) - len(new) + repeated
+    donors_differ: list[DonorDiffers] = []
     with transaction.atomic():
         if progress is not None:
             progress(0, len(new))
@@ -260,6 +320,8 @@ def import_pledge_register(
                 donor = find_or_create_donor(
                     name=line.donor, kind=line.kind, email=line.email, country=line.country
                 )
+                if differs := _donor_differs(donor, line):
+                    donors_differ.append(differs)
                 record_pledge(
                     fund=fund,
                     donor=donor,
@@ -285,6 +347,7 @@ def import_pledge_register(
                     "created": len(new),
                     "already": already,
                     "references": [line.reference for line in new],
+                    "donors_differ": [item.as_dict() for item in donors_differ],
                 },
             )
-    return PledgeImportResult(created=len(new), already=already)
+    return PledgeImportResult(created=len(new), already=already, donors_differ=tuple(donors_differ))

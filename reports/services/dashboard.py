@@ -5,7 +5,10 @@ Definitions (docs/reports.md, "Dashboard"), all in the fund's currency and up
 to ``as_of``:
 
 - pledged: pledges' value at the pledge date's rate (``Pledge.base_amount``)
-  by pledge date, cancelled pledges left out;
+  by pledge date, cancelled pledges left out; in a donor's (public) view, what
+  the appeal page counts (``PledgeQuerySet.with_public_value``): in full only
+  a binding or confirmed pledge, not held, not cancelled, not by card, any
+  other for the money it brought;
 - received: receipts' value at the value date's rate (``Receipt.base_amount``)
   by value date;
 - committed: debits to the commitments account by commitment entries (one at
@@ -252,12 +255,14 @@ def public_months(
     flows: dict[datetime.date, dict[str, dict[int, Decimal]]] = defaultdict(
         lambda: {"pledged": {}, "received": {}}
     )
+    # What the appeal page counts (PledgeQuerySet.with_public_value): a pledge
+    # nobody answers for, held or by card counts for the money it brought.
     pledged = (
         Pledge.objects.filter(fund=fund, pledge_date__lte=as_of)
-        .exclude(status=Pledge.Status.CANCELLED)
+        .counted_publicly()
         .annotate(month=TruncMonth("pledge_date"))
         .values_list("month", "donor_id")
-        .annotate(Sum("base_amount"))
+        .annotate(Sum("public_value"))
         .order_by()
     )
     received = (
@@ -416,9 +421,12 @@ def contributions_by_currency(fund: Fund, as_of: datetime.date) -> list[Currency
 
 
 def listed_donors(fund: Fund, as_of: datetime.date) -> list[Share]:
-    """Donors who chose to be listed publicly, with what they gave (received)."""
+    """Donors who chose to be listed publicly, with what they gave (received):
+    money for a pledge nobody vouched for (``ReceiptQuerySet.vouched_for``)
+    names no one, as on the appeal page."""
     rows = (
-        Receipt.objects.filter(fund=fund, value_date__lte=as_of, donor__listed_publicly=True)
+        Receipt.objects.vouched_for()
+        .filter(fund=fund, value_date__lte=as_of, donor__listed_publicly=True)
         .values("donor_id", "donor__name")
         .annotate(count=Count("id"), amount=Sum("base_amount"))
         .order_by("-amount", "donor__name")
@@ -506,12 +514,17 @@ def build_dashboard(
                     p.base_amount,
                     p.get_status_display(),
                 )
-                for p in Pledge.objects.filter(fund=fund, donor=donor).order_by("pledge_date", "id")
+                # Only the donor's own: not a pledge someone else made with their address.
+                for p in Pledge.objects.for_donor(donor)
+                .filter(fund=fund)
+                .order_by("pledge_date", "id")
             ]
             dashboard.own_receipts = [
                 OwnReceipt(
                     r.number, r.value_date, r.amount.amount, str(r.amount.currency), r.base_amount
                 )
-                for r in Receipt.objects.filter(fund=fund, donor=donor).order_by("value_date", "id")
+                for r in Receipt.objects.for_donor(donor)
+                .filter(fund=fund)
+                .order_by("value_date", "id")
             ]
     return dashboard

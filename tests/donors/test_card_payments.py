@@ -178,3 +178,28 @@ def test_a_cancelled_pledge_can_no_longer_be_paid_by_card(client, card_appeal):
     intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
     assert intent.status == "requires_payment_method"  # never confirmed
     assert not Receipt.objects.exists()
+
+
+def test_a_signed_in_owner_of_the_address_sees_a_strangers_card_pledge_only_once_confirmed(
+    client, card_appeal
+):
+    from donors.services.pledges import find_or_create_donor
+    from tests.test_donor_account import sign_in_by_link
+
+    find_or_create_donor(name="Alice Real", kind="individual", email="alice@example.org")
+    client.post(FORM_URL, form_data(email="alice@example.org", name="Mallory Impostor"))
+    pledge = Pledge.objects.get()
+    assert not pledge.confirmed
+    owner = Client()
+    sign_in_by_link(owner, "alice@example.org")
+    pages = (f"/pledges/{pledge.reference}/pay/", f"/pledges/{pledge.reference}/status/")
+    for url in pages:
+        assert client.get(url).status_code == 200  # the browser that pledged
+        assert owner.get(url).status_code == 404  # not yet hers
+    posted = owner.post(
+        f"/pledges/{pledge.reference}/pay/development-card/", {"card": "pm_card_visa"}
+    )
+    assert posted.status_code == 404
+    Pledge.objects.filter(pk=pledge.pk).update(confirmed=True)
+    for url in pages:
+        assert owner.get(url).status_code == 200

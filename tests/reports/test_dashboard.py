@@ -547,3 +547,109 @@ def test_a_bad_or_future_date_shows_todays_figures_and_says_so(client, fund, fin
         html = client.get(dashboard_url(fund), {"as_of": bad}).content.decode()
         assert "instead" in html and 'role="alert"' in html
         assert received_figure(html) == today
+
+
+# --- Whose pledge, what counts (issue 10, points 2 and 3) ----------------------------
+
+
+@pytest.fixture
+def fund_appeal(fund):
+    from donors.models import Appeal
+
+    return Appeal.objects.create(
+        fund=fund,
+        slug="dashboard-appeal",
+        title="Travel",
+        purpose="Delegates' travel.",
+        target=Money("1000", "USD"),
+    )
+
+
+def stranger_pledge(appeal, email, amount, name="Mallory Impostor", listed=True):
+    """A pledge from the public form by someone not signed in: unconfirmed."""
+    from donors.services.online import pledge_online
+
+    return pledge_online(
+        appeal=appeal,
+        name=name,
+        kind="ngo",
+        email=email,
+        country=None,
+        amount=Money(amount, "USD"),
+        method="bank_transfer",
+        listed_publicly=listed,
+    )
+
+
+def pay_today(pledge, by, amount):
+    return record_receipt(
+        fund=pledge.fund,
+        donor=pledge.donor,
+        pledge=pledge,
+        amount=Money(amount, "USD"),
+        value_date=timezone.localdate(),
+        by=by,
+        notify=False,
+    )
+
+
+def test_a_donors_own_figures_leave_out_a_pledge_someone_else_made_with_their_address(
+    client, fund, fund_appeal, admin_user, donor_user, history
+):
+    stranger = stranger_pledge(fund_appeal, "MISSION@examplia.example", "300")
+    receipt = pay_today(stranger, admin_user, "120")
+    assert stranger.donor.user == donor_user and not stranger.confirmed
+    client.force_login(donor_user)
+    html = client.get(dashboard_url(fund)).content.decode()
+    own_pledges = body_rows(html, "table-own-pledges")
+    assert stranger.reference not in own_pledges and len(own_pledges) == 1
+    assert receipt.number not in body_rows(html, "table-own-receipts")
+    # Once the owner confirms it, it is theirs on the dashboard too.
+    Pledge.objects.filter(pk=stranger.pk).update(confirmed=True)
+    html = client.get(dashboard_url(fund)).content.decode()
+    assert stranger.reference in body_rows(html, "table-own-pledges")
+    assert receipt.number in body_rows(html, "table-own-receipts")
+
+
+def test_the_public_pledged_total_counts_what_the_appeal_page_counts(
+    client, fund, fund_appeal, admin_user, make_user
+):
+    from donors.services.appeals import appeal_progress
+
+    held = stranger_pledge(fund_appeal, "big@example.org", "50000000")  # held, unconfirmed
+    assert held.held_for_review
+    partly = stranger_pledge(fund_appeal, "part@example.org", "400")  # unconfirmed, 100 paid
+    pay_today(partly, admin_user, "100")
+    stranger_pledge(fund_appeal, "nothing@example.org", "700")  # unconfirmed, nothing paid
+    confirmed = stranger_pledge(fund_appeal, "sure@example.org", "250")
+    Pledge.objects.filter(pk=confirmed.pk).update(confirmed=True)
+    cancelled = stranger_pledge(fund_appeal, "gone@example.org", "80")
+    Pledge.objects.filter(pk=cancelled.pk).update(confirmed=True, status="cancelled")
+    expected = appeal_progress(fund_appeal).pledged.amount
+    assert expected == Decimal("350.00")  # 250 confirmed + the 100 paid, nothing else
+    client.force_login(make_user("reader", Role.DONOR))
+    html = client.get(dashboard_url(fund)).content.decode()
+    assert f'<dd data-figure="pledged">{usd(expected)}</dd>' in html
+
+
+def test_the_public_listing_names_no_donor_for_money_on_a_pledge_they_never_confirmed(
+    client, fund, fund_appeal, admin_user, make_user, donors
+):
+    # Open Republic chose to be listed; a stranger pledges with its address and pays.
+    stranger = stranger_pledge(fund_appeal, "m@open.example", "300")
+    pay_today(stranger, admin_user, "300")
+    # A held pledge, even confirmed, names nobody until finance releases it.
+    listed_held = find_or_create_donor(
+        name="Held Listed", kind="ngo", email="held@example.org", listed=True
+    )
+    held = stranger_pledge(fund_appeal, "held@example.org", "5000")
+    Pledge.objects.filter(pk=held.pk).update(confirmed=True)
+    pay_today(held, admin_user, "10")
+    assert held.donor == listed_held and held.held_for_review
+    client.force_login(make_user("reader", Role.DONOR))
+    html = client.get(dashboard_url(fund)).content.decode()
+    assert "Open Republic" not in html and "Held Listed" not in html
+    # Confirmed by its owner, Open Republic's money is listed.
+    Pledge.objects.filter(pk=stranger.pk).update(confirmed=True)
+    html = client.get(dashboard_url(fund)).content.decode()
+    assert body_rows(html, "table-listed-donors") == {"Open Republic": [usd("300")]}

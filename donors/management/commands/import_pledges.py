@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from donors.services.pledge_register import COLUMNS, import_pledge_register
+from donors.services.pledge_register import COLUMNS, donor_differs_message, import_pledge_register
 from fundmgr.management.options import actor_named, fund_coded
 from fundmgr.tabular import FileRejected
 
@@ -34,3 +34,5 @@ class Command(BaseCommand):
                 f"{result.already} already recorded."
             )
         )
+        for item in result.donors_differ:
+            self.stdout.write(self.style.WARNING(donor_differs_message(item.as_dict())))
