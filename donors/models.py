@@ -251,7 +251,7 @@ class Pledge(models.Model):
     held_for_review = models.BooleanField(
         _("held for finance's review"),
         default=False,
-        help_text=_("A public pledge far above the appeal's scale, not shown until released."),
+        help_text=_("A public pledge far above the appeal's target, not shown until released."),
     )
     # What was typed on the form, kept as typed: the donor's record is never
     # changed by an anonymous form.

@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
             name="held_for_review",
             field=models.BooleanField(
                 default=False,
-                help_text="A public pledge far above the appeal's scale, not shown until released.",
+                help_text="A public pledge far above the appeal's target, not shown until released.",
                 verbose_name="held for finance's review",
             ),
         ),

@@ -15,7 +15,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fundmgr import ratelimit
 from fundmgr.services.audit import log_action
@@ -40,9 +40,12 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             minutes = max(1, -(-by_address.retry_after // 60))
             form.add_error(
                 None,
-                _(
+                ngettext(
                     "Too many password reset requests from your network. "
-                    "Try again in %(minutes)d minutes."
+                    "Try again in %(minutes)d minute.",
+                    "Too many password reset requests from your network. "
+                    "Try again in %(minutes)d minutes.",
+                    minutes,
                 )
                 % {"minutes": minutes},
             )

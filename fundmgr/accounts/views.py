@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -70,7 +71,7 @@ def enrol(request):
         form.add_error(
             "code",
             _(
-                "That code is not right. Check the app shows this account, "
+                "That code is not right. Check that the app shows this account, "
                 "and type the code it shows now."
             ),
         )
@@ -102,9 +103,12 @@ def verify(request):
         if wait:
             form.add_error(
                 "code",
-                _(
+                ngettext(
+                    "Too many wrong codes. Wait %(seconds)d second, "
+                    "then type the code the app shows.",
                     "Too many wrong codes. Wait %(seconds)d seconds, "
-                    "then type the code the app shows."
+                    "then type the code the app shows.",
+                    wait,
                 )
                 % {"seconds": wait},
             )
@@ -118,13 +122,17 @@ def verify(request):
         if device is not None:
             _verified(request, device)
             if device.name == two_factor.RECOVERY_DEVICE_NAME:
+                left = two_factor.recovery_codes_left(user)
                 messages.warning(
                     request,
-                    _(
-                        "You used a recovery code; %(left)d remain. Make new ones on your "
-                        "two-factor page if you are running low."
+                    ngettext(
+                        "You used a recovery code; %(left)d is left. Make new ones on your "
+                        "two-factor page if you are running low.",
+                        "You used a recovery code; %(left)d are left. Make new ones on your "
+                        "two-factor page if you are running low.",
+                        left,
                     )
-                    % {"left": two_factor.recovery_codes_left(user)},
+                    % {"left": left},
                 )
             return HttpResponseRedirect(_next_url(request))
         address = client_address(request)
