@@ -30,9 +30,17 @@ from donors.services.pledges import (
     record_pledge,
 )
 from fundmgr.models import Country, Fund
-from fundmgr.money import Money, UnknownCurrency, minor_units
+from fundmgr.money import Money
 from fundmgr.services.audit import log_action
-from fundmgr.tabular import FileRejected, Row, RowError, parse_date, parse_decimal, read_rows
+from fundmgr.tabular import (
+    FileRejected,
+    Row,
+    RowError,
+    parse_currency,
+    parse_date,
+    parse_decimal,
+    read_rows,
+)
 
 COLUMNS = [
     "donor",
@@ -131,11 +139,7 @@ def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
         raise ValueError(
             _("“%(email)s” is not a valid e-mail address") % {"email": email}
         ) from None
-    currency = row["currency"].strip().upper()
-    try:
-        minor_units(currency)
-    except UnknownCurrency:
-        raise ValueError(_("unknown currency “%(code)s”") % {"code": row["currency"]}) from None
+    currency = parse_currency(row["currency"])
     pledge_date = parse_date(row["pledge_date"])
     due_date = parse_date(row["due_date"]) if row["due_date"].strip() else pledge_date
     if due_date < pledge_date:
