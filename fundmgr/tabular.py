@@ -7,7 +7,7 @@ file with errors can be refused whole with a message a person can act on.
 XLSX is read with pandas' calamine engine (python-calamine), much faster than
 openpyxl on large sheets, once ``fundmgr.workbook_guard`` has checked the
 workbook is safe to give it. Whatever the bytes, reading ends in rows or in
-FileRejected: never another exception (tests/test_importer_fuzz.py), and a
+FileRejected: never another exception (tests/uploads/test_importer_fuzz.py), and a
 file with a header but no rows is refused too.
 """
 
