@@ -210,12 +210,21 @@ def _cells(frame: pd.DataFrame, header: list[str], name: str) -> Iterator[tuple[
     last = {column: index for index, column in enumerate(header)}
     read = None if len(last) == len(header) else itemgetter(*last.values())
     found = False
+    damaged: list[RowError] = []
     for index, record in enumerate(frame.itertuples(index=False, name=None)):
         values = [_cell(value) for value in record]
         if not any(values if read is None else _as_tuple(read(values))):
             continue  # blank line
         found = True
+        if any("\x00" in value for value in values):
+            # Never text (PostgreSQL refuses it in any column): a damaged file.
+            damaged.append(RowError(index + 2, _("the line holds a NUL character")))
+            if len(damaged) > 100:
+                break
         yield index + 2, values
+    # Raised once every row is read, and so before any importer saves.
+    if damaged:
+        raise FileRejected(damaged, name)
     if not found:
         raise FileRejected([RowError(0, _("the file has a header but no rows under it"))], name)
 

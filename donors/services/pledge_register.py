@@ -21,7 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from donors.models import DonorKind, PaymentMethod, Pledge
+from donors.models import Donor, DonorKind, PaymentMethod, Pledge
 from donors.services.pledges import (
     InstalmentSpec,
     PledgeError,
@@ -57,6 +57,9 @@ COLUMNS = [
 _YES = {"yes", "true", "1", "y"}
 _NO = {"no", "false", "0", "n"}
 _MAX_REFERENCE = Pledge._meta.get_field("source_reference").max_length
+# The columns' own limits: PostgreSQL refuses a longer value (a DataError mid-import).
+_MAX_NAME = Donor._meta.get_field("name").max_length
+_MAX_EMAIL = Donor._meta.get_field("email").max_length
 #: ``progress(done, total)`` is called every this many rows, and at each
 #: phase's end: checking (total 0, not known yet), then saving (total: the new pledges).
 PROGRESS_EVERY = 500
@@ -125,6 +128,10 @@ def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
     donor = row["donor"].strip()
     if not donor:
         raise ValueError(_("the donor's name is missing"))
+    if len(donor) > _MAX_NAME:
+        raise ValueError(
+            _("the donor's name is longer than %(max)d characters") % {"max": _MAX_NAME}
+        )
     kind = row["donor_kind"].strip().lower()
     if kind not in DonorKind.values:
         raise ValueError(
@@ -133,6 +140,10 @@ def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
         )
     country = _country(row["country"], kind, countries)
     email = row["email"].strip()
+    if len(email) > _MAX_EMAIL:
+        raise ValueError(
+            _("the e-mail address is longer than %(max)d characters") % {"max": _MAX_EMAIL}
+        )
     try:
         validate_email(email)
     except ValidationError:

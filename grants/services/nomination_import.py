@@ -112,6 +112,7 @@ _GENDERS = {
     "m": Gender.MALE,
 }
 _email = EmailValidator()
+_MAX_EMAIL = Grant._meta.get_field("nominee_email").max_length
 #: What zipfile raises on a damaged, truncated, encrypted or exotic ZIP or member.
 _BROKEN_ZIP = (
     zipfile.BadZipFile,
@@ -327,7 +328,11 @@ def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | No
         if not eligibility.eligible:
             problems.append(eligibility.refusal())
     email = row["email"].strip()
-    if email:
+    if len(email) > _MAX_EMAIL:  # PostgreSQL would refuse it mid-import
+        problems.append(
+            _("the e-mail address is longer than %(max)d characters") % {"max": _MAX_EMAIL}
+        )
+    elif email:
         try:
             _email(email)
         except ValidationError:

@@ -199,3 +199,66 @@ def test_the_nominations_page_refuses_a_fare_in_gold(fund_officer):
         fund_officer, "nominations.csv", csv_bytes(header, row), zip_of({"np.pdf": PDF})
     )
     refused(response, "XAU is not a currency the fund can receive", before)
+
+
+@pytest.mark.parametrize(
+    "column,value,message",
+    [
+        ("donor", "D" * 201, "name is longer than 200 characters"),
+        ("email", "a" * 60 + "@" + ("b" * 60 + ".") * 4 + "org", "longer than 254 characters"),
+    ],
+    ids=["a donor name of 201 characters", "an e-mail of 309 characters"],
+)
+def test_the_register_page_refuses_text_longer_than_its_column(
+    finance, fund, rates, column, value, message
+):
+    """PostgreSQL would refuse the row with a DataError (a 500); SQLite would store it."""
+    before = saved()
+    row = with_value(REGISTER_COLUMNS, REGISTER_ROW, column, value)
+    response = finance.post(
+        reverse("finance-import-register", args=[fund.code]),
+        {"file": SimpleUploadedFile("register.csv", csv_bytes(REGISTER_COLUMNS, row))},
+    )
+    refused(response, message, before)
+
+
+def test_the_nominations_page_refuses_an_email_longer_than_its_column(fund_officer):
+    """PostgreSQL would refuse the row with a DataError (a 500); SQLite would store it."""
+    before = saved()
+    row = list(NOMINATION_ROW)
+    row[COLUMNS.index("email")] = "a" * 60 + "@" + ("b" * 60 + ".") * 4 + "org"
+    response = post_nominations(
+        fund_officer, "nominations.csv", csv_bytes(COLUMNS, row), zip_of({"np.pdf": PDF})
+    )
+    refused(response, "longer than 254 characters", before)
+
+
+@pytest.mark.parametrize(
+    "url,header,row,column",
+    [
+        ("finance-import-register", REGISTER_COLUMNS, REGISTER_ROW, "donor"),
+        ("finance-import-statement", STATEMENT_COLUMNS, STATEMENT_ROW, "counterparty"),
+    ],
+    ids=["register", "statement"],
+)
+def test_a_nul_character_in_a_cell_is_refused_by_line(
+    finance, fund, rates, url, header, row, column
+):
+    """PostgreSQL refuses NUL in any text column (a DataError, a 500); found by the fuzz test."""
+    before = saved()
+    row = with_value(header, row, column, "Mission\x00of Kuwait")
+    response = finance.post(
+        reverse(url, args=[fund.code]),
+        {"file": SimpleUploadedFile("file.csv", csv_bytes(header, row))},
+    )
+    refused(response, "the line holds a NUL character", before)
+
+
+def test_a_nul_character_in_a_nomination_is_refused_by_line(fund_officer):
+    before = saved()
+    row = list(NOMINATION_ROW)
+    row[COLUMNS.index("title")] = "Minister\x00"
+    response = post_nominations(
+        fund_officer, "nominations.csv", csv_bytes(COLUMNS, row), zip_of({"np.pdf": PDF})
+    )
+    refused(response, "the line holds a NUL character", before)

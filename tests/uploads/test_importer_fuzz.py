@@ -83,6 +83,8 @@ CELL = st.one_of(
         ]
     ),  # fmt: skip
 )
+#: Longer than the database's columns (PostgreSQL refuses it; SQLite stores it).
+LONG_TEXT = st.text(alphabet="ab@.", min_size=200, max_size=330)
 #: What an XLSX cell can hold (openpyxl refuses control characters and lone surrogates).
 XLSX_TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30
@@ -117,8 +119,14 @@ def mutated(base: bytes) -> st.SearchStrategy[bytes]:
     return build()
 
 
-def files(header: list[str], row: list[str]) -> st.SearchStrategy[tuple[str, bytes]]:
-    """(name, content): random bytes, mutated valid files, valid files of random cells."""
+def files(
+    header: list[str], row: list[str], unique: str | None = None
+) -> st.SearchStrategy[tuple[str, bytes]]:
+    """(name, content): random bytes, mutated valid files, valid files of random cells.
+
+    ``unique`` names the column that identifies a row (a reference): in the
+    near-valid files it is fresh in each row, so that a row accepted by an
+    earlier example does not make the later ones conflicts refused early."""
     width = len(header)
     good_csv, good_xlsx = csv_bytes(header, row), xlsx(header, row)
 
@@ -141,14 +149,31 @@ def files(header: list[str], row: list[str]) -> st.SearchStrategy[tuple[str, byt
                 lambda rows: xlsx(header, *rows)
             ),
         ),
-        # Cells from the good row, shuffled between columns: near-valid files.
+        # Near-valid files: the good row with its cells shuffled between
+        # columns, or with one cell replaced (so that cell's own check is reached).
         st.tuples(
             st.just("f.csv"),
             st.lists(st.permutations(row), min_size=1, max_size=3).map(
                 lambda rows: csv_bytes(header, *rows)
             ),
         ),
+        st.tuples(
+            st.just("f.csv"),
+            st.lists(one_cell_changed(row, header, unique), min_size=1, max_size=3).map(
+                lambda rows: csv_bytes(header, *rows)
+            ),
+        ),
     )
+
+
+@st.composite
+def one_cell_changed(draw, row: list[str], header: list[str], unique: str | None) -> list[str]:
+    changed = list(row)
+    if unique:
+        changed[header.index(unique)] = f"Fuzz {draw(st.uuids()).hex}"
+    where = draw(st.integers(min_value=0, max_value=len(row) - 1))
+    changed[where] = draw(CELL | LONG_TEXT).replace(chr(0), "")  # csv cannot write NUL
+    return changed
 
 
 @pytest.fixture
@@ -176,7 +201,7 @@ def test_the_rate_importer_answers_any_file_with_rates_or_a_refusal(admin_user, 
 
 
 @FUZZ
-@given(upload=files(REGISTER_COLUMNS, REGISTER_ROW))
+@given(upload=files(REGISTER_COLUMNS, REGISTER_ROW, unique="reference"))
 def test_the_register_importer_answers_any_file_with_pledges_or_a_refusal(
     fund, rates, admin_user, upload
 ):
@@ -187,7 +212,7 @@ def test_the_register_importer_answers_any_file_with_pledges_or_a_refusal(
 
 
 @FUZZ
-@given(upload=files(STATEMENT_COLUMNS, STATEMENT_ROW))
+@given(upload=files(STATEMENT_COLUMNS, STATEMENT_ROW, unique="bank_ref"))
 def test_the_statement_importer_answers_any_file_with_lines_or_a_refusal(
     fund, rates, admin_user, upload
 ):
@@ -202,7 +227,7 @@ NOTES = zip_of({"np.pdf": PDF, "bt.pdf": PDF})
 
 @FUZZ
 @given(
-    upload=files(NOMINATION_HEADER, NOMINATION_QUOTED_ROW),
+    upload=files(NOMINATION_HEADER, NOMINATION_QUOTED_ROW, unique="name"),
     notes=st.one_of(st.just(NOTES), mutated(NOTES), st.binary(max_size=500)),
 )
 def test_the_nominations_importer_answers_any_sheet_and_zip_with_grants_or_a_refusal(
