@@ -17,8 +17,10 @@ from djmoney.money import Money
 from moneyed import CurrencyDoesNotExist, get_currency
 
 __all__ = [
+    "NOT_MONEY",
     "CurrencyMismatch",
     "Money",
+    "NotMoney",
     "UnknownCurrency",
     "minor_units",
     "money",
@@ -33,14 +35,50 @@ class UnknownCurrency(ValueError):
     """A currency code that ISO 4217 does not know."""
 
 
+class NotMoney(UnknownCurrency):
+    """An ISO 4217 code that is not money a fund can receive (gold, a test code)."""
+
+
+#: ISO 4217 codes that are not money anyone can transfer to the fund: metals,
+#: units of account (XDR, the IMF's special drawing right, included: the fund
+#: can neither receive nor pay SDR), bond-market units, the test and "no
+#: currency" codes, and the fund codes that index a currency (BOV, CLF...).
+#: ``minor_units`` refuses them, so every amount, rate and currency read from
+#: outside (files, forms, the card processor) is refused in this one place.
+NOT_MONEY = frozenset(
+    {
+        # precious metals
+        "XAU", "XAG", "XPT", "XPD",
+        # units of account and supranational units
+        "XDR", "XSU", "XUA", "XBA", "XBB", "XBC", "XBD", "XEU", "XFO", "XFU", "XRE",
+        # testing, and "no currency involved"
+        "XTS", "XXX",
+        # fund codes (an index or a settlement variant of a currency, not money)
+        "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "USS", "UYI", "UYW",
+    }
+)  # fmt: skip
+
+
 class CurrencyMismatch(TypeError):
     """Amounts in different currencies were combined without conversion."""
 
 
 def minor_units(currency: str) -> int:
-    """Number of decimals of the currency's minor unit (USD 2, JPY 0, KWD 3)."""
+    """Number of decimals of the currency's minor unit (USD 2, JPY 0, KWD 3).
+
+    Raises UnknownCurrency for a code ISO 4217 does not know, and its kind
+    NotMoney for one of ``NOT_MONEY``."""
+    code = str(currency).upper()
+    if code in NOT_MONEY:
+        raise NotMoney(
+            _(
+                "%(code)s is not a currency the fund can receive (a metal, a unit of account, "
+                "a fund code or a test code)"
+            )
+            % {"code": code}
+        )
     try:
-        sub_unit = get_currency(str(currency).upper()).sub_unit
+        sub_unit = get_currency(code).sub_unit
     except CurrencyDoesNotExist as unknown:
         raise UnknownCurrency(_("unknown currency code %(code)r") % {"code": currency}) from unknown
     places = 0

@@ -5,13 +5,20 @@ here: columns are checked once, values stay strings (never floats from a
 spreadsheet's guess), and each problem is reported with its line number so a
 file with errors can be refused whole with a message a person can act on.
 XLSX is read with pandas' calamine engine (python-calamine), much faster than
-openpyxl on large sheets.
+openpyxl on large sheets, once ``fundmgr.workbook_guard`` has checked the
+workbook is safe to give it. Whatever the bytes, reading ends in rows or in
+FileRejected: never another exception (tests/uploads/test_importer_fuzz.py), and a
+file with a header but no rows is refused too.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,10 +28,34 @@ from typing import IO
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from python_calamine import CalamineError
 
-from fundmgr.money import decimal_from_text
+from fundmgr.money import NotMoney, UnknownCurrency, decimal_from_text, minor_units
+from fundmgr.workbook_guard import check_workbook
 
 SUPPORTED = (".csv", ".xlsx")
+#: A number read from a file has fewer digits before the point than this:
+#: ten thousand billion, in any currency, is beyond any pledge or transfer, and
+#: what it converts to at any accepted rate still fits the ledger's columns
+#: (DecimalField max_digits=20, 3 decimals).
+MAX_INTEGER_DIGITS = 13
+#: A number written with more characters than this is refused unread.
+MAX_NUMBER_LENGTH = 40
+#: What the reader itself raises on a file it cannot make sense of.
+_UNREADABLE = (
+    ValueError,  # pandas' ParserError and EmptyDataError, UnicodeDecodeError, WorkbookRefused
+    OSError,
+    csv.Error,
+    CalamineError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    NotImplementedError,
+    RecursionError,
+)
 
 
 @dataclass
@@ -138,10 +169,14 @@ def _open(
                 skip_blank_lines=False,
             )
         else:
-            frame = pd.read_excel(source, engine="calamine", dtype=object)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as unreadable:
+            workbook = io.BytesIO(_read_all(source))
+            check_workbook(workbook)
+            workbook.seek(0)
+            frame = pd.read_excel(workbook, engine="calamine", dtype=object)
+    except _UNREADABLE as unreadable:
         raise FileRejected(
-            [RowError(0, _("the file cannot be read: %(error)s") % {"error": unreadable})], name
+            [RowError(0, _("the file cannot be read: %(error)s") % {"error": _short(unreadable)})],
+            name,
         ) from unreadable
     header = [str(column).strip().lower() for column in frame.columns]
     missing = [column for column in columns if column not in header]
@@ -149,20 +184,49 @@ def _open(
         raise FileRejected(
             [RowError(1, _("missing columns: %(columns)s") % {"columns": ", ".join(missing)})], name
         )
-    return header, _cells(frame, header)
+    return header, _cells(frame, header, name)
 
 
-def _cells(frame: pd.DataFrame, header: list[str]) -> Iterator[tuple[int, list[str]]]:
+def _read_all(source: str | Path | IO[bytes]) -> bytes:
+    if isinstance(source, str | Path):
+        return Path(source).read_bytes()
+    if hasattr(source, "seek"):
+        source.seek(0)
+    return source.read()
+
+
+def _short(error: BaseException) -> str:
+    """An error's message, kept short: it may quote the file."""
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _cells(frame: pd.DataFrame, header: list[str], name: str) -> Iterator[tuple[int, list[str]]]:
     """Each non-blank row's cells as strings, with its line number. A row is
     blank when every column a row's values are read from is empty (of a
-    column repeated in the header, its last occurrence)."""
+    column repeated in the header, its last occurrence). A file with no
+    such row is refused when the rows are all read: a header alone, or a
+    sheet that has nothing under it, is a mistake, never "nothing to do"."""
     last = {column: index for index, column in enumerate(header)}
     read = None if len(last) == len(header) else itemgetter(*last.values())
+    found = False
+    damaged: list[RowError] = []
     for index, record in enumerate(frame.itertuples(index=False, name=None)):
         values = [_cell(value) for value in record]
         if not any(values if read is None else _as_tuple(read(values))):
             continue  # blank line
+        found = True
+        if any("\x00" in value for value in values):
+            # Never text (PostgreSQL refuses it in any column): a damaged file.
+            damaged.append(RowError(index + 2, _("the line holds a NUL character")))
+            if len(damaged) > 100:
+                break
         yield index + 2, values
+    # Raised once every row is read, and so before any importer saves.
+    if damaged:
+        raise FileRejected(damaged, name)
+    if not found:
+        raise FileRejected([RowError(0, _("the file has a header but no rows under it"))], name)
 
 
 def _as_tuple(picked) -> tuple:
@@ -183,13 +247,43 @@ def parse_date(text: str) -> datetime.date:
         raise ValueError(_("“%(value)s” is not a real date") % {"value": text}) from bad
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """A value from the file as a message quotes it: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_decimal(text: str) -> Decimal:
+    """A finite number of at most MAX_INTEGER_DIGITS digits before the point,
+    or ValueError saying why not (1e30, NaN, "1,000.00.00", 40 nines...)."""
+    if len(text.strip()) > MAX_NUMBER_LENGTH:
+        raise ValueError(
+            _("“%(value)s” is too long to be a number (more than %(max)d characters)")
+            % {"value": shown(text), "max": MAX_NUMBER_LENGTH}
+        )
     try:
         value = decimal_from_text(text)
     except ValueError as bad:
         if "," in text:
             raise
-        raise ValueError(_("“%(value)s” is not a number") % {"value": text}) from bad
+        raise ValueError(_("“%(value)s” is not a number") % {"value": shown(text)}) from bad
     if not value.is_finite():
-        raise ValueError(_("“%(value)s” is not a number") % {"value": text})
+        raise ValueError(_("“%(value)s” is not a number") % {"value": shown(text)})
+    if value and value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(
+            _("“%(value)s” is too large: at most %(max)d digits before the decimal point")
+            % {"value": shown(text), "max": MAX_INTEGER_DIGITS}
+        )
     return value
+
+
+def parse_currency(text: str) -> str:
+    """An ISO 4217 code of money (``fundmgr.money.minor_units``'s rule), upper
+    case, or ValueError with the message to show."""
+    code = text.strip().upper()
+    try:
+        minor_units(code)
+    except NotMoney as not_money:
+        raise ValueError(str(not_money)) from None
+    except UnknownCurrency:
+        raise ValueError(_("unknown currency “%(code)s”") % {"code": shown(text)}) from None
+    return code

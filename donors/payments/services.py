@@ -670,6 +670,39 @@ def _store(event: stripe.Event, object_id: str, payload: str) -> tuple[StripeEve
         return StripeEvent.objects.get(event_id=event.id), False
 
 
+class MalformedEvent(ValueError):
+    """A verified webhook body that is not an event fundmgr can store; the
+    message says what is wrong (the webhook answers 400 with it)."""
+
+
+def check_event_payload(payload: bytes) -> None:
+    """Refuse (MalformedEvent) a signed body that is not a Stripe event of the
+    shape the rest of this module reads: an object with a text ``id`` and
+    ``type`` and ``data.object`` an object (whose ``id``, if any, is text).
+
+    The signature proves who sent the body, not that it is well formed: a
+    body missing its id would otherwise fail while being stored (a 500 Stripe
+    retries for days) or, stored, fail in the background task every time."""
+    try:
+        event = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as bad:
+        raise MalformedEvent(f"the body is not JSON: {bad}") from None
+    if not isinstance(event, dict):
+        raise MalformedEvent("the body is not a JSON object: a Stripe event is one")
+    for field, limit in (("id", 255), ("type", 100)):
+        value = event.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise MalformedEvent(f"the event has no {field} (text)")
+        if len(value) > limit:
+            raise MalformedEvent(f"the event's {field} is longer than {limit} characters")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("the event has no data.object (an object)")
+    object_id = data["object"].get("id")
+    if object_id is not None and not isinstance(object_id, str):
+        raise MalformedEvent("the event's data.object.id is not text")
+
+
 def acknowledge_event(event: stripe.Event, payload: bytes) -> bool:
     """Store a verified event once and enqueue its processing; True if it was new.
 

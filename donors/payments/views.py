@@ -130,8 +130,22 @@ def webhook(request):
         event = gateway.verify_webhook(request.body, request.headers.get("Stripe-Signature"))
     except ImproperlyConfigured:
         raise Http404 from None
-    except (stripe.SignatureVerificationError, ValueError) as refused:
+    except stripe.SignatureVerificationError as refused:
         logger.warning("Stripe webhook refused: %s", refused)
-        return HttpResponseBadRequest("invalid signature")
+        return HttpResponseBadRequest("invalid signature", content_type="text/plain")
+    except (ValueError, TypeError, AttributeError, KeyError) as broken:
+        # Signed (the SDK checks the signature before it reads the body), but
+        # the SDK could not make an event of it: not JSON, or not an object.
+        logger.warning("Stripe webhook: a signed body that is not an event: %r", broken)
+        return HttpResponseBadRequest(
+            "not a Stripe event: the body is not a JSON event object", content_type="text/plain"
+        )
+    try:
+        services.check_event_payload(request.body)
+    except services.MalformedEvent as malformed:
+        logger.warning("Stripe webhook: a signed event refused: %s", malformed)
+        return HttpResponseBadRequest(
+            f"malformed Stripe event: {malformed}", content_type="text/plain"
+        )
     services.acknowledge_event(event, request.body)
     return HttpResponse("ok", content_type="text/plain")

@@ -48,10 +48,17 @@ from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
 from donors.services.receipts import ReceiptError, outstanding, record_receipt
 from donors.services.references import normalise
 from fundmgr.models import Fund, JournalEntry
-from fundmgr.money import Money, UnknownCurrency, minor_units, quantum
+from fundmgr.money import Money, quantum
 from fundmgr.services.audit import actor_fields, log_action
 from fundmgr.services.ledger import accounts_cached
-from fundmgr.tabular import FileRejected, RowError, parse_date, parse_decimal, read_values
+from fundmgr.tabular import (
+    FileRejected,
+    RowError,
+    parse_currency,
+    parse_date,
+    parse_decimal,
+    read_values,
+)
 
 COLUMNS = ["value_date", "amount", "currency", "reference", "counterparty", "bank_ref"]
 State = BankLine.State
@@ -159,7 +166,7 @@ def _read(source, name: str, progress=None) -> list[_Line]:
     checked = 0
     lines: list[_Line] = []
     dates: dict[str, datetime.date | str] = {}  # a date or why it is not one
-    currencies: dict[str, tuple[str, Decimal] | None] = {}  # code and quantum, None if unknown
+    currencies: dict[str, tuple[str, Decimal] | str] = {}  # code and quantum, or why not
     for number, (
         date_text,
         amount_text,
@@ -182,18 +189,18 @@ def _read(source, name: str, progress=None) -> list[_Line]:
                 dates[date_text] = value_date
         if type(value_date) is str:
             problems.append(value_date)
-        known = currencies.get(currency_text, False)
-        if known is False:
-            code = currency_text.strip().upper()
+        known = currencies.get(currency_text)
+        if known is None:
             try:
-                minor_units(code)
-            except UnknownCurrency:
-                known = None
+                code = parse_currency(currency_text)
+            except ValueError as bad:
+                known = str(bad)
             else:
                 known = (code, quantum(code))
-            currencies[currency_text] = known
-        if known is None:
-            problems.append(_("unknown currency “%(code)s”") % {"code": currency_text})
+            if len(currencies) < 10_000:
+                currencies[currency_text] = known
+        if type(known) is str:
+            problems.append(known)
             currency, step = "", None
         else:
             currency, step = known

@@ -30,9 +30,17 @@ from donors.services.pledges import (
     record_pledge,
 )
 from fundmgr.models import Country, Fund
-from fundmgr.money import Money, UnknownCurrency, minor_units
+from fundmgr.money import Money
 from fundmgr.services.audit import log_action
-from fundmgr.tabular import FileRejected, Row, RowError, parse_date, parse_decimal, read_rows
+from fundmgr.tabular import (
+    FileRejected,
+    Row,
+    RowError,
+    parse_currency,
+    parse_date,
+    parse_decimal,
+    read_rows,
+)
 
 COLUMNS = [
     "donor",
@@ -49,6 +57,9 @@ COLUMNS = [
 _YES = {"yes", "true", "1", "y"}
 _NO = {"no", "false", "0", "n"}
 _MAX_REFERENCE = Pledge._meta.get_field("source_reference").max_length
+# The columns' own limits: PostgreSQL refuses a longer value (a DataError mid-import).
+_MAX_NAME = Donor._meta.get_field("name").max_length
+_MAX_EMAIL = Donor._meta.get_field("email").max_length
 #: ``progress(done, total)`` is called every this many rows, and at each
 #: phase's end: checking (total 0, not known yet), then saving (total: the new pledges).
 PROGRESS_EVERY = 500
@@ -150,6 +161,10 @@ def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
     donor = row["donor"].strip()
     if not donor:
         raise ValueError(_("the donor's name is missing"))
+    if len(donor) > _MAX_NAME:
+        raise ValueError(
+            _("the donor's name is longer than %(max)d characters") % {"max": _MAX_NAME}
+        )
     kind = row["donor_kind"].strip().lower()
     if kind not in DonorKind.values:
         raise ValueError(
@@ -158,17 +173,17 @@ def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
         )
     country = _country(row["country"], kind, countries)
     email = row["email"].strip()
+    if len(email) > _MAX_EMAIL:
+        raise ValueError(
+            _("the e-mail address is longer than %(max)d characters") % {"max": _MAX_EMAIL}
+        )
     try:
         validate_email(email)
     except ValidationError:
         raise ValueError(
             _("“%(email)s” is not a valid e-mail address") % {"email": email}
         ) from None
-    currency = row["currency"].strip().upper()
-    try:
-        minor_units(currency)
-    except UnknownCurrency:
-        raise ValueError(_("unknown currency “%(code)s”") % {"code": row["currency"]}) from None
+    currency = parse_currency(row["currency"])
     pledge_date = parse_date(row["pledge_date"])
     due_date = parse_date(row["due_date"]) if row["due_date"].strip() else pledge_date
     if due_date < pledge_date:

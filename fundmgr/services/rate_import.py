@@ -17,13 +17,26 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fundmgr.models import ExchangeRate
-from fundmgr.money import UnknownCurrency, minor_units
 from fundmgr.services.audit import log_action
 from fundmgr.services.rates import ANCHOR
-from fundmgr.tabular import FileRejected, RowError, parse_date, parse_decimal, read_rows
+from fundmgr.tabular import (
+    FileRejected,
+    RowError,
+    parse_currency,
+    parse_date,
+    parse_decimal,
+    read_rows,
+)
 
 COLUMNS = ["currency", "effective_date", "units_per_usd"]
 OPTIONAL = ["illustrative", "source"]
+#: Units of a currency per US dollar, within these bounds: the strongest
+#: currency (KWD) is about 0.3 and the weakest in use about 10^5; beyond them a
+#: rate is a typing error, and an amount converted at it could overflow the
+#: ledger's columns.
+MIN_RATE = Decimal("0.001")
+MAX_RATE = Decimal("1000000000")
+_MAX_SOURCE = ExchangeRate._meta.get_field("source").max_length
 
 
 @dataclass(frozen=True)
@@ -43,22 +56,25 @@ def import_exchange_rates(
     errors: list[RowError] = []
     wanted: dict[tuple[str, object], tuple[int, Decimal, bool, str]] = {}
     for row in read_rows(source, COLUMNS, name=name):
-        currency = row["currency"].upper()
         try:
-            minor_units(currency)
+            currency = parse_currency(row["currency"])
             if currency == ANCHOR:
                 raise ValueError(_("USD is the anchor currency; its rate is always 1"))
             day = parse_date(row["effective_date"])
             rate = parse_decimal(row["units_per_usd"])
             if rate <= 0:
                 raise ValueError(_("the rate must be greater than zero"))
+            if not MIN_RATE <= rate < MAX_RATE:
+                raise ValueError(
+                    _("the rate %(rate)s is not between %(low)s and %(high)s units per US dollar")
+                    % {"rate": rate, "low": MIN_RATE, "high": f"{MAX_RATE:,}"}
+                )
             if rate != rate.quantize(Decimal("0.000001")):
                 raise ValueError(_("the rate has more than 6 decimals"))
-        except UnknownCurrency:
-            errors.append(
-                RowError(row.line, _("unknown currency “%(code)s”") % {"code": row["currency"]})
-            )
-            continue
+            if len(row.values.get("source", "")) > _MAX_SOURCE:
+                raise ValueError(
+                    _("the source is longer than %(max)d characters") % {"max": _MAX_SOURCE}
+                )
         except ValueError as bad:
             errors.append(RowError(row.line, str(bad)))
             continue
@@ -100,7 +116,7 @@ def import_exchange_rates(
             effective_date=day,
             units_per_usd=rate,
             illustrative=flag,
-            source=src or Path(name).name,
+            source=(src or Path(name).name)[:_MAX_SOURCE],
         )
         for (currency, day), (_line, rate, flag, src) in wanted.items()
         if (currency, day) not in existing

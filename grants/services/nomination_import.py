@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,10 +38,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Country, Event, PscRate, Sequence
-from fundmgr.money import Money, UnknownCurrency, minor_units
+from fundmgr.money import Money
 from fundmgr.roles import Role, has_role
 from fundmgr.services.audit import log_action
-from fundmgr.tabular import FileRejected, Row, RowError, parse_date, parse_decimal, read_rows
+from fundmgr.tabular import (
+    FileRejected,
+    Row,
+    RowError,
+    parse_currency,
+    parse_date,
+    parse_decimal,
+    read_rows,
+)
 from fundmgr.templatetags.fundmgr_tags import country_name
 from grants.models import (
     AirfareQuote,
@@ -64,6 +73,7 @@ from grants.services.entitlement import (
     pick_terminal,
 )
 from grants.services.nominations import (
+    MAX_NOTE_BYTES,
     PDF_MAGIC,
     NominationRefused,
     date_problems,
@@ -102,6 +112,18 @@ _GENDERS = {
     "m": Gender.MALE,
 }
 _email = EmailValidator()
+_MAX_EMAIL = Grant._meta.get_field("nominee_email").max_length
+#: What zipfile raises on a damaged, truncated, encrypted or exotic ZIP or member.
+_BROKEN_ZIP = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 # --- Where the notes verbales come from ---------------------------------------------
@@ -145,7 +167,7 @@ class ZipDocuments:
     def __init__(self, source: str | Path | IO[bytes]):
         try:
             self.zip = zipfile.ZipFile(source)
-        except (zipfile.BadZipFile, OSError) as bad:
+        except _BROKEN_ZIP as bad:
             raise FileRejected(
                 [RowError(0, _("the documents are not a readable ZIP file: %(e)s") % {"e": bad})],
                 str(getattr(source, "name", source)),
@@ -165,15 +187,36 @@ class ZipDocuments:
         info = self._info(name)
         if info is None:
             return _("the note verbale “%(name)s” is not in the ZIP file") % {"name": name}
-        if info.file_size > 0:
-            with self.zip.open(info) as handle:
-                head = handle.read(len(PDF_MAGIC))
-        else:
-            head = b""
+        head = b""
+        if 0 < info.file_size <= MAX_NOTE_BYTES:
+            # Read it through: a corrupt member (bad CRC, broken deflate
+            # stream, encrypted) is refused here, by line, not while saving.
+            # zipfile stops at the declared size, so a bomb reads 10 MB at most.
+            try:
+                with self.zip.open(info) as handle:
+                    head = handle.read(len(PDF_MAGIC))
+                    while handle.read(1 << 20):
+                        pass
+            except _BROKEN_ZIP as bad:
+                return _("the note verbale “%(name)s” cannot be read from the ZIP file: %(e)s") % {
+                    "name": name,
+                    "e": bad,
+                }
         return note_verbale_problem(head, info.file_size)
 
     def read(self, name: str) -> bytes:
-        return self.zip.read(self._info(name))
+        try:
+            return self.zip.read(self._info(name))
+        except _BROKEN_ZIP as bad:  # checked by problem(); changed on disk since?
+            raise FileRejected(
+                [
+                    RowError(
+                        0,
+                        _("the note verbale “%(name)s” cannot be read: %(e)s")
+                        % {"name": name, "e": bad},
+                    )
+                ]
+            ) from bad
 
 
 class NoDocuments:
@@ -285,7 +328,11 @@ def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | No
         if not eligibility.eligible:
             problems.append(eligibility.refusal())
     email = row["email"].strip()
-    if email:
+    if len(email) > _MAX_EMAIL:  # PostgreSQL would refuse it mid-import
+        problems.append(
+            _("the e-mail address is longer than %(max)d characters") % {"max": _MAX_EMAIL}
+        )
+    elif email:
         try:
             _email(email)
         except ValidationError:
@@ -362,8 +409,7 @@ def _check_quote(row: Row, ctx: _Context, problems: list[str]):
         )
         return None
     try:
-        currency = row["fare_currency"].strip().upper()
-        minor_units(currency)
+        currency = parse_currency(row["fare_currency"])
         fare = Money(parse_decimal(row["fare"]), currency)
         hours = parse_decimal(row["travel_hours"])
         quoted_on = parse_date(row["quoted_on"])
@@ -375,8 +421,6 @@ def _check_quote(row: Row, ctx: _Context, problems: list[str]):
             base_currency=ctx.base_currency,
             rate=ctx.rates,
         )
-    except UnknownCurrency:
-        problems.append(_("unknown currency “%(code)s”") % {"code": row["fare_currency"]})
     except (ValueError, EntitlementRefused) as bad:
         problems.append(str(bad))
     return None

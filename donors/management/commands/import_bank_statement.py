@@ -30,6 +30,8 @@ class Command(BaseCommand):
                 result = import_bank_statement(handle, fund_obj, actor, name=file.name)
         except FileRejected as rejected:
             raise CommandError(str(rejected)) from rejected
+        except OSError as unreadable:  # a file one may not read, a disk error
+            raise CommandError(f"{file}: {unreadable.strerror or unreadable}") from unreadable
         counts = ", ".join(
             f"{result[state]} {label.lower()}" for state, label in BankLine.State.choices
         )

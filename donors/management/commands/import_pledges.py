@@ -28,6 +28,8 @@ class Command(BaseCommand):
                 result = import_pledge_register(handle, fund_obj, actor, name=file.name)
         except FileRejected as rejected:
             raise CommandError(str(rejected)) from rejected
+        except OSError as unreadable:  # a file one may not read, a disk error
+            raise CommandError(f"{file}: {unreadable.strerror or unreadable}") from unreadable
         self.stdout.write(
             self.style.SUCCESS(
                 f"{file.name}: {result.created} pledges recorded, "

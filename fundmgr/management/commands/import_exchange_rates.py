@@ -32,6 +32,8 @@ class Command(BaseCommand):
                 )
         except FileRejected as rejected:
             raise CommandError(str(rejected)) from rejected
+        except OSError as unreadable:  # a file one may not read, a disk error
+            raise CommandError(f"{file}: {unreadable.strerror or unreadable}") from unreadable
         self.stdout.write(
             self.style.SUCCESS(
                 f"{file.name}: {result.created} rates added, {result.unchanged} already recorded."

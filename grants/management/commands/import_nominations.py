@@ -54,6 +54,8 @@ class Command(BaseCommand):
                 )
         except FileRejected as rejected:
             raise CommandError(str(rejected)) from rejected
+        except OSError as unreadable:  # a file one may not read, a disk error
+            raise CommandError(f"{file}: {unreadable.strerror or unreadable}") from unreadable
         except PermissionDenied as denied:
             raise CommandError(f"{by}: {denied}") from denied
         span = f" ({result.references[0]} to {result.references[-1]})" if result.created else ""
