@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -128,11 +130,7 @@ def _home_page(request, donor, *, listing_form=None, password_form=None, status=
     )
     rows = [(pledge, _still_to_pay(pledge)) for pledge in pledges]
     # Money for a pledge someone else made with the donor's address is not theirs.
-    receipts = (
-        Receipt.objects.filter(donor=donor)
-        .exclude(pledge__confirmed=False)
-        .select_related("fund", "pledge")
-    )
+    receipts = Receipt.objects.for_donor(donor).select_related("fund", "pledge")
     return render(
         request,
         "donors/my_pledges.html",
@@ -211,14 +209,17 @@ def acknowledgement_letter(request, reference):
         },
     )
     if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="{pledge.reference}.html"'
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{pledge.reference}.html"
+        )
     return response
 
 
 def pdf_response(document: bytes, filename: str) -> HttpResponse:
-    """A PDF to download; never kept by a shared cache (it names a donor)."""
+    """A PDF to download; never kept by the browser or a cache (it names a donor)."""
     response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    add_never_cache_headers(response)
     return response
 
 
@@ -242,10 +243,7 @@ def receipt_letter_pdf(request, number):
     """The acknowledgement of one of the donor's own receipts, as PDF."""
     donor = _donor_of(request)
     receipt = get_object_or_404(
-        Receipt.objects.select_related("fund", "pledge", "donor__country").exclude(
-            pledge__confirmed=False
-        ),
+        Receipt.objects.for_donor(donor).select_related("fund", "pledge", "donor__country"),
         number=number,
-        donor=donor,
     )
     return pdf_response(letters.receipt_letter(receipt), f"acknowledgement-{receipt.number}.pdf")

@@ -8,7 +8,8 @@ may open it. Each POST runs inside a savepoint that is rolled back, so one
 person's action never changes what the next person finds.
 
 Outcomes: ``ok`` (the view answered: a page, a download, a redirect to
-somewhere other than a sign-in page, or a form's refusal 400), ``login``
+somewhere other than a sign-in page), ``400`` (the view refused the request's
+content: an empty form, an unsigned webhook), ``login``
 (sent to sign in), ``403`` (refused), ``404`` (the object is not theirs to
 know of), ``405`` (method not allowed). A server error is never expected.
 """
@@ -77,6 +78,12 @@ def only(*who: str, **named: str) -> dict[str, str]:
     return outcomes(ok=who, **named)
 
 
+def empty_form_refused(*who: str, **named: str) -> dict[str, str]:
+    """A POST only ``who`` may make, whose empty form their view refuses (400):
+    they got through to it; everyone else did not."""
+    return outcomes(**{person: "400" for person in who}, **named)
+
+
 BOOK_READERS = STAFF
 FINANCE_AND_ADMIN = ("finance_officer", "administrator")
 FUND_OFFICERS = ("fund_officer", "both_officer_roles")
@@ -115,13 +122,13 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "card-pay": {"GET": outcomes("404", anonymous="404", donor="ok")},
     "card-status": {"GET": outcomes("404", anonymous="404", donor="ok")},
     "card-confirm-development": {"POST": outcomes("404", anonymous="404", donor="ok")},
-    # Stripe's webhook refuses an unsigned request (400) whoever sends it: the
+    # Stripe's webhook refuses an unsigned request whoever sends it: the
     # signature, not the session, is its authentication (tests/donors).
-    "stripe-webhook": {"POST": everyone()},
+    "stripe-webhook": {"POST": everyone("400")},
     # The donor's own pages: another donor's pledge or receipt does not exist for them.
     "donor-home": {"GET": outcomes("403", ok=("donor", "other_donor"))},
     "donor-listing": {"POST": outcomes("403", ok=("donor", "other_donor"))},
-    "donor-password": {"POST": outcomes("403", ok=("donor", "other_donor"))},
+    "donor-password": {"POST": empty_form_refused("donor", "other_donor")},
     "acknowledgement-letter": {"GET": outcomes("403", donor="ok", other_donor="404")},
     "acknowledgement-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
     "receipt-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
@@ -147,7 +154,7 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "grant-document": {"GET": only(*BOOK_READERS)},
     # Exports: starting one reads the books and changes none (docs/security.md),
     # so every book reader, the auditor included, may start and download them.
-    "fund-exports": {"GET": only(*BOOK_READERS), "POST": only(*BOOK_READERS)},
+    "fund-exports": {"GET": only(*BOOK_READERS), "POST": empty_form_refused(*BOOK_READERS)},
     "export-download": {"GET": only(*BOOK_READERS)},
     # Imports change the books: finance (and the administrator) for donors'
     # files and rates, fund officers for nominations; the auditor reads each
@@ -166,8 +173,8 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "import-job": {"GET": only(*FINANCE_AND_ADMIN, "auditor")},
     "finance-new-receipt": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
     # Revenue and receivables are the finance officer's alone.
-    "finance-pledge-binding": {"POST": only("finance_officer")},
-    "finance-pledge-cancel": {"POST": only("finance_officer")},
+    "finance-pledge-binding": {"POST": empty_form_refused("finance_officer")},
+    "finance-pledge-cancel": {"POST": empty_form_refused("finance_officer")},
     "finance-pledge-attach": {"POST": only("finance_officer")},
     "finance-pledge-release": {"POST": only("finance_officer")},
     "bank-match-payout": {"POST": only("finance_officer")},
@@ -175,10 +182,10 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "bank-book-exchange": {"POST": only("finance_officer")},
     "bank-unmatch-payout": {"POST": only("finance_officer")},
     "bank-reopen-line": {"POST": only("finance_officer")},
-    "reports-conference-line": {"POST": only("finance_officer")},
-    "reports-conference-figures": {"POST": only("finance_officer")},
-    "reports-conference-contribution": {"POST": only("finance_officer")},
-    "reports-conference-cost": {"POST": only("finance_officer")},
+    "reports-conference-line": {"POST": empty_form_refused("finance_officer")},
+    "reports-conference-figures": {"POST": empty_form_refused("finance_officer")},
+    "reports-conference-contribution": {"POST": empty_form_refused("finance_officer")},
+    "reports-conference-cost": {"POST": empty_form_refused("finance_officer")},
     # Nominations: fund officers and focal points (their countries); the
     # auditor reads the lists and quotes, nominates nothing.
     "grants-nominations": {"GET": only(*NOMINATORS, "auditor")},
@@ -363,12 +370,8 @@ def classify(response) -> str:
         if "/accounts/login/" in target or "/admin/login/" in target:
             return "login"
         return "ok"
-    if status in (200, 201, 204, 400):
-        return (
-            "ok"
-            if status != 400 or response.get("Content-Type", "").startswith("text/html")
-            else "400"
-        )
+    if status in (200, 201, 204):
+        return "ok"
     return str(status)
 
 
