@@ -261,7 +261,7 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
-# --- Personal documents (docs/security-headers.md) ---
+# --- Personal documents (docs/security.md) ---
 # Notes verbales, boarding passes and pledge letters: under random names in
 # DOCUMENTS_ROOT, outside STATIC_ROOT and MEDIA_ROOT (refused if inside), never
 # served by a web server; handed out only by the views that check the reader
@@ -310,7 +310,7 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fundmgr@localhost")
 
-# -- Donors' e-mailed links and public pledges (docs/security-donors.md) --------
+# -- Donors' e-mailed links and public pledges (docs/security.md) --------
 # A donor's sign-in link expires this many minutes after it is sent.
 DONOR_SIGN_IN_LINK_MINUTES = int(os.environ.get("DONOR_SIGN_IN_LINK_MINUTES", "30"))
 # A pledge's confirmation link (sent to the address typed) expires after these days.
@@ -362,7 +362,7 @@ MAX_PUBLIC_REQUEST_BYTES = int(os.environ.get("MAX_PUBLIC_REQUEST_BYTES", 11 * 1
 # /.well-known/security.txt (RFC 9116; SECURITY.md): a mailto: or https: URI.
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")
 
-# --- Content-Security-Policy and Permissions-Policy (docs/security-headers.md) ---
+# --- Content-Security-Policy and Permissions-Policy (docs/security.md) ---
 # Django's own CSP middleware. Nothing inline anywhere (no <script> body, no
 # style attribute, no <style>): scripts and styles come from our static files
 # only. The card page alone adds Stripe.js's origins

@@ -19,7 +19,7 @@ from grants.models import Grant
 from tests.test_csp import walk
 
 #: The only forms that may post for the auditor: signing out, the language, and
-#: asking for an export, which is a read (docs/security-headers.md: it writes a
+#: asking for an export, which is a read (docs/security.md: it writes a
 #: file for its reader and an audit record, and changes no books).
 HARMLESS_POSTS = ("/accounts/logout/", "/i18n/setlang/")
 EXPORT_FORM = re.compile(r"^/reports/[^/]+/exports/$")
@@ -148,7 +148,7 @@ def test_every_page_the_auditor_reaches_opens_and_offers_no_changing_form(audito
 def test_asking_for_an_export_is_a_read_the_auditor_may_do_and_it_is_audited(
     auditor, settings, tmp_path
 ):
-    """Decided (docs/security-headers.md): an export writes a file for its
+    """Decided (docs/security.md): an export writes a file for its
     reader and an audit record, and changes no books, so it is a read."""
     from reports.models import Export
 

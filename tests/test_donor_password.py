@@ -1,6 +1,6 @@
 """Donors told they can set a password can: from their page, with Django's
 validators, then sign in with it on the ordinary sign-in page (issue 10,
-point 6 of the issue; docs/security-donors.md)."""
+point 6 of the issue; docs/security.md)."""
 
 import pytest
 from django.urls import reverse

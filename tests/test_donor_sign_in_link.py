@@ -1,5 +1,5 @@
 """The donor's e-mailed sign-in link opens a donor's account and nothing else
-(issue 10, point 1; docs/security-donors.md)."""
+(issue 10, point 1; docs/security.md)."""
 
 import datetime
 import re

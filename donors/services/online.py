@@ -1,6 +1,6 @@
 """A pledge made on the public page: the donor, the pledge, the e-mail.
 
-Trust at the edge (docs/donors.md, "Whose pledge is it"; docs/security-donors.md):
+Trust at the edge (docs/donors.md, "Whose pledge is it"; docs/security.md):
 
 * A visitor who is not signed in proves nothing about the e-mail address
   they type. Their pledge is recorded *unconfirmed*, with what they typed

@@ -3,7 +3,7 @@ they set on their page, through the ordinary sign-in page).
 
 The link proves only that someone reads the inbox, so it may only ever sign
 in an account that is a donor's and nothing else: never a staff account, and
-never an account that merely shares the address (docs/security-donors.md).
+never an account that merely shares the address (docs/security.md).
 
 * The link is single-use and short-lived: Django's token generator binds it
   to the account's last login and password, and it expires after
