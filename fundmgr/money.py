@@ -72,8 +72,8 @@ def minor_units(currency: str) -> int:
     if code in NOT_MONEY:
         raise NotMoney(
             _(
-                "%(code)s is not a currency the fund can receive (a metal, a unit of account, "
-                "a fund code or a test code)"
+                "%(code)s is not a currency the fund can receive (it is a metal, a unit of "
+                "account, a fund code or a test code)"
             )
             % {"code": code}
         )

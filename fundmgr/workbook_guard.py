@@ -100,8 +100,8 @@ class _Extent:
         if self.rows * self.columns > MAX_CELLS:
             raise WorkbookRefused(
                 _(
-                    "a sheet reaches row %(rows)s and column %(columns)s: more than the "
-                    "%(max)s cells an import reads; delete the unused rows and columns "
+                    "a sheet reaches row %(rows)s and column %(columns)s: a range larger "
+                    "than the %(max)s cells an import reads; delete the unused rows and columns "
                     "(or save the sheet as CSV)"
                 )
                 % {
@@ -113,7 +113,9 @@ class _Extent:
 
 
 def _refuse_doctype(*_args) -> None:
-    raise WorkbookRefused(_("the workbook contains an XML document type (DTD), which is refused"))
+    raise WorkbookRefused(
+        _("the workbook contains an XML document type (DTD), which is not allowed")
+    )
 
 
 def _scan_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:

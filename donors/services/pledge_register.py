@@ -89,9 +89,10 @@ def donor_differs_message(item: dict) -> str:
     """One sentence per line, from ``DonorDiffers.as_dict`` (a job's stored summary)."""
     return (
         _(
-            "Line %(line)d: the donor with the e-mail %(email)s already exists as "
-            "“%(recorded)s”; the file says “%(in_file)s”. The pledge is recorded "
-            "under the existing donor, unchanged: correct the donor in the admin if needed."
+            "Line %(line)d: the donor with the e-mail address %(email)s already exists as "
+            "“%(recorded)s”; the file says “%(in_file)s”. The pledge is recorded under "
+            "the existing donor, whose details are left as they are: correct them in the "
+            "admin if needed."
         )
         % item
     )
