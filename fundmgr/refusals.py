@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 
+from fundmgr.ratelimit import hit
 from fundmgr.services.audit import log_action
 
 logger = logging.getLogger(__name__)
 
 ACTION = "refused"
+#: Written once when a person's refusals in an hour pass the limit: the trail is
+#: append-only, so one signed-in account hammering forbidden pages must not grow
+#: it without bound (each further refusal still goes to the log).
+THROTTLED = "refused:throttled"
 
 
 class RefusalAuditMiddleware:
@@ -47,8 +54,31 @@ class RefusalAuditMiddleware:
             "view": match.view_name if match else "",
         }
         why = getattr(request, "_fundmgr_refusal", "") or "refused (403)"
+        verdict = hit(
+            "refusal-audit",
+            str(user.pk),
+            limit=settings.REFUSALS_AUDITED_PER_HOUR,
+            window_seconds=3600,
+        )
+        action = ACTION
+        if verdict.limited:
+            logger.warning(
+                "refused %s %s for user %s (not audited: over the limit)",
+                request.method,
+                request.path,
+                user.pk,
+            )
+            if not cache.add(f"refusal-audit-throttled:{user.pk}", 1, verdict.retry_after):
+                return
+            action, why = (
+                THROTTLED,
+                (
+                    f"more than {settings.REFUSALS_AUDITED_PER_HOUR} refusals this hour: "
+                    "further ones go to the log only until the hour ends"
+                ),
+            )
         try:
-            log_action(None, ACTION, user, why, data)
+            log_action(None, action, user, why, data)
         except DatabaseError:
             # The refusal still stands; a broken database must not turn it into a 500.
             logger.exception("could not record the refusal of %s %s", request.method, request.path)

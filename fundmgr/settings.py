@@ -358,6 +358,10 @@ else:
 MAX_STAFF_REQUEST_BYTES = int(os.environ.get("MAX_STAFF_REQUEST_BYTES", 220 * 1024 * 1024))
 MAX_PUBLIC_REQUEST_BYTES = int(os.environ.get("MAX_PUBLIC_REQUEST_BYTES", 11 * 1024 * 1024))
 
+# Refusals (403) written to the audit trail per person per hour; past it, one
+# "refused:throttled" record, then the log only (fundmgr.refusals).
+REFUSALS_AUDITED_PER_HOUR = int(os.environ.get("REFUSALS_AUDITED_PER_HOUR", "100"))
+
 # Whom to tell about a vulnerability on this deployment, published at
 # /.well-known/security.txt (RFC 9116; SECURITY.md): a mailto: or https: URI.
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")

@@ -36,6 +36,17 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rate-limit counters and throttles
+    are keyed by client address or account id, which tests reuse (a rolled-back
+    database hands out the same ids again)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def _is_transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     return (

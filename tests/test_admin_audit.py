@@ -235,3 +235,18 @@ def test_a_signed_in_person_refused_a_page_is_recorded_and_an_anonymous_one_is_n
     client.logout()
     assert client.get(reverse("audit-trail")).status_code == 302  # to the sign-in page
     assert AuditRecord.objects.filter(action="refused").count() == 1
+
+
+def test_refusals_past_the_hourly_limit_leave_one_throttled_record_not_one_each(
+    client, make_user, settings
+):
+    """The trail is append-only: one account hammering a forbidden page must
+    not grow it without bound."""
+    settings.REFUSALS_AUDITED_PER_HOUR = 3
+    client.force_login(make_user("hammer", Role.DONOR))
+    for _ in range(10):
+        assert client.get(reverse("audit-trail")).status_code == 403
+    assert AuditRecord.objects.filter(action="refused").count() == 3
+    throttled = AuditRecord.objects.get(action="refused:throttled")
+    assert throttled.actor.username == "hammer"
+    assert "more than 3 refusals this hour" in throttled.reason
