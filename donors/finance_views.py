@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -43,6 +43,7 @@ from donors.services.pledges import (
     release_pledge,
 )
 from donors.services.receipts import ReceiptError, record_receipt
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.downloads import private_download
 from fundmgr.models import Fund, ImportJob, JournalEntry
 from fundmgr.money import Money
@@ -74,7 +75,7 @@ def register(request, code):
     pledges = (
         (held if showing_held else Pledge.objects.filter(fund=fund))
         .select_related("donor", "appeal")
-        .annotate(paid=Sum("receipts__applied"))
+        .annotate(paid=ExactSum("receipts__applied"))
         .order_by("-pledge_date", "-id")
     )
     page = Paginator(pledges, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -12,11 +12,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least, Lower
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, Event, Fund, JournalEntry
 from fundmgr.private_files import UnguessableName, documents_storage
 
@@ -149,7 +150,7 @@ class PledgeQuerySet(models.QuerySet):
                 Receipt.objects.filter(pledge=OuterRef("pk"))
                 .order_by()
                 .values("pledge")
-                .annotate(total=Sum("applied"))
+                .annotate(total=ExactSum("applied"))
                 .values("total")
             ),
             Value(Decimal(0)),

@@ -128,10 +128,17 @@ def to_decimal(value: object) -> Decimal:
     return result
 
 
+def round_amount(value: Decimal, currency: str) -> Decimal:
+    """``value`` rounded to the currency's minor unit, half away from zero: the
+    one rounding rule for money in fundmgr (Decimal's own default, half to
+    even, is never used for an amount)."""
+    return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
 def round_money(amount: Money) -> Money:
-    """Round to the currency's minor unit, half away from zero."""
+    """Round to the currency's minor unit, half away from zero (``round_amount``)."""
     currency = amount.currency.code
-    return Money(amount.amount.quantize(quantum(currency), rounding=ROUND_HALF_UP), currency)
+    return Money(round_amount(amount.amount, currency), currency)
 
 
 def money(value: object, currency: str) -> Money:

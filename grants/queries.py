@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, Event
 from grants.models import Grant, GrantState
 
@@ -18,6 +19,7 @@ CENT = Decimal("0.01")  # the amount fields' scale; SQLite's SUM widens it
 
 
 def _amount(total) -> Decimal:
+    """A sum of two-decimal amounts at their own scale (exact: nothing to round)."""
     return (total or ZERO).quantize(CENT)
 
 
@@ -129,7 +131,7 @@ def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
         for row in event_grants(event, filters, ignore_state=True)
         .order_by()
         .values("state")
-        .annotate(count=Count("id"), cost=Sum("cost"), committed=Sum("committed_amount"))
+        .annotate(count=Count("id"), cost=ExactSum("cost"), committed=ExactSum("committed_amount"))
     }
     by_state = [
         StateCount(

@@ -42,7 +42,6 @@ from urllib.parse import urlsplit
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from donors.models import PaymentMethod, Pledge, Receipt
@@ -51,6 +50,7 @@ from donors.payments.models import CardDispute, CardPayment, CardPayout, CardRef
 from donors.services.online import ONLINE_ACTOR, pledge_online
 from donors.services.receipts import Fee, record_receipt
 from fundmgr.chart import AccountKey
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
 from fundmgr.services.audit import log_action
@@ -291,11 +291,11 @@ def _apply_payment(payment: CardPayment, state: PaymentState) -> str:
 
 def _withdrawn(payment: CardPayment) -> tuple[Decimal, Decimal]:
     """What already left card clearing for this payment: (original amount, base)."""
-    refunds = payment.refunds.aggregate(a=Sum("amount"), b=Sum("base_amount"))
+    refunds = payment.refunds.aggregate(a=ExactSum("amount"), b=ExactSum("base_amount"))
     disputes = (
         payment.disputes.filter(held_entry__isnull=False)
         .exclude(status="won")
-        .aggregate(a=Sum("amount"), b=Sum("base_amount"))
+        .aggregate(a=ExactSum("amount"), b=ExactSum("base_amount"))
     )
     return (
         (refunds["a"] or Decimal(0)) + (disputes["a"] or Decimal(0)),
@@ -318,8 +318,8 @@ def _settle_status(payment: CardPayment) -> None:
     if payment.disputes.filter(held_entry__isnull=False, closing_entry__isnull=True).exists():
         status = CardPayment.Status.DISPUTED
     else:
-        refunded = payment.refunds.aggregate(a=Sum("amount"))["a"] or Decimal(0)
-        lost = payment.disputes.filter(status="lost").aggregate(a=Sum("amount"))["a"]
+        refunded = payment.refunds.aggregate(a=ExactSum("amount"))["a"] or Decimal(0)
+        lost = payment.disputes.filter(status="lost").aggregate(a=ExactSum("amount"))["a"]
         back = refunded + (lost or Decimal(0))
         if back >= payment.receipt.amount.amount:
             status = CardPayment.Status.REFUNDED

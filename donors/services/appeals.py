@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from donors.models import Appeal, Donor, Pledge, Receipt
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.money import Money, round_money
 from grants.models import Grant, GrantState
 
@@ -67,8 +68,10 @@ def appeal_progress(appeal: Appeal) -> AppealProgress:
     number of pledges or grants."""
     currency = appeal.fund.base_currency
     counted = Pledge.objects.filter(appeal=appeal).counted_publicly()
-    pledged = counted.aggregate(total=Sum("public_value"), count=Count("id"))
-    received = Receipt.objects.filter(pledge__appeal=appeal).aggregate(total=Sum("base_amount"))
+    pledged = counted.aggregate(total=ExactSum("public_value"), count=Count("id"))
+    received = Receipt.objects.filter(pledge__appeal=appeal).aggregate(
+        total=ExactSum("base_amount")
+    )
     listed = list(
         Donor.objects.filter(pledges__in=counted.vouched_for(), listed_publicly=True)
         .distinct()

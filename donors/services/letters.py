@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -27,6 +26,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from donors.models import Donor, DonorKind, Pledge, Receipt
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country
 from fundmgr.money import Money
 from fundmgr.services.rates import convert
@@ -212,7 +212,7 @@ def pledge_letter(pledge: Pledge) -> bytes:
     today = timezone.localdate()
     currency = pledge.amount.currency.code
     receipts = list(pledge.receipts.order_by("value_date", "id"))
-    paid = pledge.receipts.aggregate(total=Sum("applied"))["total"] or Decimal(0)
+    paid = pledge.receipts.aggregate(total=ExactSum("applied"))["total"] or Decimal(0)
     title = _("Acknowledgement of pledge %(reference)s") % {"reference": pledge.reference}
     letter = _Letter(title=title, fund_name=fund.name, note=_generated_note(today))
     _head(letter, fund.name, today)

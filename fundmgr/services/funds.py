@@ -10,7 +10,7 @@ from django.db import transaction
 
 from fundmgr.chart import STANDARD_CHART, AccountKey
 from fundmgr.models import Account, Fund, PscRate
-from fundmgr.money import Money, minor_units, round_money
+from fundmgr.money import Money, minor_units, round_amount, round_money
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import balances_by_fund
 
@@ -97,12 +97,10 @@ def position_from_balances(
 
     cash = amount(AccountKey.BANK, AccountKey.CARD_CLEARING)
     commitments = amount(AccountKey.COMMITMENTS)
-    psc = (commitments * psc_fraction).quantize(Decimal(1).scaleb(-minor_units(currency)))
+    psc = round_amount(commitments * psc_fraction, currency)
     advances = amount(AccountKey.TRAVEL_ADVANCES)
-    psc_advances = (advances * psc_fraction).quantize(Decimal(1).scaleb(-minor_units(currency)))
-    reserve = (cash * fund.operating_reserve_pct / 100).quantize(
-        Decimal(1).scaleb(-minor_units(currency))
-    )
+    psc_advances = round_amount(advances * psc_fraction, currency)
+    reserve = round_amount(cash * fund.operating_reserve_pct / 100, currency)
     return FundPosition(
         fund=fund,
         as_of=as_of,

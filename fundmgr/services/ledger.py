@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import DEBIT_NORMAL, AccountKey
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Account, Fund, JournalEntry, Leg
 from fundmgr.money import Money, round_money
 from fundmgr.services.audit import actor_fields, log_action
@@ -281,7 +281,7 @@ def account_balances(
     if segregated is not None:
         legs = legs.filter(account__segregated=segregated)
     rows = legs.values("account__key", "account__code", "account__kind").annotate(
-        debits=Sum("debit"), credits=Sum("credit")
+        debits=ExactSum("debit"), credits=ExactSum("credit")
     )
     return {
         row["account__key"]: AccountBalance(
@@ -306,7 +306,7 @@ def balances_by_fund(as_of: datetime.date | None = None) -> dict[int, dict[str, 
     if as_of is not None:
         legs = legs.filter(entry__date__lte=as_of)
     rows = legs.values("entry__fund_id", "account__key", "account__kind").annotate(
-        debits=Sum("debit"), credits=Sum("credit")
+        debits=ExactSum("debit"), credits=ExactSum("credit")
     )
     result: dict[int, dict[str, Decimal]] = {}
     for row in rows:

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import CharField, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import CharField, DecimalField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey as K
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Event, JournalEntry, Leg
-from fundmgr.money import Money, money, quantum
+from fundmgr.money import Money, money, quantum, round_amount
 from fundmgr.roles import Role, require_role
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry
@@ -146,10 +147,13 @@ def _held(event: Event) -> tuple[Decimal, Decimal]:
     """The host's cash received and spent for ``event``, in the fund's currency."""
     received = HostContribution.objects.filter(
         event=event, kind=HostContribution.Kind.CASH, status=HostContribution.Status.RECEIVED
-    ).aggregate(total=Sum("base_amount"))["total"]
-    spent = HostCost.objects.filter(event=event).aggregate(total=Sum("base_amount"))["total"]
-    q = quantum(event.fund.base_currency)
-    return (Decimal(received or 0).quantize(q), Decimal(spent or 0).quantize(q))
+    ).aggregate(total=ExactSum("base_amount"))["total"]
+    spent = HostCost.objects.filter(event=event).aggregate(total=ExactSum("base_amount"))["total"]
+    currency = event.fund.base_currency
+    return (
+        round_amount(Decimal(received or 0), currency),
+        round_amount(Decimal(spent or 0), currency),
+    )
 
 
 # --- Budget lines ---------------------------------------------------------------------------
@@ -263,14 +267,14 @@ def set_line_figures(
 
 def _covered(line: BudgetLine) -> Decimal:
     if line.funding_source == FundingSource.HOST_CASH:
-        total = line.host_costs.aggregate(t=Sum("base_amount"))["t"]
+        total = line.host_costs.aggregate(t=ExactSum("base_amount"))["t"]
     elif line.funding_source == FundingSource.HOST_IN_KIND:
         total = line.in_kind.filter(status=HostContribution.Status.PROVIDED).aggregate(
-            t=Sum("base_amount")
+            t=ExactSum("base_amount")
         )["t"]
     else:
         total = None
-    return Decimal(total or 0).quantize(quantum(line.event.fund.base_currency))
+    return round_amount(Decimal(total or 0), line.event.fund.base_currency)
 
 
 # --- The host's contribution --------------------------------------------------------------
@@ -617,7 +621,7 @@ def _sum_per_line(queryset) -> Subquery:
             queryset.filter(budget_line=OuterRef("pk"))
             .order_by()
             .values("budget_line")
-            .annotate(total=Sum("base_amount"))
+            .annotate(total=ExactSum("base_amount"))
             .values("total"),
             output_field=AMOUNT,
         ),
@@ -628,9 +632,9 @@ def _sum_per_line(queryset) -> Subquery:
 
 def _grants_summary(event: Event, q) -> GrantsSummary:
     sums = Grant.objects.filter(event=event).aggregate(
-        expenditure=Sum("actual_cost"),
-        committed=Sum("committed_amount"),
-        advances=Sum(
+        expenditure=ExactSum("actual_cost"),
+        committed=ExactSum("committed_amount"),
+        advances=ExactSum(
             "advance_amount", filter=Q(state__in=[GrantState.ADVANCE_PAID, GrantState.TRAVELLED])
         ),
     )
@@ -650,7 +654,7 @@ def _grants_summary(event: Event, q) -> GrantsSummary:
         entry__status=JournalEntry.Status.POSTED,
         entry__idempotency_key__in=keys,
         account__key=K.PSC,
-    ).aggregate(debits=Sum("debit"), credits=Sum("credit"))
+    ).aggregate(debits=ExactSum("debit"), credits=ExactSum("credit"))
     return GrantsSummary(
         expenditure=q(sums["expenditure"]),
         psc=q(psc["debits"]) - q(psc["credits"]),
@@ -685,7 +689,7 @@ def conference_reconciliation(event: Event) -> Reconciliation:
         for row in HostContribution.objects.filter(event=event)
         .order_by()
         .values("kind", "status")
-        .annotate(total=Sum("base_amount"))
+        .annotate(total=ExactSum("base_amount"))
     }
     grants = _grants_summary(event, q)
     rows: list[LineRow] = []

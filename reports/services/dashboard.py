@@ -25,12 +25,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Q, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from donors.models import Donor, DonorKind, Pledge, Receipt
 from fundmgr.chart import AccountKey
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Fund, JournalEntry, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum
@@ -160,7 +161,7 @@ def monthly_flows(fund: Fund, as_of: datetime.date) -> dict[datetime.date, dict[
         .exclude(status=Pledge.Status.CANCELLED)
         .annotate(month=TruncMonth("pledge_date"))
         .values("month")
-        .annotate(total=Sum("base_amount"))
+        .annotate(total=ExactSum("base_amount"))
         .order_by()
     )
     for row in pledged:
@@ -169,7 +170,7 @@ def monthly_flows(fund: Fund, as_of: datetime.date) -> dict[datetime.date, dict[
         Receipt.objects.filter(fund=fund, value_date__lte=as_of)
         .annotate(month=TruncMonth("value_date"))
         .values("month")
-        .annotate(total=Sum("base_amount"))
+        .annotate(total=ExactSum("base_amount"))
         .order_by()
     )
     for row in received:
@@ -188,22 +189,24 @@ def monthly_flows(fund: Fund, as_of: datetime.date) -> dict[datetime.date, dict[
         .values("month")
         .annotate(
             committed=Coalesce(
-                Sum("debit", filter=commitments & Q(entry__kind__in=COMMITMENT_KINDS)),
+                ExactSum("debit", filter=commitments & Q(entry__kind__in=COMMITMENT_KINDS)),
                 Value(ZERO),
                 output_field=AMOUNT,
             ),
             uncommitted=Coalesce(
-                Sum("credit", filter=commitments & Q(entry__reverses__kind__in=COMMITMENT_KINDS)),
+                ExactSum(
+                    "credit", filter=commitments & Q(entry__reverses__kind__in=COMMITMENT_KINDS)
+                ),
                 Value(ZERO),
                 output_field=AMOUNT,
             ),
             paid=Coalesce(
-                Sum("credit", filter=bank & Q(entry__kind__in=DISBURSEMENT_KINDS)),
+                ExactSum("credit", filter=bank & Q(entry__kind__in=DISBURSEMENT_KINDS)),
                 Value(ZERO),
                 output_field=AMOUNT,
             ),
             unpaid=Coalesce(
-                Sum("debit", filter=bank & Q(entry__reverses__kind__in=DISBURSEMENT_KINDS)),
+                ExactSum("debit", filter=bank & Q(entry__reverses__kind__in=DISBURSEMENT_KINDS)),
                 Value(ZERO),
                 output_field=AMOUNT,
             ),
@@ -262,14 +265,14 @@ def public_months(
         .counted_publicly()
         .annotate(month=TruncMonth("pledge_date"))
         .values_list("month", "donor_id")
-        .annotate(Sum("public_value"))
+        .annotate(ExactSum("public_value"))
         .order_by()
     )
     received = (
         Receipt.objects.filter(fund=fund, value_date__lte=as_of)
         .annotate(month=TruncMonth("value_date"))
         .values_list("month", "donor_id")
-        .annotate(Sum("base_amount"))
+        .annotate(ExactSum("base_amount"))
         .order_by()
     )
     for name, rows in (("pledged", pledged), ("received", received)):
@@ -332,7 +335,9 @@ def grant_groups(fund: Fund) -> list[dict]:
             "ldc_on_eligibility_date",
             "gender",
         )
-        .annotate(count=Count("id"), amount=Coalesce(Sum(amount), Value(ZERO), output_field=AMOUNT))
+        .annotate(
+            count=Count("id"), amount=Coalesce(ExactSum(amount), Value(ZERO), output_field=AMOUNT)
+        )
         .order_by()
     )
     for row in rows:
@@ -362,13 +367,13 @@ def contributions_by_kind(fund: Fund, as_of: datetime.date) -> list[KindRow]:
         Pledge.objects.filter(fund=fund, pledge_date__lte=as_of)
         .exclude(status=Pledge.Status.CANCELLED)
         .values_list("donor__kind")
-        .annotate(Sum("base_amount"))
+        .annotate(ExactSum("base_amount"))
         .order_by()
     )
     received = dict(
         Receipt.objects.filter(fund=fund, value_date__lte=as_of)
         .values_list("donor__kind")
-        .annotate(Sum("base_amount"))
+        .annotate(ExactSum("base_amount"))
         .order_by()
     )
     labels = dict(DonorKind.choices)
@@ -391,14 +396,14 @@ def contributions_by_currency(fund: Fund, as_of: datetime.date) -> list[Currency
         for row in Pledge.objects.filter(fund=fund, pledge_date__lte=as_of)
         .exclude(status=Pledge.Status.CANCELLED)
         .values("amount_currency")
-        .annotate(original=Sum("amount"), base=Sum("base_amount"))
+        .annotate(original=ExactSum("amount"), base=ExactSum("base_amount"))
         .order_by()
     }
     received = {
         row["amount_currency"]: row
         for row in Receipt.objects.filter(fund=fund, value_date__lte=as_of)
         .values("amount_currency")
-        .annotate(original=Sum("amount"), base=Sum("base_amount"))
+        .annotate(original=ExactSum("amount"), base=ExactSum("base_amount"))
         .order_by()
     }
     empty = {"original": ZERO, "base": ZERO}
@@ -428,7 +433,7 @@ def listed_donors(fund: Fund, as_of: datetime.date) -> list[Share]:
         Receipt.objects.vouched_for()
         .filter(fund=fund, value_date__lte=as_of, donor__listed_publicly=True)
         .values("donor_id", "donor__name")
-        .annotate(count=Count("id"), amount=Sum("base_amount"))
+        .annotate(count=Count("id"), amount=ExactSum("base_amount"))
         .order_by("-amount", "donor__name")
     )
     q = quantum(fund.base_currency)

@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from donors.models import Donor, DonorKind, Instalment, Pledge, Receipt
 from fundmgr.chart import DEBIT_NORMAL, AccountKey, AccountKind
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Fund, JournalEntry, Leg, PscRate
 from fundmgr.money import Money, quantum
 from fundmgr.services.funds import FundPosition, position_from_balances
@@ -207,8 +208,12 @@ def _trace(fund: Fund, pledge_field: str, receipt_field: str) -> Coalesce:
 
 def _signed_original() -> tuple[Sum, Sum]:
     return (
-        Sum(Case(When(credit__gt=0, then=F("original")), default=Value(0), output_field=AMOUNT)),
-        Sum(Case(When(debit__gt=0, then=F("original")), default=Value(0), output_field=AMOUNT)),
+        ExactSum(
+            Case(When(credit__gt=0, then=F("original")), default=Value(0), output_field=AMOUNT)
+        ),
+        ExactSum(
+            Case(When(debit__gt=0, then=F("original")), default=Value(0), output_field=AMOUNT)
+        ),
     )
 
 
@@ -250,7 +255,7 @@ def fund_statement(
         _legs(fund, as_of)
         .annotate(bucket=bucket)
         .values("account__key", "account__kind", "bucket")
-        .annotate(debits=Sum("debit"), credits=Sum("credit"), first=Min("entry__date"))
+        .annotate(debits=ExactSum("debit"), credits=ExactSum("credit"), first=Min("entry__date"))
     )
     start = period_start or min((row["first"] for row in rows), default=as_of)
 
@@ -303,7 +308,7 @@ def fund_statement(
     # 7. Cash received from donors in the period (the Contributions sheet ties to it).
     cash = Receipt.objects.filter(
         fund=fund, value_date__gte=start, value_date__lte=as_of
-    ).aggregate(total=Sum("base_amount"))["total"] or Decimal(0)
+    ).aggregate(total=ExactSum("base_amount"))["total"] or Decimal(0)
 
     return FundStatement(
         fund=fund,
@@ -347,8 +352,8 @@ def _contributions_by_donor(
         .annotate(donor=_trace(fund, "donor_id", "donor_id"))
         .values("donor", "original_currency")
         .annotate(
-            credits=Sum("credit"),
-            debits=Sum("debit"),
+            credits=ExactSum("credit"),
+            debits=ExactSum("debit"),
             originals_cr=originals_cr,
             originals_dr=originals_dr,
         )
@@ -454,8 +459,8 @@ def receivable_shares(fund: Fund, as_of: datetime.date, receivable: Decimal) -> 
         .annotate(pledge=_trace(fund, "pk", "pledge_id"))
         .values("pledge")
         .annotate(
-            debits=Sum("debit"),
-            credits=Sum("credit"),
+            debits=ExactSum("debit"),
+            credits=ExactSum("credit"),
             originals_cr=originals_cr,
             originals_dr=originals_dr,
         )
