@@ -36,7 +36,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import stripe
@@ -52,7 +52,7 @@ from donors.services.receipts import Fee, record_receipt
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Fund, JournalEntry
-from fundmgr.money import Money, quantum
+from fundmgr.money import Money, round_amount
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
 from fundmgr.services.rates import convert
@@ -311,7 +311,7 @@ def _base_share(payment: CardPayment, amount: Money) -> Decimal:
     if taken + amount.amount >= receipt.amount.amount:
         return receipt.base_amount - taken_base
     share = receipt.base_amount * amount.amount / receipt.amount.amount
-    return share.quantize(quantum(base_currency), rounding=ROUND_HALF_UP)
+    return round_amount(share, base_currency)
 
 
 def _settle_status(payment: CardPayment) -> None:
@@ -489,9 +489,7 @@ def _book_dispute_fee(payment: CardPayment, record: CardDispute, dispute: stripe
         # Returned: the booked value's share; all of it returns exactly what was booked.
         share = record.fee_base * Decimal(-change) / Decimal(record.fee_minor)
         base = (
-            record.fee_base
-            if -change >= record.fee_minor
-            else share.quantize(quantum(base_currency), rounding=ROUND_HALF_UP)
+            record.fee_base if -change >= record.fee_minor else round_amount(share, base_currency)
         )
     else:
         base = convert(size, base_currency, day).result.amount

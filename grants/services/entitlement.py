@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Country, Event, PscRate
-from fundmgr.money import Money, UnknownCurrency, minor_units, quantum, round_money
+from fundmgr.money import Money, UnknownCurrency, minor_units, round_amount, round_money
 from fundmgr.roles import Role, has_role
 from fundmgr.services.audit import log_action
 from fundmgr.services.rates import MissingExchangeRate, convert, units_per_usd
@@ -339,7 +339,7 @@ def _convert_with(rate, amount: Money, target: str, day: datetime.date) -> Decim
     if source == target:
         return round_money(amount).amount
     value = amount.amount / rate(source, day) * rate(target, day)
-    return value.quantize(quantum(target), rounding=ROUND_HALF_UP)
+    return round_amount(value, target)
 
 
 def cached_rates():

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey
 from fundmgr.models import Fund, JournalEntry
-from fundmgr.money import Money, quantum, to_decimal
+from fundmgr.money import Money, quantum, round_amount, to_decimal
 from fundmgr.roles import require_role
 from fundmgr.services.audit import log_action
 from fundmgr.services.duties import SeparationOfDutiesError, sign, signatures_on
@@ -510,9 +510,7 @@ def default_advance(grant: Grant) -> Decimal:
     rounded to the cent (the currency's minor unit), half away from zero."""
     policy = getattr(grant.event, "travel_policy", None)
     pct = policy.advance_pct if policy is not None else DEFAULT_ADVANCE_PCT
-    return (grant.approved_amount * pct / 100).quantize(
-        quantum(_currency(grant)), rounding=ROUND_HALF_UP
-    )
+    return round_amount(grant.approved_amount * pct / 100, _currency(grant))
 
 
 def pay_advance(
@@ -643,7 +641,7 @@ def settle(
             legs.append(credit(K.BANK, _money(locked, actual - advance)))
         _post(locked, day, "settlement", "travel claim settled", legs, by)
         fraction = psc_fraction(locked.event.fund, day)
-        psc = (actual * fraction).quantize(quantum(_currency(locked)), rounding=ROUND_HALF_UP)
+        psc = round_amount(actual * fraction, _currency(locked))
         if psc > 0:
             m = _money(locked, psc)
             _post(

@@ -66,7 +66,7 @@ def _locked_event(event: Event) -> Event:
 
 
 def _fmt(amount: Decimal, currency: str) -> str:
-    return f"{amount.quantize(quantum(currency), rounding=ROUND_HALF_UP):,} {currency}"
+    return f"{round_amount(amount, currency):,} {currency}"
 
 
 def _base(value, currency: str) -> Decimal:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -44,7 +44,7 @@ from donors.models import Donor, DonorKind, Instalment, Pledge, Receipt
 from fundmgr.chart import DEBIT_NORMAL, AccountKey, AccountKind
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Fund, JournalEntry, Leg, PscRate
-from fundmgr.money import Money, quantum
+from fundmgr.money import Money, round_amount
 from fundmgr.services.funds import FundPosition, position_from_balances
 
 K = AccountKey
@@ -240,10 +240,9 @@ def fund_statement(
             % {"start": period_start.isoformat(), "as_of": as_of.isoformat()}
         )
     currency = fund.base_currency
-    q = quantum(currency)
 
     def m(value: Decimal) -> Money:
-        return Money(value.quantize(q, rounding=ROUND_HALF_UP), currency)
+        return Money(round_amount(value, currency), currency)
 
     # 1. Every leg up to as_of, by account and by side of the period start.
     bucket = (
@@ -380,7 +379,7 @@ def _contributions_by_donor(
                 kind=str(kind_labels.get(donors[donor_id]["kind"], donors[donor_id]["kind"])),
                 amount=m(amounts[donor_id]),
                 originals=tuple(
-                    Money(value.quantize(quantum(code), rounding=ROUND_HALF_UP), code)
+                    Money(round_amount(value, code), code)
                     for code, value in sorted(originals[donor_id].items())
                     if value
                 ),
@@ -447,7 +446,6 @@ def receivable_shares(fund: Fund, as_of: datetime.date, receivable: Decimal) -> 
     only: a few rows per pledge still owed, not one per pledge ever made.
     Three queries."""
     currency = fund.base_currency
-    q = quantum(currency)
     originals_cr, originals_dr = _signed_original()
     open_by_pledge = {
         row["pledge"]: (
@@ -503,7 +501,7 @@ def receivable_shares(fund: Fund, as_of: datetime.date, receivable: Decimal) -> 
             share = (
                 left
                 if index == len(unpaid) - 1
-                else (base * amount / original).quantize(q, ROUND_HALF_UP)
+                else round_amount(base * amount / original, currency)
             )
             left -= share
             due = due_date <= as_of
@@ -517,12 +515,12 @@ def receivable_shares(fund: Fund, as_of: datetime.date, receivable: Decimal) -> 
                     _band(days) if due else None,
                     amount,
                     pledge["amount_currency"],
-                    share.quantize(q, ROUND_HALF_UP),
+                    round_amount(share, currency),
                     "due" if due else "not_due",
                 )
             )
         allocated += base
-    rest = (receivable - allocated).quantize(q, ROUND_HALF_UP)
+    rest = round_amount(receivable - allocated, currency)
     if rest:
         rows.append(ReceivableRow("", "", None, None, None, None, "", rest, "unallocated"))
     return rows
