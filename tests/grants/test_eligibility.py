@@ -97,3 +97,30 @@ def test_assess_many_agrees_with_assess_in_one_query(event, django_assert_num_qu
         many = assess_many(event, countries)
     for item in countries:
         assert many[item.iso2] == assess(event, item)
+
+
+def test_a_maldives_delegate_to_an_event_of_2010_is_first_priority(event):
+    # The Maldives graduated on 1 January 2011 (UN DESA CDP).
+    result = assess(on(event, "2010-06-01"), country("MV"))
+    assert result.priority == Priority.LDC and result.ldc and result.eligible
+    assert "2011-01-01" in result.reasons[1]
+    assert assess_many(event, [country("MV")])["MV"] == result
+
+
+@pytest.mark.parametrize(
+    ("iso2", "day", "ldc"),
+    [
+        ("BW", "1994-12-22", True),
+        ("BW", "1994-12-24", False),
+        ("CV", "2007-12-19", True),
+        ("CV", "2007-12-21", False),
+        ("MV", "2011-01-01", False),
+        ("WS", "2013-12-31", True),
+        ("GQ", "2017-06-03", True),
+        ("GQ", "2017-06-04", False),
+    ],
+)
+def test_eligibility_around_the_graduations_before_2019(event, iso2, day, ldc):
+    result = assess(on(event, day), country(iso2))
+    assert result.ldc is ldc
+    assert result.priority == (Priority.LDC if ldc else Priority.NOT_ELIGIBLE)
