@@ -5,6 +5,7 @@ import datetime
 import json
 from decimal import Decimal
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,9 @@ from fundmgr.models import (
     PscRate,
     Signature,
 )
+from fundmgr.money import UnknownCurrency, minor_units
 from fundmgr.services.audit import log_action
+from fundmgr.services.funds import open_fund
 
 
 def _change_text(message) -> str:
@@ -138,10 +141,78 @@ class PscRateInline(admin.TabularInline):
     extra = 0
 
 
+class FundForm(forms.ModelForm):
+    class Meta:
+        model = Fund
+        fields = [
+            "code",
+            "name",
+            "base_currency",
+            "operating_reserve_pct",
+            "description",
+            "bank_instructions",
+        ]
+
+    def clean_base_currency(self):
+        currency = self.cleaned_data["base_currency"].upper()
+        try:
+            minor_units(currency)
+        except UnknownCurrency as unknown:
+            raise forms.ValidationError(str(unknown)) from unknown
+        return currency
+
+
+class FundOpeningForm(FundForm):
+    """Adding a fund opens it: its first PSC rate is asked for here, and
+    open_fund creates it with the chart of accounts."""
+
+    psc_rate_pct = forms.DecimalField(
+        label=_("PSC rate (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2
+    )
+    psc_from = forms.DateField(label=_("PSC rate effective from"))
+    psc_note = forms.CharField(label=_("PSC rate note"), max_length=300, required=False)
+
+
 @admin.register(Fund)
 class FundAdmin(AuditedAdmin):
     list_display = ["code", "name", "base_currency", "operating_reserve_pct"]
+    form = FundForm
     inlines = [PscRateInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = FundOpeningForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_inlines(self, request, obj):
+        # A new fund's first PSC rate comes from the opening form's fields.
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        fund = open_fund(
+            code=obj.code,
+            name=obj.name,
+            by=request.user,
+            base_currency=obj.base_currency,
+            psc_rate_pct=data["psc_rate_pct"],
+            psc_from=data["psc_from"],
+            psc_note=data["psc_note"],
+            operating_reserve_pct=obj.operating_reserve_pct,
+            description=obj.description,
+            bank_instructions=obj.bank_instructions,
+        )
+        # The admin goes on with the form's instance (its log, its redirect).
+        obj.pk, obj.created_at = fund.pk, fund.created_at
+        obj._state.adding, obj._state.db = False, fund._state.db
+        request._audit_before = None
+        request._audit_inlines = [
+            {"model": "pscrate", "id": rate.pk, "added": snapshot(rate)}
+            for rate in fund.psc_rates.all()
+        ]
+        return None
 
 
 class EventSessionInline(admin.TabularInline):

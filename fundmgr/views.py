@@ -23,7 +23,7 @@ from fundmgr.models import Account, AuditRecord, Event, ExchangeRate, Fund, Jour
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.funds import positions
 from fundmgr.services.ledger import account_balances
-from fundmgr.services.rate_import import import_exchange_rates
+from fundmgr.services.rate_import import anchor_rows_skipped, import_exchange_rates
 from fundmgr.tabular import FileRejected
 from fundmgr.uploads import UploadForm
 
@@ -200,6 +200,8 @@ def import_rates(request):
                 _("%(name)s: %(created)d rates added, %(unchanged)d already recorded.")
                 % {"name": upload.name, "created": result.created, "unchanged": result.unchanged},
             )
+            if result.skipped:
+                messages.info(request, anchor_rows_skipped(result.skipped))
             return redirect("exchange-rates")
     return render(request, "rates/import.html", {"form": form, "rejected": rejected})
 

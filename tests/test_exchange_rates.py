@@ -218,7 +218,7 @@ def test_import_is_audited_with_its_actor_and_counts(db, admin_user, tmp_path):
     record = AuditRecord.objects.get(action="rates:imported")
     assert record.actor == admin_user
     assert record.reason == "unore.csv"
-    assert record.data == {"created": 3, "unchanged": 0}
+    assert record.data == {"created": 3, "unchanged": 0, "skipped": 0}
 
 
 def test_reimporting_the_same_file_changes_nothing(db, admin_user, tmp_path):
@@ -260,7 +260,8 @@ def test_reimporting_an_xlsx_file_changes_nothing(db, admin_user, tmp_path):
         ("EUR,2019-05-01,0", "greater than zero"),
         ("EUR,2019-05-01,abc", "abc"),
         ("XYZ,2019-05-01,1.5", "XYZ"),
-        ("USD,2019-05-01,1", "USD"),
+        ("USD,2019-05-01,1.1", "USD is the anchor currency; its rate is always 1, not 1.1"),
+        ("USD,2019-05-01,0.5", "not 0.5"),
         ("EUR,2019-05-01,0.1234567", "6 decimals"),
     ],
 )
@@ -473,3 +474,29 @@ def test_money_amounts_are_money(rates):
     result = to_usd(Money(Decimal("880"), "EUR"), MARCH_1)
     assert isinstance(result.amount, Decimal)
     assert result == money("1000.00", "USD")
+
+
+def test_usd_rows_at_1_are_the_anchor_restated_and_skipped(db, admin_user, tmp_path):
+    path = write_csv(
+        tmp_path / "unore.csv",
+        "currency,effective_date,units_per_usd\n"
+        "USD,2019-05-01,1\n"
+        "EUR,2019-05-01,0.893\n"
+        "USD,2019-06-01,1.000000\n",
+    )
+    result = import_exchange_rates(path, admin_user)
+    assert (result.created, result.unchanged, result.skipped) == (1, 0, 2)
+    assert list(ExchangeRate.objects.values_list("currency", flat=True)) == ["EUR"]
+    record = AuditRecord.objects.get(action="rates:imported")
+    assert record.data["skipped"] == 2
+
+
+def test_the_rates_command_reports_the_usd_rows_it_skipped(db, tmp_path):
+    path = write_csv(
+        tmp_path / "unore.csv",
+        "currency,effective_date,units_per_usd\nUSD,2019-05-01,1\nEUR,2019-05-01,0.893\n",
+    )
+    out = StringIO()
+    call_command("import_exchange_rates", str(path), stdout=out)
+    assert "1 rates added" in out.getvalue()
+    assert "1 USD row at 1 skipped" in out.getvalue()

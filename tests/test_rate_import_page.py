@@ -85,3 +85,11 @@ def test_other_roles_may_not_import_rates(client, make_user, role):
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("import-rates"))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_usd_rows_at_1_are_skipped_and_the_page_says_so(finance):
+    response = upload(finance, GOOD + b"USD,2019-05-01,1\n")
+    assert response.status_code == 302
+    assert ExchangeRate.objects.count() == 2
+    body = finance.get(response.url).content.decode()
+    assert "2 rates added" in body and "1 USD row at 1 skipped" in body

@@ -6,11 +6,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from fundmgr.chart import STANDARD_CHART, AccountKey
 from fundmgr.models import Account, Fund, PscRate
-from fundmgr.money import Money, minor_units, round_amount, round_money
+from fundmgr.money import Money, UnknownCurrency, minor_units, round_amount, round_money
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import balances_by_fund
 
@@ -39,24 +40,46 @@ def open_fund(
     psc_note: str = "",
     operating_reserve_pct: Decimal = Decimal(0),
     description: str = "",
+    bank_instructions: str = "",
 ) -> Fund:
-    """Open a fund (or return it unchanged if it exists) with its chart of accounts."""
-    minor_units(base_currency)
-    fund, created = Fund.objects.get_or_create(
+    """Open a fund (or return it unchanged if it exists) with its chart of
+    accounts and its first PSC rate: the one way a fund comes to exist (the
+    admin and ``manage.py open_fund`` call it), so no fund lacks an account.
+
+    Raises ValidationError, naming the field, for a bad code, currency, name,
+    reserve or PSC rate; nothing is saved then."""
+    fund = Fund.objects.filter(code=code).first()
+    if fund is not None:
+        ensure_chart(fund)
+        return fund
+    fund = Fund(
         code=code,
-        defaults={
-            "name": name,
-            "base_currency": base_currency.upper(),
-            "operating_reserve_pct": operating_reserve_pct,
-            "description": description,
-        },
+        name=name,
+        base_currency=base_currency.upper(),
+        operating_reserve_pct=operating_reserve_pct,
+        description=description,
+        bank_instructions=bank_instructions,
     )
-    fund.full_clean()
-    if created:
-        PscRate.objects.create(
-            fund=fund, rate_pct=psc_rate_pct, effective_from=psc_from, note=psc_note
-        )
-        log_action(fund, "fund:opened", by, description or name)
+    rate = PscRate(fund=fund, rate_pct=psc_rate_pct, effective_from=psc_from, note=psc_note)
+    # Everything is checked before anything is saved, every problem at once:
+    # a rate out of bounds is a message, not a database constraint's crash.
+    problems: dict[str, list[str]] = {}
+    try:
+        minor_units(base_currency)
+    except UnknownCurrency as unknown:
+        problems["base_currency"] = [str(unknown)]
+    for record, options in ((fund, {}), (rate, {"exclude": ["fund"], "validate_unique": False})):
+        try:
+            record.full_clean(**options)
+        except ValidationError as invalid:
+            for field, messages in invalid.message_dict.items():
+                problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    fund.save()
+    rate.fund = fund
+    rate.save()
+    log_action(fund, "fund:opened", by, description or name)
     ensure_chart(fund)
     return fund
 

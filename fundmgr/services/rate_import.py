@@ -15,6 +15,7 @@ from typing import IO
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fundmgr.models import ExchangeRate
 from fundmgr.services.audit import log_action
@@ -43,6 +44,17 @@ _MAX_SOURCE = ExchangeRate._meta.get_field("source").max_length
 class RateImportResult:
     created: int
     unchanged: int
+    #: USD rows at 1: the anchor restated, accepted and not stored.
+    skipped: int = 0
+
+
+def anchor_rows_skipped(count: int) -> str:
+    """What to tell the importer about the USD rows at 1 left out."""
+    return ngettext(
+        "%(count)d USD row at 1 skipped: the US dollar is the anchor currency.",
+        "%(count)d USD rows at 1 skipped: the US dollar is the anchor currency.",
+        count,
+    ) % {"count": count}
 
 
 def _truthy(text: str) -> bool:
@@ -55,13 +67,21 @@ def import_exchange_rates(
     name = name or str(getattr(source, "name", source))
     errors: list[RowError] = []
     wanted: dict[tuple[str, object], tuple[int, Decimal, bool, str]] = {}
+    skipped = 0
     for row in read_rows(source, COLUMNS, name=name):
         try:
             currency = parse_currency(row["currency"])
-            if currency == ANCHOR:
-                raise ValueError(_("USD is the anchor currency; its rate is always 1"))
             day = parse_date(row["effective_date"])
             rate = parse_decimal(row["units_per_usd"])
+            if currency == ANCHOR:
+                # A USD row at 1 restates the anchor (UN tables list it): skip it.
+                if rate == 1:
+                    skipped += 1
+                    continue
+                raise ValueError(
+                    _("USD is the anchor currency; its rate is always 1, not %(rate)s")
+                    % {"rate": rate}
+                )
             if rate <= 0:
                 raise ValueError(_("the rate must be greater than zero"))
             if not MIN_RATE <= rate < MAX_RATE:
@@ -129,6 +149,10 @@ def import_exchange_rates(
                 "rates:imported",
                 by,
                 Path(name).name,
-                {"created": len(new), "unchanged": len(wanted) - len(new)},
+                {
+                    "created": len(new),
+                    "unchanged": len(wanted) - len(new),
+                    "skipped": skipped,
+                },
             )
-    return RateImportResult(created=len(new), unchanged=len(wanted) - len(new))
+    return RateImportResult(created=len(new), unchanged=len(wanted) - len(new), skipped=skipped)

@@ -6,9 +6,6 @@ without a traceback, and exits with status 1), and nothing saved."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from django.core.management import CommandError, call_command
 from donors.services.bank_statements import COLUMNS as STATEMENT_COLUMNS
 from donors.services.pledge_register import COLUMNS as REGISTER_COLUMNS
 from grants.services.nomination_import import COLUMNS as NOMINATION_COLUMNS
+from tests.commands import run_manage
 from tests.grants.conftest import PDF, event, officer  # noqa: F401 - fixtures
 
 from .files import csv_bytes, xlsx_with_a_far_cell
@@ -28,8 +26,6 @@ from .test_import_refusals import (
     STATEMENT_ROW,
     saved,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def bad_files(tmp_path, header, row) -> list[tuple[Path, str]]:
@@ -100,21 +96,7 @@ def test_the_command_prints_no_traceback_and_exits_with_status_1(tmp_path):
     database query, so a database that does not exist yet is enough)."""
     path = tmp_path / "renamed.xlsx"
     path.write_bytes(csv_bytes(RATE_COLUMNS, RATE_ROW))
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    }
-    environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'none.sqlite3'}"
-
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_exchange_rates", str(path)],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_manage(tmp_path / "none.sqlite3", "import_exchange_rates", str(path))
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

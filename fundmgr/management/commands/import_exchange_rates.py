@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from fundmgr.management.options import actor_named
-from fundmgr.services.rate_import import import_exchange_rates
+from fundmgr.services.rate_import import anchor_rows_skipped, import_exchange_rates
 from fundmgr.tabular import FileRejected
 
 
@@ -39,3 +39,5 @@ class Command(BaseCommand):
                 f"{file.name}: {result.created} rates added, {result.unchanged} already recorded."
             )
         )
+        if result.skipped:
+            self.stdout.write(anchor_rows_skipped(result.skipped))

@@ -4,6 +4,7 @@ the fund's reconciliation workbook (``reports.workbook``)."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -35,7 +36,19 @@ class Command(BaseCommand):
                 _("There is no fund %(code)r (funds: %(known)s).")
                 % {"code": fund, "known": known or _("none")}
             ) from None
-        summary = write_reconciliation_workbook(the_fund, day, output)
+        folder = Path(output).parent
+        if not folder.is_dir():  # refused before the workbook is built
+            raise CommandError(
+                _("%(output)s could not be written: there is no folder %(folder)s.")
+                % {"output": output, "folder": folder}
+            )
+        try:
+            summary = write_reconciliation_workbook(the_fund, day, output)
+        except OSError as unwritable:  # no such folder, no permission, a full disk
+            raise CommandError(
+                _("%(output)s could not be written: %(reason)s")
+                % {"output": output, "reason": unwritable.strerror or unwritable}
+            ) from unwritable
         self.stdout.write(
             _("Wrote %(output)s: %(rows)d rows, %(checks)d checks.")
             % {"output": output, "rows": summary.total_rows, "checks": len(summary.checks)}
