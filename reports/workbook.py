@@ -189,6 +189,12 @@ def write_reconciliation_workbook(
     )
     payouts = payout_reconciliation(fund, as_of)
     lines_qs = BankLine.objects.filter(fund=fund, value_date__lte=as_of)
+    # The bank lines' currencies, known before the Contributions sheet: it
+    # gives, for each, the receipts made by bank lines (the Checks sheet ties
+    # them to the matched lines).
+    bank_currencies = sorted(
+        set(lines_qs.order_by().values_list("amount_currency", flat=True).distinct())
+    )
     # The total is known up front (counts), so a progress bar moves evenly.
     total = (
         8
@@ -311,16 +317,28 @@ def write_reconciliation_workbook(
         _("Currency"),
         _("UN rate (units per USD)"),
         _("Value in %(currency)s") % {"currency": currency},
+        _("Bank line"),
     ]
-    cs = _Sheet(book, _("Contributions"), [16, 32, 24, 12, 14, 14, 18, 9, 14, 20])
+    cs = _Sheet(book, _("Contributions"), [16, 32, 24, 12, 14, 14, 18, 9, 14, 20, 26])
     cs.header(headings)
     kinds = {value: str(label) for value, label in DonorKind.choices}
     methods = {value: str(label) for value, label in Receipt.Method.choices}
     currencies: set[str] = set()
     count = 0
-    for number, donor, kind, day, method, pledge, amount, code, rate, base in receipt_rows(
-        fund, statement.period_start, as_of
-    ):
+    for (
+        number,
+        donor,
+        kind,
+        day,
+        method,
+        pledge,
+        amount,
+        code,
+        rate,
+        base,
+        bank_file,
+        bank_line_number,
+    ) in receipt_rows(fund, statement.period_start, as_of):
         currencies.add(code)
         cs.append(
             [
@@ -336,6 +354,7 @@ def write_reconciliation_workbook(
                     rate if code != "USD" and rate is not None else Decimal(1), fmt=RATE_FORMAT
                 ),
                 cs.cell(base, fmt=usd),
+                f"{bank_file}, {bank_line_number}" if bank_file is not None else None,
             ]
         )
         count += 1
@@ -363,6 +382,26 @@ def write_reconciliation_workbook(
                 code,
             ]
         )
+    # The receipts bank lines made (a "Bank line" given): the Checks sheet
+    # ties them, currency by currency, to the Bank lines sheet's matched lines.
+    for code in bank_currencies:
+        row = cs.append(
+            [
+                cs.cell(
+                    _("Received through bank lines in %(currency)s") % {"currency": code}, bold=True
+                )
+            ]
+            + [None] * 5
+            + [
+                cs.cell(
+                    Formula(f'=SUMIFS(G{lo}:G{hi},H{lo}:H{hi},"{code}",K{lo}:K{hi},"<>")'),
+                    bold=True,
+                    fmt=money_format(code),
+                ),
+                code,
+            ]
+        )
+        refs[f"receipts_from_lines:{code}"] = cs.ref("G", row)
     summary.rows[cs.title] = count
     tick(force=True)
 
@@ -735,26 +774,69 @@ def write_reconciliation_workbook(
     last = bl.row
     bl.filter(len(headings), 1, last)
     lo, hi = _span(last)
+    # Totals by currency and state. Each state's row carries its currency (E)
+    # and state (H) in the data's own columns, and its SUMIFS reads them
+    # there. A line already imported repeats an earlier one (nothing was
+    # recorded for it): its row is shown, but not added into the total.
+    counted = [
+        BankLine.State.MATCHED,
+        BankLine.State.UNMATCHED,
+        BankLine.State.ERROR,
+        BankLine.State.DISCARDED,
+    ]
+    repeats = BankLine.State.ALREADY_IMPORTED
+
+    def by_state(label: str, code: str, state: str, *, only_with_receipts=False) -> int:
+        n = bl.row + 1
+        criteria = f"$E${lo}:$E${hi},E{n},$H${lo}:$H${hi},H{n}"
+        if only_with_receipts:  # a card payout's line is matched too, with no receipt
+            criteria += f',$K${lo}:$K${hi},"<>"'
+        return bl.append(
+            [bl.cell(label)]
+            + [None] * 2
+            + [
+                bl.cell(Formula(f"=SUMIFS($D${lo}:$D${hi},{criteria})"), fmt=money_format(code)),
+                code,
+                None,
+                None,
+                line_states[state],
+            ]
+        )
+
     for code in sorted(currencies) or [currency]:
+        bl.append([])
+        first = None
+        for state in counted:
+            row = by_state(
+                _("%(state)s in %(currency)s") % {"state": line_states[state], "currency": code},
+                code,
+                state,
+            )
+            first = first or row
         bl.append(
             [bl.cell(_("Total in %(currency)s") % {"currency": code}, bold=True)]
             + [None] * 2
-            + [
-                bl.cell(
-                    Formula(f'=SUMIF(E{lo}:E{hi},"{code}",D{lo}:D{hi})'),
-                    bold=True,
-                    fmt=money_format(code),
-                ),
-                code,
-            ]
+            + [bl.cell(_sum("D", first, bl.row), bold=True, fmt=money_format(code)), code]
         )
+        by_state(
+            _("%(state)s in %(currency)s (repeats of lines above, not in the total)")
+            % {"state": line_states[repeats], "currency": code},
+            code,
+            repeats,
+        )
+        row = by_state(
+            _("Matched to receipts in %(currency)s") % {"currency": code},
+            code,
+            BankLine.State.MATCHED,
+            only_with_receipts=True,
+        )
+        refs[f"lines_matched_to_receipts:{code}"] = bl.ref("D", row)
     summary.rows[bl.title] = count
     tick(force=True)
 
     # --- Checks -----------------------------------------------------------------------
     ck = _Sheet(book, _("Checks"), [64, 22, 22, 10])
     ck.header([_("Tie-out"), _("Left"), _("Right"), _("Holds")])
-    places = minor_units(currency)
     checks = [
         (
             _("Statement: closing balance from the lines = closing balance in the ledger"),
@@ -841,14 +923,30 @@ def write_reconciliation_workbook(
                 "0",
             )
         )
-    for label, left, right in checks:
+    # In the bank lines' own currency: each matched line's receipts are in it.
+    for code in bank_currencies:
+        checks.append(
+            (
+                _(
+                    "Bank lines matched to receipts in %(currency)s = "
+                    "receipts made by bank lines in %(currency)s"
+                )
+                % {"currency": code},
+                refs[f"lines_matched_to_receipts:{code}"],
+                refs[f"receipts_from_lines:{code}"],
+                code,
+            )
+        )
+    for label, left, right, *in_currency in checks:
+        code = in_currency[0] if in_currency else currency
+        fmt = money_format(code)
         n = ck.row + 1
         ck.append(
             [
                 label,
-                ck.cell(Formula(left if left.startswith("=") else f"={left}"), fmt=usd),
-                ck.cell(Formula(f"={right}"), fmt=usd),
-                ck.cell(Formula(f"=ROUND(B{n}-C{n},{places})=0"), bold=True),
+                ck.cell(Formula(left if left.startswith("=") else f"={left}"), fmt=fmt),
+                ck.cell(Formula(f"={right}"), fmt=fmt),
+                ck.cell(Formula(f"=ROUND(B{n}-C{n},{minor_units(code)})=0"), bold=True),
             ]
         )
         summary.checks.append(label)

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db.models import F, OuterRef, Subquery, Sum
 
-from donors.models import Receipt
+from donors.models import BankLine, Receipt
 from fundmgr.chart import AccountKey as K
 from fundmgr.models import ExchangeRate, Fund, JournalEntry, Leg
 from grants.models import Grant
@@ -28,11 +28,13 @@ CHUNK = 2000
 
 def receipt_rows(fund: Fund, start: datetime.date, as_of: datetime.date) -> Iterator[tuple]:
     """(number, donor, donor kind, value date, method, pledge reference,
-    amount, currency, UN rate, value in the fund's currency) for each receipt
-    with a value date in [start, as_of], the rows the statement's "cash
-    received" sums. The rate is the UN operational rate (units per US
-    dollar) in force on the value date, the one the receipt was converted
-    at; None for US dollars."""
+    amount, currency, UN rate, value in the fund's currency, bank statement
+    file, line in it) for each receipt with a value date in [start, as_of],
+    the rows the statement's "cash received" sums. The rate is the UN
+    operational rate (units per US dollar) in force on the value date, the
+    one the receipt was converted at; None for US dollars. The file and line
+    are those of the bank line that made the receipt (None for a receipt
+    recorded otherwise): two subqueries in the same query, not one per row."""
     rate = Subquery(
         ExchangeRate.objects.filter(
             currency=OuterRef("amount_currency"), effective_date__lte=OuterRef("value_date")
@@ -40,9 +42,16 @@ def receipt_rows(fund: Fund, start: datetime.date, as_of: datetime.date) -> Iter
         .order_by("-effective_date")
         .values("units_per_usd")[:1]
     )
+    made_by = BankLine.receipts.through.objects.filter(receipt_id=OuterRef("pk")).order_by(
+        "bankline_id"
+    )
     return (
         Receipt.objects.filter(fund=fund, value_date__gte=start, value_date__lte=as_of)
-        .annotate(rate_used=rate)
+        .annotate(
+            rate_used=rate,
+            bank_file=Subquery(made_by.values("bankline__statement__file_name")[:1]),
+            bank_line=Subquery(made_by.values("bankline__line_number")[:1]),
+        )
         .order_by("value_date", "number")
         .values_list(
             "number",
@@ -55,6 +64,8 @@ def receipt_rows(fund: Fund, start: datetime.date, as_of: datetime.date) -> Iter
             "amount_currency",
             "rate_used",
             "base_amount",
+            "bank_file",
+            "bank_line",
         )
         .iterator(chunk_size=CHUNK)
     )

@@ -27,7 +27,7 @@ from fundmgr.chart import AccountKey as K
 from fundmgr.money import Money
 from fundmgr.services.ledger import credit, debit, post_entry
 from grants.models import Grant
-from reports.services.bank_reconciliation import leave_unreconciled
+from reports.services.bank_reconciliation import leave_unreconciled, match_payout_line
 from reports.services.conference import (
     add_budget_line,
     conference_reconciliation,
@@ -147,7 +147,8 @@ def test_the_contributions_sheet_has_one_row_per_receipt_with_its_rate(books):
     _summary, handle = write(books)
     rows = rows_of(load_workbook(handle)["Contributions"])
     receipts = Receipt.objects.filter(fund=books)
-    assert len(rows) == 1 + receipts.count() + 1 + 3  # header, receipts, total, EUR/JPY/USD
+    # header, receipts, total, EUR/JPY/USD, then received through the bank lines' JPY/USD
+    assert len(rows) == 1 + receipts.count() + 1 + 3 + 2
     by_number = {r[0]: r for r in rows[1:6]}
     for receipt in receipts:
         row = by_number[receipt.number]
@@ -161,6 +162,13 @@ def test_the_contributions_sheet_has_one_row_per_receipt_with_its_rate(books):
     )
     assert find(rows, "Total")[9] == "=SUM(J2:J6)"
     assert find(rows, "Total in JPY")[6] == '=SUMIF(H2:H6,"JPY",G2:G6)'
+    assert (
+        find(rows, "Received through bank lines in JPY")[6]
+        == '=SUMIFS(G2:G6,H2:H6,"JPY",K2:K6,"<>")'
+    )
+    from_line = BankLine.objects.get(bank_ref="B-1").receipts.get()
+    assert by_number[from_line.number][10] == "april.csv, 2"  # the line after the header
+    assert [r[10] for r in rows[1:6]].count(None) == 4  # the others were not bank lines'
 
 
 def test_amounts_carry_accounting_formats_with_each_currencys_minor_unit(books):
@@ -296,9 +304,12 @@ def test_every_check_is_a_formula_over_the_other_sheets(books):
     rows = rows_of(load_workbook(handle)["Checks"])
     checks = rows[1:-1]
     assert len(checks) == len(summary.checks) >= 15
-    for n, (_label, left, right, holds) in enumerate(checks, start=2):
+    for n, (label, left, right, holds) in enumerate(checks, start=2):
         assert left.startswith("=") and right.startswith("=")
-        assert holds == f"=ROUND(B{n}-C{n},2)=0"
+        places = 0 if "in JPY" in label else 2  # the yen has no minor unit
+        assert holds == f"=ROUND(B{n}-C{n},{places})=0"
+    bank = find(rows, "Bank lines matched to receipts in JPY = receipts made by bank lines in JPY")
+    assert bank[1].startswith("='Bank lines'!$D$") and bank[2].startswith("='Contributions'!$G$")
     contributions = find(
         rows, "Contributions sheet total = cash received from donors in the period"
     )
@@ -444,5 +455,77 @@ def test_a_check_reads_false_when_the_sheets_disagree_with_the_statement(books, 
     failing = [row[0] for row in checks[1:] if row[3] is not True]
     assert failing == [
         "Grants: total PSC charged = statement programme support cost",
+        "Every check holds",
+    ]
+
+
+# --- Bank lines: totals by state, and the matched lines tied to their receipts --------------
+
+
+def import_april_again(fund, finance, tmp_path):
+    """The books fixture's statement imported a second time, with one new
+    line, the card payout po_test arriving (matched to it: a matched line
+    that made no receipt). The two old lines come back ``already_imported``
+    (nothing recorded)."""
+    nippon = Pledge.objects.get(donor__name="Nippon Foundation")
+    path = tmp_path / "april-again.csv"
+    rows = [
+        ("2019-04-21", "300.00", "USD", "payout po_test", "Card processor", "B-3"),
+        ("2019-04-25", "1000000", "JPY", nippon.reference, "Nippon Foundation", "B-1"),
+        ("2019-04-26", "42.00", "USD", "mystery", "Unknown sender", "B-2"),
+    ]
+    path.write_text(
+        "\n".join([",".join(COLUMNS)] + [",".join(r) for r in rows]) + "\n", encoding="utf-8"
+    )
+    with path.open("rb") as handle:
+        result = import_bank_statement(handle, fund, finance, name="april-again.csv")
+    assert result.already_imported == 2
+    match_payout_line(
+        CardPayout.objects.get(payout_id="po_test"), BankLine.objects.get(bank_ref="B-3"), finance
+    )
+
+
+def test_a_statement_imported_twice_is_not_counted_twice_in_the_bank_lines_totals(
+    books, finance, tmp_path
+):
+    import_april_again(books, finance, tmp_path)
+    path = tmp_path / "reconciliation.xlsx"
+    write_reconciliation_workbook(books, timezone.localdate(), path)
+    book = recalculated(path, tmp_path)
+    bank = rows_of(book["Bank lines"])
+    # The repeats are listed, each with its state...
+    assert [r[7] for r in bank[1:6]].count("Already imported") == 2
+    # ...but the money is the first import's, once (and the payout's line).
+    assert cents(find(bank, "Total in JPY")[3]) == D("1000000")
+    assert cents(find(bank, "Total in USD")[3]) == D("342.00")
+    # The totals by state, the repeats beside the total.
+    figures = {r[0]: cents(r[3]) for r in bank if r[0] and " in " in r[0]}
+    assert {label: v for label, v in figures.items() if v} == {
+        "Matched in JPY": D("1000000"),
+        "Total in JPY": D("1000000"),
+        "Already imported in JPY (repeats of lines above, not in the total)": D("1000000"),
+        "Matched to receipts in JPY": D("1000000"),
+        "Matched in USD": D("300.00"),  # the payout's line: matched, no receipt
+        "Unmatched in USD": D("342.00") - D("300.00"),
+        "Total in USD": D("342.00"),
+        "Already imported in USD (repeats of lines above, not in the total)": D("42.00"),
+    }
+    checks = rows_of(book["Checks"])
+    tie = find(checks, "Bank lines matched to receipts in JPY = receipts made by bank lines in JPY")
+    assert [cents(tie[1]), cents(tie[2]), tie[3]] == [D("1000000"), D("1000000"), True]
+    assert all(row[3] is True for row in checks[1:]), [r for r in checks if r[3] is not True]
+
+
+def test_the_bank_check_reads_false_when_a_matched_lines_receipts_differ_from_it(books, tmp_path):
+    # A receipt altered behind the service's back: its bank line's JPY 1,000,000
+    # no longer equals what the Contributions sheet shows it made.
+    receipt = BankLine.objects.get(bank_ref="B-1").receipts.get()
+    Receipt.objects.filter(pk=receipt.pk).update(amount=D("999000"))
+    path = tmp_path / "reconciliation.xlsx"
+    write_reconciliation_workbook(books, timezone.localdate(), path)
+    checks = rows_of(recalculated(path, tmp_path)["Checks"])
+    failing = [row[0] for row in checks[1:] if row[3] is not True]
+    assert failing == [
+        "Bank lines matched to receipts in JPY = receipts made by bank lines in JPY",
         "Every check holds",
     ]
