@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, Subquery
 
 from donors.models import BankLine, Receipt
 from fundmgr.chart import AccountKey as K
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import ExchangeRate, Fund, JournalEntry, Leg
 from grants.models import Grant
 
@@ -105,7 +106,9 @@ def grant_figures(fund: Fund, as_of: datetime.date) -> dict[int, GrantFigures]:
             ],
         )
         .values("entry__idempotency_key", "entry__kind", "account__key")
-        .annotate(debits=Sum("debit"), credits=Sum("credit"), key=F("entry__idempotency_key"))
+        .annotate(
+            debits=ExactSum("debit"), credits=ExactSum("credit"), key=F("entry__idempotency_key")
+        )
         .order_by()
     )
     for row in rows:
