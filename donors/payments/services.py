@@ -241,13 +241,16 @@ def _apply_payment(payment: CardPayment, state: PaymentState) -> str:
         amount = gateway.from_minor_units(int(received), intent.currency)
         value_date = _day(charge.created)
         fee_base = _fee_base(charge, fund.base_currency, value_date)
+        # A pledge cancelled while the donor's payment page was open takes no
+        # receipt; the money arrived all the same and is the donor's contribution.
+        cancelled = pledge.status == Pledge.Status.CANCELLED
         receipt = record_receipt(
             fund=fund,
             donor=pledge.donor,
             amount=amount,
             value_date=value_date,
             by=SYSTEM_ACTOR,
-            pledge=pledge,
+            pledge=None if cancelled else pledge,
             method=Receipt.Method.CARD,
             external_reference=charge.id,
             fees=(Fee(Money(fee_base, fund.base_currency)),) if fee_base > 0 else (),

@@ -93,6 +93,16 @@ def record_receipt(
         pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if pledge.fund_id != fund.pk or pledge.donor_id != donor.pk:
             raise ReceiptError(_("That pledge is not this donor's pledge to this fund."))
+        if pledge.status == Pledge.Status.CANCELLED:
+            # Its receivable is written off: money for it would drive the
+            # receivable negative and make a cancelled pledge "paid".
+            raise ReceiptError(
+                _(
+                    "Pledge %(reference)s is cancelled: record the money for its donor "
+                    "without the pledge."
+                )
+                % {"reference": pledge.reference}
+            )
         if pledge.amount.currency != amount.currency:
             raise ReceiptError(
                 _("Pledged in %(pledged)s but received in %(received)s: a person must decide.")
