@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from donors.models import Appeal, Donor, DonorKind, Instalment, PaymentMethod, P
 from donors.services.receipts import outstanding
 from donors.services.references import new_reference
 from fundmgr.chart import AccountKey
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, Fund, JournalEntry
 from fundmgr.money import Money, minor_units, round_money, sum_money
 from fundmgr.services.audit import log_action
@@ -385,7 +386,7 @@ def _write_down_receivable(
     revenue, at the rate it was booked at (no exchange difference arises)."""
     booked = pledge.receivable_entry
     receivable = booked.legs.get(account__key=AccountKey.PLEDGES_RECEIVABLE).debit
-    cleared = pledge.receipts.aggregate(total=Sum("receivable_cleared"))["total"] or Decimal(0)
+    cleared = pledge.receipts.aggregate(total=ExactSum("receivable_cleared"))["total"] or Decimal(0)
     why = f"pledge {pledge.reference} cancelled: {reason}"
     if not cleared:
         return reverse_entry(booked, by, why, date=max(day, booked.date))

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from donors.models import Donor, Pledge, Receipt
 from donors.services.notifications import send_receipt_acknowledgement
 from fundmgr.chart import AccountKey
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
 from fundmgr.services.audit import log_action
@@ -42,7 +42,7 @@ class Fee:
 
 def outstanding(pledge: Pledge) -> Decimal:
     """What is still owed on the pledge, in the pledge's currency."""
-    paid = pledge.receipts.aggregate(total=Sum("applied"))["total"] or Decimal(0)
+    paid = pledge.receipts.aggregate(total=ExactSum("applied"))["total"] or Decimal(0)
     return pledge.amount.amount - paid
 
 
@@ -156,7 +156,9 @@ def record_receipt(
 
     if applied and pledge.receivable_entry_id:
         receivable = _receivable_base(pledge)
-        cleared_before = pledge.receipts.aggregate(t=Sum("receivable_cleared"))["t"] or Decimal(0)
+        cleared_before = pledge.receipts.aggregate(t=ExactSum("receivable_cleared"))[
+            "t"
+        ] or Decimal(0)
         if applied == owed:
             cleared = receivable - cleared_before  # the last payment clears it exactly
         else:
