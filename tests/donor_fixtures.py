@@ -1,15 +1,9 @@
 """Fixtures and helpers shared by the tests of the public donor flows."""
 
 import pytest
-from django.core.cache import cache
 
 from donors.models import Appeal
 from fundmgr.money import Money
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limit():
-    cache.clear()
 
 
 @pytest.fixture

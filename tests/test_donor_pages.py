@@ -5,35 +5,17 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from donors.models import Appeal, Pledge
+from donors.models import Pledge
 from donors.services.pledges import find_or_create_donor, record_pledge
 from fundmgr.models import ExchangeRate
 from fundmgr.money import Money
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limit():
-    cache.clear()
-
-
-@pytest.fixture
-def appeal(fund):
-    fund.bank_instructions = "IBAN XX00 TEST 0000 0000"
-    fund.save()
-    return Appeal.objects.create(
-        fund=fund,
-        slug="ldc-travel",
-        title="LDC delegates' travel",
-        purpose="Pays for delegates of least developed countries.",
-        target=Money("1000", "USD"),
-    )
+from tests.donor_fixtures import *  # noqa: F403 - the appeal fixture
 
 
 @pytest.fixture

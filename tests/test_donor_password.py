@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from donors.services.pledges import find_or_create_donor
-from tests.donor_fixtures import *  # noqa: F403 - fresh_rate_limit
 from tests.test_donor_account import sign_in_by_link
 
 GOOD = "violet-harbour-kettle-91"

@@ -14,7 +14,7 @@ from donors.services import signin
 from donors.services.pledges import find_or_create_donor
 from donors.services.signin import SignInLinkTokens, account_for
 from fundmgr.roles import Role
-from tests.donor_fixtures import *  # noqa: F403 - appeal, fresh_rate_limit
+from tests.donor_fixtures import *  # noqa: F403 - the appeal fixture
 from tests.donor_fixtures import form_data
 
 

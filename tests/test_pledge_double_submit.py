@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from donors.models import Pledge
-from tests.donor_fixtures import *  # noqa: F403 - appeal, fresh_rate_limit
+from tests.donor_fixtures import *  # noqa: F403 - the appeal fixture
 from tests.donor_fixtures import form_data
 
 

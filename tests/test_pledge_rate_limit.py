@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from donors.models import Pledge
 from donors.views import PLEDGES_PER_HOUR
-from tests.donor_fixtures import *  # noqa: F403 - appeal, fresh_rate_limit
+from tests.donor_fixtures import *  # noqa: F403 - the appeal fixture
 from tests.donor_fixtures import form_data
 
 

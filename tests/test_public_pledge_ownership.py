@@ -18,7 +18,7 @@ from donors.services.receipts import record_receipt
 from fundmgr.models import AuditRecord, Country
 from fundmgr.money import Money
 from fundmgr.roles import Role
-from tests.donor_fixtures import *  # noqa: F403 - appeal, fresh_rate_limit
+from tests.donor_fixtures import *  # noqa: F403 - the appeal fixture
 from tests.donor_fixtures import form_data
 from tests.test_donor_account import sign_in_by_link
 

@@ -4,24 +4,12 @@ used to fill the server's disk."""
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from donors.models import Appeal, Pledge
-from fundmgr.money import Money
+from donors.models import Pledge
 from fundmgr.roles import Role
-
-
-@pytest.fixture
-def appeal(fund):
-    return Appeal.objects.create(
-        fund=fund,
-        slug="ldc-travel",
-        title="LDC delegates' travel",
-        purpose="Pays for delegates of least developed countries.",
-        target=Money("1000", "USD"),
-    )
+from tests.donor_fixtures import *  # noqa: F403 - the appeal fixture
 
 
 def pledge_with_letter(size: int) -> dict:

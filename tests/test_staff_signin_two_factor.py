@@ -10,7 +10,6 @@ import secrets
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -22,11 +21,6 @@ from tests.test_settings import run_manage
 
 PASSWORD = "pw-for-tests-only"
 MONEY_ROLES = [Role.FUND_OFFICER, Role.APPROVING_OFFICER, Role.FINANCE_OFFICER, Role.ADMINISTRATOR]
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from donors.models import PaymentMethod, Pledge, Receipt
@@ -17,11 +15,6 @@ from donors.payments.services import ensure_payment_intent
 from .cards import intent_object, send
 
 FORM_URL = "/appeals/ldc-travel/pledge/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limit():
-    cache.clear()
 
 
 def form_data(**overrides):
