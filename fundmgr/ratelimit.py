@@ -76,9 +76,6 @@ class Verdict:
     limited: bool
     retry_after: int
 
-    def __bool__(self) -> bool:
-        return self.limited
-
 
 def hit(scope: str, who: str, *, limit: int, window_seconds: int) -> Verdict:
     """Count one attempt by ``who`` in ``scope``.
@@ -98,7 +95,3 @@ def hit(scope: str, who: str, *, limit: int, window_seconds: int) -> Verdict:
         count = 1
     return Verdict(count > limit, retry_after)
 
-
-def too_many(scope: str, who: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one attempt; True once ``who`` has made more than ``limit`` in the window."""
-    return hit(scope, who, limit=limit, window_seconds=window_seconds).limited
