@@ -94,4 +94,3 @@ def hit(scope: str, who: str, *, limit: int, window_seconds: int) -> Verdict:
         cache.add(key, 1, timeout=window_seconds + 1)
         count = 1
     return Verdict(count > limit, retry_after)
-
