@@ -37,6 +37,14 @@ def fast_password_hashing():
 
 
 @pytest.fixture(autouse=True)
+def rate_limit_clock_mid_window(monkeypatch):
+    """Rate-limit windows are aligned on the wall clock (fundmgr.ratelimit.hit):
+    a test running across the hour would see its count start again. Tests see
+    a clock standing in the middle of an hour."""
+    monkeypatch.setattr("fundmgr.ratelimit.time.time", lambda: 490_000 * 3600 + 1800.0)
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: rate-limit counters and throttles
     are keyed by client address or account id, which tests reuse (a rolled-back
