@@ -77,12 +77,17 @@ class Verdict:
     retry_after: int
 
 
+def clock() -> float:
+    """The wall clock the windows are aligned on (one place for tests to stop it)."""
+    return time.time()
+
+
 def hit(scope: str, who: str, *, limit: int, window_seconds: int) -> Verdict:
     """Count one attempt by ``who`` in ``scope``.
 
     The window is fixed and aligned on multiples of ``window_seconds``, so
     every process agrees when it ends without storing its start."""
-    now = int(time.time())
+    now = int(clock())
     start = now - now % window_seconds
     retry_after = start + window_seconds - now
     key = f"ratelimit:{scope}:{who}:{start}"

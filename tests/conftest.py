@@ -40,8 +40,10 @@ def fast_password_hashing():
 def rate_limit_clock_mid_window(monkeypatch):
     """Rate-limit windows are aligned on the wall clock (fundmgr.ratelimit.hit):
     a test running across the hour would see its count start again. Tests see
-    a clock standing in the middle of an hour."""
-    monkeypatch.setattr("fundmgr.ratelimit.time.time", lambda: 490_000 * 3600 + 1800.0)
+    a clock standing in the middle of an hour. Only the rate limiter's clock
+    stops: patching time.time itself would stop every clock in the process
+    (TOTP codes, Stripe signatures)."""
+    monkeypatch.setattr("fundmgr.ratelimit.clock", lambda: 490_000 * 3600 + 1800.0)
 
 
 @pytest.fixture(autouse=True)
