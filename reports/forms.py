@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fundmgr.money import decimal_from_text
@@ -157,3 +158,22 @@ class HostCostForm(HostRecordForm):
         if data.get("budget_line") is None and not self.errors.get("budget_line"):
             self.add_error("budget_line", _("Choose a budget line funded by host cash."))
         return data
+
+
+class ReportingDateForm(forms.Form):
+    """The conference page's reporting date (GET): the host's cash is shown
+    as of it and revalued at its rates."""
+
+    as_of = forms.DateField(
+        label=_("Reporting date"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": DATE_ERROR},
+    )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("The reporting date cannot be in the future."))
+        return day

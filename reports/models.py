@@ -113,6 +113,16 @@ class BudgetLine(models.Model):
                 fields=["event", "category", "funding_source", "label"],
                 name="budget_line_unique_per_event",
             ),
+            # One source per figure: a second such line would take all the
+            # grants' spending again.
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(
+                    category=BudgetCategory.DELEGATES_TRAVEL,
+                    funding_source=FundingSource.TRUST_FUND,
+                ),
+                name="budget_line_one_grants_line_per_event",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,16 @@ def _event(code: str) -> Event:
 
 
 def _page(request, event: Event, *, bound=None, error: str = "", status: int = 200):
-    rec = svc.conference_reconciliation(event)
+    # Any past date; a bad or future one shows today's figures, and says so.
+    today = timezone.localdate()
+    raw = request.GET.get("as_of", "").strip()
+    date_form = (
+        forms.ReportingDateForm({"as_of": raw})
+        if raw
+        else forms.ReportingDateForm(initial={"as_of": today})
+    )
+    as_of = (date_form.cleaned_data["as_of"] or today) if raw and date_form.is_valid() else today
+    rec = svc.conference_reconciliation(event, as_of)
     lines = [row.line for row in rec.rows]
     context = {
         "event": event,
@@ -39,6 +49,7 @@ def _page(request, event: Event, *, bound=None, error: str = "", status: int = 2
         .order_by("date", "pk"),
         "can_record": has_role(request.user, Role.FINANCE_OFFICER),
         "error": error,
+        "date_form": date_form,
     }
     if context["can_record"]:
         blank = {

@@ -182,7 +182,7 @@ def write_reconciliation_workbook(
     usd = money_format(currency)
     summary = WorkbookSummary(fund=fund.code, as_of=as_of)
     events = list(fund.events.select_related("fund").order_by("starts_on", "code"))
-    reconciliations = [conference_reconciliation(event) for event in events]
+    reconciliations = [conference_reconciliation(event, as_of) for event in events]
     receivables = receivable_shares(fund, as_of, statement.receivable.amount)
     receipts_qs = Receipt.objects.filter(
         fund=fund, value_date__gte=statement.period_start, value_date__lte=as_of

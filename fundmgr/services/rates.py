@@ -55,6 +55,25 @@ def rate_on(currency: str, day: datetime.date) -> ExchangeRate:
     return rate
 
 
+def rates_in_force(currencies, day: datetime.date) -> dict[str, Decimal]:
+    """Units per US dollar in force on ``day`` for each of ``currencies``, by
+    the same rule as ``rate_on`` but in one query (for pages that must run a
+    fixed number of them). USD is 1; a currency without a rate in force is
+    left out, for the caller to refuse by name (``MissingExchangeRate``)."""
+    codes = {code.upper() for code in currencies} - {ANCHOR}
+    found: dict[str, Decimal] = {ANCHOR: Decimal(1)}
+    if not codes:
+        return found
+    rates = ExchangeRate.objects.filter(currency__in=codes, effective_date__lte=day)
+    if settings.FUNDMGR_RATE_VALIDITY == "month":
+        rates = rates.filter(effective_date__gte=day.replace(day=1))
+    for currency, units in rates.order_by("currency", "-effective_date").values_list(
+        "currency", "units_per_usd"
+    ):
+        found.setdefault(currency, units)
+    return found
+
+
 def units_per_usd(currency: str, day: datetime.date) -> tuple[Decimal, datetime.date | None]:
     if currency.upper() == ANCHOR:
         return Decimal(1), None

@@ -17,12 +17,13 @@ queries (five) whatever the number of lines, records or grants.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import CharField, DecimalField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey as K
@@ -32,7 +33,7 @@ from fundmgr.money import Money, money, quantum, round_amount
 from fundmgr.roles import Role, require_role
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry
-from fundmgr.services.rates import MissingExchangeRate, convert
+from fundmgr.services.rates import MissingExchangeRate, convert, rates_in_force
 from grants.models import Grant, GrantState
 from reports.models import (
     BudgetCategory,
@@ -95,9 +96,19 @@ def _positive_money(amount: Money) -> Money:
 
 def _converted(event: Event, amount: Money, day: datetime.date):
     try:
-        return convert(amount, event.fund.base_currency, day)
+        conversion = convert(amount, event.fund.base_currency, day)
     except MissingExchangeRate as missing:
         raise ConferenceError(str(missing)) from missing
+    if conversion.result.amount <= 0:
+        # The ledger cannot post a leg worth nothing in the fund's currency.
+        raise ConferenceError(
+            _("%(amount)s is worth nothing in %(currency)s once rounded.")
+            % {
+                "amount": _fmt(amount.amount, amount.currency.code),
+                "currency": event.fund.base_currency,
+            }
+        )
+    return conversion
 
 
 def _text(value: str, what: str, limit: int) -> str:
@@ -143,17 +154,98 @@ def _same_or_refuse(existing, amount: Money, day: datetime.date, reference: str,
     )
 
 
-def _held(event: Event) -> tuple[Decimal, Decimal]:
-    """The host's cash received and spent for ``event``, in the fund's currency."""
-    received = HostContribution.objects.filter(
-        event=event, kind=HostContribution.Kind.CASH, status=HostContribution.Status.RECEIVED
-    ).aggregate(total=ExactSum("base_amount"))["total"]
-    spent = HostCost.objects.filter(event=event).aggregate(total=ExactSum("base_amount"))["total"]
+@dataclass(frozen=True)
+class HostCurrencyBalance:
+    """The host's cash held for an event in one currency, as the ledger has
+    it: paid in and out in that currency, the book value in the fund's
+    currency (each movement at its own date's rate) and, once revalued, the
+    value at the reporting date's rate."""
+
+    currency: str
+    paid_in: Decimal
+    paid_out: Decimal
+    #: In the fund's currency: debits less credits of the host-cash legs.
+    book: Decimal
+    #: Book value of what was paid out (for valuing a shortfall).
+    book_out: Decimal
+    #: At the reporting date's rate; None when not revalued (or no rate).
+    value: Decimal | None = None
+
+    @property
+    def held(self) -> Decimal:
+        return self.paid_in - self.paid_out
+
+    @property
+    def difference(self) -> Decimal | None:
+        """Unrealised exchange gain (+) or loss (-): shown, never posted."""
+        return None if self.value is None else self.value - self.book
+
+
+def host_cash_balances(
+    event: Event, as_of: datetime.date | None = None
+) -> list[HostCurrencyBalance]:
+    """The host-cash account's balance for ``event`` in each original
+    currency (one query): the legs of the event's own host entries (cash
+    received, costs paid) and of any entry reversing one of them, posted on
+    or before ``as_of``. The account is the fund's; the event's entries are
+    found through its records, so two events of one fund never share cash."""
     currency = event.fund.base_currency
-    return (
-        round_amount(Decimal(received or 0), currency),
-        round_amount(Decimal(spent or 0), currency),
+    receipts = HostContribution.objects.filter(event=event, entry__isnull=False).values("entry")
+    costs = HostCost.objects.filter(event=event).values("entry")
+    legs = Leg.objects.filter(
+        account__fund_id=event.fund_id,
+        account__key=K.HOST_CASH,
+        entry__status=JournalEntry.Status.POSTED,
+    ).filter(
+        Q(entry__in=receipts)
+        | Q(entry__in=costs)
+        | Q(entry__reverses__in=receipts)
+        | Q(entry__reverses__in=costs)
     )
+    if as_of is not None:
+        legs = legs.filter(entry__date__lte=as_of)
+    rows = (
+        legs.order_by()
+        .values("original_currency")
+        .annotate(
+            paid_in=ExactSum("original", filter=Q(debit__gt=0)),
+            paid_out=ExactSum("original", filter=Q(credit__gt=0)),
+            debits=ExactSum("debit"),
+            credits=ExactSum("credit"),
+        )
+        .order_by("original_currency")
+    )
+    return [
+        HostCurrencyBalance(
+            currency=row["original_currency"],
+            paid_in=round_amount(Decimal(row["paid_in"] or 0), row["original_currency"]),
+            paid_out=round_amount(Decimal(row["paid_out"] or 0), row["original_currency"]),
+            book=round_amount(Decimal(row["debits"] or 0) - Decimal(row["credits"] or 0), currency),
+            book_out=round_amount(Decimal(row["credits"] or 0), currency),
+        )
+        for row in rows
+    ]
+
+
+def _revalued(
+    balances: list[HostCurrencyBalance], currency: str, as_of: datetime.date
+) -> tuple[list[HostCurrencyBalance], str]:
+    """Each balance valued at the rates in force on ``as_of`` (one query at
+    most); a missing rate is said, naming currency and date, never guessed."""
+    if not balances:
+        return balances, ""
+    needed = {b.currency for b in balances} | {currency}
+    per_usd = rates_in_force(needed, as_of)
+    missing = sorted(needed - set(per_usd))
+    revalued = [
+        b
+        if b.currency not in per_usd or currency not in per_usd
+        else replace(
+            b, value=round_amount(b.held / per_usd[b.currency] * per_usd[currency], currency)
+        )
+        for b in balances
+    ]
+    return revalued, " ".join(str(MissingExchangeRate(code, as_of)) for code in missing)
 
 
 # --- Budget lines ---------------------------------------------------------------------------
@@ -197,6 +289,20 @@ def add_budget_line(
             )
             % {"line": existing.name, "source": existing.get_funding_source_display()}
         )
+    if category == BudgetCategory.DELEGATES_TRAVEL and funding_source == FundingSource.TRUST_FUND:
+        grants_line = BudgetLine.objects.filter(
+            event=event, category=category, funding_source=funding_source
+        ).first()
+        if grants_line is not None:
+            # One source per figure: the grants are the actual of one line only.
+            raise ConferenceError(
+                _(
+                    "The budget already has “%(line)s” paid by the trust fund: its actual "
+                    "cost is the event's travel grants, and a second line would count them "
+                    "twice. Change that line's budget instead."
+                )
+                % {"line": grants_line.name}
+            )
     line = BudgetLine.objects.create(
         event=event,
         category=category,
@@ -428,6 +534,53 @@ def record_in_kind_provided(
     )
 
 
+def _held_in(event: Event, amount: Money) -> HostCurrencyBalance:
+    """The host cash held for ``event`` in ``amount``'s currency, refusing
+    a cost it does not cover: no cash, another currency, or too little."""
+    code = amount.currency.code
+    balances = {b.currency: b for b in host_cash_balances(event)}
+    if not balances:
+        raise ConferenceError(
+            _(
+                "No host country cash is held for %(event)s: record the host's cash "
+                "received before a cost of %(amount)s is paid from it."
+            )
+            % {"event": event.code, "amount": _fmt(amount.amount, code)}
+        )
+    balance = balances.get(code)
+    if balance is None:
+        raise ConferenceError(
+            _(
+                "The host country's cash for %(event)s is held in %(held)s; %(currency)s is "
+                "not held, so a cost of %(amount)s cannot be paid from it. Record the cost "
+                "in the currency that paid it."
+            )
+            % {
+                "event": event.code,
+                "held": ", ".join(sorted(balances)),
+                "currency": code,
+                "amount": _fmt(amount.amount, code),
+            }
+        )
+    if amount.amount > balance.held:
+        raise ConferenceError(
+            _(
+                "This cost of %(amount)s is more than the host country's cash still held "
+                "for %(event)s in %(currency)s: %(held)s (paid in %(paid_in)s, paid out "
+                "%(paid_out)s). Record the host's cash first, or charge the cost elsewhere."
+            )
+            % {
+                "amount": _fmt(amount.amount, code),
+                "event": event.code,
+                "currency": code,
+                "held": _fmt(balance.held, code),
+                "paid_in": _fmt(balance.paid_in, code),
+                "paid_out": _fmt(balance.paid_out, code),
+            }
+        )
+    return balance
+
+
 def record_host_cost(
     event: Event,
     *,
@@ -440,7 +593,8 @@ def record_host_cost(
 ) -> HostCost:
     """A conference cost paid from the host's cash: Dr host conference costs
     / Cr host cash. Refused, with the figures, if it is more than the host's
-    cash still held for the event (received less already spent)."""
+    cash still held for the event in the cost's own currency (paid in less
+    paid out, as the ledger holds it), or if no cash is held in that currency."""
     _may_record(by)
     _line_of(event, budget_line, FundingSource.HOST_CASH, _("A cost paid from host cash"))
     amount = _positive_money(amount)
@@ -451,29 +605,12 @@ def record_host_cost(
         existing = HostCost.objects.filter(event=event, reference=reference).first()
         if existing is not None:
             return _same_or_refuse(existing, amount, date, reference)
+        # Checked in the currency held, under the event's lock (taken above, as
+        # every host-cash movement takes it): dollar values booked at
+        # different dates' rates would let the pesos go negative.
+        balance = _held_in(event, amount)
         conversion = _converted(event, amount, date)
         base = conversion.result.amount
-        currency = event.fund.base_currency
-        received, spent = _held(event)
-        held = received - spent
-        if base > held:
-            raise ConferenceError(
-                _(
-                    "This cost of %(amount)s (%(base)s at the rate of %(day)s) is more than the "
-                    "host country's cash still held for %(event)s: %(held)s "
-                    "(received %(received)s, already spent %(spent)s). "
-                    "Record the host's cash first, or charge the cost elsewhere."
-                )
-                % {
-                    "amount": amount,
-                    "base": _fmt(base, currency),
-                    "day": date.isoformat(),
-                    "event": event.code,
-                    "held": _fmt(held, currency),
-                    "received": _fmt(received, currency),
-                    "spent": _fmt(spent, currency),
-                }
-            )
         entry = post_entry(
             event.fund,
             date,
@@ -506,7 +643,7 @@ def record_host_cost(
                 "amount": str(amount.amount),
                 "currency": amount.currency.code,
                 "base": str(base),
-                "held_before": str(held),
+                "held_before": str(balance.held),
                 "entry": entry.pk,
             },
         )
@@ -514,6 +651,13 @@ def record_host_cost(
 
 
 # --- The reconciliation ---------------------------------------------------------------------
+
+
+class ActualSource:
+    GRANTS = "grants"
+    HOST_CASH = "host_cash"
+    IN_KIND = "in_kind"
+    ENTERED = "entered"
 
 
 @dataclass(frozen=True)
@@ -526,6 +670,46 @@ class LineRow:
     covered: Decimal | None
     #: Delegates' travel: committed and advanced, not yet spent.
     open_commitments: Decimal | None
+
+    @property
+    def source(self) -> str:
+        """Where the actual comes from: one source per figure."""
+        if self.line.from_grants:
+            return ActualSource.GRANTS
+        if self.line.funding_source == FundingSource.HOST_CASH:
+            return ActualSource.HOST_CASH
+        if self.line.funding_source == FundingSource.HOST_IN_KIND:
+            return ActualSource.IN_KIND
+        return ActualSource.ENTERED
+
+    @property
+    def source_note(self) -> str:
+        """What the actual is, and, when it is typed in, why it is not the ledger's."""
+        source = self.line.funding_source
+        if self.line.from_grants:
+            return _("The travel grants, from the ledger: settled cost plus the PSC charged.")
+        if source == FundingSource.HOST_CASH:
+            return _(
+                "The costs paid from the host's cash, from the ledger; or the full cost "
+                "entered by finance, if more."
+            )
+        if source == FundingSource.HOST_IN_KIND:
+            return _(
+                "The services provided in kind, from the ledger; or the full cost entered "
+                "by finance, if more."
+            )
+        if source == FundingSource.TRUST_FUND:
+            return _(
+                "Entered by finance, not from the ledger: the trust fund's chart of accounts "
+                "has no account for conference costs; it pays only delegates' travel "
+                "grants, so the fund's statement does not include this figure."
+            )
+        if source == FundingSource.OTHER_EXTRABUDGETARY:
+            return _(
+                "Entered by finance: other extrabudgetary resources are not this fund's "
+                "money and never pass through its ledger."
+            )
+        return _("Entered by finance: the regular budget is not in this fund's ledger.")
 
     @property
     def variance(self) -> Decimal | None:
@@ -596,6 +780,22 @@ class Reconciliation:
     host: HostSummary
     grants: GrantsSummary
     causes: list[ImpactCause]
+    #: The reporting date: the host-cash balances are as of it and revalued at its rates.
+    as_of: datetime.date
+    host_balances: list[HostCurrencyBalance]
+    #: A rate missing on ``as_of``, named; empty when every balance is revalued.
+    revaluation_error: str = ""
+
+    @property
+    def lines_with_findings(self) -> set[int]:
+        return {cause.line.pk for cause in self.causes if cause.line is not None}
+
+    @property
+    def unrealised_difference(self) -> Decimal | None:
+        """Of the host-cash balances; None while any of them cannot be revalued."""
+        if any(b.difference is None for b in self.host_balances):
+            return None
+        return sum((b.difference for b in self.host_balances), ZERO)
 
     @property
     def total_budget(self) -> Decimal:
@@ -663,12 +863,59 @@ def _grants_summary(event: Event, q) -> GrantsSummary:
     )
 
 
-def conference_reconciliation(event: Event) -> Reconciliation:
-    """Budget, actual and variance per line; the host's contribution; the
-    regular-budget impact with its causes. Four queries (``event.fund`` is
-    expected loaded, as ``select_related("fund")`` does)."""
+def _regular_budget_cause(line: BudgetLine, budget: Decimal, actual, currency: str):
+    """A line funded by the regular budget is a finding as soon as it is
+    budgeted (resolution 71/318 paras 11-12 allow no regular-budget cost at
+    all), not only once money is spent: the larger of budget and actual."""
+    amount = max(budget, actual or ZERO)
+    if not amount:
+        return None
+    figures = {"budget": _fmt(budget, currency), "actual": _fmt(actual or ZERO, currency)}
+    if not actual:
+        why = _(
+            "This line plans %(budget)s from the regular budget, nothing spent yet. "
+            "Resolution 71/318 (paras 11-12) allows no regular-budget cost: fund it from "
+            "extrabudgetary resources or set its budget to zero."
+        )
+    else:
+        why = _(
+            "This line is funded by the regular budget: budgeted %(budget)s, "
+            "actual %(actual)s. Resolution 71/318 (paras 11-12) allows no regular-budget cost."
+        )
+    return ImpactCause(line, amount, why % figures)
+
+
+def _shortfall_cause(balance: HostCurrencyBalance, currency: str) -> ImpactCause:
+    # The service refuses this; shown if the records were ever changed otherwise
+    # (a receipt reversed after costs were paid). Valued as those costs were booked.
+    short = -balance.held
+    value = round_amount(short * balance.book_out / balance.paid_out, currency)
+    return ImpactCause(
+        None,
+        value,
+        _(
+            "Costs paid from host cash in %(code)s (%(out)s) exceed the host's cash "
+            "received in it (%(in)s) by %(short)s."
+        )
+        % {
+            "code": balance.currency,
+            "out": _fmt(balance.paid_out, balance.currency),
+            "in": _fmt(balance.paid_in, balance.currency),
+            "short": _fmt(short, balance.currency),
+        },
+    )
+
+
+def conference_reconciliation(event: Event, as_of: datetime.date | None = None) -> Reconciliation:
+    """Budget, actual and variance per line; the host's contribution and its
+    cash held per currency, revalued at ``as_of``'s rates (today if not
+    given); the regular-budget impact with its causes. Six queries (four,
+    the host-cash balances, the rates when cash is held in a currency other
+    than the fund's); ``event.fund`` is expected loaded, as
+    ``select_related("fund")`` does."""
     currency = event.fund.base_currency
     places = quantum(currency)
+    as_of = as_of or timezone.localdate()
 
     def q(value) -> Decimal:
         # SQLite sums decimals as binary floats: back to the currency's unit.
@@ -714,10 +961,10 @@ def conference_reconciliation(event: Event) -> Reconciliation:
             actual = entered
         row = LineRow(line, q(line.budget), actual, covered, commitments)
         rows.append(row)
-        if line.funding_source == FundingSource.REGULAR_BUDGET and actual:
-            causes.append(
-                ImpactCause(line, actual, _("This line is funded by the regular budget."))
-            )
+        if line.funding_source == FundingSource.REGULAR_BUDGET:
+            cause = _regular_budget_cause(line, row.budget, actual, currency)
+            if cause is not None:
+                causes.append(cause)
         elif row.uncovered:
             why = (
                 _("The host country's cash paid %(covered)s of its actual cost of %(actual)s.")
@@ -748,20 +995,8 @@ def conference_reconciliation(event: Event) -> Reconciliation:
             ZERO,
         ),
     )
-    if host.spent > host.received_cash:
-        # The service refuses this; shown if the records were ever changed otherwise.
-        causes.append(
-            ImpactCause(
-                None,
-                host.spent - host.received_cash,
-                _(
-                    "Costs paid from host cash (%(spent)s) exceed the host's cash "
-                    "received (%(received)s)."
-                )
-                % {
-                    "spent": _fmt(host.spent, currency),
-                    "received": _fmt(host.received_cash, currency),
-                },
-            )
-        )
-    return Reconciliation(event, currency, rows, host, grants, causes)
+    # Overspending is judged in each currency held, never on dollar values
+    # booked at different dates' rates (which differ while the pesos do not).
+    balances, error = _revalued(host_cash_balances(event, as_of), currency, as_of)
+    causes.extend(_shortfall_cause(b, currency) for b in balances if b.held < 0)
+    return Reconciliation(event, currency, rows, host, grants, causes, as_of, balances, error)

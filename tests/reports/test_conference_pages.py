@@ -4,10 +4,13 @@ shows, and its fixed number of queries."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from fundmgr.models import ExchangeRate
 from fundmgr.money import Money
 from fundmgr.roles import Role
 from reports.models import BudgetLine, HostContribution, HostCost
@@ -78,35 +81,105 @@ def test_a_finance_officer_adds_a_line_and_records_cash_and_a_cost(client, event
         reverse("reports-conference-cost", args=[event.code]),
         {
             "budget_line": str(line.pk),
-            "amount": "1500.00",
-            "currency": "USD",
+            "amount": "59250",
+            "currency": "ARS",
             "date": "2019-03-10",
             "reference": "INV-1",
             "description": "Hall",
         },
     )
     assert response.status_code == 302
-    assert HostCost.objects.get().base_amount == 1500
+    assert HostCost.objects.get().base_amount == 1500  # 59,250 / 39.5
 
 
 def test_a_cost_above_the_host_cash_is_shown_refused_with_its_figures(
     client, event, finance, venue
 ):
     client.force_login(finance)
-    response = client.post(
-        reverse("reports-conference-cost", args=[event.code]),
-        {
-            "budget_line": str(venue.pk),
-            "amount": "1500.00",
-            "currency": "USD",
-            "date": "2019-03-10",
-            "reference": "INV-1",
-            "description": "Hall",
-        },
-    )
+    url = reverse("reports-conference-cost", args=[event.code])
+    data = {
+        "budget_line": str(venue.pk),
+        "amount": "1500.00",
+        "currency": "USD",
+        "date": "2019-03-10",
+        "reference": "INV-1",
+        "description": "Hall",
+    }
+    response = client.post(url, data)
     assert response.status_code == 400
-    assert "1,500.00 USD" in response.content.decode() and "0.00 USD" in response.content.decode()
+    body = response.content.decode()
+    assert "No host country cash is held for CONF19" in body and "1,500.00 USD" in body
+    svc.record_host_cash_received(
+        event,
+        amount=Money("39000", "ARS"),
+        date=MARCH,
+        reference="TR-1",
+        description="Transfer",
+        by=finance,
+    )
+    response = client.post(url, {**data, "amount": "43300", "currency": "ARS"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "43,300.00 ARS" in body and "39,000.00 ARS" in body
     assert not HostCost.objects.exists()
+
+
+def held_table(body: str) -> str:
+    start = body.index('id="held-heading"')
+    return body[start : body.index("</table>", start)]
+
+
+def test_the_page_revalues_the_host_cash_at_the_reporting_dates_rate(client, event, finance, venue):
+    ExchangeRate.objects.create(
+        currency="ARS", effective_date=datetime.date(2019, 4, 1), units_per_usd=Decimal("44.000")
+    )
+    svc.record_host_cash_received(
+        event,
+        amount=Money("39500", "ARS"),
+        date=MARCH,
+        reference="TR-1",
+        description="Transfer",
+        by=finance,
+    )
+    client.force_login(finance)
+    response = client.get(page(event), {"as_of": "2019-04-15"})
+    assert response.status_code == 200
+    table = held_table(response.content.decode())
+    # 39,500 ARS held, booked at 1,000.00; worth 897.73 at 44 on 15 April: -102.27.
+    for figure in ("ARS", "39,500.00", "$1,000.00", "$897.73", "-$102.27"):
+        assert figure in table, figure
+    assert "not posted" in response.content.decode()
+
+
+def test_a_missing_rate_on_the_reporting_date_is_shown_as_an_error_not_a_crash(
+    client, event, finance, venue
+):
+    svc.record_host_cash_received(
+        event,
+        amount=Money("39500", "ARS"),
+        date=MARCH,
+        reference="TR-1",
+        description="Transfer",
+        by=finance,
+    )
+    client.force_login(finance)
+    response = client.get(page(event), {"as_of": "2019-06-01"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Not revalued:" in body
+    assert "No UN operational rate of exchange for ARS is in force on 2019-06-01" in body
+    assert "$1,000.00" in held_table(body) and "no rate" in held_table(body)
+
+
+def test_a_bad_or_future_reporting_date_shows_todays_figures_and_says_so(
+    client, event, finance, venue
+):
+    client.force_login(finance)
+    for raw in ("15/04/2019", "2999-01-01"):
+        response = client.get(page(event), {"as_of": raw})
+        assert response.status_code == 200
+        assert response.context["rec"].as_of == timezone.localdate()
+        assert "instead" in response.content.decode()
 
 
 def test_bad_input_names_the_field_and_saves_nothing(client, event, finance, venue):
@@ -150,7 +223,7 @@ def test_the_page_shows_a_zero_impact_without_alarm(client, event, finance, venu
 def build(event, finance, size: int, make_grant) -> None:
     svc.record_host_cash_received(
         event,
-        amount=Money("100000.00", "USD"),
+        amount=Money("3950000", "ARS"),
         date=MARCH,
         reference="TR-0",
         description="Transfer",
@@ -176,7 +249,7 @@ def build(event, finance, size: int, make_grant) -> None:
         svc.record_host_cost(
             event,
             budget_line=cash,
-            amount=Money("10.00", "USD"),
+            amount=Money("395", "ARS"),
             date=MARCH,
             reference=f"C{n}",
             description="Cost",
@@ -210,9 +283,10 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_size(
     build(event, finance, size, make_grant)
     client.force_login(finance)
     client.get(page(event))  # warm the session and content types
-    # session, user, groups, event, lines, host totals, grants, PSC, contributions, costs
-    with django_assert_num_queries(10):
-        response = client.get(page(event))
+    # session, user, groups, event, lines, host totals, grants, PSC, host cash by currency,
+    # rates on the reporting date, contributions, costs
+    with django_assert_num_queries(12):
+        response = client.get(page(event), {"as_of": "2019-03-31"})
     assert response.status_code == 200
     assert len(response.context["rec"].rows) == 2 * size
 

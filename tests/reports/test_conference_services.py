@@ -146,14 +146,14 @@ def test_a_host_cost_above_the_host_cash_held_is_refused_with_the_figures_and_re
         svc.record_host_cost(
             event,
             budget_line=lines["venue"],
-            amount=Money("19750", "ARS"),
+            amount=Money("500.00", "USD"),
             date=MARCH,
             reference="INV-2",
             description="Hall balance",
             by=finance,
         )
     message = str(refused.value)
-    # 19,750 ARS / 39.5 = 500 USD; held = 1,000 - 600 = 400.
+    # Held = 1,000 - 600 = 400 USD, in the currency the cash was received in.
     assert "500.00 USD" in message and "400.00 USD" in message
     assert "1,000.00 USD" in message and "600.00 USD" in message
     assert HostCost.objects.count() == 1
