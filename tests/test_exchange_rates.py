@@ -14,7 +14,13 @@ from django.core.management import CommandError, call_command
 from fundmgr.models import AuditRecord, ExchangeRate
 from fundmgr.money import Money, minor_units, money
 from fundmgr.services.rate_import import import_exchange_rates
-from fundmgr.services.rates import MissingExchangeRate, convert, rate_on, to_usd
+from fundmgr.services.rates import (
+    MissingExchangeRate,
+    convert,
+    rate_on,
+    rates_in_force,
+    to_usd,
+)
 from fundmgr.tabular import FileRejected
 
 MARCH_1 = datetime.date(2019, 3, 1)
@@ -87,6 +93,28 @@ def test_with_monthly_validity_jpy_march_rate_does_not_carry_into_april(rates, s
     assert rate_on("JPY", datetime.date(2019, 3, 31)).units_per_usd == Decimal("111")
     with pytest.raises(MissingExchangeRate, match="JPY"):
         rate_on("JPY", datetime.date(2019, 4, 2))
+
+
+@pytest.mark.parametrize("validity", ["month", "latest"])
+def test_rates_in_force_reads_several_currencies_in_one_query_by_rate_ons_rule(
+    rates, settings, django_assert_num_queries, validity
+):
+    settings.FUNDMGR_RATE_VALIDITY = validity
+    ExchangeRate.objects.create(
+        currency="EUR", effective_date=datetime.date(2019, 3, 15), units_per_usd=Decimal("0.885")
+    )
+    codes = ["EUR", "JPY", "KWD", "ARS", "USD", "GBP"]
+    for day in (datetime.date(2019, 3, 14), datetime.date(2019, 3, 31), APRIL_1):
+        with django_assert_num_queries(1):
+            found = rates_in_force(codes, day)
+        expected = {"USD": Decimal(1)}
+        for code in set(codes) - {"USD"}:
+            try:
+                expected[code] = rate_on(code, day).units_per_usd
+            except MissingExchangeRate:
+                pass
+        assert found == expected
+        assert "GBP" not in found
 
 
 # Conversion ------------------------------------------------------------

@@ -35,5 +35,9 @@ def test_conference_demo_loads_once_with_a_zero_regular_budget_impact(db):
     assert rec.host.received_cash == Decimal("400000.00")
     assert rec.host.spent == Decimal("399000.00") and rec.host.cash_held == Decimal("1000.00")
     assert rec.host.provided_in_kind == Decimal("385500.00")
+    # The pesos held, revalued at today's rate (the demo gives the current month one).
+    [pesos] = rec.host_balances
+    assert (pesos.currency, pesos.held, pesos.book) == ("ARS", Decimal("39000.00"), 1000)
+    assert rec.revaluation_error == "" and pesos.difference is not None
     assert all("illustrative" in c.description for c in HostContribution.objects.all())
     assert all("illustrative" in c.description for c in HostCost.objects.all())
