@@ -10,8 +10,13 @@ go to the segregated host-country accounts only, under the idempotency key
 ``host:<event>:<what>:<reference>``; the ledger refuses any entry that would
 mix them with the trust fund's.
 
-Reading: ``conference_reconciliation(event)`` runs a fixed number of
-queries (five) whatever the number of lines, records or grants.
+The host's cash is counted in the currency it is held in, from the ledger
+(``host_cash_balances``): a cost is checked against that, never against
+dollar values booked at different dates' rates; the page revalues it at the
+reporting date's rate and shows the unrealised difference, which is not posted.
+
+Reading: ``conference_reconciliation(event, as_of)`` runs a fixed number of
+queries (six at most) whatever the number of lines, records or grants.
 """
 
 from __future__ import annotations
