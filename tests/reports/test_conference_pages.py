@@ -12,6 +12,7 @@ from fundmgr.money import Money
 from fundmgr.roles import Role
 from reports.models import BudgetLine, HostContribution, HostCost
 from reports.services import conference as svc
+from tests.once import post_form
 
 MARCH = datetime.date(2019, 3, 10)
 
@@ -48,20 +49,22 @@ def test_only_finance_officers_may_post_and_nothing_is_saved_otherwise(
     data = {"category": "venue", "funding_source": "host_cash", "budget": "100.00"}
     for role in (Role.AUDITOR, Role.FUND_OFFICER, Role.ADMINISTRATOR):
         client.force_login(make_user(f"u-{role}", role))
-        assert client.post(url, data).status_code == 403
+        assert post_form(client, url, data).status_code == 403
     assert not BudgetLine.objects.exists()
 
 
 def test_a_finance_officer_adds_a_line_and_records_cash_and_a_cost(client, event, finance, rates):
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-line", args=[event.code]),
         {"category": "venue", "funding_source": "host_cash", "budget": "10,000.00"},
     )
     assert response.status_code == 302
     line = BudgetLine.objects.get()
     assert line.budget == 10000
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-contribution", args=[event.code]),
         {
             "what": "cash_received",
@@ -74,7 +77,8 @@ def test_a_finance_officer_adds_a_line_and_records_cash_and_a_cost(client, event
     )
     assert response.status_code == 302
     assert HostContribution.objects.get().base_amount == 2000
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-cost", args=[event.code]),
         {
             "budget_line": str(line.pk),
@@ -93,7 +97,8 @@ def test_a_cost_above_the_host_cash_is_shown_refused_with_its_figures(
     client, event, finance, venue
 ):
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-cost", args=[event.code]),
         {
             "budget_line": str(venue.pk),
@@ -111,7 +116,8 @@ def test_a_cost_above_the_host_cash_is_shown_refused_with_its_figures(
 
 def test_bad_input_names_the_field_and_saves_nothing(client, event, finance, venue):
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-contribution", args=[event.code]),
         {
             "what": "in_kind_provided",
@@ -224,14 +230,16 @@ def test_a_finance_officer_enters_an_actual_cost_and_an_unknown_currency_is_name
         event, category="staff_travel", funding_source="trust_fund", budget="900", by=finance
     )
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-figures", args=[event.code]),
         {"budget_line": str(line.pk), "actual": "950.00", "why": "Final claims"},
     )
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.actual == 950 and line.budget == 900
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-contribution", args=[event.code]),
         {
             "what": "cash_received",
