@@ -160,6 +160,20 @@ class OnceMiddleware:
             FormSubmission.objects.filter(key=key).update(result=response["Location"][:500])
         return response
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """A rendering already recorded is answered before the view looks for
+        its object, which the first post may have moved on (a bank line no
+        longer waiting). Posts at the same moment are caught by the claim."""
+        if request.method != "POST" or FIELD not in request.POST:
+            return None
+        try:
+            key = _checked(request)
+        except FormRefused:
+            return None  # the view refuses it where it would record
+        if FormSubmission.objects.filter(key=key).exists():
+            return self._repeat(request, key)
+        return None
+
     def process_exception(self, request, exception):
         if isinstance(exception, FormRefused):
             return render(
@@ -169,18 +183,22 @@ class OnceMiddleware:
                 status=400,
             )
         if isinstance(exception, AlreadyRecorded):
-            first = FormSubmission.objects.filter(key=exception.key).first()
-            when = timezone.localtime(first.created_at) if first else timezone.localtime()
-            messages.warning(
-                request,
-                _(
-                    "This form was already sent, at %(time)s, and recorded then. Nothing was "
-                    "recorded again."
-                )
-                % {"time": date_format(when, "DATETIME_FORMAT")},
-            )
-            return redirect((first.result if first else "") or _back(request) or "home")
+            return self._repeat(request, exception.key)
         return None
+
+    def _repeat(self, request, key: str):
+        """Where the first post of this rendering led, saying nothing more was recorded."""
+        first = FormSubmission.objects.filter(key=key).first()
+        when = timezone.localtime(first.created_at) if first else timezone.localtime()
+        messages.warning(
+            request,
+            _(
+                "This form was already sent, at %(time)s, and recorded then. Nothing was "
+                "recorded again."
+            )
+            % {"time": date_format(when, "DATETIME_FORMAT")},
+        )
+        return redirect((first.result if first else "") or _back(request) or "home")
 
 
 def prune(now: datetime.datetime | None = None) -> int:

@@ -26,10 +26,14 @@ def rendered_token(client, page: str, action: str | None = None, containing: str
     raise AssertionError(f"no form posting to {action or page} with a token on {page}")
 
 
+def signed_in(client):
+    """The person the test client is signed in as."""
+    return get_user_model().objects.get(pk=client.session["_auth_user_id"])
+
+
 def with_token(client, url: str, data: dict | None = None) -> dict:
     """``data`` plus a fresh token for the client's signed-in person and ``url``."""
-    user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
-    return {**(data or {}), FIELD: token_for(user, url)}
+    return {**(data or {}), FIELD: token_for(signed_in(client), url)}
 
 
 def said(response) -> list[str]:
