@@ -52,6 +52,8 @@ TOKEN_HOURS = 24
 #: Claimed keys are kept until their tokens cannot be sent any more, and a
 #: margin for clocks: a pruned key can never be claimed again.
 KEEP = datetime.timedelta(hours=TOKEN_HOURS + 1)
+#: The bodies a form posts; only these are read before the view.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class FormRefused(Exception):
@@ -123,15 +125,27 @@ def _checked(request) -> str:
 @contextmanager
 def recording(request) -> Iterator[None]:
     """Record what the block records once per rendering of the posted form:
-    the token's key is claimed in the block's transaction (see the module)."""
-    key = _checked(request)
+    the token's key is claimed in the block's transaction (see the module).
+
+    A valid key is claimed first, so a simultaneous post of the same
+    rendering waits on it before doing any work. A post without a valid
+    token is refused only once the block has run, and rolled back: the
+    action's own refusals (a role that may not act: 403, audited; a state
+    that does not allow it) answer first, as they would without a token."""
+    try:
+        key, refusal = _checked(request), None
+    except FormRefused as refused:
+        key, refusal = None, refused
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                FormSubmission.objects.create(key=key, purpose=request.path, user=request.user)
-        except IntegrityError:
-            raise AlreadyRecorded(key) from None
+        if key is not None:
+            try:
+                with transaction.atomic():
+                    FormSubmission.objects.create(key=key, purpose=request.path, user=request.user)
+            except IntegrityError:
+                raise AlreadyRecorded(key) from None
         yield
+        if refusal is not None:
+            raise refusal
     request._once_claimed = key
 
 
@@ -164,7 +178,12 @@ class OnceMiddleware:
         """A rendering already recorded is answered before the view looks for
         its object, which the first post may have moved on (a bank line no
         longer waiting). Posts at the same moment are caught by the claim."""
-        if request.method != "POST" or FIELD not in request.POST:
+        if (
+            request.method != "POST"
+            or getattr(view_func, "csrf_exempt", False)  # a webhook reads its raw body
+            or request.content_type not in FORM_TYPES
+            or FIELD not in request.POST
+        ):
             return None
         try:
             key = _checked(request)
