@@ -43,6 +43,7 @@ from donors.services.pledges import (
     release_pledge,
 )
 from donors.services.receipts import ReceiptError, record_receipt
+from fundmgr import once
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.downloads import private_download
 from fundmgr.models import Fund, ImportJob, JournalEntry
@@ -219,13 +220,14 @@ def queue(request, code):
                     messages.error(request, _("No donor has that e-mail address."))
                     return redirect("finance-queue", code=fund.code)
             try:
-                resolve_line(
-                    line,
-                    request.user,
-                    pledge=pledge,
-                    donor=donor,
-                    discard_reason=data["discard_reason"],
-                )
+                with once.recording(request):
+                    resolve_line(
+                        line,
+                        request.user,
+                        pledge=pledge,
+                        donor=donor,
+                        discard_reason=data["discard_reason"],
+                    )
             except (BankLineError, ReceiptError, LookupError) as refused:
                 messages.error(request, str(refused))
             else:
@@ -269,15 +271,16 @@ def new_receipt(request, code):
             form.add_error("pledge_reference", _("No pledge of this fund has that reference."))
         else:
             try:
-                receipt = record_receipt(
-                    fund=fund,
-                    donor=pledge.donor,
-                    pledge=pledge,
-                    amount=Money(data["amount"], data["currency"]),
-                    value_date=data["value_date"],
-                    by=request.user,
-                    external_reference=data["bank_reference"],
-                )
+                with once.recording(request):
+                    receipt = record_receipt(
+                        fund=fund,
+                        donor=pledge.donor,
+                        pledge=pledge,
+                        amount=Money(data["amount"], data["currency"]),
+                        value_date=data["value_date"],
+                        by=request.user,
+                        external_reference=data["bank_reference"],
+                    )
             except (ReceiptError, LookupError, ValueError) as refused:
                 form.add_error(None, str(refused))
             else:

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     # After the second factor: a password alone never earns the staff upload limit.
     "fundmgr.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A money form's one-time token refused (400) or already used (fundmgr/once.py).
+    "fundmgr.once.OnceMiddleware",
     # Who acts, for the audit of users and roles (fundmgr/people_audit.py);
     # every 403 a signed-in person meets goes to the audit trail.
     "fundmgr.people_audit.ActingUserMiddleware",

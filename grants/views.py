@@ -33,6 +33,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fundmgr import once
 from fundmgr.downloads import private_download
 from fundmgr.models import Event
 from fundmgr.models.countries import Region
@@ -547,7 +548,8 @@ def act(request, code, reference, action):
     if not form.is_valid():
         return _render_grant(request, grant, bound=(name, form))
     try:
-        ACTION_FORMS[name].run(grant, request.user, form.cleaned_data)
+        with once.recording(request):
+            ACTION_FORMS[name].run(grant, request.user, form.cleaned_data)
     except REFUSALS as refused:
         # Show the grant as the database has it, not as the service left the object.
         return _render_grant(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from donors.models import BankLine, UnreconciledReason
 from donors.payments.models import CardPayout
+from fundmgr import once
 from fundmgr.models import Fund
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from reports.services.bank_reconciliation import (
@@ -112,7 +113,8 @@ def match_payout(request, code):
     payout = get_object_or_404(CardPayout, pk=form.cleaned_data["payout"], fund=fund)
     line = get_object_or_404(BankLine, pk=form.cleaned_data["line"], fund=fund)
     try:
-        match_payout_line(payout, line, request.user)
+        with once.recording(request):
+            match_payout_line(payout, line, request.user)
     except BankReconciliationError as refused:
         messages.error(request, str(refused))
     else:
@@ -135,7 +137,8 @@ def leave_line(request, code):
     data = form.cleaned_data
     line = get_object_or_404(BankLine, pk=data["line"], fund=fund)
     try:
-        leave_unreconciled(line, request.user, data["reason"], data["note"], book=data["book"])
+        with once.recording(request):
+            leave_unreconciled(line, request.user, data["reason"], data["note"], book=data["book"])
     except BankReconciliationError as refused:
         messages.error(request, str(refused))
     else:
@@ -155,9 +158,10 @@ def book_exchange(request, code):
         return redirect("bank-reconciliation", code=fund.code)
     payout = get_object_or_404(CardPayout, pk=form.cleaned_data["payout"], fund=fund)
     try:
-        entry = book_payout_exchange_difference(
-            payout, request.user, form.cleaned_data["difference"]
-        )
+        with once.recording(request):
+            entry = book_payout_exchange_difference(
+                payout, request.user, form.cleaned_data["difference"]
+            )
     except BankReconciliationError as refused:
         messages.error(request, str(refused))
     else:
@@ -178,7 +182,8 @@ def _undo(request, code, action, done_message: str):
         return redirect("bank-reconciliation", code=fund.code)
     line = get_object_or_404(BankLine, pk=form.cleaned_data["line"], fund=fund)
     try:
-        action(line, request.user, form.cleaned_data["reason"])
+        with once.recording(request):
+            action(line, request.user, form.cleaned_data["reason"])
     except BankReconciliationError as refused:
         messages.error(request, str(refused))
     else:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fundmgr import once
 from fundmgr.models import Event
 from fundmgr.money import Money
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
@@ -80,7 +81,8 @@ def _handle(request, code, name, form_class, action, done):
     if not form.is_valid():
         return _page(request, event, bound=(name, form), status=400)
     try:
-        action(event, form.cleaned_data)
+        with once.recording(request):
+            action(event, form.cleaned_data)
     except svc.ConferenceError as refused:
         return _page(request, event, bound=(name, form), error=str(refused), status=400)
     messages.success(request, done)

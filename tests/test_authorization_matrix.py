@@ -196,8 +196,9 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
     "grants-quotes": {"GET": only(*FUND_OFFICERS, "auditor"), "POST": only(*FUND_OFFICERS)},
     # A workflow action: certifying is the fund officer's; anyone else who
-    # reads the books is refused.
-    "grant-action": {"POST": only(*FUND_OFFICERS)},
+    # reads the books is refused. The fund officer's post, which carries no
+    # one-time token (fundmgr/once.py), certifies nothing: 400.
+    "grant-action": {"POST": empty_form_refused(*FUND_OFFICERS)},
     # The admin site: the administrator only; everyone else is sent to sign in.
     "admin:index": {"GET": outcomes("login", administrator="ok")},
 }

@@ -19,6 +19,7 @@ from fundmgr.models import JournalEntry
 from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.ledger import balance
+from tests.once import post_form
 
 PLEDGE_DAY = datetime.date(2019, 3, 1)
 APRIL = datetime.date(2019, 4, 10)
@@ -100,7 +101,8 @@ def test_the_receipt_form_shows_the_refusal_for_a_cancelled_pledge_and_saves_not
     client, fund, cancelled, finance
 ):
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("finance-new-receipt", args=[fund.code]),
         {
             "pledge_reference": cancelled.reference,

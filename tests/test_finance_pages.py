@@ -14,6 +14,7 @@ from donors.services.pledges import find_or_create_donor, record_pledge
 from fundmgr.models import AuditRecord
 from fundmgr.money import Money
 from fundmgr.roles import Role
+from tests.once import post_form
 
 
 @pytest.fixture
@@ -70,7 +71,8 @@ def test_an_unmatched_line_waits_in_the_queue_until_finance_assigns_it(finance, 
     line = BankLine.objects.get()
     queue = finance.get(reverse("finance-queue", args=[fund.code])).content.decode()
     assert "GIFT FROM EXAMPLIA" in queue
-    finance.post(
+    post_form(
+        finance,
         reverse("finance-queue", args=[fund.code]),
         {"line": line.pk, f"line{line.pk}-pledge_reference": pledge.reference.replace("-", " ")},
     )
@@ -89,7 +91,8 @@ def test_the_auditor_reads_the_queue_but_cannot_settle_a_line(client, make_user,
     line = BankLine.objects.get()
     client.force_login(make_user("aud", Role.AUDITOR))
     assert client.get(reverse("finance-queue", args=[fund.code])).status_code == 200
-    response = client.post(
+    response = post_form(
+        client,
         reverse("finance-queue", args=[fund.code]),
         {"line": line.pk, f"line{line.pk}-discard_reason": "not ours"},
     )
@@ -112,7 +115,8 @@ def test_finance_imports_a_pledge_register_through_the_page(finance, fund, rates
 
 
 def test_finance_records_a_receipt_by_hand(finance, fund, pledge):
-    response = finance.post(
+    response = post_form(
+        finance,
         reverse("finance-new-receipt", args=[fund.code]),
         {
             "pledge_reference": pledge.reference,

@@ -6,6 +6,7 @@ from fundmgr.models.events import Event, EventSession
 from fundmgr.models.funds import Account, Fund, PscRate
 from fundmgr.models.imports import ImportJob
 from fundmgr.models.ledger import JournalEntry, LedgerImmutable, Leg
+from fundmgr.models.once import FormSubmission
 from fundmgr.models.rates import ExchangeRate
 from fundmgr.models.sequences import Sequence
 from fundmgr.models.signatures import Signature
@@ -17,6 +18,7 @@ __all__ = [
     "Event",
     "EventSession",
     "ExchangeRate",
+    "FormSubmission",
     "Fund",
     "ImportJob",
     "JournalEntry",

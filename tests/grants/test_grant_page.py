@@ -27,6 +27,7 @@ from tests.grants.test_workflow_support import (  # noqa: F401 - fixtures
     funded,
     walk,
 )
+from tests.once import post_form
 
 
 def page_url(grant):
@@ -202,7 +203,7 @@ def test_a_fund_officer_sees_the_certify_form_and_an_auditor_sees_no_form(
 
 
 def test_a_fund_officer_certifies_on_the_page(as_officer, grant):
-    response = as_officer.post(action_url(grant, "certify"), {"certify-reason": "checked"})
+    response = post_form(as_officer, action_url(grant, "certify"), {"certify-reason": "checked"})
     assert response.status_code == 302 and response.url == page_url(grant)
     assert state_of(grant) == GrantState.CERTIFIED
     body = as_officer.get(response.url).content.decode()
@@ -215,7 +216,7 @@ def test_an_approving_officer_approves_and_the_funds_are_committed(
 ):
     workflow.certify(grant, officer)
     client.force_login(approver)
-    response = client.post(action_url(grant, "approve"), {})
+    response = post_form(client, action_url(grant, "approve"), {})
     assert response.status_code == 302
     grant.refresh_from_db()
     assert grant.state == GrantState.COMMITTED
@@ -228,7 +229,7 @@ def test_an_approval_without_the_cash_is_refused_with_the_figures_and_changes_no
     workflow.certify(grant, officer)
     entries = JournalEntry.objects.count()
     client.force_login(approver)
-    response = client.post(action_url(grant, "approve"), {})
+    response = post_form(client, action_url(grant, "approve"), {})
     body = response.content.decode()
     assert response.status_code == 200
     assert 'role="alert"' in body and "Not done: nothing was changed" in body
@@ -243,13 +244,13 @@ def test_the_person_who_certified_is_refused_the_approval_and_the_grant_stays_ce
     client, grant, funded, dual
 ):
     client.force_login(dual)
-    assert client.post(action_url(grant, "certify"), {}).status_code == 302
+    assert post_form(client, action_url(grant, "certify"), {}).status_code == 302
     # Holding both roles, he sees no approve button on what he certified, but why...
     body = client.get(page_url(grant)).content.decode()
     assert action_url(grant, "approve") not in body
     assert "Separation of duties: You already signed this grant" in body
     # ...and a forged post is refused by the service, on the page.
-    response = client.post(action_url(grant, "approve"), {})
+    response = post_form(client, action_url(grant, "approve"), {})
     body = response.content.decode()
     assert response.status_code == 200
     assert "You already signed this grant" in body
@@ -259,7 +260,7 @@ def test_the_person_who_certified_is_refused_the_approval_and_the_grant_stays_ce
 
 def test_the_wrong_role_gets_403_and_nothing_changes(client, make_user, grant):
     client.force_login(make_user("reader", Role.AUDITOR))
-    response = client.post(action_url(grant, "certify"), {})
+    response = post_form(client, action_url(grant, "certify"), {})
     assert response.status_code == 403
     assert state_of(grant) == GrantState.SUBMITTED
     assert not GrantTransition.objects.exists()
@@ -268,19 +269,19 @@ def test_the_wrong_role_gets_403_and_nothing_changes(client, make_user, grant):
 def test_an_action_in_the_wrong_state_is_refused_on_the_page(client, make_user, grant, officer):
     workflow.certify(grant, officer)
     client.force_login(make_user("officer2", Role.FUND_OFFICER))
-    response = client.post(action_url(grant, "certify"), {})
+    response = post_form(client, action_url(grant, "certify"), {})
     assert response.status_code == 200
     assert "cannot be certified" in response.content.decode()
     assert GrantTransition.objects.filter(grant=grant).count() == 1
 
 
 def test_a_rejection_needs_a_reason_and_saves_nothing_without_one(as_officer, grant):
-    response = as_officer.post(action_url(grant, "reject"), {"reject-reason": ""})
+    response = post_form(as_officer, action_url(grant, "reject"), {"reject-reason": ""})
     assert response.status_code == 200
     (reject,) = [a for a in response.context["actions"] if a.name == "reject"]
     assert reject.form.errors == {"reason": ["This field is required."]}
     assert state_of(grant) == GrantState.SUBMITTED
-    response = as_officer.post(action_url(grant, "reject"), {"reject-reason": "duplicate"})
+    response = post_form(as_officer, action_url(grant, "reject"), {"reject-reason": "duplicate"})
     assert response.status_code == 302
     assert state_of(grant) == GrantState.REJECTED
 
@@ -290,7 +291,8 @@ def test_finance_settles_a_claim_with_boarding_passes_and_closes_the_grant(
 ):
     walk(grant, "travelled")  # no advance paid: the claim is paid in full at settlement
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         action_url(grant, "settle"),
         {
             "settle-actual_cost": "1900.00",
@@ -303,7 +305,7 @@ def test_finance_settles_a_claim_with_boarding_passes_and_closes_the_grant(
     assert grant.state == GrantState.SETTLED and grant.actual_cost == Decimal("1900.00")
     url = reverse("grant-document", args=[grant.event.code, grant.reference, "boarding-passes"])
     assert b"".join(client.get(url).streaming_content) == PDF
-    assert client.post(action_url(grant, "close"), {}).status_code == 302
+    assert post_form(client, action_url(grant, "close"), {}).status_code == 302
     assert state_of(grant) == GrantState.CLOSED
 
 
@@ -312,11 +314,12 @@ def test_finance_pays_the_advance_and_the_unused_part_is_refunded_before_closing
 ):
     walk(grant, "committed")
     client.force_login(finance)
-    assert client.post(action_url(grant, "pay-advance"), {}).status_code == 302
+    assert post_form(client, action_url(grant, "pay-advance"), {}).status_code == 302
     grant.refresh_from_db()
     assert grant.state == GrantState.ADVANCE_PAID and grant.advance_amount == Decimal("1600.00")
     workflow.confirm_attendance(grant, officer)
-    response = client.post(
+    response = post_form(
+        client,
         action_url(grant, "settle"),
         {"settle-actual_cost": "1000.00", "settle-boarding_passes": boarding_passes()},
     )
@@ -325,14 +328,15 @@ def test_finance_pays_the_advance_and_the_unused_part_is_refunded_before_closing
     assert "Still owed by the traveller" in body and "$600.00" in body  # 1600 - 1000
     # Closing while the traveller owes is not offered; a forged post is refused.
     assert action_url(grant, "close") not in body
-    assert client.post(action_url(grant, "close"), {}).status_code == 200
+    assert post_form(client, action_url(grant, "close"), {}).status_code == 200
     assert state_of(grant) == GrantState.SETTLED
-    response = client.post(
+    response = post_form(
+        client,
         action_url(grant, "record-traveller-refund"),
         {"record_traveller_refund-amount": "600.00", "record_traveller_refund-reason": ""},
     )
     assert response.status_code == 302
-    assert client.post(action_url(grant, "close"), {}).status_code == 302
+    assert post_form(client, action_url(grant, "close"), {}).status_code == 302
     assert state_of(grant) == GrantState.CLOSED
 
 
@@ -341,7 +345,8 @@ def test_boarding_passes_that_are_not_a_pdf_are_refused_and_nothing_is_settled(
 ):
     walk(grant, "travelled")
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         action_url(grant, "settle"),
         {
             "settle-actual_cost": "1900.00",
@@ -359,7 +364,8 @@ def test_a_claim_above_the_approved_amount_without_a_reason_is_refused(
 ):
     walk(grant, "travelled")
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         action_url(grant, "settle"),
         {"settle-actual_cost": "2500.00", "settle-boarding_passes": boarding_passes()},
     )
@@ -369,7 +375,7 @@ def test_a_claim_above_the_approved_amount_without_a_reason_is_refused(
 
 
 def test_an_unknown_action_is_not_found_and_a_get_is_not_allowed(as_officer, grant):
-    assert as_officer.post(action_url(grant, "teleport"), {}).status_code == 404
+    assert post_form(as_officer, action_url(grant, "teleport"), {}).status_code == 404
     assert as_officer.get(action_url(grant, "certify")).status_code == 405
 
 

@@ -27,6 +27,7 @@ from tests.grants.test_workflow_support import (  # noqa: F401
     boarding_passes,
     quick_password_hashing,
 )
+from tests.once import post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,7 @@ def test_a_travellers_refund_is_booked_on_the_day_it_arrived(committed, finance,
 def test_the_grant_page_takes_the_date_the_advance_was_paid(client, committed, finance):
     client.force_login(finance)
     url = reverse("grant-action", args=[committed.event.code, committed.reference, "pay-advance"])
-    response = client.post(url, {"pay_advance-on": "2019-03-06"})
+    response = post_form(client, url, {"pay_advance-on": "2019-03-06"})
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert dates(committed)["advance"] == datetime.date(2019, 3, 6)
@@ -166,7 +167,7 @@ def test_the_grant_page_refuses_a_future_date_with_a_message(client, committed, 
     client.force_login(finance)
     url = reverse("grant-action", args=[committed.event.code, committed.reference, "pay-advance"])
     future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
-    response = client.post(url, {"pay_advance-on": future}, follow=True)
+    response = post_form(client, url, {"pay_advance-on": future}, follow=True)
 
     assert "is in the future" in response.content.decode()
     committed.refresh_from_db()

@@ -28,6 +28,7 @@ from reports.services.bank_reconciliation import (
     match_payout_line,
 )
 from reports.services.payout_exchange import book_payout_exchange_difference
+from tests.once import post_form
 from tests.test_bank_statements import do_import, write_statement
 
 pytestmark = pytest.mark.django_db
@@ -223,8 +224,10 @@ def test_a_book_reader_sees_the_page_without_forms_and_cannot_act(
     response = client.get(url(fund))
     assert response.status_code == 200 and not response.context["can_act"]
     assert 'name="reason"' not in response.content.decode()
-    refused = client.post(
-        url(fund, "bank-leave-line"), {"line": line.pk, "reason": "bank_charge", "book": "on"}
+    refused = post_form(
+        client,
+        url(fund, "bank-leave-line"),
+        {"line": line.pk, "reason": "bank_charge", "book": "on"},
     )
     assert refused.status_code == 403
     line.refresh_from_db()
@@ -239,7 +242,8 @@ def test_a_finance_officer_leaves_and_books_a_line_from_the_page(client, fund, f
     client.force_login(finance)
     page = client.get(url(fund)).content.decode()
     assert 'name="reason"' in page
-    response = client.post(
+    response = post_form(
+        client,
         url(fund, "bank-leave-line"),
         {"line": line.pk, "reason": "bank_charge", "note": "March fee", "book": "on"},
     )
@@ -253,8 +257,8 @@ def test_a_finance_officer_leaves_and_books_a_line_from_the_page(client, fund, f
 def test_a_missing_reason_from_the_page_says_so_and_saves_nothing(client, fund, finance, tmp_path):
     [line] = statement_lines(fund, finance, tmp_path, [(DAY, "-5.00", "FEE")])
     client.force_login(finance)
-    response = client.post(
-        url(fund, "bank-leave-line"), {"line": line.pk, "reason": ""}, follow=True
+    response = post_form(
+        client, url(fund, "bank-leave-line"), {"line": line.pk, "reason": ""}, follow=True
     )
     assert "choose a reason" in response.content.decode()
     line.refresh_from_db()
@@ -267,7 +271,7 @@ def test_a_finance_officer_matches_a_payout_from_the_page(client, fund, finance,
     client.force_login(finance)
     row = client.get(url(fund)).context["payouts"].rows[0]
     assert row.suggested_line == line and row.difference == 0
-    client.post(url(fund, "bank-match-payout"), {"payout": payout.pk, "line": line.pk})
+    post_form(client, url(fund, "bank-match-payout"), {"payout": payout.pk, "line": line.pk})
     line.refresh_from_db()
     assert line.card_payout == payout
 
@@ -283,7 +287,9 @@ def test_a_line_of_another_fund_is_not_found(client, fund, finance, admin_user, 
     )
     [line] = statement_lines(other, finance, tmp_path, [(DAY, "-5.00", "FEE")])
     client.force_login(finance)
-    response = client.post(url(fund, "bank-leave-line"), {"line": line.pk, "reason": "interest"})
+    response = post_form(
+        client, url(fund, "bank-leave-line"), {"line": line.pk, "reason": "interest"}
+    )
     assert response.status_code == 404
     line.refresh_from_db()
     assert line.unreconciled_reason == ""
@@ -332,7 +338,9 @@ def test_only_a_finance_officer_may_match_a_payout(
     payout = card_payout(fund, "300.00")
     [line] = statement_lines(fund, finance, tmp_path, [(DAY, "300.00", "STRIPE")])
     client.force_login(make_user("someone", role))
-    response = client.post(url(fund, "bank-match-payout"), {"payout": payout.pk, "line": line.pk})
+    response = post_form(
+        client, url(fund, "bank-match-payout"), {"payout": payout.pk, "line": line.pk}
+    )
     assert response.status_code == 403
     line.refresh_from_db()
     assert line.card_payout is None and line.state == BankLine.State.UNMATCHED

@@ -28,6 +28,7 @@ from reports.services.bank_reconciliation import (
     unmatch_payout_line,
 )
 from reports.services.payouts import payout_reconciliation
+from tests.once import post_form
 from tests.reports.test_bank_reconciliation import DAY, card_payout, statement_lines
 
 pytestmark = pytest.mark.django_db
@@ -253,8 +254,8 @@ def test_a_finance_officer_undoes_a_match_from_the_page_with_a_reason(
     payout, line = payout_line
     client.force_login(finance)
     assert 'name="reason"' in client.get(url(fund)).content.decode()
-    response = client.post(
-        url(fund, "bank-unmatch-payout"), {"line": line.pk, "reason": "wrong payout"}
+    response = post_form(
+        client, url(fund, "bank-unmatch-payout"), {"line": line.pk, "reason": "wrong payout"}
     )
     assert response.status_code == 302
     assert messages_of(response) == [f"Line {line.line_number} is no longer matched to its payout."]
@@ -271,8 +272,8 @@ def test_a_finance_officer_reopens_a_booked_line_from_the_page_and_sees_its_reve
     client.force_login(finance)
     page = client.get(url(fund)).content.decode()
     assert "Reopen and reverse its entry" in page
-    response = client.post(
-        url(fund, "bank-reopen-line"), {"line": charge_line.pk, "reason": "April fee"}
+    response = post_form(
+        client, url(fund, "bank-reopen-line"), {"line": charge_line.pk, "reason": "April fee"}
     )
     assert messages_of(response) == [
         f"Line {charge_line.line_number} reopened: it is back among the open lines."

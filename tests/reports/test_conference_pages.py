@@ -15,6 +15,7 @@ from fundmgr.money import Money
 from fundmgr.roles import Role
 from reports.models import BudgetLine, HostContribution, HostCost
 from reports.services import conference as svc
+from tests.once import post_form
 
 MARCH = datetime.date(2019, 3, 10)
 
@@ -51,20 +52,22 @@ def test_only_finance_officers_may_post_and_nothing_is_saved_otherwise(
     data = {"category": "venue", "funding_source": "host_cash", "budget": "100.00"}
     for role in (Role.AUDITOR, Role.FUND_OFFICER, Role.ADMINISTRATOR):
         client.force_login(make_user(f"u-{role}", role))
-        assert client.post(url, data).status_code == 403
+        assert post_form(client, url, data).status_code == 403
     assert not BudgetLine.objects.exists()
 
 
 def test_a_finance_officer_adds_a_line_and_records_cash_and_a_cost(client, event, finance, rates):
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-line", args=[event.code]),
         {"category": "venue", "funding_source": "host_cash", "budget": "10,000.00"},
     )
     assert response.status_code == 302
     line = BudgetLine.objects.get()
     assert line.budget == 10000
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-contribution", args=[event.code]),
         {
             "what": "cash_received",
@@ -77,7 +80,8 @@ def test_a_finance_officer_adds_a_line_and_records_cash_and_a_cost(client, event
     )
     assert response.status_code == 302
     assert HostContribution.objects.get().base_amount == 2000
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-cost", args=[event.code]),
         {
             "budget_line": str(line.pk),
@@ -105,7 +109,7 @@ def test_a_cost_above_the_host_cash_is_shown_refused_with_its_figures(
         "reference": "INV-1",
         "description": "Hall",
     }
-    response = client.post(url, data)
+    response = post_form(client, url, data)
     assert response.status_code == 400
     body = response.content.decode()
     assert "No host country cash is held for CONF19" in body and "1,500.00 USD" in body
@@ -117,7 +121,7 @@ def test_a_cost_above_the_host_cash_is_shown_refused_with_its_figures(
         description="Transfer",
         by=finance,
     )
-    response = client.post(url, {**data, "amount": "43300", "currency": "ARS"})
+    response = post_form(client, url, {**data, "amount": "43300", "currency": "ARS"})
     assert response.status_code == 400
     body = response.content.decode()
     assert "43,300.00 ARS" in body and "39,000.00 ARS" in body
@@ -184,7 +188,8 @@ def test_a_bad_or_future_reporting_date_shows_todays_figures_and_says_so(
 
 def test_bad_input_names_the_field_and_saves_nothing(client, event, finance, venue):
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-contribution", args=[event.code]),
         {
             "what": "in_kind_provided",
@@ -298,14 +303,16 @@ def test_a_finance_officer_enters_an_actual_cost_and_an_unknown_currency_is_name
         event, category="staff_travel", funding_source="trust_fund", budget="900", by=finance
     )
     client.force_login(finance)
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-figures", args=[event.code]),
         {"budget_line": str(line.pk), "actual": "950.00", "why": "Final claims"},
     )
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.actual == 950 and line.budget == 900
-    response = client.post(
+    response = post_form(
+        client,
         reverse("reports-conference-contribution", args=[event.code]),
         {
             "what": "cash_received",

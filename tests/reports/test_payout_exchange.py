@@ -32,6 +32,7 @@ from tests.donors.cards import send
 
 # The card fixtures of tests/donors (localstripe for the session).
 from tests.donors.conftest import card_appeal, localstripe, stripe_settings  # noqa: F401
+from tests.once import post_form
 from tests.reports.test_bank_reconciliation import card_payout
 from tests.reports.test_payouts import paid_and_booked, usd
 
@@ -229,8 +230,8 @@ def test_a_finance_officer_sees_the_difference_and_books_it_from_the_page(
     [shown] = re.findall(r'name="difference" value="([^"]+)"', page)
     assert Decimal(shown) == Decimal("3.00")
 
-    response = client.post(
-        url(fund, "bank-book-exchange"), {"payout": gain.pk, "difference": shown}
+    response = post_form(
+        client, url(fund, "bank-book-exchange"), {"payout": gain.pk, "difference": shown}
     )
 
     assert response.status_code == 302
@@ -250,8 +251,11 @@ def test_a_stale_difference_from_the_page_is_explained_and_nothing_is_booked(
     client, gain, fund, finance
 ):
     client.force_login(finance)
-    response = client.post(
-        url(fund, "bank-book-exchange"), {"payout": gain.pk, "difference": "1.00"}, follow=True
+    response = post_form(
+        client,
+        url(fund, "bank-book-exchange"),
+        {"payout": gain.pk, "difference": "1.00"},
+        follow=True,
     )
     assert "look at the page again" in response.content.decode()
     assert not JournalEntry.objects.filter(kind="card-payout-fx").exists()
@@ -266,7 +270,7 @@ def test_only_a_finance_officer_may_book_an_exchange_difference(
     client.force_login(make_user("someone", role))
     page = client.get(url(fund), {"as_of": gain.arrival_date.isoformat()})
     assert page.status_code == 200 and b"bank/exchange/" not in page.content  # no form
-    response = client.post(url(fund, "bank-book-exchange"), {"payout": gain.pk})
+    response = post_form(client, url(fund, "bank-book-exchange"), {"payout": gain.pk})
     assert response.status_code == 403
     assert not JournalEntry.objects.filter(kind="card-payout-fx").exists()
 
@@ -282,6 +286,6 @@ def test_another_funds_payout_is_not_found_and_nothing_is_booked(client, fund, f
     )
     theirs = card_payout(other, "300.00")
     client.force_login(finance)
-    response = client.post(url(fund, "bank-book-exchange"), {"payout": theirs.pk})
+    response = post_form(client, url(fund, "bank-book-exchange"), {"payout": theirs.pk})
     assert response.status_code == 404
     assert not JournalEntry.objects.filter(kind="card-payout-fx").exists()
