@@ -304,8 +304,10 @@ def queue(request, code):
     )
 
 
-def _waiting_line(fund: Fund, pk: int) -> BankLine:
-    return get_object_or_404(BankLine.objects.filter(fund=fund).waiting(), pk=pk)
+def _fund_line(fund: Fund, pk: int) -> BankLine:
+    """A line of the fund, waiting or not: a second click on a settled line
+    is told by the service that nothing changed, not given a 404."""
+    return get_object_or_404(BankLine, fund=fund, pk=pk)
 
 
 @role_required(*PLEDGE_DECIDERS)
@@ -315,7 +317,7 @@ def queue_redate(request, code, pk):
     to the line's value date and the line is settled on it, both or neither.
     Moving a pledge's date is the finance officer's (revenue's date)."""
     fund = _fund(code)
-    line = _waiting_line(fund, pk)
+    line = _fund_line(fund, pk)
     form = RedateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the pledge's date moves, for the audit trail."))
@@ -343,7 +345,7 @@ def queue_redate(request, code, pk):
 def queue_new_donor(request, code, pk):
     """A line from someone not yet a donor: record them, then assign the line."""
     fund = _fund(code)
-    line = _waiting_line(fund, pk)
+    line = _fund_line(fund, pk)
     form = NewDonorForm(request.POST, countries=_countries())
     if not form.is_valid():
         problems = "; ".join(

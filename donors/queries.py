@@ -130,6 +130,11 @@ class Suggestion:
     def pledge(self) -> Pledge:
         return self.open.pledge
 
+    @property
+    def redatable(self) -> bool:
+        """Its date may move back to the money's: it has received nothing."""
+        return self.predates and self.open.owed == self.pledge.amount.amount
+
 
 @dataclass
 class _Vocabulary:

@@ -182,6 +182,11 @@ def test_the_queue_offers_to_move_the_pledge_date_and_doing_so_settles_the_line(
     assert line.state == State.MATCHED and line.receipts.get().pledge == pledge
     statement = BankStatement.objects.get()
     assert (statement.error_count, statement.matched_count) == (0, 1)
+    again = finance.post(
+        redate, {"pledge": pledge.reference, "reason": "double click"}, follow=True
+    )
+    assert "not waiting for a person; nothing was changed" in again.content.decode()
+    assert Receipt.objects.count() == 1
 
 
 # -- 2. a line assigned to a donor pays their open pledges -----------------------------
@@ -405,3 +410,64 @@ def test_the_pledge_page_moves_the_pledge_date_and_lists_every_booking(
     listed = finance.get(page_url).context["entries"]
     assert len(listed) == 3  # the first booking, its reversal, the booking at the new date
     assert finance.post(action, {"pledge_date": "2019-03-05"}).status_code == 400
+
+
+# -- every refusal on the desk names a way out that exists --------------------------------
+
+
+def _bank_page_offers(label: str) -> bool:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return label in (Path(settings.BASE_DIR) / "templates/reports/bank.html").read_text()
+
+
+def test_a_line_left_for_one_reason_is_told_to_reopen_it_first(fund, officer, tmp_path, rates):
+    from donors.models import UnreconciledReason
+    from reports.services.bank_reconciliation import BankReconciliationError, leave_unreconciled
+    from tests.reports.test_bank_reconciliation import statement_lines
+
+    [line] = statement_lines(fund, officer, tmp_path, [(MARCH_20, "12.34", "INTEREST")])
+    leave_unreconciled(line, officer, UnreconciledReason.INTEREST)
+
+    with pytest.raises(BankReconciliationError, match="“Reopen” it first") as refused:
+        leave_unreconciled(line, officer, UnreconciledReason.BANK_CHARGE)
+    assert _bank_page_offers("Reopen")
+    with pytest.raises(BankReconciliationError, match="leave it as a bank charge or other"):
+        leave_unreconciled(
+            statement_lines(fund, officer, tmp_path, [(MARCH_20, "-5", "FEE")])[0],
+            officer,
+            UnreconciledReason.INTEREST,
+            book=True,
+        )
+    assert "already left unreconciled" in str(refused.value)
+
+
+def test_a_payout_matched_twice_is_told_to_undo_the_first_match(fund, officer, tmp_path, rates):
+    from reports.services.bank_reconciliation import BankReconciliationError, match_payout_line
+    from tests.reports.test_bank_reconciliation import card_payout, statement_lines
+
+    payout = card_payout(fund, "300.00", day=MARCH_20)
+    first, second = statement_lines(
+        fund, officer, tmp_path, [(MARCH_20, "300.00", "STRIPE"), (MARCH_20, "300.00", "STRIPE")]
+    )
+    match_payout_line(payout, first, officer)
+
+    with pytest.raises(BankReconciliationError, match="“Undo the match” on that line first"):
+        match_payout_line(payout, second, officer)
+    assert _bank_page_offers("Undo the match")
+
+
+def test_the_queue_says_how_to_record_a_donor_nobody_has_recorded(fund, officer, finance, rates):
+    (line,) = import_lines(fund, officer, ("2019-03-20", "250", "EUR", "gift", "Nuevo SA", "B1"))
+
+    response = finance.post(
+        queue_url(fund),
+        {"line": line.pk, f"line{line.pk}-donor_email": "nobody@nuevo.example"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "record them with “New donor” on this line" in page
+    assert reverse("finance-queue-new-donor", args=[fund.code, line.pk]) in page
