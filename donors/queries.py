@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from donors.models import BankLine, PaymentMethod, Pledge
 from donors.services.references import normalise
@@ -129,6 +130,19 @@ class Suggestion:
     @property
     def pledge(self) -> Pledge:
         return self.open.pledge
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why it is suggested, in words."""
+        return [
+            text
+            for shown, text in (
+                (self.quoted, _("the line quotes its reference")),
+                (self.name, _("the line names its donor")),
+                (self.amount, _("the amount is what it has due")),
+            )
+            if shown
+        ]
 
     @property
     def redatable(self) -> bool:

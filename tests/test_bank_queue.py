@@ -11,8 +11,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Sum
+from django.db import connection
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
 from donors.services.bank_statements import import_bank_statement, resolve_line
@@ -24,6 +26,7 @@ from donors.services.pledges import (
 )
 from donors.services.receipts import ReceiptError, record_receipt
 from fundmgr.chart import AccountKey
+from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import AuditRecord, JournalEntry, Leg
 from fundmgr.money import Money
 from fundmgr.roles import Role
@@ -86,7 +89,9 @@ def queue_url(fund):
 
 
 def ledger_balances(fund) -> bool:
-    totals = Leg.objects.filter(entry__fund=fund).aggregate(d=Sum("debit"), c=Sum("credit"))
+    totals = Leg.objects.filter(entry__fund=fund).aggregate(
+        d=ExactSum("debit"), c=ExactSum("credit")
+    )
     return totals["d"] == totals["c"]
 
 
@@ -471,3 +476,79 @@ def test_the_queue_says_how_to_record_a_donor_nobody_has_recorded(fund, officer,
     page = response.content.decode()
     assert "record them with “New donor” on this line" in page
     assert reverse("finance-queue-new-donor", args=[fund.code, line.pk]) in page
+
+
+# -- the split, as a property ---------------------------------------------------------------
+
+
+@given(
+    amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1e9"), places=2),
+    owed=st.lists(
+        st.decimals(min_value=Decimal("-100"), max_value=Decimal("1e6"), places=2), max_size=6
+    ),
+)
+def test_money_split_over_pledges_is_all_accounted_for_and_never_overpays_one(amount, owed):
+    from donors.services.bank_statements import _split
+
+    pledges = [f"P{i}" for i in range(len(owed))]
+    parts, remaining = _split(amount, zip(pledges, owed, strict=True))
+
+    assert sum((take for _pledge, take in parts), Decimal(0)) + remaining == amount
+    dues = dict(zip(pledges, owed, strict=True))
+    assert all(0 < take <= dues[pledge] for pledge, take in parts)
+    # in the order given, each filled before the next is touched
+    paid = [pledge for pledge, _take in parts]
+    assert paid == sorted(paid, key=pledges.index)
+    assert all(take == dues[pledge] for pledge, take in parts[:-1])
+    assert remaining >= 0
+    if remaining:
+        assert all(take == dues[pledge] for pledge, take in parts)
+        assert remaining == amount - sum(d for d in owed if d > 0)
+
+
+# -- two officers at once ---------------------------------------------------------------------
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite serialises writers; needs PostgreSQL"
+)
+def test_two_lines_for_one_donor_assigned_at_once_never_overpay_a_pledge(
+    fund, officer, make_pledge, examplia
+):
+    import threading
+
+    from django.db import connections
+
+    pledge = make_pledge("1000", day=MARCH_5)
+    lines = import_lines(
+        fund,
+        officer,
+        ("2019-03-20", "700", "EUR", "gift", "", "B1"),
+        ("2019-03-20", "700", "EUR", "gift", "", "B2"),
+    )
+    start = threading.Barrier(2)
+    failures = []
+
+    def run(line):
+        try:
+            start.wait()
+            resolve_line(line, officer, donor=examplia)
+        except Exception as failure:  # noqa: BLE001 - reported below
+            failures.append(failure)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(line,)) for line in lines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    for_pledge = Receipt.objects.filter(pledge=pledge)
+    assert sum(r.applied for r in for_pledge) == Decimal("1000")
+    assert sorted(r.amount.amount for r in Receipt.objects.all()) == [300, 400, 700]
+    assert Receipt.objects.get(pledge=None).amount == Money("400", "EUR")
+    assert ledger_balances(fund)
