@@ -215,16 +215,31 @@ class RedateForm(forms.Form):
 class NewDonorForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Kind of donor"), choices=DonorKind.choices)
-    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
+    # A code picked from one list shared by the page's forms (queue.html's
+    # datalist), not a select of every country repeated on every line.
+    country = forms.CharField(
+        label=gettext_lazy("Country (ISO code)"),
+        required=False,
+        max_length=2,
+        widget=forms.TextInput(attrs={"list": "country-codes", "size": 4}),
+    )
     email = forms.EmailField(label=gettext_lazy("E-mail"))
 
-    def __init__(self, *args, countries=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "—"), *countries]
+    def clean_country(self) -> Country | None:
+        code = self.cleaned_data["country"].strip().upper()
+        if not code:
+            return None
+        country = Country.objects.filter(iso2=code).first()
+        if country is None:
+            raise forms.ValidationError(
+                _("“%(code)s” is not a country's ISO code; pick one from the list.")
+                % {"code": code}
+            )
+        return country
 
 
 def _countries() -> list[tuple[str, str]]:
-    """The country choices, read once for every form on a page."""
+    """The countries for the page's one list of codes."""
     return list(Country.objects.order_by("name").values_list("iso2", "name"))
 
 
@@ -287,7 +302,7 @@ def queue(request, code):
             line,
             ResolveForm(prefix=f"line{line.pk}"),
             suggestions.get(line.pk, []),
-            NewDonorForm(auto_id=f"id_donor{line.pk}_%s", countries=countries) if can_act else None,
+            NewDonorForm(auto_id=f"id_donor{line.pk}_%s") if can_act else None,
         )
         for line in page
     ]
@@ -300,6 +315,7 @@ def queue(request, code):
             "rows": rows,
             "can_act": can_act,
             "can_redate": has_role(request.user, *PLEDGE_DECIDERS),
+            "countries": countries,
         },
     )
 
@@ -346,7 +362,7 @@ def queue_new_donor(request, code, pk):
     """A line from someone not yet a donor: record them, then assign the line."""
     fund = _fund(code)
     line = _fund_line(fund, pk)
-    form = NewDonorForm(request.POST, countries=_countries())
+    form = NewDonorForm(request.POST)
     if not form.is_valid():
         problems = "; ".join(
             f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}"
@@ -363,7 +379,7 @@ def queue_new_donor(request, code, pk):
                 name=data["name"],
                 kind=data["kind"],
                 email=data["email"],
-                country=Country.objects.filter(pk=data["country"]).first(),
+                country=data["country"],
                 by=request.user,
                 why=_("from bank line %(line)d") % {"line": line.line_number},
             )

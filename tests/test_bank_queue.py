@@ -552,3 +552,22 @@ def test_two_lines_for_one_donor_assigned_at_once_never_overpay_a_pledge(
     assert sorted(r.amount.amount for r in Receipt.objects.all()) == [300, 400, 700]
     assert Receipt.objects.get(pledge=None).amount == Money("400", "EUR")
     assert ledger_balances(fund)
+
+
+def test_a_new_donor_with_a_country_code_that_is_none_records_nothing_and_says_so(
+    fund, officer, finance, rates
+):
+    (line,) = import_lines(fund, officer, ("2019-03-20", "250", "EUR", "gift", "Nuevo SA", "B1"))
+
+    response = finance.post(
+        reverse("finance-queue-new-donor", args=[fund.code, line.pk]),
+        {"name": "Nuevo SA", "kind": "private_sector", "country": "zz", "email": "n@nuevo.example"},
+        follow=True,
+    )
+
+    assert "“ZZ” is not a country&#x27;s ISO code; pick one from the list." in (
+        response.content.decode()
+    )
+    assert not Donor.objects.filter(email="n@nuevo.example").exists()
+    line.refresh_from_db()
+    assert line.state == State.UNMATCHED
