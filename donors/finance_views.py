@@ -28,7 +28,8 @@ from donors.import_jobs import (
     statement_message,
     statement_summary,
 )
-from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
+from donors.models import BankLine, BankStatement, Donor, DonorKind, Pledge, Receipt
+from donors.queries import queue_suggestions
 from donors.services import letters
 from donors.services.bank_statements import BankLineError, import_bank_statement, resolve_line
 from donors.services.pledge_register import COLUMNS as REGISTER_COLUMNS
@@ -38,15 +39,17 @@ from donors.services.pledges import (
     PledgeError,
     cancel_pledge,
     confirm_pledge,
+    create_donor,
     find_pledge,
     mark_binding,
+    redate_pledge,
     release_pledge,
 )
 from donors.services.receipts import ReceiptError, record_receipt
 from fundmgr import once
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.downloads import private_download
-from fundmgr.models import Fund, ImportJob, JournalEntry
+from fundmgr.models import Country, Fund, ImportJob, JournalEntry
 from fundmgr.money import Money
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services import imports
@@ -193,6 +196,51 @@ class ResolveForm(forms.Form):
     discard_reason = forms.CharField(
         label=gettext_lazy("or discard, because"), required=False, max_length=300
     )
+    without_pledge = forms.BooleanField(
+        label=gettext_lazy("To the donor without a pledge (a contribution)"),
+        required=False,
+        help_text=gettext_lazy(
+            "Otherwise money for a donor pays their open pledges in its currency, oldest due first."
+        ),
+    )
+
+
+class RedateForm(forms.Form):
+    """Move the quoted pledge's date back to the line's value date, then settle."""
+
+    pledge = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    reason = forms.CharField(label=gettext_lazy("Why (for the audit trail)"), max_length=300)
+
+
+class NewDonorForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of donor"), choices=DonorKind.choices)
+    # A code picked from one list shared by the page's forms (queue.html's
+    # datalist), not a select of every country repeated on every line.
+    country = forms.CharField(
+        label=gettext_lazy("Country (ISO code)"),
+        required=False,
+        max_length=2,
+        widget=forms.TextInput(attrs={"list": "country-codes", "size": 4}),
+    )
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+
+    def clean_country(self) -> Country | None:
+        code = self.cleaned_data["country"].strip().upper()
+        if not code:
+            return None
+        country = Country.objects.filter(iso2=code).first()
+        if country is None:
+            raise forms.ValidationError(
+                _("“%(code)s” is not a country's ISO code; pick one from the list.")
+                % {"code": code}
+            )
+        return country
+
+
+def _countries() -> list[tuple[str, str]]:
+    """The countries for the page's one list of codes."""
+    return list(Country.objects.order_by("name").values_list("iso2", "name"))
 
 
 @role_required(*BOOK_READERS)
@@ -211,13 +259,25 @@ def queue(request, code):
             if data["pledge_reference"]:
                 pledge = find_pledge(fund, data["pledge_reference"])
                 if pledge is None:
-                    messages.error(request, _("No pledge of this fund has that reference."))
+                    messages.error(
+                        request,
+                        _(
+                            "No pledge of this fund has that reference: check it in the pledge "
+                            "register, or assign the line to the donor by e-mail."
+                        ),
+                    )
                     return redirect("finance-queue", code=fund.code)
                 donor = pledge.donor
             elif data["donor_email"]:
                 donor = Donor.objects.filter(email__iexact=data["donor_email"]).first()
                 if donor is None:
-                    messages.error(request, _("No donor has that e-mail address."))
+                    messages.error(
+                        request,
+                        _(
+                            "No donor has that e-mail address: record them with “New donor” "
+                            "on this line."
+                        ),
+                    )
                     return redirect("finance-queue", code=fund.code)
             try:
                 with once.recording(request):
@@ -227,6 +287,7 @@ def queue(request, code):
                         pledge=pledge,
                         donor=donor,
                         discard_reason=data["discard_reason"],
+                        without_pledge=data["without_pledge"],
                     )
             except (BankLineError, ReceiptError, LookupError) as refused:
                 messages.error(request, str(refused))
@@ -234,12 +295,105 @@ def queue(request, code):
                 messages.success(request, _("Line %(line)d settled.") % {"line": line.line_number})
         return redirect("finance-queue", code=fund.code)
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(line, ResolveForm(prefix=f"line{line.pk}")) for line in page]
+    can_act = has_role(request.user, *FINANCE)
+    suggestions = queue_suggestions(fund, list(page))
+    countries = _countries() if can_act else []
+    rows = [
+        (
+            line,
+            ResolveForm(prefix=f"line{line.pk}"),
+            suggestions.get(line.pk, []),
+            NewDonorForm(auto_id=f"id_donor{line.pk}_%s") if can_act else None,
+        )
+        for line in page
+    ]
     return render(
         request,
         "donors/finance/queue.html",
-        {"fund": fund, "page": page, "rows": rows, "can_act": has_role(request.user, *FINANCE)},
+        {
+            "fund": fund,
+            "page": page,
+            "rows": rows,
+            "can_act": can_act,
+            "can_redate": has_role(request.user, *PLEDGE_DECIDERS),
+            "countries": countries,
+        },
     )
+
+
+def _fund_line(fund: Fund, pk: int) -> BankLine:
+    """A line of the fund, waiting or not: a second click on a settled line
+    is told by the service that nothing changed, not given a 404."""
+    return get_object_or_404(BankLine, fund=fund, pk=pk)
+
+
+@role_required(*PLEDGE_DECIDERS)
+@require_POST
+def queue_redate(request, code, pk):
+    """Money dated before the pledge it quotes: the pledge's date moves back
+    to the line's value date and the line is settled on it, both or neither.
+    Moving a pledge's date is the finance officer's (revenue's date)."""
+    fund = _fund(code)
+    line = _fund_line(fund, pk)
+    form = RedateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the pledge's date moves, for the audit trail."))
+        return redirect("finance-queue", code=fund.code)
+    pledge = get_object_or_404(Pledge, fund=fund, reference=form.cleaned_data["pledge"])
+    try:
+        with once.recording(request):
+            change = redate_pledge(
+                pledge, line.value_date, form.cleaned_data["reason"], request.user
+            )
+            resolve_line(line, request.user, pledge=change.pledge)
+    except (PledgeError, BankLineError, ReceiptError, LookupError) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Pledge %(reference)s is now dated %(date)s and line %(line)d is settled on it.")
+            % {"reference": pledge.reference, "date": line.value_date, "line": line.line_number},
+        )
+    return redirect("finance-queue", code=fund.code)
+
+
+@role_required(*FINANCE)
+@require_POST
+def queue_new_donor(request, code, pk):
+    """A line from someone not yet a donor: record them, then assign the line."""
+    fund = _fund(code)
+    line = _fund_line(fund, pk)
+    form = NewDonorForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(
+            request, _("The donor was not recorded: %(problems)s") % {"problems": problems}
+        )
+        return redirect("finance-queue", code=fund.code)
+    data = form.cleaned_data
+    try:
+        with once.recording(request):
+            donor = create_donor(
+                name=data["name"],
+                kind=data["kind"],
+                email=data["email"],
+                country=data["country"],
+                by=request.user,
+                why=_("from bank line %(line)d") % {"line": line.line_number},
+            )
+            resolve_line(line, request.user, donor=donor)
+    except (PledgeError, BankLineError, ReceiptError, LookupError) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Donor %(name)s recorded and line %(line)d assigned to them.")
+            % {"name": donor.name, "line": line.line_number},
+        )
+    return redirect("finance-queue", code=fund.code)
 
 
 class ReceiptForm(forms.Form):
@@ -311,6 +465,14 @@ class BindingForm(forms.Form):
         return day
 
 
+class PledgeDateForm(forms.Form):
+    pledge_date = forms.DateField(
+        label=gettext_lazy("New pledge date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=gettext_lazy("Why (for the audit trail)"), max_length=300)
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why is the pledge cancelled?"),
@@ -335,13 +497,21 @@ def _pledge_entries(pledge: Pledge, receipts: list[Receipt]) -> list[JournalEntr
     """The ledger entries of a pledge: its booking, the booking's reversal or
     the write-down on cancellation, and its receipts. One query."""
     wanted = Q(idempotency_key__in=[f"pledge:{pledge.pk}:{k}" for k in KEYS])
+    # A pledge whose date moved: each earlier booking and its reversal
+    # (redate_pledge keys each new booking "pledge:<pk>:receivable:after:<id>").
+    booked = f"pledge:{pledge.pk}:receivable:"
+    wanted |= Q(idempotency_key__startswith=booked)
+    wanted |= Q(reverses__idempotency_key=f"pledge:{pledge.pk}:receivable")
+    wanted |= Q(reverses__idempotency_key__startswith=booked)
     wanted |= Q(pk__in=[r.entry_id for r in receipts])
     if pledge.receivable_entry_id:
         wanted |= Q(reverses_id=pledge.receivable_entry_id)
     return list(JournalEntry.objects.filter(wanted, fund=pledge.fund).order_by("date", "id"))
 
 
-def _pledge_page(request, pledge, *, binding_form=None, cancel_form=None, status=200):
+def _pledge_page(
+    request, pledge, *, binding_form=None, cancel_form=None, date_form=None, status=200
+):
     receipts = list(pledge.receipts.order_by("value_date", "id"))
     paid = sum((r.applied for r in receipts), Decimal(0))
     can_decide = has_role(request.user, *PLEDGE_DECIDERS)
@@ -363,6 +533,8 @@ def _pledge_page(request, pledge, *, binding_form=None, cancel_form=None, status
             "can_cancel": can_decide and still_open and paid < pledge.amount.amount,
             "can_attach": can_decide and still_open and not pledge.confirmed,
             "can_release": can_decide and still_open and pledge.held_for_review,
+            "can_redate": can_decide and still_open and not receipts,
+            "date_form": date_form or PledgeDateForm(initial={"pledge_date": pledge.pledge_date}),
             "decision_form": DecisionForm(),
             "binding_form": binding_form
             or BindingForm(initial={"signed_on": timezone.localdate()}),
@@ -436,6 +608,32 @@ def pledge_cancel(request, code, reference):
                 _("Pledge %(reference)s was already cancelled: nothing changed.")
                 % {"reference": pledge.reference},
             )
+    return redirect("finance-pledge", code=pledge.fund.code, reference=pledge.reference)
+
+
+@role_required(*PLEDGE_DECIDERS)
+@require_POST
+def pledge_redate(request, code, reference):
+    """Move the pledge's date (e.g. back to money that arrived before it)."""
+    pledge = _pledge(code, reference)
+    form = PledgeDateForm(request.POST)
+    if not form.is_valid():
+        return _pledge_page(request, pledge, date_form=form, status=400)
+    try:
+        change = redate_pledge(
+            pledge, form.cleaned_data["pledge_date"], form.cleaned_data["reason"], request.user
+        )
+    except PledgeError as refused:
+        messages.error(request, str(refused))
+    else:
+        message = (
+            _("Pledge %(reference)s is now dated %(date)s.")
+            if change.changed
+            else _("Pledge %(reference)s was already dated %(date)s: nothing changed.")
+        )
+        messages.success(
+            request, message % {"reference": pledge.reference, "date": change.pledge.pledge_date}
+        )
     return redirect("finance-pledge", code=pledge.fund.code, reference=pledge.reference)
 
 

@@ -78,6 +78,11 @@ urlpatterns = [
         name="finance-pledge-release",
     ),
     path(
+        "finance/<str:code>/pledges/<str:reference>/date/",
+        finance_views.pledge_redate,
+        name="finance-pledge-redate",
+    ),
+    path(
         "finance/<str:code>/pledges/<str:reference>/cancel/",
         finance_views.pledge_cancel,
         name="finance-pledge-cancel",
@@ -93,5 +98,15 @@ urlpatterns = [
         name="finance-receipt-acknowledgement",
     ),
     path("finance/<str:code>/bank/queue/", finance_views.queue, name="finance-queue"),
+    path(
+        "finance/<str:code>/bank/queue/<int:pk>/redate/",
+        finance_views.queue_redate,
+        name="finance-queue-redate",
+    ),
+    path(
+        "finance/<str:code>/bank/queue/<int:pk>/new-donor/",
+        finance_views.queue_new_donor,
+        name="finance-queue-new-donor",
+    ),
     path("finance/<str:code>/receipts/new/", finance_views.new_receipt, name="finance-new-receipt"),
 ]

@@ -29,7 +29,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from donors.models import BankStatement, CardPayment, Donor, PaymentMethod, Pledge, Receipt
+from donors.models import (
+    BankLine,
+    BankStatement,
+    CardPayment,
+    Donor,
+    PaymentMethod,
+    Pledge,
+    Receipt,
+)
 from donors.services.pledges import record_pledge
 from fundmgr.models import ImportJob
 from fundmgr.money import Money
@@ -172,9 +180,15 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
     "import-job": {"GET": only(*FINANCE_AND_ADMIN, "auditor")},
     "finance-new-receipt": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
+    # The queue's actions on a waiting line (an empty form: a message, back to
+    # the queue). Recording a donor is the queue's; moving a pledge's date
+    # (revenue's date) is the finance officer's alone.
+    "finance-queue-new-donor": {"POST": only(*FINANCE_AND_ADMIN)},
+    "finance-queue-redate": {"POST": only("finance_officer")},
     # Revenue and receivables are the finance officer's alone.
     "finance-pledge-binding": {"POST": empty_form_refused("finance_officer")},
     "finance-pledge-cancel": {"POST": empty_form_refused("finance_officer")},
+    "finance-pledge-redate": {"POST": empty_form_refused("finance_officer")},
     "finance-pledge-attach": {"POST": only("finance_officer")},
     "finance-pledge-release": {"POST": only("finance_officer")},
     "bank-match-payout": {"POST": only("finance_officer")},
@@ -303,6 +317,7 @@ def build_world() -> World:
         "administrator": demo["admin"],
     }
     code, ref = fund.code, mine.reference
+    waiting = BankLine.objects.filter(fund=fund).waiting().first()
     args = {
         "fund-detail": [code],
         "fund-journal": [code],
@@ -324,6 +339,7 @@ def build_world() -> World:
         "finance-pledge-letter": [code, lettered.reference],
         "finance-pledge-binding": [code, ref],
         "finance-pledge-cancel": [code, ref],
+        "finance-pledge-redate": [code, ref],
         "finance-pledge-attach": [code, ref],
         "finance-pledge-release": [code, ref],
         "pledge-confirm": [ref, "bad-token"],
@@ -331,6 +347,8 @@ def build_world() -> World:
         "finance-pledge-acknowledgement": [code, ref],
         "finance-receipt-acknowledgement": [code, receipt.number],
         "finance-queue": [code],
+        "finance-queue-new-donor": [code, waiting.pk],
+        "finance-queue-redate": [code, waiting.pk],
         "finance-new-receipt": [code],
         "import-job": [job.pk],
         "fund-statement": [code],

@@ -578,7 +578,9 @@ def test_a_discard_needs_a_reason_and_a_negative_line_cannot_be_a_receipt(
     line = line_of(result, 2)
     with pytest.raises(BankLineError, match="one of them"):
         resolve_line(line, admin_user, discard_reason="  ")
-    with pytest.raises(BankLineError, match="can only be discarded"):
+    with pytest.raises(
+        BankLineError, match="discard this line with a reason, or leave it unreconciled"
+    ):
         resolve_line(line, admin_user, pledge=pledge)
     line.refresh_from_db()
     assert line.state == State.UNMATCHED

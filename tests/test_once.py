@@ -133,6 +133,9 @@ WITHOUT_TOKEN = {
     ),
     ("donors/finance/pledge.html", "finance-pledge-attach"): "files a pledge, no money",
     ("donors/finance/pledge.html", "finance-pledge-release"): "releases a hold, no money",
+    ("donors/finance/pledge.html", "finance-pledge-redate"): (
+        "moves the date once: a repeat finds it already moved and says 'nothing changed'"
+    ),
     ("donors/finance/upload.html", ""): "imports: the file's fingerprint and lines dedupe",
     ("donors/my_pledges.html", "donor-listing"): "the donor's listing, no money",
     ("donors/my_pledges.html", "donor-password"): "a password",

@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
+from donors.queries import donors_open_pledges, open_pledges
 from donors.services.receipts import ReceiptError, outstanding, record_receipt
 from donors.services.references import normalise
 from fundmgr.models import Fund, JournalEntry
@@ -427,22 +428,31 @@ def _decide(line: _Line, existing: dict[str, _Earlier], index: dict[str, list[Pl
     line.message = why
 
 
+def _split(amount: Decimal, owed: Iterable[tuple[Pledge, Decimal]]) -> tuple[list[list], Decimal]:
+    """Pay pledges in the order given, each at most what it still owes: the
+    ``[pledge, amount]`` parts and what is left. ``owed`` is read lazily, so
+    what later pledges owe is not asked once the money is used up."""
+    remaining = amount
+    parts: list[list] = []
+    for pledge, due in owed:
+        if due <= 0:
+            continue
+        take = min(remaining, due)
+        parts.append([pledge, take])
+        remaining -= take
+        if remaining == 0:
+            break
+    return parts, remaining
+
+
 def _shares(line: _Line) -> list[tuple[Pledge, Money]]:
     """How a line's money goes to the pledges it quotes, in order of due date."""
     currency = line.currency
     if len(line.pledges) == 1:
         return [(line.pledges[0], line.money())]
-    remaining = line.amount
-    parts: list[list] = []
-    for pledge in line.pledges:
-        owed = max(outstanding(pledge), Decimal(0))
-        if owed <= 0:
-            continue
-        take = min(remaining, owed)
-        parts.append([pledge, take])
-        remaining -= take
-        if remaining == 0:
-            break
+    parts, remaining = _split(
+        line.amount, ((pledge, max(outstanding(pledge), Decimal(0))) for pledge in line.pledges)
+    )
     if remaining > 0:  # more than all of them still owe: the excess goes with the last
         if parts:
             parts[-1][1] += remaining
@@ -721,10 +731,16 @@ def resolve_line(
     donor: Donor | None = None,
     discard_reason: str = "",
     note: str = "",
+    without_pledge: bool = False,
 ) -> BankLine:
     """A person settles a waiting line: assigns it to a pledge (a receipt for
-    the pledge), to a donor without a pledge (a contribution), or discards it
-    with a reason. Only a line waiting in the queue can be settled."""
+    the pledge), to a donor, or discards it with a reason. Only a line
+    waiting in the queue can be settled.
+
+    Money assigned to a donor pays their open pledges in its currency, oldest
+    due first, each at most what it still owes; what is left is a
+    contribution without a pledge (``_donor_shares``). ``without_pledge``
+    makes it all a contribution. One receipt per share, all or none."""
     actor = actor_fields(by)
     line = BankLine.objects.select_for_update().select_related("fund").get(pk=line.pk)
     if line.state not in BankLine.WAITING:
@@ -753,40 +769,76 @@ def resolve_line(
     else:
         if pledge is not None:
             if donor is not None and donor.pk != pledge.donor_id:
-                raise BankLineError(_("That pledge is not this donor's pledge."))
+                raise BankLineError(
+                    _(
+                        "Pledge %(reference)s is not this donor's pledge: give the pledge "
+                        "alone, or the donor alone."
+                    )
+                    % {"reference": pledge.reference}
+                )
             if pledge.fund_id != line.fund_id:
-                raise BankLineError(_("That pledge belongs to another fund."))
+                raise BankLineError(
+                    _(
+                        "Pledge %(reference)s belongs to another fund: assign the money to the "
+                        "donor without a pledge, or to a pledge of this fund."
+                    )
+                    % {"reference": pledge.reference}
+                )
             if pledge.status == Pledge.Status.CANCELLED:
                 raise BankLineError(
-                    _("That pledge is cancelled; assign the money to its donor instead.")
+                    _(
+                        "Pledge %(reference)s is cancelled: assign the money to its donor "
+                        "without a pledge."
+                    )
+                    % {"reference": pledge.reference}
                 )
             donor = pledge.donor
         if line.amount.amount <= 0:
             raise BankLineError(
-                _("Only money received can be assigned; this line can only be discarded.")
+                _(
+                    "Only money received can be assigned: discard this line with a reason, or "
+                    "leave it unreconciled on the bank reconciliation page (where a bank "
+                    "charge is booked)."
+                )
             )
-        try:
-            receipt = record_receipt(
-                fund=line.fund,
-                donor=donor,
-                pledge=pledge,
-                amount=line.amount,
-                value_date=line.value_date,
-                by=by,
-                method=Receipt.Method.BANK,
-                external_reference=line.bank_ref,
-                idempotency_key=_idempotency_key(line.fund, line),
-            )
-        except (ReceiptError, LookupError) as refused:
-            raise BankLineError(str(refused)) from refused
-        line.receipts.add(receipt)
+        if pledge is not None:
+            shares = [(pledge, line.amount)]
+        elif without_pledge:
+            shares = [(None, line.amount)]
+        else:
+            shares = _donor_shares(line, donor)
+        receipts = []
+        for share_pledge, amount in shares:
+            suffix = ""
+            if len(shares) > 1:
+                suffix = f":{share_pledge.reference}" if share_pledge else ":no-pledge"
+            try:
+                receipts.append(
+                    record_receipt(
+                        fund=line.fund,
+                        donor=donor,
+                        pledge=share_pledge,
+                        amount=amount,
+                        value_date=line.value_date,
+                        by=by,
+                        method=Receipt.Method.BANK,
+                        external_reference=line.bank_ref,
+                        idempotency_key=_idempotency_key(line.fund, line, suffix),
+                    )
+                )
+            except (ReceiptError, LookupError) as refused:
+                raise BankLineError(str(refused)) from refused
+        line.receipts.add(*receipts)
+        paid = [p for p, _amount in shares if p is not None]
         line.state = BankLine.State.MATCHED
-        line.pledge, line.donor = pledge, donor
+        line.pledge, line.donor = (paid[0] if len(paid) == 1 else None), donor
         line.resolution_note = note.strip()
         action = "bank-line:assigned"
         data = {
-            "receipt": receipt.number,
-            "pledge": pledge.reference if pledge else None,
+            "receipt": receipts[0].number,
+            "receipts": [receipt.number for receipt in receipts],
+            "pledge": paid[0].reference if len(paid) == 1 else None,
+            "pledges": [p.reference for p in paid],
             "donor": donor.pk,
         }
     line.resolved_by = actor["actor"]
@@ -817,3 +869,41 @@ def resolve_line(
         {"was": was, "amount": str(line.amount), "bank_ref": line.bank_ref, **data},
     )
     return line
+
+
+def _donor_shares(line: BankLine, donor: Donor) -> list[tuple[Pledge | None, Money]]:
+    """How money assigned to a donor goes: to their own open pledges in its
+    currency made by its value date, oldest due first (next unpaid
+    instalment, then pledge date), each at most what it owes; the rest a
+    contribution without a pledge. The pledges are locked first, so two
+    lines assigned at once cannot both fill the same instalment.
+
+    An open pledge made after the money arrived cannot take it
+    (``record_receipt``); if money would be left over while one exists, the
+    officer decides: move its date back, or take the money without a pledge."""
+    currency = line.amount.currency.code
+    mine = donors_open_pledges(line.fund, donor.pk, currency)
+    locked = list(mine.select_for_update().order_by("pk").values_list("pk", flat=True))
+    items = open_pledges(Pledge.objects.filter(pk__in=locked))
+    usable = [item for item in items if item.pledge.pledge_date <= line.value_date]
+    parts, remaining = _split(line.amount.amount, ((i.pledge, i.owed) for i in usable))
+    later = [item.pledge for item in items if item.pledge.pledge_date > line.value_date]
+    if remaining > 0 and later:
+        raise BankLineError(
+            _(
+                "%(donor)s's pledge %(refs)s was made after this money arrived on %(date)s. "
+                "Move the pledge's date back to %(date)s (“Move the pledge date” on this "
+                "line), or assign the money to the donor without a pledge."
+            )
+            % {
+                "donor": donor.name,
+                "refs": ", ".join(p.reference for p in later),
+                "date": line.value_date,
+            }
+        )
+    shares: list[tuple[Pledge | None, Money]] = [
+        (pledge, Money(amount, currency)) for pledge, amount in parts
+    ]
+    if remaining > 0:
+        shares.append((None, Money(remaining, currency)))
+    return shares

@@ -53,9 +53,15 @@ class TypedDonor:
     wants_listing: bool = False
 
 
-def find_or_create_donor(
-    *, name: str, kind: str, email: str, country: Country | None = None, listed: bool = False
-) -> Donor:
+class DonorExists(PledgeError):
+    """A new donor was asked for with the address of one already recorded."""
+
+    def __init__(self, message: str, donor: Donor):
+        super().__init__(message)
+        self.donor = donor
+
+
+def _checked_donor(name: str, kind: str, email: str) -> tuple[str, str]:
     name, email = name.strip(), email.strip()
     if not name:
         raise PledgeError(_("The donor's name is missing."))
@@ -67,6 +73,13 @@ def find_or_create_donor(
         raise PledgeError(
             _("“%(email)s” is not a valid e-mail address.") % {"email": email}
         ) from bad
+    return name, email
+
+
+def find_or_create_donor(
+    *, name: str, kind: str, email: str, country: Country | None = None, listed: bool = False
+) -> Donor:
+    name, email = _checked_donor(name, kind, email)
     donor = Donor.objects.filter(email__iexact=email).first()
     if donor is None:
         try:
@@ -76,6 +89,45 @@ def find_or_create_donor(
                 )
         except IntegrityError:
             donor = Donor.objects.get(email__iexact=email)
+    return donor
+
+
+def _already(donor: Donor, email: str) -> DonorExists:
+    return DonorExists(
+        _(
+            "“%(email)s” is already the address of %(name)s (donor %(id)d): one donor per "
+            "address. Assign the money to %(name)s by that e-mail instead."
+        )
+        % {"email": email, "name": donor.name, "id": donor.pk},
+        donor,
+    )
+
+
+@transaction.atomic
+def create_donor(
+    *, name: str, kind: str, email: str, by, country: Country | None = None, why: str = ""
+) -> Donor:
+    """Finance records a new donor (e.g. from a bank line nobody's pledge
+    explains). Unlike ``find_or_create_donor`` an address already recorded is
+    refused (``DonorExists`` carries that donor): finance meant someone new,
+    and silently reusing the record would hide the mistake. Audited
+    ``donor:created``. Not listed publicly: only the donor chooses that."""
+    name, email = _checked_donor(name, kind, email)
+    existing = Donor.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        raise _already(existing, email)
+    try:
+        with transaction.atomic():
+            donor = Donor.objects.create(name=name[:200], kind=kind, email=email, country=country)
+    except IntegrityError:  # the same address recorded meanwhile
+        raise _already(Donor.objects.get(email__iexact=email), email) from None
+    log_action(
+        donor,
+        "donor:created",
+        by,
+        why,
+        {"name": donor.name, "kind": kind, "country": country.pk if country else None},
+    )
     return donor
 
 
@@ -235,6 +287,10 @@ def book_receivable(pledge: Pledge, by) -> None:
     """IPSAS 23: a binding pledge is revenue and a receivable, at the pledge date's rate."""
     if pledge.receivable_entry_id:
         return
+    _post_receivable(pledge, by, f"pledge:{pledge.pk}:receivable")
+
+
+def _post_receivable(pledge: Pledge, by, key: str) -> JournalEntry:
     entry = post_entry(
         pledge.fund,
         pledge.pledge_date,
@@ -245,10 +301,11 @@ def book_receivable(pledge: Pledge, by) -> None:
         ],
         by,
         kind="pledge",
-        idempotency_key=f"pledge:{pledge.pk}:receivable",
+        idempotency_key=key,
     )
     Pledge.objects.filter(pk=pledge.pk).update(receivable_entry=entry)
     pledge.receivable_entry = entry
+    return entry
 
 
 def find_pledge(fund: Fund, typed_reference: str) -> Pledge | None:
@@ -407,6 +464,86 @@ def _write_down_receivable(
         kind="pledge-cancellation",
         idempotency_key=f"pledge:{pledge.pk}:cancellation",
     )
+
+
+@transaction.atomic
+def redate_pledge(pledge: Pledge, new_date: datetime.date, reason: str, by) -> PledgeChange:
+    """Move a pledge's date, typically back to the value date of money that
+    arrived before the pledge was recorded (the bank's date is a fact; the
+    pledge's is what finance typed). Audited ``pledge:redated`` with the reason.
+
+    Only while the pledge has received nothing: its receipts were recorded
+    and converted against it. Its value in the fund's currency is taken at
+    the new date's rate; instalments due on the old date move with it. For a
+    binding pledge the receivable entry is never edited: it is reversed on its
+    own date and booked again at the new date and that date's rate, so the
+    ledger shows it once whatever the date one looks at."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PledgeError(_("Say why the pledge's date moves."))
+    locked = _locked(pledge)
+    old_date = locked.pledge_date
+    if new_date == old_date:
+        return PledgeChange(locked, False)
+    refs = {"reference": locked.reference}
+    if locked.status == Pledge.Status.CANCELLED:
+        raise PledgeError(
+            _(
+                "Pledge %(reference)s is cancelled: its date stays. Record the money for its "
+                "donor without the pledge."
+            )
+            % refs
+        )
+    if locked.receipts.exists():
+        raise PledgeError(
+            _(
+                "Pledge %(reference)s has already received money, recorded against its date: "
+                "the date can no longer move. Record money that arrived before the pledge for "
+                "its donor without the pledge."
+            )
+            % refs
+        )
+    if new_date > timezone.localdate():
+        raise PledgeError(_("A pledge cannot be dated in the future."))
+    instalments = list(locked.instalments.all())
+    for instalment in instalments:
+        due = new_date if instalment.due_date == old_date else instalment.due_date
+        if due < new_date:
+            raise PledgeError(
+                _(
+                    "Instalment %(number)d of pledge %(reference)s falls due on %(due)s, before "
+                    "%(date)s: choose a date on or before %(due)s."
+                )
+                % {**refs, "number": instalment.sequence, "due": due, "date": new_date}
+            )
+    base = check_amount(locked.amount, new_date, locked.fund.base_currency)
+    locked.instalments.filter(due_date=old_date).update(due_date=new_date)
+    locked.pledge_date = new_date
+    locked.base_amount = base.amount
+    locked.save(update_fields=["pledge_date", "base_amount"])
+    booked = locked.receivable_entry
+    reversal = entry = None
+    if booked is not None:
+        why = f"pledge {locked.reference} redated from {old_date} to {new_date}: {reason}"
+        # Dated the booking's own day: between the two dates the receivable
+        # is the new booking's alone, after them the old one nets to nothing.
+        reversal = reverse_entry(booked, by, why, date=booked.date)
+        # Keyed by the entry it replaces: deterministic, and new for each move.
+        entry = _post_receivable(locked, by, f"pledge:{locked.pk}:receivable:after:{booked.pk}")
+    log_action(
+        locked,
+        "pledge:redated",
+        by,
+        reason,
+        {
+            "from": old_date.isoformat(),
+            "to": new_date.isoformat(),
+            "base_amount": str(base.amount),
+            "reversal": reversal.pk if reversal else None,
+            "entry": entry.pk if entry else None,
+        },
+    )
+    return PledgeChange(locked, True, entry)
 
 
 # -- whose pledge it is, and whether the public sees it --------------------------------

@@ -113,7 +113,10 @@ def record_receipt(
             raise ReceiptError(
                 _(
                     "The money arrived on %(value_date)s, before the pledge %(reference)s of "
-                    "%(pledge_date)s: correct the pledge's date or the receipt's."
+                    "%(pledge_date)s. Move the pledge's date back to %(value_date)s (“Move the "
+                    "pledge date” on the pledge's page or on the bank line in the queue; "
+                    "possible while it has received nothing), or record the money for its "
+                    "donor without the pledge."
                 )
                 % {
                     "value_date": value_date,

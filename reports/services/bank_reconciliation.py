@@ -69,28 +69,41 @@ def match_payout_line(payout: CardPayout, line: BankLine, by) -> BankLine:
     if line.card_payout_id == payout.pk:
         return line  # already done: a double click
     if line.fund_id != payout.fund_id:
-        raise BankReconciliationError(_("That bank line belongs to another fund's statements."))
+        raise BankReconciliationError(
+            _("That bank line belongs to another fund's statements: choose a line of this fund's.")
+        )
     if BankLine.objects.filter(card_payout=payout).exists():
         raise BankReconciliationError(
-            _("Payout %(payout)s is already matched to another bank line.")
+            _(
+                "Payout %(payout)s is already matched to another bank line: “Undo the match” "
+                "on that line first."
+            )
             % {"payout": payout.payout_id}
         )
     if line.state not in BankLine.WAITING or line.card_payout_id:
         raise BankReconciliationError(
             _(
                 "Line %(line)d of statement %(statement)s is “%(state)s”: only a line "
-                "waiting for a person can be matched to a payout."
+                "waiting for a person can be matched to a payout. A line left unreconciled "
+                "goes back to waiting with “Reopen”; one matched to a payout with “Undo the "
+                "match”."
             )
             % {**_describe(line), "state": line.get_state_display()}
         )
     if line.amount != payout.amount:
         raise BankReconciliationError(
-            _("The line is %(line)s but the payout is %(payout)s: the amounts must be equal.")
+            _(
+                "The line is %(line)s but the payout is %(payout)s: the amounts must be equal. "
+                "Choose the line of %(payout)s."
+            )
             % {"line": line.amount, "payout": payout.amount}
         )
     if line.value_date < payout.arrival_date:
         raise BankReconciliationError(
-            _("The line is dated %(line)s, before the payout arrived on %(arrival)s.")
+            _(
+                "The line is dated %(line)s, before the payout arrived on %(arrival)s: choose "
+                "a line dated on or after %(arrival)s."
+            )
             % {"line": line.value_date, "arrival": payout.arrival_date}
         )
     was = line.state
@@ -232,7 +245,10 @@ def _booking_legs(line: BankLine, reason: str) -> tuple[str, list]:
     if reason == UnreconciledReason.BANK_CHARGE:
         if amount.amount >= 0:
             raise BankReconciliationError(
-                _("A bank charge is money leaving the account; this line is %(amount)s.")
+                _(
+                    "A bank charge is money leaving the account; this line is %(amount)s: "
+                    "leave it as interest or other, or assign it in the bank queue."
+                )
                 % {"amount": amount}
             )
         return (
@@ -241,7 +257,11 @@ def _booking_legs(line: BankLine, reason: str) -> tuple[str, list]:
         )
     if amount.amount <= 0:
         raise BankReconciliationError(
-            _("Interest is money received; this line is %(amount)s.") % {"amount": amount}
+            _(
+                "Interest is money received; this line is %(amount)s: leave it as a bank "
+                "charge or other."
+            )
+            % {"amount": amount}
         )
     return (
         f"Bank interest, statement {line.statement_id} line {line.line_number} {size}",
@@ -266,14 +286,17 @@ def leave_unreconciled(
         raise BankReconciliationError(_("For “Other”, say what the line is."))
     if book and reason not in BOOKABLE:
         raise BankReconciliationError(
-            _("Only a bank charge or interest can be booked from its bank line.")
+            _(
+                "Only a bank charge or interest can be booked from its bank line: untick "
+                "“Book it”, or choose one of them."
+            )
         )
     line = BankLine.objects.select_for_update().select_related("fund").get(pk=line.pk)
     if line.unreconciled_reason and line.unreconciled_reason != reason:
         raise BankReconciliationError(
             _(
                 "Line %(line)d of statement %(statement)s is already left unreconciled "
-                "as “%(reason)s”."
+                "as “%(reason)s”: “Reopen” it first to give another reason."
             )
             % {**_describe(line), "reason": line.get_unreconciled_reason_display()}
         )
@@ -281,7 +304,8 @@ def leave_unreconciled(
         raise BankReconciliationError(
             _(
                 "Line %(line)d of statement %(statement)s is “%(state)s”: only a line "
-                "waiting for a person, or discarded, can be left unreconciled."
+                "waiting for a person, or discarded, can be left unreconciled. A line "
+                "matched to a payout goes back with “Undo the match”."
             )
             % {**_describe(line), "state": line.get_state_display()}
         )
