@@ -6,6 +6,7 @@ from fundmgr.models.events import Event, EventSession
 from fundmgr.models.funds import Account, Fund, PscRate
 from fundmgr.models.imports import ImportJob
 from fundmgr.models.ledger import JournalEntry, LedgerImmutable, Leg
+from fundmgr.models.manual_journals import ManualJournal, ManualJournalLine
 from fundmgr.models.rates import ExchangeRate
 from fundmgr.models.sequences import Sequence
 from fundmgr.models.signatures import Signature
@@ -23,6 +24,8 @@ __all__ = [
     "LdcStatus",
     "LedgerImmutable",
     "Leg",
+    "ManualJournal",
+    "ManualJournalLine",
     "PscRate",
     "Sequence",
     "Signature",
