@@ -184,6 +184,13 @@ class FundAdmin(AuditedAdmin):
             kwargs["form"] = FundOpeningForm
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Accounts, entries, references and URLs carry the code and currency:
+        # a changed base currency would re-denominate every posted leg.
+        if obj is not None:
+            return [*super().get_readonly_fields(request, obj), "code", "base_currency"]
+        return super().get_readonly_fields(request, obj)
+
     def get_inlines(self, request, obj):
         # A new fund's first PSC rate comes from the opening form's fields.
         return self.inlines if obj is not None else []

@@ -2,12 +2,38 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from fundmgr import views, views_imports, well_known
+from fundmgr import views, views_imports, views_journals, well_known
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("funds/<str:code>/", views.fund_detail, name="fund-detail"),
     path("funds/<str:code>/journal/", views.fund_journal, name="fund-journal"),
+    path("funds/<str:code>/journals/", views_journals.journals, name="manual-journals"),
+    path(
+        "funds/<str:code>/journals/<int:pk>/",
+        views_journals.journal_detail,
+        name="manual-journal",
+    ),
+    path(
+        "funds/<str:code>/journals/<int:pk>/approve/",
+        views_journals.approve,
+        name="manual-journal-approve",
+    ),
+    path(
+        "funds/<str:code>/journals/<int:pk>/reject/",
+        views_journals.reject,
+        name="manual-journal-reject",
+    ),
+    path(
+        "funds/<str:code>/journals/<int:pk>/withdraw/",
+        views_journals.withdraw,
+        name="manual-journal-withdraw",
+    ),
+    path(
+        "funds/<str:code>/journal/<int:entry_id>/reverse/",
+        views_journals.propose_reversal_page,
+        name="entry-reverse",
+    ),
     path("rates/", views.exchange_rates, name="exchange-rates"),
     path("rates/import/", views.import_rates, name="import-rates"),
     path("audit/", views.audit_trail, name="audit-trail"),

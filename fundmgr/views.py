@@ -23,6 +23,7 @@ from fundmgr.models import Account, AuditRecord, Event, ExchangeRate, Fund, Jour
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.funds import positions
 from fundmgr.services.ledger import account_balances
+from fundmgr.services.manual_journals import REVERSIBLE_KINDS
 from fundmgr.services.rate_import import anchor_rows_skipped, import_exchange_rates
 from fundmgr.tabular import FileRejected
 from fundmgr.uploads import UploadForm
@@ -125,7 +126,16 @@ def fund_journal(request, code):
         .select_related("reversed_by")
         .order_by("-date", "-id")
     )
-    return render(request, "funds/journal.html", {"fund": fund, "page": _page(request, entries)})
+    return render(
+        request,
+        "funds/journal.html",
+        {
+            "fund": fund,
+            "page": _page(request, entries),
+            "can_prepare": has_role(request.user, Role.FINANCE_OFFICER),
+            "reversible_kinds": REVERSIBLE_KINDS,
+        },
+    )
 
 
 class RateFilterForm(forms.Form):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from http.cookies import SimpleCookie
 
 from django.contrib.auth.models import Group, User
@@ -39,9 +40,10 @@ from donors.models import (
     Receipt,
 )
 from donors.services.pledges import record_pledge
-from fundmgr.models import ImportJob
+from fundmgr.models import ImportJob, JournalEntry
 from fundmgr.money import Money
 from fundmgr.roles import Role
+from fundmgr.services.manual_journals import LineSpec, propose_journal
 from grants.models import Grant, GrantState
 from reports.exports import exports_root
 from reports.models import Export
@@ -143,6 +145,15 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     # The books: every book reader reads them all; donors and focal points never.
     "fund-journal": {"GET": only(*BOOK_READERS)},
     "exchange-rates": {"GET": only(*BOOK_READERS)},
+    # Manual journals: every book reader reads them; only a finance officer
+    # prepares, approves, rejects or withdraws (the empty form is refused).
+    "manual-journals": {"GET": only(*BOOK_READERS), "POST": outcomes(finance_officer="400")},
+    "manual-journal": {"GET": only(*BOOK_READERS)},
+    # Approving posts money: a post without the form's one-time token is refused.
+    "manual-journal-approve": {"POST": outcomes(finance_officer="400"), "GET": everyone("405")},
+    "manual-journal-reject": {"POST": only("finance_officer"), "GET": everyone("405")},
+    "manual-journal-withdraw": {"POST": only("finance_officer"), "GET": everyone("405")},
+    "entry-reverse": {"GET": only("finance_officer"), "POST": outcomes(finance_officer="400")},
     "audit-trail": {"GET": only("auditor", "administrator")},
     "finance-register": {"GET": only(*BOOK_READERS)},
     "finance-statement": {"GET": only(*BOOK_READERS)},
@@ -318,9 +329,26 @@ def build_world() -> World:
     }
     code, ref = fund.code, mine.reference
     waiting = BankLine.objects.filter(fund=fund).waiting().first()
+    opening = JournalEntry.objects.get(fund=fund, kind="opening")
+    proposed = propose_journal(
+        fund,
+        opening.date,
+        "Matrix correction",
+        [
+            LineSpec(fund.accounts.get(key="bank_fees"), debit=Decimal("1")),
+            LineSpec(fund.accounts.get(key="interest"), credit=Decimal("1")),
+        ],
+        _user("second-finance", Role.FINANCE_OFFICER),
+    )
     args = {
         "fund-detail": [code],
         "fund-journal": [code],
+        "manual-journals": [code],
+        "manual-journal": [code, proposed.pk],
+        "manual-journal-approve": [code, proposed.pk],
+        "manual-journal-reject": [code, proposed.pk],
+        "manual-journal-withdraw": [code, proposed.pk],
+        "entry-reverse": [code, opening.pk],
         "appeal": [mine.appeal.slug],
         "pledge": [mine.appeal.slug],
         "pledge-thanks": [ref],

@@ -195,3 +195,29 @@ def test_funds_added_before_the_fix_get_the_accounts_they_lack(db):
     migration.add_missing_accounts(apps, None)
     assert legacy.accounts.count() == len(STANDARD_CHART)
     assert legacy.account(AccountKey.PLEDGES_RECEIVABLE).code == "1100"
+
+
+def test_an_open_funds_code_and_currency_cannot_be_changed_in_the_admin(site_admin, fund):
+    """Its accounts, entries, references and URLs are in that code and currency:
+    a changed base currency would re-denominate every posted leg."""
+    url = reverse("admin:fundmgr_fund_change", args=[fund.pk])
+    form = {
+        "code": "OTHER",
+        "name": fund.name,
+        "base_currency": "EUR",
+        "operating_reserve_pct": "10",
+        "description": "",
+        "bank_instructions": "",
+        "psc_rates-TOTAL_FORMS": "1",
+        "psc_rates-INITIAL_FORMS": "1",
+        "psc_rates-0-id": str(fund.psc_rates.get().pk),
+        "psc_rates-0-fund": str(fund.pk),
+        "psc_rates-0-rate_pct": "8.00",
+        "psc_rates-0-effective_from": "2018-01-01",
+        "psc_rates-0-note": "",
+    }
+    site_admin.post(url, form)
+    fund.refresh_from_db()
+    assert (fund.code, fund.base_currency) == ("TESTF", "USD")
+    page = site_admin.get(url).content.decode()
+    assert 'name="base_currency"' not in page and 'name="code"' not in page

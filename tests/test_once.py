@@ -133,6 +133,7 @@ WITHOUT_TOKEN = {
     ),
     ("donors/finance/pledge.html", "finance-pledge-attach"): "files a pledge, no money",
     ("donors/finance/pledge.html", "finance-pledge-release"): "releases a hold, no money",
+    ("funds/journals/detail.html", "manual-journal-withdraw"): "withdraws a proposal, no money",
     ("donors/finance/pledge.html", "finance-pledge-redate"): (
         "moves the date once: a repeat finds it already moved and says 'nothing changed'"
     ),

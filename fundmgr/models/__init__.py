@@ -6,6 +6,7 @@ from fundmgr.models.events import Event, EventSession
 from fundmgr.models.funds import Account, Fund, PscRate
 from fundmgr.models.imports import ImportJob
 from fundmgr.models.ledger import JournalEntry, LedgerImmutable, Leg
+from fundmgr.models.manual_journals import ManualJournal, ManualJournalLine
 from fundmgr.models.once import FormSubmission
 from fundmgr.models.rates import ExchangeRate
 from fundmgr.models.sequences import Sequence
@@ -25,6 +26,8 @@ __all__ = [
     "LdcStatus",
     "LedgerImmutable",
     "Leg",
+    "ManualJournal",
+    "ManualJournalLine",
     "PscRate",
     "Sequence",
     "Signature",
