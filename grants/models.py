@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
@@ -453,6 +454,9 @@ class GrantTransition(models.Model):
     )
     system_actor = models.CharField(_("by system"), max_length=60, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
+    #: The day the move took effect when it was recorded later: the day a
+    #: signature was signed, the day money moved. Empty: the day of ``at``.
+    dated = models.DateField(_("dated"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
@@ -462,6 +466,11 @@ class GrantTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant_id}: {self.from_state} -> {self.to_state}"
+
+    @property
+    def effective_day(self):
+        """The day the move took effect: ``dated``, or the local day it was recorded."""
+        return self.dated or timezone.localdate(self.at)
 
 
 class QueueStamp(models.Model):

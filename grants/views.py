@@ -346,6 +346,16 @@ def _value_date_field(label):
     )
 
 
+class SignForm(ReasonForm):
+    on = forms.DateField(
+        label=gettext_lazy("Signed on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("The day it was signed, if earlier; empty for today."),
+    )
+    field_order = ["on", "reason"]
+
+
 class AdvanceForm(ReasonForm):
     amount = _amount_field(
         gettext_lazy("Amount"),
@@ -404,10 +414,14 @@ A = WorkflowAction
 ACTION_FORMS: dict[str, ActionForm] = {
     A.SUBMIT: ActionForm(ReasonForm, lambda g, by, d: workflow.submit(g, by, _reason(d))),
     A.CERTIFY: ActionForm(
-        ReasonForm, lambda g, by, d: workflow.certify(g, by, reason=_reason(d)), primary=True
+        SignForm,
+        lambda g, by, d: workflow.certify(g, by, reason=_reason(d), on=d["on"]),
+        primary=True,
     ),
     A.APPROVE: ActionForm(
-        ReasonForm, lambda g, by, d: workflow.approve(g, by, reason=_reason(d)), primary=True
+        SignForm,
+        lambda g, by, d: workflow.approve(g, by, reason=_reason(d), on=d["on"]),
+        primary=True,
     ),
     A.REJECT: ActionForm(RequiredReasonForm, lambda g, by, d: workflow.reject(g, by, _reason(d))),
     A.WITHDRAW: ActionForm(
