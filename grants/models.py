@@ -51,9 +51,27 @@ class GrantState(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
-#: States in which a nomination no longer holds a place (for the cap and the
-#: one-funding-per-person rule).
+#: States in which a nomination no longer holds the person's one funding for
+#: the event (the constraint one_funding_per_person_per_event), nor a place.
 RELEASED_STATES = (GrantState.REJECTED, GrantState.WITHDRAWN)
+
+#: A delegate who did not attend: a no-show, open or closed. Closing keeps no
+#: trace in the state, but the actual cost does: settling a claim needs one
+#: above zero, and a no-show never has a claim (closed comes from settled or
+#: no_show only). docs/grants-workflow.md, "A no-show's place".
+DID_NOT_ATTEND = Q(state=GrantState.NO_SHOW) | Q(state=GrantState.CLOSED, actual_cost=0)
+
+#: States whose grant holds a funded place (a closed no-show excepted): counted
+#: against the event's per-country cap when a grant is committed, and as a
+#: funded delegate in the figures.
+FUNDED_STATES = (
+    GrantState.APPROVED,
+    GrantState.COMMITTED,
+    GrantState.ADVANCE_PAID,
+    GrantState.TRAVELLED,
+    GrantState.SETTLED,
+    GrantState.CLOSED,
+)
 
 
 class Priority(models.IntegerChoices):
@@ -226,9 +244,22 @@ airport_validator = RegexValidator(r"^[A-Z]{3}$", _("An airport is three capital
 
 
 class GrantQuerySet(models.QuerySet):
-    def holding_a_place(self) -> GrantQuerySet:
-        """Nominations that count against the cap and the one-person rule."""
+    def holding_the_person(self) -> GrantQuerySet:
+        """Nominations that keep their delegate from being nominated again for
+        the event: a no-show too (the person was funded, and owes it back)."""
         return self.exclude(state__in=RELEASED_STATES)
+
+    def holding_a_place(self) -> GrantQuerySet:
+        """Nominations that count against the country's cap at intake: not
+        rejected, withdrawn or a no-show (its place is free for a replacement)."""
+        return self.exclude(state__in=RELEASED_STATES).exclude(DID_NOT_ATTEND)
+
+    def funded(self) -> GrantQuerySet:
+        """Funded delegates: approved to closed, never a no-show."""
+        return self.filter(state__in=FUNDED_STATES).exclude(DID_NOT_ATTEND)
+
+    def without_no_shows(self) -> GrantQuerySet:
+        return self.exclude(DID_NOT_ATTEND)
 
     def for_queue(self) -> GrantQuerySet:
         """Everything the officer queue shows, in one query."""

@@ -310,7 +310,7 @@ def nominate(
     except IntegrityError:
         # Another nomination of the same person won the race: the constraint
         # one_funding_per_person_per_event is the backstop of the check above.
-        holding = Grant.objects.holding_a_place().filter(event=event, person_key=key)
+        holding = Grant.objects.holding_the_person().filter(event=event, person_key=key)
         earlier = holding.values_list("reference", flat=True).first()
         if earlier:
             message = duplicate_message(event, nominee_name, earlier)
@@ -319,8 +319,8 @@ def nominate(
 
 
 def _earlier_reference(event: Event, key: str) -> str | None:
-    """The reference of a nomination of the same person holding a place."""
-    holding = Grant.objects.holding_a_place().filter(event=event, person_key=key)
+    """The reference of a nomination of the same person still holding them."""
+    holding = Grant.objects.holding_the_person().filter(event=event, person_key=key)
     return holding.values_list("reference", flat=True).first()
 
 
