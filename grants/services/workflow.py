@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey
-from fundmgr.models import Fund, JournalEntry
+from fundmgr.models import Fund
 from fundmgr.money import Money, quantum, round_amount, to_decimal
 from fundmgr.roles import require_role
 from fundmgr.services.audit import log_action
@@ -42,6 +42,7 @@ from fundmgr.services.duties import SeparationOfDutiesError, sign, signatures_on
 from fundmgr.services.ledger import credit, debit, post_entry
 from fundmgr.templatetags.fundmgr_tags import country_name, money
 from grants.models import ApprovalLevel, Grant, GrantState, GrantTransition, Priority
+from grants.queries import grant_entries
 from grants.services.commitments import (
     InsufficientFunds,
     check_country_cap,
@@ -253,11 +254,7 @@ def _value_date(grant: Grant, on: datetime.date | None) -> datetime.date:
 
 
 def _check_after_latest_entry(grant: Grant, on: datetime.date) -> None:
-    latest = (
-        JournalEntry.objects.posted()
-        .filter(fund_id=grant.event.fund_id, idempotency_key__startswith=f"grant:{grant.pk}:")
-        .aggregate(latest=Max("date"))["latest"]
-    )
+    latest = grant_entries(grant).aggregate(latest=Max("date"))["latest"]
     if latest and on < latest:
         raise TransitionRefused(
             _(
