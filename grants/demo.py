@@ -25,6 +25,15 @@ from grants.services.nominations import nominate
 ILLUSTRATIVE = "illustrative demo value, not an ICSC-published rate"
 #: The day the demo's nominations are taken: before the BAPA40 deadline (20 February 2019).
 NOMINATED_ON = datetime.date(2019, 2, 15)
+#: The days each later step of the demo's grants took effect, in 2019 as the
+#: conference did (the books of 2019 hold its commitments and payments): the
+#: certificate and the approval signed after the deadline, the advances paid
+#: before departure on 18 March, the claim settled within 14 days of the
+#: return on 23 March.
+CERTIFIED_ON = datetime.date(2019, 2, 21)
+APPROVED_ON = datetime.date(2019, 2, 27)
+ADVANCE_PAID_ON = datetime.date(2019, 3, 8)
+SETTLED_ON = datetime.date(2019, 4, 5)
 DEMO_NOTE = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -147,8 +156,8 @@ STEPS = ("certified", "committed", "advance_paid", "travelled", "settled")
 def _progress(event: Event) -> None:
     """Move some nominations on, each step by the person whose role it is: the
     officer certifies, a different approver approves (and commits), finance
-    pays the advance and settles the claim. Only nominations still submitted
-    move, so loading again changes nothing."""
+    pays the advance and settles the claim, each on its 2019 day. Only
+    nominations still submitted move, so loading again changes nothing."""
     from grants.services import workflow
 
     users = {u.username: u for u in get_user_model().objects.filter(
@@ -166,11 +175,11 @@ def _progress(event: Event) -> None:
             continue
         for step in STEPS[: STEPS.index(goal) + 1]:
             if step == "certified":
-                workflow.certify(grant, users["officer"])
+                workflow.certify(grant, users["officer"], on=CERTIFIED_ON)
             elif step == "committed":
-                workflow.approve(grant, users["approver"])
+                workflow.approve(grant, users["approver"], on=APPROVED_ON)
             elif step == "advance_paid":
-                workflow.pay_advance(grant, users["finance"])
+                workflow.pay_advance(grant, users["finance"], on=ADVANCE_PAID_ON)
             elif step == "travelled":
                 workflow.confirm_attendance(grant, users["officer"], "Signed the attendance list.")
             elif step == "settled":
@@ -180,6 +189,7 @@ def _progress(event: Event) -> None:
                     users["finance"],
                     actual_cost=grant.approved_amount - Decimal("120.00"),
                     boarding_passes=ContentFile(DEMO_NOTE, name="boarding-passes.pdf"),
+                    on=SETTLED_ON,
                 )
             grant.refresh_from_db()
 

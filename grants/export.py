@@ -6,11 +6,18 @@ rows come from the database in chunks as plain values (``queries.export_rows``).
 The sheet has a frozen header with an autofilter, amounts in the fund's
 currency with its minor unit ('#,##0.00 "USD"'), and a totals row whose
 amounts are live SUM formulas over the rows above. Every other cell is text,
-whatever its first character (``fundmgr.spreadsheet``)."""
+whatever its first character (``fundmgr.spreadsheet``).
+
+Beside the grant's own figures, what the ledger says of it (approved,
+advanced, actual cost, PSC charged, owed by the traveller, refunded, balance
+paid to the traveller: ``queries.grant_money``, one query for every row) and
+whether its travel claim is overdue."""
 
 from __future__ import annotations
 
+import datetime
 import tempfile
+from dataclasses import dataclass
 
 from babel import Locale
 from django.utils import timezone
@@ -25,7 +32,15 @@ from fundmgr.money import minor_units
 from fundmgr.spreadsheet import Formula, TextCell, add_text_sheet
 from fundmgr.templatetags.fundmgr_tags import babel_locale
 from grants.models import Gender, GrantState, Priority
-from grants.queries import QueueFilters, export_rows
+from grants.queries import (
+    GrantMoney,
+    QueueFilters,
+    claim_overdue,
+    claim_period,
+    event_grants,
+    export_rows,
+    grant_money,
+)
 
 BOLD = Font(bold=True)
 
@@ -61,7 +76,24 @@ def _columns() -> list[tuple[str, int, bool]]:
         (_("Estimated cost"), 16, True),
         (_("PSC"), 14, True),
         (_("Open commitment"), 16, True),
+        # From the ledger (queries.grant_money).
+        (_("Approved"), 16, True),
+        (_("Advanced"), 16, True),
+        (_("Actual cost"), 16, True),
+        (_("PSC charged"), 14, True),
+        (_("Owed by the traveller"), 16, True),
+        (_("Refunded"), 14, True),
+        (_("Balance paid to the traveller"), 16, True),
+        (_("Claim overdue"), 10, False),
     ]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """The two fields ``claim_overdue`` reads, from an exported row."""
+
+    state: str
+    return_on: datetime.date
 
 
 def queue_workbook(event: Event, filters: QueueFilters):
@@ -90,8 +122,14 @@ def queue_workbook(event: Event, filters: QueueFilters):
     def money(value):
         return _cell(sheet, value, number_format=number_format)
 
+    # What the ledger says of every matching grant: one query, before the rows stream.
+    ledger = grant_money(event.fund_id, event_grants(event, filters), currency)
+    nothing = GrantMoney()
+    days, today = claim_period(event), timezone.localdate()
+
     rows = 0
     for (
+        pk,
         reference,
         name,
         title,
@@ -105,8 +143,11 @@ def queue_workbook(event: Event, filters: QueueFilters):
         cost,
         psc,
         committed,
+        return_on,
     ) in export_rows(event, filters):
         rows += 1
+        books = ledger.get(pk, nothing)
+        overdue = claim_overdue(_Claim(state, return_on), days, today)
         sheet.append(
             [
                 reference,
@@ -122,6 +163,14 @@ def queue_workbook(event: Event, filters: QueueFilters):
                 money(cost),
                 money(psc),
                 money(committed),
+                money(books.approved),
+                money(books.advanced),
+                money(books.actual),
+                money(books.psc),
+                money(books.owed_by_traveller),
+                money(books.refunded),
+                money(books.paid_to_traveller),
+                yes if overdue else no,
             ]
         )
     last = rows + 1
@@ -158,6 +207,7 @@ def _describe(filters: QueueFilters) -> str:
         "region": _("region"),
         "ldc": _("LDC"),
         "gender": _("gender"),
+        "overdue": _("claims overdue"),
     }
     return "; ".join(
         f"{label} = {getattr(filters, name)}"

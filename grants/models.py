@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
@@ -50,9 +51,27 @@ class GrantState(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
-#: States in which a nomination no longer holds a place (for the cap and the
-#: one-funding-per-person rule).
+#: States in which a nomination no longer holds the person's one funding for
+#: the event (the constraint one_funding_per_person_per_event), nor a place.
 RELEASED_STATES = (GrantState.REJECTED, GrantState.WITHDRAWN)
+
+#: A delegate who did not attend: a no-show, open or closed. Closing keeps no
+#: trace in the state, but the actual cost does: settling a claim needs one
+#: above zero, and a no-show never has a claim (closed comes from settled or
+#: no_show only). docs/grants-workflow.md, "A no-show's place".
+DID_NOT_ATTEND = Q(state=GrantState.NO_SHOW) | Q(state=GrantState.CLOSED, actual_cost=0)
+
+#: States whose grant holds a funded place (a closed no-show excepted): counted
+#: against the event's per-country cap when a grant is committed, and as a
+#: funded delegate in the figures.
+FUNDED_STATES = (
+    GrantState.APPROVED,
+    GrantState.COMMITTED,
+    GrantState.ADVANCE_PAID,
+    GrantState.TRAVELLED,
+    GrantState.SETTLED,
+    GrantState.CLOSED,
+)
 
 
 class Priority(models.IntegerChoices):
@@ -225,9 +244,22 @@ airport_validator = RegexValidator(r"^[A-Z]{3}$", _("An airport is three capital
 
 
 class GrantQuerySet(models.QuerySet):
-    def holding_a_place(self) -> GrantQuerySet:
-        """Nominations that count against the cap and the one-person rule."""
+    def holding_the_person(self) -> GrantQuerySet:
+        """Nominations that keep their delegate from being nominated again for
+        the event: a no-show too (the person was funded, and owes it back)."""
         return self.exclude(state__in=RELEASED_STATES)
+
+    def holding_a_place(self) -> GrantQuerySet:
+        """Nominations that count against the country's cap at intake: not
+        rejected, withdrawn or a no-show (its place is free for a replacement)."""
+        return self.exclude(state__in=RELEASED_STATES).exclude(DID_NOT_ATTEND)
+
+    def funded(self) -> GrantQuerySet:
+        """Funded delegates: approved to closed, never a no-show."""
+        return self.filter(state__in=FUNDED_STATES).exclude(DID_NOT_ATTEND)
+
+    def without_no_shows(self) -> GrantQuerySet:
+        return self.exclude(DID_NOT_ATTEND)
 
     def for_queue(self) -> GrantQuerySet:
         """Everything the officer queue shows, in one query."""
@@ -453,6 +485,9 @@ class GrantTransition(models.Model):
     )
     system_actor = models.CharField(_("by system"), max_length=60, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
+    #: The day the move took effect when it was recorded later: the day a
+    #: signature was signed, the day money moved. Empty: the day of ``at``.
+    dated = models.DateField(_("dated"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
@@ -462,6 +497,11 @@ class GrantTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant_id}: {self.from_state} -> {self.to_state}"
+
+    @property
+    def effective_day(self):
+        """The day the move took effect: ``dated``, or the local day it was recorded."""
+        return self.dated or timezone.localdate(self.at)
 
 
 class QueueStamp(models.Model):

@@ -22,6 +22,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.forms.utils import flatatt
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,8 +35,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fundmgr import once
+from fundmgr.chart import AccountKey
 from fundmgr.downloads import private_download
-from fundmgr.models import Event
+from fundmgr.models import Event, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
@@ -63,7 +65,7 @@ PAGE_SIZE = 50
 
 
 def _event(code: str) -> Event:
-    return get_object_or_404(Event.objects.select_related("fund"), code=code)
+    return get_object_or_404(Event.objects.select_related("fund", "travel_policy"), code=code)
 
 
 # --- The queue ----------------------------------------------------------------
@@ -127,6 +129,12 @@ class QueueFilterForm(forms.Form):
         ],
     )
     gender = forms.ChoiceField(label=gettext_lazy("Gender"), required=False, widget=QuickSelect)
+    overdue = forms.ChoiceField(
+        label=gettext_lazy("Travel claim"),
+        required=False,
+        widget=QuickSelect,
+        choices=[("", gettext_lazy("All")), ("yes", gettext_lazy("overdue"))],
+    )
 
     def __init__(self, *args, countries=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,7 +163,8 @@ def queue(request, code):
     if request.method == "POST":
         return _bulk_certify(request, event)
     can_certify = has_role(request.user, _certifier_role())
-    # The stamp is read before the grants (grants.stamp says why).
+    # The stamp is read before the grants (grants.stamp says why). Claims fall
+    # overdue overnight with no grant changing: the day is in the key too.
     key = _queue_cache_key(event, current_stamp(), can_certify, request.GET)
     cached = cache.get(key)
     if cached is None:
@@ -176,7 +185,8 @@ QUEUE_CACHE_SECONDS = 15 * 60
 def _queue_cache_key(event: Event, stamp: str, can_certify: bool, query) -> str:
     wanted = sorted((name, tuple(query.getlist(name))) for name in query)
     digest = hashlib.sha256(repr(wanted).encode()).hexdigest()[:32]
-    return f"grants:queue:{event.pk}:{stamp}:{get_language()}:{int(can_certify)}:{digest}"
+    today = timezone.localdate().isoformat()
+    return f"grants:queue:{event.pk}:{stamp}:{today}:{get_language()}:{int(can_certify)}:{digest}"
 
 
 def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
@@ -189,7 +199,7 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
     paginator.count = summary.matching.count
     page = paginator.get_page(request.GET.get("page"))
     context = {
-        "rows": _queue_rows(page, event.fund.base_currency),
+        "rows": _queue_rows(page, event),
         "event": event,
         "fund": event.fund,
         "currency": event.fund.base_currency,
@@ -229,14 +239,16 @@ class QueueRow:
     state: str
     cost: str
     committed: str
+    claim_overdue: bool
 
 
 def _labels(choices) -> dict:
     return {value: str(label) for value, label in choices}
 
 
-def _queue_rows(page, currency: str) -> list[QueueRow]:
-    money = money_formatter(currency)
+def _queue_rows(page, event: Event) -> list[QueueRow]:
+    money = money_formatter(event.fund.base_currency)
+    days, today = queries.claim_period(event), timezone.localdate()
     countries = Locale.parse(babel_locale()).territories
     regions, genders = _labels(Region.choices), _labels(Gender.choices)
     priorities, states = _labels(Priority.choices), _labels(GrantState.choices)
@@ -250,6 +262,7 @@ def _queue_rows(page, currency: str) -> list[QueueRow]:
             states.get(grant.state, grant.state),
             money(grant.cost),
             money(grant.committed_amount),
+            queries.claim_overdue(grant, days, today),
         )
         for grant in page
     ]
@@ -300,7 +313,9 @@ def export(request, code):
 
 def _grant(code: str, reference: str) -> Grant:
     return get_object_or_404(
-        Grant.objects.select_related("event__fund", "country", "nominated_by", "nominee_user"),
+        Grant.objects.select_related(
+            "event__fund", "event__travel_policy", "country", "nominated_by", "nominee_user"
+        ),
         event__code=code,
         reference=reference,
     )
@@ -345,6 +360,16 @@ def _value_date_field(label):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("The bank's value date; empty for today."),
     )
+
+
+class SignForm(ReasonForm):
+    on = forms.DateField(
+        label=gettext_lazy("Signed on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("The day it was signed, if earlier; empty for today."),
+    )
+    field_order = ["on", "reason"]
 
 
 class AdvanceForm(ReasonForm):
@@ -405,10 +430,14 @@ A = WorkflowAction
 ACTION_FORMS: dict[str, ActionForm] = {
     A.SUBMIT: ActionForm(ReasonForm, lambda g, by, d: workflow.submit(g, by, _reason(d))),
     A.CERTIFY: ActionForm(
-        ReasonForm, lambda g, by, d: workflow.certify(g, by, reason=_reason(d)), primary=True
+        SignForm,
+        lambda g, by, d: workflow.certify(g, by, reason=_reason(d), on=d["on"]),
+        primary=True,
     ),
     A.APPROVE: ActionForm(
-        ReasonForm, lambda g, by, d: workflow.approve(g, by, reason=_reason(d)), primary=True
+        SignForm,
+        lambda g, by, d: workflow.approve(g, by, reason=_reason(d), on=d["on"]),
+        primary=True,
     ),
     A.REJECT: ActionForm(RequiredReasonForm, lambda g, by, d: workflow.reject(g, by, _reason(d))),
     A.WITHDRAW: ActionForm(
@@ -500,6 +529,49 @@ def _duty_refusals(grant: Grant, user, levels, signatures, allowed) -> list[tupl
     ]
 
 
+#: What each of a grant's entries is, by the journal entry's kind.
+ENTRY_KINDS = {
+    "grant_commitment": gettext_lazy("Commitment"),
+    "grant_advance": gettext_lazy("Advance paid"),
+    "grant_liquidation": gettext_lazy("Commitment liquidated by the advance"),
+    "grant_settlement": gettext_lazy("Travel claim settled"),
+    "grant_psc": gettext_lazy("Programme support cost"),
+    "grant_release": gettext_lazy("Commitment released"),
+    "grant_no_show": gettext_lazy("No-show: the advance owed back"),
+    "grant_refund": gettext_lazy("Refund from the traveller"),
+}
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    entry: object
+    kind: str
+    amount: Decimal  # the entry's size: its debits
+    debits: list[str]
+    credits: list[str]
+
+
+def _ledger(grant: Grant) -> tuple[list[LedgerLine], Decimal]:
+    """The grant's entries with their legs and accounts (two queries; one
+    while it has none), and the PSC charged."""
+    legs = Prefetch("legs", queryset=Leg.objects.select_related("account"))
+    entries = queries.grant_entries(grant).prefetch_related(legs).order_by("date", "id")
+    lines, psc = [], Decimal(0)
+    for entry in entries:
+        legs = list(entry.legs.all())
+        psc += sum((leg.debit for leg in legs if leg.account.key == AccountKey.PSC), Decimal(0))
+        lines.append(
+            LedgerLine(
+                entry,
+                str(ENTRY_KINDS.get(entry.kind, entry.kind)),
+                sum((leg.debit for leg in legs), Decimal(0)),
+                [leg.account.get_key_display() for leg in legs if leg.debit],
+                [leg.account.get_key_display() for leg in legs if leg.credit],
+            )
+        )
+    return lines, psc
+
+
 def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
     """The grant page; ``bound`` is (action, form) for a form sent back with its errors."""
     levels = list(ApprovalLevel.objects.order_by("order"))
@@ -510,6 +582,8 @@ def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
         for t in allowed
         if t.action in ACTION_FORMS
     ]
+    ledger, psc_charged = _ledger(grant)
+    days = queries.claim_period(grant.event)
     return render(
         request,
         "grants/detail.html",
@@ -525,6 +599,10 @@ def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
             "action_error": error,
             "owes": grant.state in RECEIVABLE_STATES,
             "owed": owed_by_traveller(grant),
+            "ledger": ledger,
+            "psc_charged": psc_charged,
+            "claim_due_on": queries.claim_due_on(grant, days),
+            "claim_overdue": queries.claim_overdue(grant, days, timezone.localdate()),
         },
     )
 

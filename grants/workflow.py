@@ -233,12 +233,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
-#: States whose grant holds a funded place: counted against the event's
-#: per-country cap when a grant is committed. A no-show released its place
-#: along with its commitment, so a replacement may be funded; a rejected or
-#: withdrawn nomination never held one.
-FUNDED_STATES = (S.APPROVED, S.COMMITTED, S.ADVANCE_PAID, S.TRAVELLED, S.SETTLED, S.CLOSED)
-
 #: Where the traveller may owe the fund an unused or refundable advance.
 RECEIVABLE_STATES = (S.SETTLED, S.NO_SHOW, S.CLOSED)
 

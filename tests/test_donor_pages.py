@@ -234,6 +234,9 @@ def make_grant(fund, admin_user):
             priority=1,
             ldc_on_eligibility_date=True,
             cost=Decimal("2000.00"),
+            # A settled claim has an actual cost; so has a grant closed after it
+            # (one closed without any is a closed no-show).
+            actual_cost=Decimal("1900.00") if state in ("settled", "closed") else Decimal(0),
         )
 
     return make

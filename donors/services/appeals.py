@@ -23,7 +23,8 @@ from fundmgr.money import Money, round_money
 from grants.models import Grant, GrantState
 
 #: A travel grant has funded its delegate once the money is committed to them;
-#: a grant still in nomination, or rejected, withdrawn or a no-show, has not.
+#: a grant still in nomination, or rejected, withdrawn or a no-show (open or
+#: closed: ``GrantQuerySet.without_no_shows``), has not.
 FUNDED_STATES = (
     GrantState.COMMITTED,
     GrantState.ADVANCE_PAID,
@@ -58,7 +59,9 @@ class AppealProgress:
 
 def delegates_funded(fund) -> int:
     """Delegates the fund has paid for: its events' grants in a funded state."""
-    return Grant.objects.filter(event__fund=fund, state__in=FUNDED_STATES).count()
+    return (
+        Grant.objects.filter(event__fund=fund, state__in=FUNDED_STATES).without_no_shows().count()
+    )
 
 
 def appeal_progress(appeal: Appeal) -> AppealProgress:

@@ -32,7 +32,7 @@ from fundmgr.services.funds import FundPosition, position_from_balances
 from fundmgr.services.ledger import account_balances
 from fundmgr.templatetags.fundmgr_tags import country_name, money
 from grants.models import Grant
-from grants.workflow import FUNDED_STATES, TransitionRefused
+from grants.workflow import TransitionRefused
 
 
 class InsufficientFunds(TransitionRefused):
@@ -133,12 +133,14 @@ def reserve(
 
 def check_country_cap(grant: Grant) -> None:
     """Refuse to fund one more delegate of ``grant``'s country than its event
-    allows. Funded: approved to closed (``FUNDED_STATES``); a no-show, a
-    rejected or a withdrawn nomination holds no funded place. Called under the
-    fund's lock, which every commitment of the event's fund takes."""
+    allows. Funded: approved to closed (``Grant.objects.funded()``); a no-show
+    (open or closed), a rejected or a withdrawn nomination holds no funded
+    place. Called under the fund's lock, which every commitment of the
+    event's fund takes."""
     event = grant.event
     funded = (
-        Grant.objects.filter(event=event, country_id=grant.country_id, state__in=FUNDED_STATES)
+        Grant.objects.funded()
+        .filter(event=event, country_id=grant.country_id)
         .exclude(pk=grant.pk)
         .count()
     )

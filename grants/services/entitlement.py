@@ -17,8 +17,9 @@ fund's currency (USD for BAPA+40), from data a travel unit maintains.
   day, rounded half up to the cent.
 
 ``compute_entitlement`` only reads; ``apply_entitlement`` stores the figures
-on the grant, marks the chosen quote and writes the audit trail. Both are
-allowed while the grant is a draft, submitted or certified.
+on the grant, marks the chosen quote and writes the audit trail. Quotes and
+the entitlement change only while the grant is a draft or submitted
+(``ALLOWED_STATES``): once certified, the cost is under a signature.
 """
 
 from __future__ import annotations

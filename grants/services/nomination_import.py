@@ -447,12 +447,12 @@ def _entitlement(line: Line, ctx: _Context):
 def _check_file_against_the_event(event: Event, lines: list[Line]) -> list[RowError]:
     """Duplicates (in the file and recorded) and the cap, counting what is recorded."""
     errors: list[RowError] = []
-    holding = Grant.objects.holding_a_place().filter(event=event)
     recorded = dict(
-        holding.filter(person_key__in=[line.key for line in lines]).values_list(
-            "person_key", "reference"
-        )
+        Grant.objects.holding_the_person()
+        .filter(event=event, person_key__in=[line.key for line in lines])
+        .values_list("person_key", "reference")
     )
+    holding = Grant.objects.holding_a_place().filter(event=event)
     counts = Counter(
         dict(
             holding.order_by().values("country").annotate(n=Count("id")).values_list("country", "n")

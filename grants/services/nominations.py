@@ -240,6 +240,8 @@ def nominate(
     Raises PermissionDenied for a person who may not nominate for ``country``,
     NominationRefused (with field names) for anything else; nothing is saved."""
     check_may_nominate(by, country)
+    # A day given is the day the nomination was taken: its submission is dated so.
+    taken_on = today
     today = today or timezone.localdate()
     policy = policy_of(event)
     errors: dict[str | None, list[str]] = {}
@@ -303,11 +305,12 @@ def nominate(
             },
             note_verbale=note_verbale,
             submit=submit,
+            taken_on=taken_on,
         )
     except IntegrityError:
         # Another nomination of the same person won the race: the constraint
         # one_funding_per_person_per_event is the backstop of the check above.
-        holding = Grant.objects.holding_a_place().filter(event=event, person_key=key)
+        holding = Grant.objects.holding_the_person().filter(event=event, person_key=key)
         earlier = holding.values_list("reference", flat=True).first()
         if earlier:
             message = duplicate_message(event, nominee_name, earlier)
@@ -316,13 +319,15 @@ def nominate(
 
 
 def _earlier_reference(event: Event, key: str) -> str | None:
-    """The reference of a nomination of the same person holding a place."""
-    holding = Grant.objects.holding_a_place().filter(event=event, person_key=key)
+    """The reference of a nomination of the same person still holding them."""
+    holding = Grant.objects.holding_the_person().filter(event=event, person_key=key)
     return holding.values_list("reference", flat=True).first()
 
 
 @transaction.atomic
-def _record(event, by, eligibility: Eligibility, *, key, fields, note_verbale, submit) -> Grant:
+def _record(
+    event, by, eligibility: Eligibility, *, key, fields, note_verbale, submit, taken_on=None
+) -> Grant:
     # Lock the event so two nominations for one country are counted one
     # after the other (PostgreSQL; SQLite serialises writers anyway).
     event = Event.objects.select_for_update().get(pk=event.pk)
@@ -364,16 +369,16 @@ def _record(event, by, eligibility: Eligibility, *, key, fields, note_verbale, s
                 },
             )
             if submit:
-                _submit(grant, by)
+                _submit(grant, by, taken_on)
     except BaseException:
         grant.note_verbale.delete(save=False)  # no orphan file for a refused nomination
         raise
     return grant
 
 
-def _submit(grant: Grant, by) -> None:
+def _submit(grant: Grant, by, on: datetime.date | None = None) -> None:
     # Imported here: the workflow module is the larger one and may come to use this one.
     from grants.services.workflow import submit
 
-    submit(grant, by)
+    submit(grant, by, on=on)
     grant.refresh_from_db()

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey
-from fundmgr.models import Fund, JournalEntry
+from fundmgr.models import Fund
 from fundmgr.money import Money, quantum, round_amount, to_decimal
 from fundmgr.roles import require_role
 from fundmgr.services.audit import log_action
@@ -42,6 +42,7 @@ from fundmgr.services.duties import SeparationOfDutiesError, sign, signatures_on
 from fundmgr.services.ledger import credit, debit, post_entry
 from fundmgr.templatetags.fundmgr_tags import country_name, money
 from grants.models import ApprovalLevel, Grant, GrantState, GrantTransition, Priority
+from grants.queries import grant_entries
 from grants.services.commitments import (
     InsufficientFunds,
     check_country_cap,
@@ -176,6 +177,7 @@ def _record(
     by,
     reason: str = "",
     data: dict | None = None,
+    dated: datetime.date | None = None,
 ) -> GrantTransition:
     recorded = GrantTransition.objects.create(
         grant=grant,
@@ -184,6 +186,7 @@ def _record(
         action=action,
         by=by,
         reason=reason,
+        dated=dated,
     )
     log_action(
         grant,
@@ -202,9 +205,11 @@ def _move(
     reason: str = "",
     effect: Callable[[Grant, datetime.date], dict[str, Any] | None] | None = None,
     on: datetime.date | None = None,
+    dating: Callable[[Grant, datetime.date | None], datetime.date] | None = None,
 ) -> Grant:
     """Lock, re-check, apply ``effect`` (its entries dated ``on``, default
-    today), move to the target state, record."""
+    today), move to the target state, record. ``dating`` checks ``on``: a
+    value date (``_value_date``) unless another rule is given."""
     transition = BY_ACTION[action]
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -216,13 +221,13 @@ def _move(
         _check_state(locked, transition)
         _check_reason(transition, reason)
         from_state = locked.state
-        day = _value_date(locked, on)
+        day = (dating or _value_date)(locked, on)
         data = (effect(locked, day) if effect else None) or {}
         if on is not None:
             data["value_date"] = day.isoformat()
         locked.state = transition.target or from_state
         locked.save()
-        _record(locked, action, from_state, locked.state, by, reason, data)
+        _record(locked, action, from_state, locked.state, by, reason, data, _dated(day, on))
     _sync(grant, locked)
     return locked
 
@@ -244,11 +249,12 @@ def _value_date(grant: Grant, on: datetime.date | None) -> datetime.date:
             _("%(date)s is in the future: record the money on the day it moved.")
             % {"date": on.isoformat()}
         )
-    latest = (
-        JournalEntry.objects.posted()
-        .filter(fund_id=grant.event.fund_id, idempotency_key__startswith=f"grant:{grant.pk}:")
-        .aggregate(latest=Max("date"))["latest"]
-    )
+    _check_after_latest_entry(grant, on)
+    return on
+
+
+def _check_after_latest_entry(grant: Grant, on: datetime.date) -> None:
+    latest = grant_entries(grant).aggregate(latest=Max("date"))["latest"]
     if latest and on < latest:
         raise TransitionRefused(
             _(
@@ -257,7 +263,46 @@ def _value_date(grant: Grant, on: datetime.date | None) -> datetime.date:
             )
             % {"reference": grant.reference, "latest": latest.isoformat(), "date": on.isoformat()}
         )
+
+
+def _signing_date(grant: Grant, on: datetime.date | None) -> datetime.date:
+    """The day a signature was signed, which may be recorded later (a paper
+    approval entered after the fact): never in the future, never before the
+    grant's latest step (the certificate an approval signs off, a signature
+    before it) nor its latest entry, so the grant's history and books keep
+    the order things happened in."""
+    today = timezone.localdate()
+    if on is None:
+        return today
+    if on > today:
+        raise TransitionRefused(
+            _("%(date)s is in the future: give the day the grant was signed.")
+            % {"date": on.isoformat()}
+        )
+    steps = GrantTransition.objects.filter(grant_id=grant.pk).only("at", "dated", "action")
+    latest = max(steps, key=lambda step: step.effective_day, default=None)
+    if latest is not None and on < latest.effective_day:
+        raise TransitionRefused(
+            _(
+                "Grant %(reference)s's latest step (“%(action)s”) is dated %(latest)s: a "
+                "signature cannot be dated earlier (%(date)s)."
+            )
+            % {
+                "reference": grant.reference,
+                "action": BY_ACTION[latest.action].label
+                if latest.action in BY_ACTION
+                else latest.action,
+                "latest": latest.effective_day.isoformat(),
+                "date": on.isoformat(),
+            }
+        )
+    _check_after_latest_entry(grant, on)
     return on
+
+
+def _dated(day: datetime.date, on: datetime.date | None) -> datetime.date | None:
+    """What a transition keeps as its date: the day given, none for today."""
+    return day if on is not None else None
 
 
 def _currency(grant: Grant) -> str:
@@ -353,9 +398,10 @@ def check_pdf(upload, what: str) -> None:
 # --- The moves ------------------------------------------------------------------------
 
 
-def submit(grant: Grant | int, by, reason: str = "") -> Grant:
-    """draft -> submitted: the nominator or a fund officer sends the nomination in."""
-    return _move(grant, Action.SUBMIT, by, reason)
+def submit(grant: Grant | int, by, reason: str = "", *, on: datetime.date | None = None) -> Grant:
+    """draft -> submitted: the nominator or a fund officer sends the nomination
+    in. ``on``: the day it was sent in, when recorded later (default today)."""
+    return _move(grant, Action.SUBMIT, by, reason, on=on, dating=_signing_date)
 
 
 def _sign(grant: Grant, by, level: ApprovalLevel, levels, signatures, reason: str) -> None:
@@ -371,8 +417,9 @@ def _sign(grant: Grant, by, level: ApprovalLevel, levels, signatures, reason: st
         raise SignatureRefused(str(clash)) from clash
 
 
-def certify(grant: Grant | int, by, reason: str = "") -> Grant:
-    """submitted -> certified: the first approval level's signature."""
+def certify(grant: Grant | int, by, reason: str = "", *, on: datetime.date | None = None) -> Grant:
+    """submitted -> certified: the first approval level's signature. ``on``:
+    the day it was signed (default today; see ``_signing_date``)."""
     transition = BY_ACTION[Action.CERTIFY]
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -391,20 +438,35 @@ def certify(grant: Grant | int, by, reason: str = "") -> Grant:
                 _("Grant %(reference)s already carries the signature “%(level)s”.")
                 % {"reference": locked.reference, "level": first.label}
             )
+        day = _signing_date(locked, on)
         _sign(locked, by, first, levels, signatures, reason)
         from_state = locked.state
         locked.state = S.CERTIFIED
         locked.save()
-        _record(locked, Action.CERTIFY, from_state, locked.state, by, reason, {"level": first.code})
+        _record(
+            locked,
+            Action.CERTIFY,
+            from_state,
+            locked.state,
+            by,
+            reason,
+            {"level": first.code, "signed_on": day.isoformat()},
+            _dated(day, on),
+        )
     _sync(grant, locked)
     return locked
 
 
-def approve(grant: Grant | int, by, reason: str = "") -> Grant:
+def approve(grant: Grant | int, by, reason: str = "", *, on: datetime.date | None = None) -> Grant:
     """The next approval level's signature. On the last level the grant is
     approved and committed in the same transaction, under the fund's lock, if
     the country's cap and the money available allow it; otherwise nothing is
-    recorded (no signature, no transition, no entry)."""
+    recorded (no signature, no transition, no entry).
+
+    ``on``: the day it was signed (default today; see ``_signing_date``). The
+    commitment is booked that day, against the money available and at the PSC
+    rate of that day, and must also fit the fund as it stands today (an
+    earlier day's cash may have been spent since)."""
     transition = BY_ACTION[Action.APPROVE]
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -431,16 +493,13 @@ def approve(grant: Grant | int, by, reason: str = "") -> Grant:
         if refusal:
             raise SignatureRefused(refusal)
         last = level.code == levels[-1].code
-        day = timezone.localdate()
+        day = _signing_date(locked, on)
         if last:
             fund = lock_fund(locked.event.fund_id)
             check_country_cap(locked)
-            reserve(
-                fund,
-                locked.cost,
-                what=_("committing grant %(reference)s") % {"reference": locked.reference},
-                as_of=day,
-            )
+            what = _("committing grant %(reference)s") % {"reference": locked.reference}
+            for as_of in sorted({day, timezone.localdate()}):
+                reserve(fund, locked.cost, what=what, as_of=as_of)
         _sign(locked, by, level, levels, signatures, reason)
         if not last:
             locked.save()
@@ -451,16 +510,23 @@ def approve(grant: Grant | int, by, reason: str = "") -> Grant:
                 locked.state,
                 by,
                 reason,
-                {"level": level.code},
+                {"level": level.code, "signed_on": day.isoformat()},
+                _dated(day, on),
             )
         else:
-            _approve_and_commit(locked, fund, by, reason, level, day)
+            _approve_and_commit(locked, fund, by, reason, level, day, _dated(day, on))
     _sync(grant, locked)
     return locked
 
 
 def _approve_and_commit(
-    grant: Grant, fund: Fund, by, reason: str, level: ApprovalLevel, day: datetime.date
+    grant: Grant,
+    fund: Fund,
+    by,
+    reason: str,
+    level: ApprovalLevel,
+    day: datetime.date,
+    dated: datetime.date | None,
 ) -> None:
     grant.state = S.APPROVED
     grant.approved_amount = grant.cost
@@ -472,7 +538,8 @@ def _approve_and_commit(
         S.APPROVED,
         by,
         reason,
-        {"level": level.code, "approved_amount": grant.cost},
+        {"level": level.code, "approved_amount": grant.cost, "signed_on": day.isoformat()},
+        dated,
     )
     amount = _money(grant, grant.cost)
     _post(
@@ -486,7 +553,7 @@ def _approve_and_commit(
     grant.committed_amount = grant.cost
     grant.state = S.COMMITTED
     grant.save()
-    _record(grant, Action.COMMIT, S.APPROVED, S.COMMITTED, by, "", {"committed": grant.cost})
+    _record(grant, Action.COMMIT, S.APPROVED, S.COMMITTED, by, "", {"committed": grant.cost}, dated)
 
 
 def reject(grant: Grant | int, by, reason: str) -> Grant:

@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, Value, When
+from django.db.models import BooleanField, Case, Count, DecimalField, F, Q, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +36,7 @@ from fundmgr.models import Fund, JournalEntry, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum
 from fundmgr.services.funds import FundPosition, positions
-from grants.models import Gender, Grant, GrantState
-from grants.workflow import FUNDED_STATES
+from grants.models import DID_NOT_ATTEND, FUNDED_STATES, Gender, Grant, GrantState
 
 ZERO = Decimal(0)
 AMOUNT = DecimalField(max_digits=20, decimal_places=3)
@@ -327,8 +326,17 @@ def grant_groups(fund: Fund) -> list[dict]:
     q = quantum(fund.base_currency)
     rows = list(
         Grant.objects.filter(event__fund=fund)
+        # A closed no-show is closed like a settled grant, but funded nobody.
+        .annotate(
+            did_not_attend=Case(
+                When(DID_NOT_ATTEND, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
         .values(
             "state",
+            "did_not_attend",
             "country_id",
             "country__name",
             "country__region",
@@ -456,7 +464,7 @@ def build_dashboard(
         cumulative(monthly_flows(fund, as_of), currency) if full else public_months(fund, as_of)
     )
     groups = grant_groups(fund)
-    funded = [row for row in groups if row["state"] in FUNDED_STATES]
+    funded = [row for row in groups if row["state"] in FUNDED_STATES and not row["did_not_attend"]]
     regions = dict(Region.choices)
     genders = dict(Gender.choices)
     dashboard = Dashboard(

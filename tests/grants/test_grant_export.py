@@ -72,6 +72,14 @@ def test_each_row_carries_the_queue_columns_in_words(as_officer, make_grant, eve
         "Estimated cost",
         "PSC",
         "Open commitment",
+        "Approved",
+        "Advanced",
+        "Actual cost",
+        "PSC charged",
+        "Owed by the traveller",
+        "Refunded",
+        "Balance paid to the traveller",
+        "Claim overdue",
     )
     assert rows == [
         (
@@ -88,6 +96,8 @@ def test_each_row_carries_the_queue_columns_in_words(as_officer, make_grant, eve
             2345.67,
             187.65,
             0,
+            *[0] * 7,  # nothing in the ledger yet
+            "no",
         )
     ]
 
@@ -100,8 +110,8 @@ def test_the_header_is_frozen_and_filtered_and_the_columns_have_widths(
     _response, book = export(as_officer, event)
     sheet = book.worksheets[0]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:M3"
-    assert all(sheet.column_dimensions[c].width >= 9 for c in "ABCDEFGHIJKLM")
+    assert sheet.auto_filter.ref == "A1:U3"
+    assert all(sheet.column_dimensions[c].width >= 9 for c in "ABCDEFGHIJKLMNOPQRSTU")
     assert all(cell.font.bold for cell in sheet[1])
 
 
@@ -171,8 +181,9 @@ def test_the_export_runs_a_fixed_number_of_queries(
     for _ in range(size):
         make_grant()
     as_officer.get(reverse("grant-queue", args=[event.code]))
-    # Session, user, roles, event, countries for the filter, the rows.
-    with django_assert_num_queries(6):
+    # Session, user, roles, event, countries for the filter, the ledger's
+    # amounts for the rows, the rows.
+    with django_assert_num_queries(7):
         response = as_officer.get(reverse("grant-export", args=[event.code]))
         b"".join(response.streaming_content)
 

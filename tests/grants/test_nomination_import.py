@@ -345,3 +345,10 @@ def test_the_command_needs_a_known_event_and_user(event, officer, docs):
         call_command("import_nominations", str(path), "--event", "NOPE", "--by", "officer")
     with pytest.raises(CommandError, match="no user named 'ghost'"):
         call_command("import_nominations", str(path), "--event", "CONF19", "--by", "ghost")
+
+
+def test_the_cap_in_a_file_does_not_count_a_no_show(run, make_grant):
+    make_grant(name="Did Not Come", country="NP", state=GrantState.NO_SHOW)
+    make_grant(name="Already There", country="NP")
+
+    assert run([row("One")]).created == 1

@@ -291,3 +291,30 @@ def test_simultaneous_nominations_never_exceed_the_cap(event, officer):
         "CONF19-0001",
         "CONF19-0002",
     ]
+
+
+def test_a_no_show_frees_its_countrys_place_for_a_replacement(nominate_one):
+    first = nominate_one(nominee_name="First Delegate")
+    nominate_one(nominee_name="Second Delegate")
+    Grant.objects.filter(pk=first.pk).update(state=GrantState.NO_SHOW)
+
+    replacement = nominate_one(nominee_name="Replacement Delegate")
+
+    assert replacement.state == GrantState.SUBMITTED
+
+
+def test_a_closed_no_show_frees_its_place_too(nominate_one):
+    first = nominate_one(nominee_name="First Delegate")
+    nominate_one(nominee_name="Second Delegate")
+    # Closed after the no-show (no claim, so no actual cost).
+    Grant.objects.filter(pk=first.pk).update(state=GrantState.CLOSED)
+
+    assert nominate_one(nominee_name="Replacement Delegate").state == GrantState.SUBMITTED
+
+
+def test_a_no_show_keeps_the_person_from_a_second_funding(nominate_one):
+    first = nominate_one()
+    Grant.objects.filter(pk=first.pk).update(state=GrantState.NO_SHOW)
+
+    with pytest.raises(NominationRefused, match="already nominated"):
+        nominate_one()

@@ -2,12 +2,14 @@
 entitlements, on illustrative reference data, some moved on through the real
 workflow (each step by the person whose role it is), loaded once."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.management import call_command
 from django.utils import timezone
 
 from fundmgr.chart import AccountKey
+from fundmgr.models import JournalEntry
 from fundmgr.services.duties import signatures_on
 from fundmgr.services.funds import positions
 from fundmgr.services.ledger import account_balances
@@ -61,3 +63,16 @@ def test_loading_the_demo_twice_adds_no_grant_or_quote(db):
     assert (Grant.objects.count(), AirfareQuote.objects.count(), FocalPoint.objects.count()) == (
         before
     )
+
+
+def test_the_demo_grants_are_signed_and_booked_in_2019_as_the_conference_was(db):
+    call_command("load_demo", verbosity=0)
+    grants = Grant.objects.filter(event__code="BAPA40")
+    entries = JournalEntry.objects.posted().filter(kind__startswith="grant_")
+    assert entries.exists()
+    assert {entry.date.year for entry in entries} == {2019}
+    sita = grants.get(nominee_name="Sita Sharma")
+    dated = dict(sita.transitions.values_list("action", "dated"))
+    assert dated["submit"] == datetime.date(2019, 2, 15)
+    assert dated["certify"] < dated["approve"] == dated["commit"] < dated["settle"]
+    assert dated["settle"].year == 2019

@@ -15,12 +15,18 @@ from django.core.exceptions import PermissionDenied
 
 from fundmgr.models import AuditRecord, JournalEntry, Signature
 from fundmgr.roles import Role
-from grants.models import ApprovalLevel, FocalPoint, GrantState, GrantTransition, Priority
+from grants.models import (
+    FUNDED_STATES,
+    ApprovalLevel,
+    FocalPoint,
+    GrantState,
+    GrantTransition,
+    Priority,
+)
 from grants.services import workflow
 from grants.services.workflow import SignatureRefused, TransitionRefused
 from grants.workflow import (
     BY_ACTION,
-    FUNDED_STATES,
     TRANSITIONS,
     Action,
     available_actions,
