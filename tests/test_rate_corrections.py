@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied
 from fundmgr.chart import AccountKey as K
 from fundmgr.models import AuditRecord, ExchangeRate, Leg
 from fundmgr.money import money
+from fundmgr.rate_queries import entries_using, with_use
 from fundmgr.roles import Role
 from fundmgr.services.ledger import credit, debit, post_entry
-from fundmgr.rate_queries import entries_using, with_use
 from fundmgr.services.rate_corrections import RateCorrectionRefused, replace_rate, revise_rate
 from fundmgr.services.rate_import import import_exchange_rates
 from fundmgr.services.rates import MissingExchangeRate, convert, rate_on
