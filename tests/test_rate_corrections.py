@@ -111,7 +111,9 @@ def test_an_illustrative_rate_nothing_used_is_made_official(db, finance):
 
 def test_a_rate_a_posted_entry_was_converted_at_cannot_be_replaced(rates, fund, finance):
     entry = post_eur(fund, MARCH_10, finance)
-    with pytest.raises(RateCorrectionRefused, match="1 posted entries.*revise it from a date"):
+    with pytest.raises(
+        RateCorrectionRefused, match="1 posted entry was converted.*revise it from a date"
+    ):
         replace_rate(eur_march(rates), Decimal("0.875"), "wrong", finance)
     assert rate_on("EUR", MARCH_10).units_per_usd == Decimal("0.88")
     assert list(entries_using(eur_march(rates))) == [entry]

@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fundmgr.models import ExchangeRate
 from fundmgr.rate_queries import entries_using
@@ -148,9 +149,12 @@ def replace_rate(
     used = entries_using(rate).count()
     if used:
         raise RateCorrectionRefused(
-            _(
-                "%(count)d posted entries were converted at %(currency)s %(rate)s of %(day)s, so "
-                "it cannot be replaced: revise it from a date instead."
+            ngettext(
+                "%(count)d posted entry was converted at %(currency)s %(rate)s of %(day)s, so "
+                "it cannot be replaced: revise it from a date instead.",
+                "%(count)d posted entries were converted at %(currency)s %(rate)s of %(day)s, "
+                "so it cannot be replaced: revise it from a date instead.",
+                used,
             )
             % {
                 "count": used,

@@ -58,6 +58,17 @@ def anchor_rows_skipped(count: int) -> str:
     ) % {"count": count}
 
 
+def rates_replaced(count: int) -> str:
+    """What to tell the importer about the unused rates the file replaced."""
+    return ngettext(
+        "%(count)d rate no posted entry used was replaced with the file's figure "
+        "(the old figure is in the audit trail).",
+        "%(count)d rates no posted entry used were replaced with the file's figures "
+        "(the old figures are in the audit trail).",
+        count,
+    ) % {"count": count}
+
+
 def _truthy(text: str) -> bool:
     return text.strip().lower() in {"1", "true", "yes", "y", "x"}
 
