@@ -130,9 +130,11 @@ def _current_month_rates() -> None:
     """So the demo can be tried today: April 2019's illustrative rates again,
     effective from the first of the current month, marked illustrative."""
     first = timezone.localdate().replace(day=1)
-    april = ExchangeRate.objects.filter(effective_date=datetime.date(2019, 4, 1))
+    april = ExchangeRate.objects.current().filter(effective_date=datetime.date(2019, 4, 1))
     present = set(
-        ExchangeRate.objects.filter(effective_date=first).values_list("currency", flat=True)
+        ExchangeRate.objects.current()
+        .filter(effective_date=first)
+        .values_list("currency", flat=True)
     )
     ExchangeRate.objects.bulk_create(
         [

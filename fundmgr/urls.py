@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from fundmgr import views, views_imports, views_journals, well_known
+from fundmgr import views, views_imports, views_journals, views_rates, well_known
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,8 +34,11 @@ urlpatterns = [
         views_journals.propose_reversal_page,
         name="entry-reverse",
     ),
-    path("rates/", views.exchange_rates, name="exchange-rates"),
-    path("rates/import/", views.import_rates, name="import-rates"),
+    path("rates/", views_rates.exchange_rates, name="exchange-rates"),
+    path("rates/import/", views_rates.import_rates, name="import-rates"),
+    path("rates/replace/", views_rates.replace_exchange_rate, name="replace-rate"),
+    path("rates/revise/", views_rates.revise_exchange_rate, name="revise-rate"),
+    path("rates/history/", views_rates.rate_history, name="rate-history"),
     path("audit/", views.audit_trail, name="audit-trail"),
     path("imports/<int:pk>/", views_imports.job_page, name="import-job"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -11,22 +11,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from donors.models import Appeal
-from fundmgr.models import Account, AuditRecord, Event, ExchangeRate, Fund, JournalEntry
+from fundmgr.models import Account, AuditRecord, Event, Fund, JournalEntry
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.funds import positions
 from fundmgr.services.ledger import account_balances
 from fundmgr.services.manual_journals import REVERSIBLE_KINDS
-from fundmgr.services.rate_import import anchor_rows_skipped, import_exchange_rates
-from fundmgr.tabular import FileRejected
-from fundmgr.uploads import UploadForm
 
 PAGE_SIZE = 50
 
@@ -136,84 +132,6 @@ def fund_journal(request, code):
             "reversible_kinds": REVERSIBLE_KINDS,
         },
     )
-
-
-class RateFilterForm(forms.Form):
-    currency = forms.ChoiceField(label=_("Currency"), required=False)
-
-    def __init__(self, *args, currencies=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = [("", _("All currencies"))] + [
-            (code, code) for code in currencies
-        ]
-
-
-@role_required(*BOOK_READERS)
-def exchange_rates(request):
-    """UN operational rates of exchange, one currency or all, newest first per currency."""
-    currencies = list(
-        ExchangeRate.objects.order_by("currency").values_list("currency", flat=True).distinct()
-    )
-    form = RateFilterForm(request.GET or None, currencies=currencies)
-    rates = ExchangeRate.objects.all()
-    currency = ""
-    if form.is_valid():
-        currency = form.cleaned_data["currency"]
-        if currency:
-            rates = rates.filter(currency=currency)
-    return render(
-        request,
-        "rates/list.html",
-        {
-            "form": form,
-            "currency": currency,
-            "page": _page(request, rates),
-            "can_import": has_role(request.user, *RATE_IMPORTERS),
-        },
-    )
-
-
-RATE_IMPORTERS = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
-
-
-class RateImportForm(UploadForm):
-    illustrative = forms.BooleanField(
-        label=_("These are demo or estimated rates, not official UN rates"), required=False
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "Columns: currency, effective_date (YYYY-MM-DD), units_per_usd."
-        )
-
-
-@role_required(*RATE_IMPORTERS)
-def import_rates(request):
-    """Upload a rates file: all of it is saved, or nothing and every bad line is listed."""
-    form = RateImportForm(request.POST or None, request.FILES or None)
-    rejected = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = import_exchange_rates(
-                upload,
-                request.user,
-                name=upload.name,
-                illustrative=form.cleaned_data["illustrative"],
-            )
-        except FileRejected as error:
-            rejected = error
-        else:
-            messages.success(
-                request,
-                _("%(name)s: %(created)d rates added, %(unchanged)d already recorded.")
-                % {"name": upload.name, "created": result.created, "unchanged": result.unchanged},
-            )
-            if result.skipped:
-                messages.info(request, anchor_rows_skipped(result.skipped))
-            return redirect("exchange-rates")
-    return render(request, "rates/import.html", {"form": form, "rejected": rejected})
 
 
 @role_required(Role.AUDITOR, Role.ADMINISTRATOR)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 
 from donors.models import BankLine, Receipt
 from fundmgr.chart import AccountKey as K
@@ -38,8 +38,11 @@ def receipt_rows(fund: Fund, start: datetime.date, as_of: datetime.date) -> Iter
     recorded otherwise): two subqueries in the same query, not one per row."""
     rate = Subquery(
         ExchangeRate.objects.filter(
-            currency=OuterRef("amount_currency"), effective_date__lte=OuterRef("value_date")
+            currency=OuterRef("amount_currency"),
+            effective_date__lte=OuterRef("value_date"),
+            imported_at__lte=OuterRef("created_at"),
         )
+        .filter(Q(superseded_at__isnull=True) | Q(superseded_at__gt=OuterRef("created_at")))
         .order_by("-effective_date")
         .values("units_per_usd")[:1]
     )

@@ -154,6 +154,7 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "manual-journal-reject": {"POST": only("finance_officer"), "GET": everyone("405")},
     "manual-journal-withdraw": {"POST": only("finance_officer"), "GET": everyone("405")},
     "entry-reverse": {"GET": only("finance_officer"), "POST": outcomes(finance_officer="400")},
+    "rate-history": {"GET": only(*BOOK_READERS)},
     "audit-trail": {"GET": only("auditor", "administrator")},
     "finance-register": {"GET": only(*BOOK_READERS)},
     "finance-statement": {"GET": only(*BOOK_READERS)},
@@ -181,6 +182,16 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     # The rates import page is an upload form and nothing else (the rates
     # themselves are on the exchange-rates page, which the auditor reads).
     "import-rates": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
+    # Correcting a rate is for those who import them; the forms are on the
+    # exchange-rates page, so a GET of their addresses is not allowed.
+    "replace-rate": {
+        "GET": outcomes("403", anonymous="login", **{p: "405" for p in FINANCE_AND_ADMIN}),
+        "POST": empty_form_refused(*FINANCE_AND_ADMIN),
+    },
+    "revise-rate": {
+        "GET": outcomes("403", anonymous="login", **{p: "405" for p in FINANCE_AND_ADMIN}),
+        "POST": empty_form_refused(*FINANCE_AND_ADMIN),
+    },
     "finance-import-register": {
         "GET": only(*FINANCE_AND_ADMIN, "auditor"),
         "POST": only(*FINANCE_AND_ADMIN),

@@ -11,8 +11,10 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
+from fundmgr.chart import AccountKey as K
 from fundmgr.models import AuditRecord, ExchangeRate
 from fundmgr.money import Money, minor_units, money
+from fundmgr.services.ledger import credit, debit, post_entry
 from fundmgr.services.rate_import import import_exchange_rates
 from fundmgr.services.rates import (
     MissingExchangeRate,
@@ -246,7 +248,7 @@ def test_import_is_audited_with_its_actor_and_counts(db, admin_user, tmp_path):
     record = AuditRecord.objects.get(action="rates:imported")
     assert record.actor == admin_user
     assert record.reason == "unore.csv"
-    assert record.data == {"created": 3, "unchanged": 0, "skipped": 0}
+    assert record.data == {"created": 3, "replaced": 0, "unchanged": 0, "skipped": 0}
 
 
 def test_reimporting_the_same_file_changes_nothing(db, admin_user, tmp_path):
@@ -362,9 +364,15 @@ def test_a_file_that_is_not_csv_or_xlsx_is_rejected(db, admin_user, tmp_path):
     assert not ExchangeRate.objects.exists()
 
 
-def test_a_conflicting_rate_for_an_existing_currency_and_date_is_refused_by_line(
-    rates, admin_user, tmp_path
-):
+def test_a_conflicting_rate_for_a_used_rate_is_refused_by_line(rates, fund, admin_user, tmp_path):
+    # A March entry was converted at EUR 0.88: the file may not change it.
+    post_entry(
+        fund,
+        datetime.date(2019, 3, 10),
+        "EUR gift",
+        [debit(K.BANK, money("88", "EUR")), credit(K.CONTRIBUTIONS, money("88", "EUR"))],
+        admin_user,
+    )
     path = write_csv(
         tmp_path / "revised.csv",
         "currency,effective_date,units_per_usd\nGBP,2019-03-01,0.77\nEUR,2019-03-01,0.875\n",
@@ -374,6 +382,7 @@ def test_a_conflicting_rate_for_an_existing_currency_and_date_is_refused_by_line
     assert [error.line for error in rejected.value.errors] == [3]
     assert "line 3" in str(rejected.value)
     assert "EUR" in str(rejected.value)
+    assert "revise it from a date" in str(rejected.value)
     assert ExchangeRate.objects.get(
         currency="EUR", effective_date=MARCH_1
     ).units_per_usd == Decimal("0.88")

@@ -134,6 +134,12 @@ WITHOUT_TOKEN = {
     ("donors/finance/pledge.html", "finance-pledge-attach"): "files a pledge, no money",
     ("donors/finance/pledge.html", "finance-pledge-release"): "releases a hold, no money",
     ("funds/journals/detail.html", "manual-journal-withdraw"): "withdraws a proposal, no money",
+    ("rates/list.html", "replace-rate"): (
+        "a rate, no money; a repeat finds the figure already recorded and changes nothing"
+    ),
+    ("rates/list.html", "revise-rate"): (
+        "a rate, no money; a repeat finds the figure already recorded and changes nothing"
+    ),
     ("donors/finance/pledge.html", "finance-pledge-redate"): (
         "moves the date once: a repeat finds it already moved and says 'nothing changed'"
     ),

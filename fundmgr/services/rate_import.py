@@ -1,9 +1,12 @@
 """Importing UN operational rates of exchange from CSV or XLSX.
 
-The whole file is checked first; one bad row and nothing is saved. Rates are
-history: a rate already recorded for a currency and date is never overwritten
-(a revision is a new effective date), so importing the same file again
-changes nothing and a conflicting one is refused by line.
+The whole file is checked first; one bad row and nothing is saved. A row
+restating a rate already recorded for its currency and date with another
+figure (or another illustrative mark) replaces it if no posted entry was
+converted at it, audited like any replacement (fundmgr.services.rate_corrections);
+if entries were converted at it, the row is refused by line: such a rate is
+revised from a date, on the exchange-rates page, with a reason. Importing the
+same file again changes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fundmgr.models import ExchangeRate
+from fundmgr.rate_queries import entries_using
 from fundmgr.services.audit import log_action
+from fundmgr.services.rate_corrections import rate_problem, record_replacement
 from fundmgr.services.rates import ANCHOR
 from fundmgr.tabular import (
     FileRejected,
@@ -31,12 +36,6 @@ from fundmgr.tabular import (
 
 COLUMNS = ["currency", "effective_date", "units_per_usd"]
 OPTIONAL = ["illustrative", "source"]
-#: Units of a currency per US dollar, within these bounds: the strongest
-#: currency (KWD) is about 0.3 and the weakest in use about 10^5; beyond them a
-#: rate is a typing error, and an amount converted at it could overflow the
-#: ledger's columns.
-MIN_RATE = Decimal("0.001")
-MAX_RATE = Decimal("1000000000")
 _MAX_SOURCE = ExchangeRate._meta.get_field("source").max_length
 
 
@@ -46,6 +45,8 @@ class RateImportResult:
     unchanged: int
     #: USD rows at 1: the anchor restated, accepted and not stored.
     skipped: int = 0
+    #: Rates no posted entry used, given the file's figure.
+    replaced: int = 0
 
 
 def anchor_rows_skipped(count: int) -> str:
@@ -53,6 +54,17 @@ def anchor_rows_skipped(count: int) -> str:
     return ngettext(
         "%(count)d USD row at 1 skipped: the US dollar is the anchor currency.",
         "%(count)d USD rows at 1 skipped: the US dollar is the anchor currency.",
+        count,
+    ) % {"count": count}
+
+
+def rates_replaced(count: int) -> str:
+    """What to tell the importer about the unused rates the file replaced."""
+    return ngettext(
+        "%(count)d rate no posted entry used was replaced with the file's figure "
+        "(the old figure is in the audit trail).",
+        "%(count)d rates no posted entry used were replaced with the file's figures "
+        "(the old figures are in the audit trail).",
         count,
     ) % {"count": count}
 
@@ -82,15 +94,9 @@ def import_exchange_rates(
                     _("USD is the anchor currency; its rate is always 1, not %(rate)s")
                     % {"rate": rate}
                 )
-            if rate <= 0:
-                raise ValueError(_("the rate must be greater than zero"))
-            if not MIN_RATE <= rate < MAX_RATE:
-                raise ValueError(
-                    _("the rate %(rate)s is not between %(low)s and %(high)s units per US dollar")
-                    % {"rate": rate, "low": MIN_RATE, "high": f"{MAX_RATE:,}"}
-                )
-            if rate != rate.quantize(Decimal("0.000001")):
-                raise ValueError(_("the rate has more than 6 decimals"))
+            problem = rate_problem(rate)
+            if problem:
+                raise ValueError(problem)
             if len(row.values.get("source", "")) > _MAX_SOURCE:
                 raise ValueError(
                     _("the source is longer than %(max)d characters") % {"max": _MAX_SOURCE}
@@ -111,39 +117,43 @@ def import_exchange_rates(
             continue
         wanted.setdefault(key, (row.line, rate, flag, row.values.get("source", "")))
 
-    existing = {
-        (r.currency, r.effective_date): r.units_per_usd
-        for r in ExchangeRate.objects.filter(currency__in={c for c, _d in wanted})
-    }
-    for (currency, day), (line, rate, _flag, _src) in wanted.items():
-        if (currency, day) in existing and existing[(currency, day)] != rate:
-            errors.append(
-                RowError(
-                    line,
-                    _(
-                        "%(currency)s on %(day)s is already recorded at %(old)s; rates are never "
-                        "overwritten (a revision takes a new effective date)"
-                    )
-                    % {"currency": currency, "day": day, "old": existing[(currency, day)]},
-                )
-            )
-    if errors:
-        raise FileRejected(sorted(errors, key=lambda e: e.line), name)
-
-    new = [
-        ExchangeRate(
-            currency=currency,
-            effective_date=day,
-            units_per_usd=rate,
-            illustrative=flag,
-            source=(src or Path(name).name)[:_MAX_SOURCE],
-        )
-        for (currency, day), (_line, rate, flag, src) in wanted.items()
-        if (currency, day) not in existing
-    ]
     with transaction.atomic():
+        # Locked, so no correction or other import changes them meanwhile.
+        existing = {
+            (r.currency, r.effective_date): r
+            for r in ExchangeRate.objects.current()
+            .select_for_update()
+            .filter(currency__in={c for c, _d in wanted})
+        }
+        replaced = []
+        for key, (line, rate, flag, src) in wanted.items():
+            row = existing.get(key)
+            if row is None or (row.units_per_usd, row.illustrative) == (rate, flag):
+                continue
+            if entries_using(row).exists():
+                errors.append(RowError(line, _used_rate_restated(row, rate, flag)))
+            else:
+                replaced.append((row, rate, flag, src))
+        if errors:
+            raise FileRejected(sorted(errors, key=lambda e: e.line), name)
+
+        new = [
+            ExchangeRate(
+                currency=currency,
+                effective_date=day,
+                units_per_usd=rate,
+                illustrative=flag,
+                source=(src or Path(name).name)[:_MAX_SOURCE],
+            )
+            for (currency, day), (_line, rate, flag, src) in wanted.items()
+            if (currency, day) not in existing
+        ]
         ExchangeRate.objects.bulk_create(new)
-        if new:
+        why = _("replaced by the file %(name)s") % {"name": Path(name).name}
+        for row, rate, flag, src in replaced:
+            record_replacement(row, rate, flag, (src or Path(name).name)[:_MAX_SOURCE], why, by)
+        unchanged = len(wanted) - len(new) - len(replaced)
+        if new or replaced:
             log_action(
                 None,
                 "rates:imported",
@@ -151,8 +161,24 @@ def import_exchange_rates(
                 Path(name).name,
                 {
                     "created": len(new),
-                    "unchanged": len(wanted) - len(new),
+                    "replaced": len(replaced),
+                    "unchanged": unchanged,
                     "skipped": skipped,
                 },
             )
-    return RateImportResult(created=len(new), unchanged=len(wanted) - len(new), skipped=skipped)
+    return RateImportResult(
+        created=len(new), unchanged=unchanged, skipped=skipped, replaced=len(replaced)
+    )
+
+
+def _used_rate_restated(row: ExchangeRate, rate: Decimal, illustrative: bool) -> str:
+    if row.units_per_usd != rate:
+        what = _("at %(old)s") % {"old": row.units_per_usd}
+    elif row.illustrative:
+        what = _("as illustrative")
+    else:
+        what = _("as official")
+    return _(
+        "%(currency)s on %(day)s is already recorded %(what)s and posted entries were converted "
+        "at it, so a file cannot replace it: revise it from a date on the exchange-rates page"
+    ) % {"currency": row.currency, "day": row.effective_date, "what": what}

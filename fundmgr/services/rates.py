@@ -5,6 +5,8 @@ that day and, under the default ``FUNDMGR_RATE_VALIDITY = "month"``, effective
 in that same calendar month: UNORE are set monthly (some revised mid-month),
 so a March transaction is never converted at February's rate because March's
 was not entered. A missing rate is an error naming currency and date, never 1.
+Rates a same-day revision took the place of are history, never looked up
+(``ExchangeRate.objects.current()``; fundmgr.services.rate_corrections).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def rate_on(currency: str, day: datetime.date) -> ExchangeRate:
     """The ExchangeRate row in force for ``currency`` on ``day``."""
     code = currency.upper()
     minor_units(code)  # an unknown code is its own, clearer error
-    rates = ExchangeRate.objects.filter(currency=code, effective_date__lte=day)
+    rates = ExchangeRate.objects.current().filter(currency=code, effective_date__lte=day)
     if settings.FUNDMGR_RATE_VALIDITY == "month":
         rates = rates.filter(effective_date__gte=day.replace(day=1))
     rate = rates.order_by("-effective_date").first()
@@ -103,7 +105,7 @@ def to_usd(amount: Money, day: datetime.date) -> Money:
 def currencies_with_rates(day: datetime.date | None = None) -> list[str]:
     """Currencies one may give in: USD and every currency with a UN rate (in
     force on ``day``, when given)."""
-    rates = ExchangeRate.objects.all()
+    rates = ExchangeRate.objects.current()
     if day is not None:
         rates = rates.filter(effective_date__lte=day)
         if settings.FUNDMGR_RATE_VALIDITY == "month":

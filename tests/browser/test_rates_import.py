@@ -1,11 +1,13 @@
 """Journey: a finance officer uploads the month's UN rates, first a file with a
-mistake (nothing saved, the line named), then the corrected one."""
+mistake (nothing saved, the line named), then the corrected one; then corrects
+a rate on the page."""
 
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from fundmgr.demo import DEMO_PASSWORD
 from fundmgr.models import ExchangeRate
+from fundmgr.rate_queries import with_use
 
 
 def sign_in(page, username):
@@ -41,7 +43,7 @@ def test_finance_officer_fixes_a_refused_rates_file_and_imports_it(
     page.get_by_label("CSV or XLSX file").set_input_files(str(bad))
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("status")).to_contain_text("2 rates added, 0 already recorded")
-    page.get_by_label("Currency").select_option("GBP")
+    page.get_by_role("search").get_by_label("Currency").select_option("GBP")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("table")).to_contain_text("0.771")
     assert ExchangeRate.objects.count() == before + 2
@@ -55,3 +57,32 @@ def test_an_auditor_sees_the_rates_but_no_way_to_import(page, transactional_db):
     expect(page.get_by_role("link", name="Import rates from a file")).to_have_count(0)
     response = page.goto("/rates/import/")
     assert response.status == 403
+
+
+def test_finance_officer_replaces_an_unused_rate_and_sees_a_bad_revision_refused(
+    page, transactional_db
+):
+    call_command("load_demo", verbosity=0)
+    unused = with_use(ExchangeRate.objects.filter(currency="EUR")).filter(in_use=False).first()
+    day = unused.effective_date.isoformat()
+    sign_in(page, "finance")
+    page.get_by_role("link", name="Exchange rates").click()
+
+    replace = page.get_by_role("form", name="Replace a rate no entry used")
+    replace.get_by_label("Currency").select_option("EUR")
+    replace.get_by_label("Effective date of the rate to replace").fill(day)
+    replace.get_by_label("New rate (units per US dollar)").fill("0.8725")
+    replace.get_by_label("Why (for the audit trail)").fill("official January figure")
+    replace.get_by_role("button", name="Replace the rate").click()
+    expect(page.get_by_role("status")).to_contain_text(f"The EUR rate of {day} is now 0.8725")
+
+    revise = page.get_by_role("form", name="Revise a rate from a date")
+    revise.get_by_label("Currency").select_option("EUR")
+    revise.get_by_label("Revised rate in force from").fill("2019-03-15")
+    revise.get_by_label("New rate (units per US dollar)").fill("0")
+    revise.get_by_label("Why (for the audit trail)").fill("UN mid-month revision")
+    revise.get_by_role("button", name="Revise the rate").click()
+    expect(page.get_by_role("alert")).to_contain_text("The rate must be greater than zero.")
+
+    page.get_by_role("link", name="Corrections: who, when and why").click()
+    expect(page.get_by_role("table")).to_contain_text("official January figure")

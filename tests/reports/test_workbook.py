@@ -171,6 +171,20 @@ def test_the_contributions_sheet_has_one_row_per_receipt_with_its_rate(books):
     assert [r[10] for r in rows[1:6]].count(None) == 4  # the others were not bank lines'
 
 
+def test_the_contributions_sheet_shows_the_rate_a_receipt_was_converted_at_after_a_revision(
+    books, finance
+):
+    from fundmgr.services.rate_corrections import revise_rate
+
+    # Testland's EUR receipt of 10 April was converted at 0.89; EUR is then
+    # revised for the whole of April. The receipt's row keeps its own rate.
+    revise_rate("EUR", datetime.date(2019, 4, 1), D("0.9"), "UN Treasury correction", finance)
+    _summary, handle = write(books)
+    rows = rows_of(load_workbook(handle)["Contributions"])
+    testland = next(r for r in rows[1:6] if r[1] == "Republic of Testland")
+    assert (testland[8], testland[9]) == (D("0.89"), D("44943.82"))
+
+
 def test_amounts_carry_accounting_formats_with_each_currencys_minor_unit(books):
     _summary, handle = write(books)
     sheet = load_workbook(handle)["Contributions"]

@@ -3,7 +3,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from fundmgr.management.options import actor_named
-from fundmgr.services.rate_import import anchor_rows_skipped, import_exchange_rates
+from fundmgr.services.rate_import import (
+    anchor_rows_skipped,
+    import_exchange_rates,
+    rates_replaced,
+)
 from fundmgr.tabular import FileRejected
 
 
@@ -11,7 +15,9 @@ class Command(BaseCommand):
     help = (
         "Import UN operational rates of exchange from a CSV or XLSX file with the "
         "columns currency,effective_date,units_per_usd (optional: illustrative,source). "
-        "A file with any bad row saves nothing; importing the same file twice changes nothing."
+        "A file with any bad row saves nothing; importing the same file twice changes nothing. "
+        "A rate no posted entry used is replaced by the file's figure; a used one is refused "
+        "(revise it from a date on the exchange-rates page)."
     )
 
     def add_arguments(self, parser):
@@ -39,5 +45,7 @@ class Command(BaseCommand):
                 f"{file.name}: {result.created} rates added, {result.unchanged} already recorded."
             )
         )
+        if result.replaced:
+            self.stdout.write(rates_replaced(result.replaced))
         if result.skipped:
             self.stdout.write(anchor_rows_skipped(result.skipped))
