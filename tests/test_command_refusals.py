@@ -94,3 +94,38 @@ def test_load_demo_refuses_production_mode_with_a_command_error(db, settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="Refusing to load demo users"):
         call_command("load_demo")
+
+
+# -- a wrong argument is a refusal like any other ------------------------------------
+
+PROJECT_APPS = ("fundmgr", "donors", "grants", "reports")
+
+
+def test_every_project_command_is_an_operator_command():
+    """So each answers a wrong argument in one line (fundmgr.management.base)."""
+    from django.core.management import get_commands, load_command_class
+
+    from fundmgr.management.base import OperatorCommand
+
+    ours = {name: app for name, app in get_commands().items() if app in PROJECT_APPS}
+    assert len(ours) >= 13
+    for name, app in ours.items():
+        assert isinstance(load_command_class(app, name), OperatorCommand), name
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("import_bank_statement",), "FILE"),
+        (("import_exchange_rates", "rates.csv", "--no-such-option"), "--no-such-option"),
+        (("open_fund", "NEWF", "--currency", "USD"), "--name"),
+        (("export_reconciliation", "--fund", "X", "--as-of", "2019-04-30"), "--output"),
+        (("prune_imports", "surplus"), "surplus"),
+    ],
+)
+def test_a_wrong_argument_is_refused_in_one_line_with_exit_status_1(tmp_path, args, named):
+    """Django prints a usage block and exits 2; an operator's script gets the
+    same answer as for any other refusal."""
+    result = run_manage(tmp_path / "none.sqlite3", *args)
+    refused_in_one_line(result)
+    assert named.lower() in result.stderr.lower() and "--help" in result.stderr

@@ -1,14 +1,15 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from donors.models import BankLine
 from donors.services.bank_statements import COLUMNS, import_bank_statement
+from fundmgr.management.base import OperatorCommand
 from fundmgr.management.options import actor_named, fund_coded
 from fundmgr.tabular import FileRejected
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         "Import a bank statement (CSV or XLSX) for a fund, with the columns "
         f"{','.join(COLUMNS)}. Lines quoting a pledge reference are recorded as "

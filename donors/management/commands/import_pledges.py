@@ -1,13 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from donors.services.pledge_register import COLUMNS, donor_differs_message, import_pledge_register
+from fundmgr.management.base import OperatorCommand
 from fundmgr.management.options import actor_named, fund_coded
 from fundmgr.tabular import FileRejected
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         "Import a pledge register (CSV or XLSX) into a fund, with the columns "
         f"{','.join(COLUMNS)}. A file with any bad row saves nothing; importing the "

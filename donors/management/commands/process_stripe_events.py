@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime
 
 import stripe
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from donors.payments import services
 from donors.payments.models import StripeEvent
+from fundmgr.management.base import OperatorCommand
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Process the stored Stripe events that are still unprocessed."
 
     def add_arguments(self, parser):

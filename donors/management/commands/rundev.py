@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from donors.payments import localstripe_server
 from donors.payments.services import development_cards_enabled
+from fundmgr.management.base import OperatorCommand
 
 
 def start_worker() -> subprocess.Popen:
@@ -52,7 +52,7 @@ def stop_worker(worker: subprocess.Popen) -> None:
         pass
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Start the task worker and localstripe, then the development server; stop both on exit."
 
     def add_arguments(self, parser):

@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
 from fundmgr.demo import DEMO_LOGINS, DEMO_PASSWORD
+from fundmgr.management.base import OperatorCommand
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Print the address of the development server and the demo logins."
 
     def add_arguments(self, parser):

@@ -1,7 +1,8 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from fundmgr.management.base import OperatorCommand
 from fundmgr.management.options import actor_named
 from fundmgr.services.rate_import import (
     anchor_rows_skipped,
@@ -11,7 +12,7 @@ from fundmgr.services.rate_import import (
 from fundmgr.tabular import FileRejected
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         "Import UN operational rates of exchange from a CSV or XLSX file with the "
         "columns currency,effective_date,units_per_usd (optional: illustrative,source). "

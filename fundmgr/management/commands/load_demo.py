@@ -1,10 +1,11 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from fundmgr.demo import load_demo
+from fundmgr.management.base import OperatorCommand
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Load the BAPA+40 demo (UNFSSC fund, BAPA40 event, rates, demo users). Idempotent."
 
     def add_arguments(self, parser):

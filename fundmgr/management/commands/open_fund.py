@@ -7,10 +7,11 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fundmgr.management.base import OperatorCommand
 from fundmgr.management.options import actor_named
 from fundmgr.models import Fund
 from fundmgr.services.funds import open_fund
@@ -49,7 +50,7 @@ def refusal(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         "Open a fund with its chart of accounts and its first PSC rate. "
         "A fund whose code exists already is refused and left unchanged."

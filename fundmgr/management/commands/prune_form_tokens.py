@@ -1,12 +1,11 @@
 """Delete the one-time keys of money forms whose tokens have expired (run
 from cron, e.g. daily, beside prune_imports)."""
 
-from django.core.management.base import BaseCommand
-
+from fundmgr.management.base import OperatorCommand
 from fundmgr.once import TOKEN_HOURS, prune
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         f"Delete the claimed one-time keys of money forms older than {TOKEN_HOURS + 1} hours: "
         "their tokens have expired, so no post can claim them again."

@@ -1,12 +1,11 @@
 """Fail background imports whose worker vanished and delete uploads left
 behind (run from cron, e.g. hourly, beside prune_exports)."""
 
-from django.core.management.base import BaseCommand
-
+from fundmgr.management.base import OperatorCommand
 from fundmgr.services.imports import prune
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         "Mark imports still waiting 6 hours after they were asked failed and delete "
         "their uploads and any upload no waiting import names; the jobs' rows are kept."

@@ -1,8 +1,9 @@
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from fundmgr.management.base import OperatorCommand
 from fundmgr.management.options import actor_named
 from fundmgr.models import Event
 from fundmgr.tabular import FileRejected
@@ -14,7 +15,7 @@ from grants.services.nomination_import import (
 )
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         "Import nominations for an event from a CSV or XLSX file, one a row, with the columns "
         f"{','.join(COLUMNS)} (and optionally {','.join(QUOTE_COLUMNS)}). The note_verbale "

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from fundmgr.management.base import OperatorCommand
 from fundmgr.models import Fund
 from reports.workbook import write_reconciliation_workbook
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Write a fund's reconciliation workbook (.xlsx) as of a date."
 
     def add_arguments(self, parser):

@@ -1,11 +1,10 @@
 """Delete expired export files (run from cron, e.g. hourly)."""
 
-from django.core.management.base import BaseCommand
-
+from fundmgr.management.base import OperatorCommand
 from reports.exports import prune_expired
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Delete expired export files and mark them expired; fail exports whose worker vanished."
 
     def handle(self, *args, **options):
