@@ -5,7 +5,7 @@ from fundmgr.models.countries import Country, LdcStatus
 from fundmgr.models.events import Event, EventSession
 from fundmgr.models.funds import Account, Fund, PscRate
 from fundmgr.models.imports import ImportJob
-from fundmgr.models.ledger import JournalEntry, LedgerImmutable, Leg
+from fundmgr.models.ledger import EntryKind, JournalEntry, LedgerImmutable, Leg
 from fundmgr.models.rates import ExchangeRate
 from fundmgr.models.sequences import Sequence
 from fundmgr.models.signatures import Signature
@@ -14,6 +14,7 @@ __all__ = [
     "Account",
     "AuditRecord",
     "Country",
+    "EntryKind",
     "Event",
     "EventSession",
     "ExchangeRate",
