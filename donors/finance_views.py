@@ -45,7 +45,8 @@ from donors.services.pledges import (
 from donors.services.receipts import ReceiptError, record_receipt
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.downloads import private_download
-from fundmgr.models import Fund, ImportJob, JournalEntry
+from fundmgr.models import EntryKind, Fund, ImportJob, JournalEntry
+from fundmgr.models.ledger import source_type_is
 from fundmgr.money import Money
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services import imports
@@ -324,14 +325,14 @@ def _pledge(code: str, reference: str) -> Pledge:
     )
 
 
-#: The idempotency keys of a pledge's own entries (donors.services.pledges).
-KEYS = ("receivable", "cancellation")
-
-
 def _pledge_entries(pledge: Pledge, receipts: list[Receipt]) -> list[JournalEntry]:
     """The ledger entries of a pledge: its booking, the booking's reversal or
     the write-down on cancellation, and its receipts. One query."""
-    wanted = Q(idempotency_key__in=[f"pledge:{pledge.pk}:{k}" for k in KEYS])
+    wanted = Q(
+        kind__in=[EntryKind.PLEDGE, EntryKind.PLEDGE_CANCELLATION],
+        source_id=pledge.pk,
+        **source_type_is(Pledge),
+    )
     wanted |= Q(pk__in=[r.entry_id for r in receipts])
     if pledge.receivable_entry_id:
         wanted |= Q(reverses_id=pledge.receivable_entry_id)

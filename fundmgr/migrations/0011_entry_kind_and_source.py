@@ -151,6 +151,7 @@ class Migration(migrations.Migration):
                             "pledge",
                             "pledge-cancellation",
                             "receipt",
+                            "card-receipt",
                             "card-refund",
                             "card-dispute",
                             "card-dispute-fee",

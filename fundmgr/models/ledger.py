@@ -42,6 +42,7 @@ class EntryKind(models.TextChoices):
     PLEDGE = "pledge", _("Pledge receivable")
     PLEDGE_CANCELLATION = "pledge-cancellation", _("Pledge write-down")
     RECEIPT = "receipt", _("Receipt")
+    CARD_RECEIPT = "card-receipt", _("Card receipt")
     CARD_REFUND = "card-refund", _("Card refund")
     CARD_DISPUTE = "card-dispute", _("Card dispute")
     CARD_DISPUTE_FEE = "card-dispute-fee", _("Card dispute fee")
@@ -68,9 +69,21 @@ class JournalEntryQuerySet(models.QuerySet):
 
     def from_source(self, source: models.Model):
         """The entries posted for ``source`` (reversals of them included)."""
-        return self.filter(
-            source_type=ContentType.objects.get_for_model(source), source_id=source.pk
-        )
+        return self.filter(source_id=source.pk, **source_type_is(type(source)))
+
+    def of_source_type(self, model: type[models.Model]):
+        return self.filter(**source_type_is(model))
+
+
+def source_type_is(model: type[models.Model], prefix: str = "") -> dict[str, str]:
+    """A filter on the source's model by name: a join to the content types,
+    never a query of its own, so a page's query count does not depend on
+    whether the content type is cached yet."""
+    meta = model._meta.concrete_model._meta
+    return {
+        f"{prefix}source_type__app_label": meta.app_label,
+        f"{prefix}source_type__model": meta.model_name,
+    }
 
     def for_journal(self):
         """What the journal page shows, in a fixed number of queries."""
