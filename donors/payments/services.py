@@ -256,6 +256,7 @@ def _apply_payment(payment: CardPayment, state: PaymentState) -> str:
             fees=(Fee(Money(fee_base, fund.base_currency)),) if fee_base > 0 else (),
             idempotency_key=f"card:{intent.id}",
             source=payment,
+            kind=EntryKind.CARD_RECEIPT,
         )
         payment.status = CardPayment.Status.SUCCEEDED
         payment.charge_id = charge.id

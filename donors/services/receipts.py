@@ -75,6 +75,7 @@ def record_receipt(
     notify: bool = True,
     key_is_new: bool = False,
     source: models.Model | None = None,
+    kind: EntryKind = EntryKind.RECEIPT,
 ) -> Receipt:
     """Record one receipt and post its balanced entry; with ``idempotency_key``
     a second call returns the first receipt and records nothing.
@@ -85,7 +86,9 @@ def record_receipt(
     is then skipped. A simultaneous post with the key is still caught.
 
     ``source``: what the money came through, the entry's source (a card
-    payment, a bank line); by default the pledge, else the donor."""
+    payment, a bank line); by default the pledge, else the donor. ``kind``:
+    a card receipt (``EntryKind.CARD_RECEIPT``) is one the processor's
+    payment booked, which its payout settles."""
     if idempotency_key and not key_is_new:
         earlier = JournalEntry.objects.filter(fund=fund, idempotency_key=idempotency_key).first()
         if earlier is not None:
@@ -205,7 +208,7 @@ def record_receipt(
         f"Receipt from {donor} ({what}) {amount} {external_reference}".strip(),
         legs,
         by,
-        kind=EntryKind.CARD_RECEIPT if method == Receipt.Method.CARD else EntryKind.RECEIPT,
+        kind=kind,
         source=source or pledge or donor,
         idempotency_key=idempotency_key,
         key_is_new=key_is_new,
