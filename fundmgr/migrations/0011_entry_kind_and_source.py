@@ -105,6 +105,7 @@ class Migration(migrations.Migration):
                     ("pledge", "Pledge receivable"),
                     ("pledge-cancellation", "Pledge write-down"),
                     ("receipt", "Receipt"),
+                    ("card-receipt", "Card receipt"),
                     ("card-refund", "Card refund"),
                     ("card-dispute", "Card dispute"),
                     ("card-dispute-fee", "Card dispute fee"),
