@@ -15,6 +15,7 @@ frozen.
 
 from django.db import migrations
 
+from fundmgr.db import guards
 from fundmgr.db.entry_sources import Found, fill
 
 KINDS = [
@@ -84,10 +85,19 @@ def fill_sources(apps, schema_editor):
     fill(apps, schema_editor, KINDS, finder(apps))
 
 
+def card_receipts_back(apps, schema_editor):
+    """Undone: a card receipt is a "receipt" again, as the code before knew it."""
+    entries = apps.get_model("fundmgr", "JournalEntry").objects.filter(kind="card-receipt")
+    if entries.exists():
+        guards.lift_entry_guards(schema_editor)
+        entries.update(kind="receipt")
+        guards.restore_entry_guards(schema_editor)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("donors", "0010_cancelled_pledge_guards"),
         ("fundmgr", "0011_entry_kind_and_source"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
-    operations = [migrations.RunPython(fill_sources, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(fill_sources, card_receipts_back)]
