@@ -387,6 +387,9 @@ def lift_entry_guards(schema_editor) -> None:
         for name in names:
             schema_editor.execute(f"DROP TRIGGER {name}", params=None)
     elif vendor == "postgresql":
+        # A table with pending trigger events (foreign keys checked at commit)
+        # cannot be altered: check them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
         schema_editor.execute(
             f"ALTER TABLE {ENTRY} DISABLE TRIGGER fundmgr_entry_posted_no_update", params=None
         )
@@ -406,8 +409,8 @@ def restore_entry_guards(schema_editor) -> None:
             schema_editor.execute(statement, params=None)
         schema_editor.execute(f"DROP TABLE {_SAVED}", params=None)
     elif vendor == "postgresql":
-        # Check the deferred foreign keys of the rows just filled now: a table
-        # with pending trigger events cannot be altered.
+        # Still immediate (set by the lift): the rows just filled are
+        # checked now, and leave no pending events to block the ALTER.
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
         schema_editor.execute(
             f"ALTER TABLE {ENTRY} ENABLE TRIGGER fundmgr_entry_posted_no_update", params=None
