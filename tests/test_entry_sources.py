@@ -334,3 +334,18 @@ def test_the_card_processors_flows_post_their_kinds_with_their_sources(
         for entry in JournalEntry.objects.filter(kind="card-receipt")
     )
     assert CardPayout.objects.count() == 1
+
+
+def test_the_system_check_reports_a_lifted_guard_as_missing():
+    """A guard dropped (SQLite) or disabled (PostgreSQL) guards nothing."""
+    from fundmgr.checks import check_ledger_guards
+
+    assert check_ledger_guards(None, databases=["default"]) == []
+    editor = SchemaEditor()
+    guards.lift_entry_guards(editor)
+    try:
+        [error] = check_ledger_guards(None, databases=["default"])
+    finally:
+        guards.restore_entry_guards(editor)
+    assert "fundmgr_entry_posted_no_update" in error.msg
+    assert check_ledger_guards(None, databases=["default"]) == []
