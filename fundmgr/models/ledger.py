@@ -63,18 +63,6 @@ class EntryKind(models.TextChoices):
     BANK_INTEREST = "bank-interest", _("Bank interest")
 
 
-class JournalEntryQuerySet(models.QuerySet):
-    def posted(self):
-        return self.filter(status=JournalEntry.Status.POSTED)
-
-    def from_source(self, source: models.Model):
-        """The entries posted for ``source`` (reversals of them included)."""
-        return self.filter(source_id=source.pk, **source_type_is(type(source)))
-
-    def of_source_type(self, model: type[models.Model]):
-        return self.filter(**source_type_is(model))
-
-
 def source_type_is(model: type[models.Model], prefix: str = "") -> dict[str, str]:
     """A filter on the source's model by name: a join to the content types,
     never a query of its own, so a page's query count does not depend on
@@ -84,6 +72,15 @@ def source_type_is(model: type[models.Model], prefix: str = "") -> dict[str, str
         f"{prefix}source_type__app_label": meta.app_label,
         f"{prefix}source_type__model": meta.model_name,
     }
+
+
+class JournalEntryQuerySet(models.QuerySet):
+    def posted(self):
+        return self.filter(status=JournalEntry.Status.POSTED)
+
+    def from_source(self, source: models.Model):
+        """The entries posted for ``source`` (reversals of them included)."""
+        return self.filter(source_id=source.pk, **source_type_is(type(source)))
 
     def for_journal(self):
         """What the journal page shows, in a fixed number of queries."""
