@@ -22,6 +22,8 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from donors.models import BankLine, Pledge
 from donors.payments.models import CardDispute, CardPayment, CardPayout
@@ -151,6 +153,27 @@ def test_post_entry_refuses_a_kind_not_in_the_list_and_saves_nothing(fund, admin
             kind="grant_commitment",
         )
     assert not JournalEntry.objects.exists()
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    # Each example rolls back its own entry: the fund is the same for all.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(kind=st.one_of(st.sampled_from(EntryKind.values), st.text(max_size=40)))
+def test_post_entry_takes_exactly_the_kinds_of_the_list(fund, admin_user, kind):
+    amount = Money("10.00", "USD")
+    legs = [debit(AccountKey.BANK, amount), credit(AccountKey.CONTRIBUTIONS, amount)]
+    day = datetime.date(2019, 3, 10)
+    with transaction.atomic():
+        if kind in EntryKind.values:
+            assert post_entry(fund, day, "m", legs, admin_user, kind=kind).kind == kind
+        else:
+            with pytest.raises(LedgerError):
+                post_entry(fund, day, "m", legs, admin_user, kind=kind)
+            assert not JournalEntry.objects.exists()
+        transaction.set_rollback(True)
 
 
 def test_the_database_refuses_a_kind_not_in_the_list(fund, admin_user):
@@ -287,7 +310,7 @@ def test_the_years_flows_post_their_kinds_with_their_sources(
         {
             "pledge", "pledge-cancellation", "reversal", "receipt",
             "grant-commitment", "grant-release", "grant-advance", "grant-liquidation",
-            "grant-no-show", "grant-settlement", "grant-psc",
+            "grant-no-show", "grant-settlement", "grant-psc", "grant-refund",
             "host-cash", "host-in-kind", "host-cost", "bank-charge", "bank-interest",
         },
         by_hand=("card-refund:re_full",),  # the year's card refund, posted as the webhook does
