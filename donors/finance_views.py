@@ -50,6 +50,7 @@ from fundmgr import once
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.downloads import private_download
 from fundmgr.models import Country, Fund, ImportJob, JournalEntry
+from fundmgr.models.ledger import source_type_is
 from fundmgr.money import Money
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services import imports
@@ -489,20 +490,12 @@ def _pledge(code: str, reference: str) -> Pledge:
     )
 
 
-#: The idempotency keys of a pledge's own entries (donors.services.pledges).
-KEYS = ("receivable", "cancellation")
-
-
 def _pledge_entries(pledge: Pledge, receipts: list[Receipt]) -> list[JournalEntry]:
     """The ledger entries of a pledge: its booking, the booking's reversal or
     the write-down on cancellation, and its receipts. One query."""
-    wanted = Q(idempotency_key__in=[f"pledge:{pledge.pk}:{k}" for k in KEYS])
-    # A pledge whose date moved: each earlier booking and its reversal
-    # (redate_pledge keys each new booking "pledge:<pk>:receivable:after:<id>").
-    booked = f"pledge:{pledge.pk}:receivable:"
-    wanted |= Q(idempotency_key__startswith=booked)
-    wanted |= Q(reverses__idempotency_key=f"pledge:{pledge.pk}:receivable")
-    wanted |= Q(reverses__idempotency_key__startswith=booked)
+    # Everything posted for the pledge: its bookings (one per date it had),
+    # their reversals, its write-down, and receipts posted against it.
+    wanted = Q(source_id=pledge.pk, **source_type_is(Pledge))
     wanted |= Q(pk__in=[r.entry_id for r in receipts])
     if pledge.receivable_entry_id:
         wanted |= Q(reverses_id=pledge.receivable_entry_id)

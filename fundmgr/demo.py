@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fundmgr.chart import AccountKey
-from fundmgr.models import Country, Event, EventSession, ExchangeRate, Fund
+from fundmgr.models import Country, EntryKind, Event, EventSession, ExchangeRate, Fund
 from fundmgr.money import Money
 from fundmgr.reference import DATA, ensure_reference_data
 from fundmgr.roles import Role
@@ -161,7 +161,7 @@ def _opening_balance(fund: Fund) -> None:
             credit(AccountKey.FUND_BALANCE, Money("250000.00", "USD")),
         ],
         DEMO_ACTOR,
-        kind="opening",
+        kind=EntryKind.OPENING,
         idempotency_key="demo:opening-balance-2019",
     )
 

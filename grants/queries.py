@@ -11,13 +11,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce, StrIndex, Substr
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Country, Event, JournalEntry
+from fundmgr.models import Country, EntryKind, Event, JournalEntry
+from fundmgr.models.ledger import source_type_is
 from fundmgr.money import quantum
 from grants.models import Grant, GrantState, TravelPolicy
 
@@ -188,43 +189,23 @@ def grant_events() -> QuerySet:
 
 # --- A grant in the ledger ----------------------------------------------------------
 
-#: A grant's moves post under the idempotency key ``grant:<pk>:<what>``
-#: (grants.services.workflow); the pk, read back from the key in SQL.
-_KEY_PREFIX = "grant:"
-_GRANT_PK = Cast(
-    Substr(
-        "idempotency_key",
-        len(_KEY_PREFIX) + 1,
-        StrIndex(Substr("idempotency_key", len(_KEY_PREFIX) + 1), Value(":")) - 1,
-    ),
-    IntegerField(),
-)
+#: The kinds of entry a grant's own moves post (grants.services.workflow);
+#: reversals, which keep the grant as their source, are not its moves.
+GRANT_KINDS = [kind for kind in EntryKind.values if kind.startswith("grant-")]
 
 
 def grant_entries(grants: Grant | Iterable[int] | QuerySet, *, fund_id: int | None = None):
     """The posted journal entries of one grant, or of many (pks or a queryset
-    of grants, with ``fund_id``), each annotated with its ``grant_pk``.
-
-    The one place that knows how a grant's entries are found: today by the key
-    its moves post under; when entries name their source in columns, only
-    this function changes."""
+    of grants, with ``fund_id``), each annotated with its ``grant_pk``: read
+    from the entries' kind and source columns."""
+    entries = JournalEntry.objects.posted().filter(kind__in=GRANT_KINDS, **source_type_is(Grant))
     if isinstance(grants, Grant):
-        return (
-            JournalEntry.objects.posted()
-            .filter(
-                fund_id=grants.event.fund_id,
-                idempotency_key__startswith=f"{_KEY_PREFIX}{grants.pk}:",
-            )
-            .annotate(grant_pk=Value(grants.pk, output_field=IntegerField()))
+        return entries.filter(fund_id=grants.event.fund_id, source_id=grants.pk).annotate(
+            grant_pk=F("source_id")
         )
     if isinstance(grants, QuerySet):
         grants = grants.values("pk")
-    return (
-        JournalEntry.objects.posted()
-        .filter(fund_id=fund_id, idempotency_key__startswith=_KEY_PREFIX)
-        .annotate(grant_pk=_GRANT_PK)
-        .filter(grant_pk__in=grants)
-    )
+    return entries.filter(fund_id=fund_id, source_id__in=grants).annotate(grant_pk=F("source_id"))
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from donors.models import BankLine, Receipt
 from fundmgr.chart import AccountKey as K
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import ExchangeRate, Fund, JournalEntry, Leg
+from fundmgr.models import EntryKind, ExchangeRate, Fund, JournalEntry, Leg
+from fundmgr.models.ledger import source_type_is
 from grants.models import Grant
+from grants.services.workflow import KINDS as GRANT_ENTRY_KINDS
 
 ZERO = Decimal(0)
 CHUNK = 2000
@@ -88,7 +90,7 @@ class GrantFigures:
 
 def grant_figures(fund: Fund, as_of: datetime.date) -> dict[int, GrantFigures]:
     """Each grant's money up to ``as_of``, from its posted entries: committed
-    at approval (8000 debits of ``grant_commitment``), disbursed (bank credits
+    at approval (8000 debits of ``grant-commitment``), disbursed (bank credits
     of advances and settlements: advance + balance paid), settled (5000),
     PSC charged (5100), refunded by the traveller (bank debits of refunds),
     the advance not yet settled (1200) and the open commitment (8000). One
@@ -99,7 +101,8 @@ def grant_figures(fund: Fund, as_of: datetime.date) -> dict[int, GrantFigures]:
             entry__fund=fund,
             entry__status=JournalEntry.Status.POSTED,
             entry__date__lte=as_of,
-            entry__idempotency_key__startswith="grant:",
+            entry__kind__in=GRANT_ENTRY_KINDS.values(),
+            **source_type_is(Grant, "entry__"),
             account__key__in=[
                 K.COMMITMENTS,
                 K.BANK,
@@ -108,28 +111,22 @@ def grant_figures(fund: Fund, as_of: datetime.date) -> dict[int, GrantFigures]:
                 K.TRAVEL_ADVANCES,
             ],
         )
-        .values("entry__idempotency_key", "entry__kind", "account__key")
-        .annotate(
-            debits=ExactSum("debit"), credits=ExactSum("credit"), key=F("entry__idempotency_key")
-        )
+        .values("entry__source_id", "entry__kind", "account__key")
+        .annotate(debits=ExactSum("debit"), credits=ExactSum("credit"))
         .order_by()
     )
     for row in rows:
-        try:
-            pk = int(row["key"].split(":")[1])
-        except (IndexError, ValueError):
-            continue  # not a grant's key after all
-        g = figures[pk]
+        g = figures[row["entry__source_id"]]
         dr, cr = row["debits"] or ZERO, row["credits"] or ZERO
         kind, account = row["entry__kind"], row["account__key"]
         if account == K.COMMITMENTS:
             g.open_commitment += dr - cr
-            if kind == "grant_commitment":
+            if kind == EntryKind.GRANT_COMMITMENT:
                 g.committed += dr
         elif account == K.BANK:
-            if kind in ("grant_advance", "grant_settlement"):
+            if kind in (EntryKind.GRANT_ADVANCE, EntryKind.GRANT_SETTLEMENT):
                 g.disbursed += cr
-            elif kind == "grant_refund":
+            elif kind == EntryKind.GRANT_REFUND:
                 g.refunded += dr
         elif account == K.TRAVEL_EXPENDITURE:
             g.settled += dr - cr

@@ -51,7 +51,7 @@ from donors.services.online import ONLINE_ACTOR, pledge_online
 from donors.services.receipts import Fee, record_receipt
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Fund, JournalEntry
+from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, round_amount
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
@@ -255,6 +255,8 @@ def _apply_payment(payment: CardPayment, state: PaymentState) -> str:
             external_reference=charge.id,
             fees=(Fee(Money(fee_base, fund.base_currency)),) if fee_base > 0 else (),
             idempotency_key=f"card:{intent.id}",
+            source=payment,
+            kind=EntryKind.CARD_RECEIPT,
         )
         payment.status = CardPayment.Status.SUCCEEDED
         payment.charge_id = charge.id
@@ -354,7 +356,9 @@ def _apply_refunds(payment: CardPayment, refunds: Iterable[stripe.Refund]) -> li
                 credit(AccountKey.CARD_CLEARING, amount, base),
             ],
             SYSTEM_ACTOR,
-            kind="card-refund",
+            kind=EntryKind.CARD_REFUND,
+            source=payment,
+            source_ref=refund.id,
             idempotency_key=f"card-refund:{refund.id}",
         )
         CardRefund.objects.create(
@@ -404,7 +408,8 @@ def _apply_dispute(payment: CardPayment, dispute: stripe.Dispute) -> list[str]:
                 credit(AccountKey.CARD_CLEARING, amount, Money(base, base_currency)),
             ],
             SYSTEM_ACTOR,
-            kind="card-dispute",
+            kind=EntryKind.CARD_DISPUTE,
+            source=record,
             idempotency_key=f"card-dispute:{dispute.id}:held",
         )
         record.held_entry, record.base_amount = held, base
@@ -435,7 +440,8 @@ def _apply_dispute(payment: CardPayment, dispute: stripe.Dispute) -> list[str]:
                     credit(AccountKey.REFUNDS_PAYABLE, amount, held_base),
                 ],
                 SYSTEM_ACTOR,
-                kind="card-dispute",
+                kind=EntryKind.CARD_DISPUTE,
+                source=record,
                 idempotency_key=f"card-dispute:{dispute.id}:lost",
             )
         record.closing_entry, record.closed_at = closing, timezone.now()
@@ -497,9 +503,11 @@ def _book_dispute_fee(payment: CardPayment, record: CardDispute, dispute: stripe
     else:
         base = convert(size, base_currency, day).result.amount
     value = Money(base, base_currency)
-    earlier = JournalEntry.objects.filter(
-        fund=fund, idempotency_key__startswith=f"card-dispute:{dispute.id}:fee:"
-    ).count()
+    earlier = (
+        JournalEntry.objects.from_source(record)
+        .filter(fund=fund, kind=EntryKind.CARD_DISPUTE_FEE)
+        .count()
+    )
     if change > 0:
         legs = [
             debit(AccountKey.CARD_FEES, size, value),
@@ -518,7 +526,8 @@ def _book_dispute_fee(payment: CardPayment, record: CardDispute, dispute: stripe
         f"Card dispute {dispute.id} ({payment.pledge.reference}): {what} {size}",
         legs,
         SYSTEM_ACTOR,
-        kind="card-dispute-fee",
+        kind=EntryKind.CARD_DISPUTE_FEE,
+        source=record,
         idempotency_key=f"card-dispute:{dispute.id}:fee:{earlier + 1}",
     )
     record.fee_minor, record.fee_currency = total, currency
@@ -624,7 +633,8 @@ def on_payout_paid(data: dict) -> str:
             f"Card payout {payout_id} from the processor {amount}",
             [debit(AccountKey.BANK, amount), credit(AccountKey.CARD_CLEARING, amount)],
             SYSTEM_ACTOR,
-            kind="card-payout",
+            kind=EntryKind.CARD_PAYOUT,
+            source_ref=payout_id,
             idempotency_key=f"card-payout:{payout_id}",
         )
         try:

@@ -505,6 +505,8 @@ def _record_share(
         external_reference=line.bank_ref,
         idempotency_key=_key(fund, line.dedupe_key, pk, suffix),
         key_is_new=key_is_new,
+        # The line is saved (``pk``); only its id is needed, not a query for it.
+        source=BankLine(pk=pk),
     )
 
 
@@ -824,6 +826,7 @@ def resolve_line(
                         method=Receipt.Method.BANK,
                         external_reference=line.bank_ref,
                         idempotency_key=_idempotency_key(line.fund, line, suffix),
+                        source=line,
                     )
                 )
             except (ReceiptError, LookupError) as refused:

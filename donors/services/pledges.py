@@ -20,7 +20,7 @@ from donors.services.receipts import outstanding
 from donors.services.references import new_reference
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Country, Fund, JournalEntry
+from fundmgr.models import Country, EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, minor_units, round_money, sum_money
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
@@ -300,7 +300,8 @@ def _post_receivable(pledge: Pledge, by, key: str) -> JournalEntry:
             credit(AccountKey.CONTRIBUTIONS, pledge.amount),
         ],
         by,
-        kind="pledge",
+        kind=EntryKind.PLEDGE,
+        source=pledge,
         idempotency_key=key,
     )
     Pledge.objects.filter(pk=pledge.pk).update(receivable_entry=entry)
@@ -461,7 +462,8 @@ def _write_down_receivable(
             credit(AccountKey.PLEDGES_RECEIVABLE, owed, Money(left, base)),
         ],
         by,
-        kind="pledge-cancellation",
+        kind=EntryKind.PLEDGE_CANCELLATION,
+        source=pledge,
         idempotency_key=f"pledge:{pledge.pk}:cancellation",
     )
 

@@ -13,14 +13,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from donors.models import Donor, Pledge, Receipt
 from donors.services.notifications import send_receipt_acknowledgement
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Fund, JournalEntry
+from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, quantum
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import LegSpec, credit, debit, post_entry
@@ -74,6 +74,8 @@ def record_receipt(
     idempotency_key: str | None = None,
     notify: bool = True,
     key_is_new: bool = False,
+    source: models.Model | None = None,
+    kind: EntryKind = EntryKind.RECEIPT,
 ) -> Receipt:
     """Record one receipt and post its balanced entry; with ``idempotency_key``
     a second call returns the first receipt and records nothing.
@@ -81,7 +83,12 @@ def record_receipt(
     ``key_is_new``: the caller has made sure, in this transaction, that no
     entry holds ``idempotency_key`` (the bank import: the key is its line's,
     held by that line's unique dedupe key); the look for an earlier receipt
-    is then skipped. A simultaneous post with the key is still caught."""
+    is then skipped. A simultaneous post with the key is still caught.
+
+    ``source``: what the money came through, the entry's source (a card
+    payment, a bank line); by default the pledge, else the donor. ``kind``:
+    a card receipt (``EntryKind.CARD_RECEIPT``) is one the processor's
+    payment booked, which its payout settles."""
     if idempotency_key and not key_is_new:
         earlier = JournalEntry.objects.filter(fund=fund, idempotency_key=idempotency_key).first()
         if earlier is not None:
@@ -204,7 +211,8 @@ def record_receipt(
         f"Receipt from {donor} ({what}) {amount} {external_reference}".strip(),
         legs,
         by,
-        kind="receipt",
+        kind=kind,
+        source=source or pledge or donor,
         idempotency_key=idempotency_key,
         key_is_new=key_is_new,
     )

@@ -6,11 +6,18 @@ Database triggers (``fundmgr.db.guards``), on SQLite and PostgreSQL alike,
 refuse to post an entry that does not balance, that has fewer than two legs,
 that uses another fund's accounts or mixes host-country accounts with the
 trust fund; and refuse any change to a posted entry or its legs.
+
+Every entry says what it is (``kind``, one of ``EntryKind``) and what it was
+posted for (``source``: the local record, and ``source_ref``: an outside
+object's id, such as a Stripe refund), as columns readers filter on. The
+idempotency key only makes a post happen once; nothing reads meaning from it.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +31,56 @@ class LedgerImmutable(Exception):
     """A posted entry or leg was about to be changed."""
 
 
+class EntryKind(models.TextChoices):
+    """What an entry is: one list, one spelling each, held by a CHECK
+    constraint. A new kind is a new member and a migration (the constraint
+    changes with the list)."""
+
+    OPENING = "opening", _("Opening balance")
+    MANUAL = "manual", _("Manual entry")
+    REVERSAL = "reversal", _("Reversal")
+    PLEDGE = "pledge", _("Pledge receivable")
+    PLEDGE_CANCELLATION = "pledge-cancellation", _("Pledge write-down")
+    RECEIPT = "receipt", _("Receipt")
+    CARD_RECEIPT = "card-receipt", _("Card receipt")
+    CARD_REFUND = "card-refund", _("Card refund")
+    CARD_DISPUTE = "card-dispute", _("Card dispute")
+    CARD_DISPUTE_FEE = "card-dispute-fee", _("Card dispute fee")
+    CARD_PAYOUT = "card-payout", _("Card payout")
+    PAYOUT_FX = "payout-fx", _("Card payout exchange difference")
+    GRANT_COMMITMENT = "grant-commitment", _("Grant commitment")
+    GRANT_RELEASE = "grant-release", _("Grant commitment released")
+    GRANT_ADVANCE = "grant-advance", _("Grant advance")
+    GRANT_LIQUIDATION = "grant-liquidation", _("Grant advance liquidated")
+    GRANT_NO_SHOW = "grant-no-show", _("Grant no-show")
+    GRANT_SETTLEMENT = "grant-settlement", _("Grant settlement")
+    GRANT_PSC = "grant-psc", _("Grant programme support cost")
+    GRANT_REFUND = "grant-refund", _("Grant refund")
+    HOST_CASH = "host-cash", _("Host country cash")
+    HOST_IN_KIND = "host-in-kind", _("Host country in kind")
+    HOST_COST = "host-cost", _("Host country cost")
+    BANK_CHARGE = "bank-charge", _("Bank charge")
+    BANK_INTEREST = "bank-interest", _("Bank interest")
+
+
+def source_type_is(model: type[models.Model], prefix: str = "") -> dict[str, str]:
+    """A filter on the source's model by name: a join to the content types,
+    never a query of its own, so a page's query count does not depend on
+    whether the content type is cached yet."""
+    meta = model._meta.concrete_model._meta
+    return {
+        f"{prefix}source_type__app_label": meta.app_label,
+        f"{prefix}source_type__model": meta.model_name,
+    }
+
+
 class JournalEntryQuerySet(models.QuerySet):
     def posted(self):
         return self.filter(status=JournalEntry.Status.POSTED)
+
+    def from_source(self, source: models.Model):
+        """The entries posted for ``source`` (reversals of them included)."""
+        return self.filter(source_id=source.pk, **source_type_is(type(source)))
 
     def for_journal(self):
         """What the journal page shows, in a fixed number of queries."""
@@ -47,7 +101,9 @@ class JournalEntry(models.Model):
     )
     date = models.DateField(_("transaction date"))
     memo = models.CharField(_("why"), max_length=500)
-    kind = models.CharField(_("kind"), max_length=40, default="manual")
+    kind = models.CharField(
+        _("kind"), max_length=40, choices=EntryKind.choices, default=EntryKind.MANUAL
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -63,6 +119,20 @@ class JournalEntry(models.Model):
     idempotency_key = models.CharField(  # noqa: DJ001
         _("idempotency key"), max_length=200, null=True, blank=True
     )
+    # What the entry was posted for, without the core naming the apps' models:
+    # the local record (a pledge, a grant, a card payment...) and, for an
+    # outside object with no row of its own (a Stripe payout, a refund), its id.
+    source_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kind of source"),
+    )
+    source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
+    source_ref = models.CharField(_("outside reference"), max_length=255, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -92,8 +162,20 @@ class JournalEntry(models.Model):
             models.CheckConstraint(
                 condition=~Q(reverses=F("id")), name="entry_does_not_reverse_itself"
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=EntryKind.values), name="entry_kind_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(source_type__isnull=True, source_id__isnull=True)
+                | Q(source_type__isnull=False, source_id__isnull=False),
+                name="entry_source_is_whole",
+            ),
         ]
-        indexes = [models.Index(fields=["fund", "status", "date"])]
+        indexes = [
+            models.Index(fields=["fund", "status", "date"]),
+            models.Index(fields=["source_type", "source_id"], name="entry_by_source"),
+            models.Index(fields=["fund", "kind"], name="entry_by_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.date} {self.memo}"

@@ -15,13 +15,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import DEBIT_NORMAL, AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Account, Fund, JournalEntry, Leg
+from fundmgr.models import Account, EntryKind, Fund, JournalEntry, Leg
 from fundmgr.money import Money, round_money
 from fundmgr.services.audit import actor_fields, log_action
 from fundmgr.services.rates import convert
@@ -153,6 +154,25 @@ def _check_balanced(fund: Fund, legs: Sequence[Leg]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _SourceColumns:
+    """A source as its two columns: how a reversal takes its entry's without
+    loading the record."""
+
+    type_id: int | None
+    id: int | None
+
+
+def _source_columns(source: models.Model | _SourceColumns | None) -> dict:
+    if isinstance(source, _SourceColumns):
+        return {"source_type_id": source.type_id, "source_id": source.id}
+    if source is None:
+        return {"source_type": None, "source_id": None}
+    if source.pk is None:
+        raise LedgerError("an entry's source must be saved before the entry is posted")
+    return {"source_type": ContentType.objects.get_for_model(source), "source_id": source.pk}
+
+
 def post_entry(
     fund: Fund,
     date: datetime.date,
@@ -160,7 +180,9 @@ def post_entry(
     legs: Iterable[LegSpec],
     by,
     *,
-    kind: str = "manual",
+    kind: EntryKind = EntryKind.MANUAL,
+    source: models.Model | None = None,
+    source_ref: str = "",
     idempotency_key: str | None = None,
     reverses: JournalEntry | None = None,
     key_is_new: bool = False,
@@ -168,11 +190,19 @@ def post_entry(
     """Post one balanced entry, or return the one already posted under
     ``idempotency_key`` (nothing is ever recorded twice).
 
+    ``kind`` says what the entry is (an ``EntryKind``; "manual" is an entry
+    made by hand); ``source`` is the saved record it is posted for, and
+    ``source_ref`` the id of an outside object (a Stripe refund or payout)
+    that has no row here. Readers find an entry by these, never by its key.
+
     ``key_is_new``: the caller knows no entry holds ``idempotency_key`` yet,
     so it is not looked for first; the unique key still catches a
     simultaneous post, whose entry is then returned."""
     if not memo or not memo.strip():
         raise LedgerError(_("Every journal entry must say why it was made."))
+    if kind not in EntryKind.values:
+        raise LedgerError(f"{kind!r} is not a kind of journal entry (fundmgr EntryKind)")
+    source_columns = _source_columns(source)
     if idempotency_key and not key_is_new:
         existing = (
             JournalEntry.objects.posted().filter(fund=fund, idempotency_key=idempotency_key).first()
@@ -188,6 +218,8 @@ def post_entry(
                 date=date,
                 memo=memo.strip()[:500],
                 kind=kind,
+                **source_columns,
+                source_ref=source_ref,
                 idempotency_key=idempotency_key or None,
                 reverses=reverses,
                 **{("created_by" if k == "actor" else k): v for k, v in actor_fields(by).items()},
@@ -222,7 +254,8 @@ def post_entry(
 def reverse_entry(
     entry: JournalEntry, by, why: str, date: datetime.date | None = None
 ) -> JournalEntry:
-    """Post the mirror image of ``entry``: the only way to correct the ledger."""
+    """Post the mirror image of ``entry``: the only way to correct the ledger.
+    The reversal keeps ``entry``'s source: it belongs to the same record."""
     if entry.status != JournalEntry.Status.POSTED:
         raise LedgerError(_("Only a posted entry can be reversed."))
     if JournalEntry.objects.filter(reverses=entry).exists():
@@ -246,7 +279,9 @@ def reverse_entry(
             f"Reversal of #{entry.pk}: {why}",
             mirrored,
             by,
-            kind="reversal",
+            kind=EntryKind.REVERSAL,
+            source=_SourceColumns(entry.source_type_id, entry.source_id),
+            source_ref=entry.source_ref,
             reverses=entry,
         )
     except IntegrityError as clash:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fundmgr.models import Account, Fund, JournalEntry
+from fundmgr.models import Account, EntryKind, Fund, JournalEntry
 from fundmgr.models.manual_journals import ManualJournal, ManualJournalLine
 from fundmgr.money import Money, round_amount
 from fundmgr.roles import Role, require_role
@@ -31,7 +31,7 @@ MAX_LINES = 20
 #: Entries no other record holds: a manual journal may reverse them. Every
 #: other kind belongs to a record (a pledge, a receipt, a grant, a payout) that
 #: would still show what the reversal took out of the ledger.
-REVERSIBLE_KINDS = frozenset({"manual", "opening", "reversal"})
+REVERSIBLE_KINDS = frozenset({EntryKind.MANUAL, EntryKind.OPENING, EntryKind.REVERSAL})
 
 
 class ManualJournalError(ValueError):
@@ -127,12 +127,13 @@ def reversal_refusal(entry: JournalEntry) -> str | None:
     """Why ``entry`` cannot be reversed by a manual journal, or None if it can."""
     if entry.status != JournalEntry.Status.POSTED:
         return _("Only a posted entry can be reversed.")
-    if entry.kind not in REVERSIBLE_KINDS:
+    made_for = entry.reverses if entry.kind == EntryKind.REVERSAL else entry
+    if entry.kind not in REVERSIBLE_KINDS or (made_for and made_for.kind not in REVERSIBLE_KINDS):
         return _(
-            "Entry #%(id)s belongs to a %(kind)s record, which would still show what a "
-            "reversal took out. Undo it where it was made, or prepare a correcting entry "
-            "that says why."
-        ) % {"id": entry.pk, "kind": entry.kind}
+            "Entry #%(id)s (%(kind)s) belongs to the record it was posted for, which would "
+            "still show what a reversal took out. Undo it where it was made, or prepare a "
+            "correcting entry that says why."
+        ) % {"id": entry.pk, "kind": made_for.get_kind_display()}
     if JournalEntry.objects.filter(reverses=entry).exists():
         return _("Entry #%(id)s has already been reversed.") % {"id": entry.pk}
     return None
@@ -199,7 +200,8 @@ def _post(journal: ManualJournal, by) -> JournalEntry:
         memo,
         legs,
         by,
-        kind="manual",
+        kind=EntryKind.MANUAL,
+        source=journal,
         idempotency_key=f"manual-journal:{journal.pk}",
     )
 

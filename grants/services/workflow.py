@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey
-from fundmgr.models import Fund
+from fundmgr.models import EntryKind, Fund
 from fundmgr.money import Money, quantum, round_amount, to_decimal
 from fundmgr.roles import require_role
 from fundmgr.services.audit import log_action
@@ -330,6 +330,19 @@ def _money(grant: Grant, amount: Decimal) -> Money:
     return Money(amount, _currency(grant))
 
 
+#: Each money movement of a grant (``what`` in ``_post``) and its kind of entry.
+KINDS = {
+    "commitment": EntryKind.GRANT_COMMITMENT,
+    "release": EntryKind.GRANT_RELEASE,
+    "advance": EntryKind.GRANT_ADVANCE,
+    "liquidation": EntryKind.GRANT_LIQUIDATION,
+    "no_show": EntryKind.GRANT_NO_SHOW,
+    "settlement": EntryKind.GRANT_SETTLEMENT,
+    "psc": EntryKind.GRANT_PSC,
+    "refund": EntryKind.GRANT_REFUND,
+}
+
+
 def _post(grant: Grant, day: datetime.date, what: str, memo: str, legs, by) -> None:
     post_entry(
         grant.event.fund,
@@ -337,7 +350,8 @@ def _post(grant: Grant, day: datetime.date, what: str, memo: str, legs, by) -> N
         f"Travel grant {grant.reference} ({grant.nominee_name}): {memo}",
         legs,
         by,
-        kind=f"grant_{what.split(':')[0]}",
+        kind=KINDS[what.split(":")[0]],
+        source=grant,
         idempotency_key=f"grant:{grant.pk}:{what}",
     )
 

@@ -20,7 +20,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from donors.models import BankLine, BankStatement, UnreconciledReason
 from donors.payments.models import CardPayout
 from donors.services.bank_statements import _COUNT_FIELD
 from fundmgr.chart import AccountKey
-from fundmgr.models import Fund, JournalEntry
+from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry, reverse_entry
@@ -38,6 +38,11 @@ State = BankLine.State
 OPEN_SHOWN = 200
 #: Reasons whose line may book its own entry, and the entry's legs.
 BOOKABLE = (UnreconciledReason.BANK_CHARGE, UnreconciledReason.INTEREST)
+#: The kind of entry each bookable reason posts.
+BOOKING_KINDS = {
+    UnreconciledReason.BANK_CHARGE: EntryKind.BANK_CHARGE,
+    UnreconciledReason.INTEREST: EntryKind.BANK_INTEREST,
+}
 
 
 class BankReconciliationError(ValueError):
@@ -232,10 +237,11 @@ def _booking_key(line: BankLine) -> str:
     (each reversed by a reopen): deterministic, so a double click under the
     line's lock still books once."""
     first = f"bank-line-booked:{line.pk}"
-    earlier = JournalEntry.objects.filter(fund_id=line.fund_id).filter(
-        Q(idempotency_key=first) | Q(idempotency_key__startswith=f"{first}:")
+    n = (
+        JournalEntry.objects.from_source(line)
+        .filter(fund_id=line.fund_id, kind__in=BOOKING_KINDS.values())
+        .count()
     )
-    n = earlier.count()
     return f"{first}:{n}" if n else first
 
 
@@ -343,7 +349,8 @@ def leave_unreconciled(
                 memo,
                 legs,
                 by,
-                kind=f"bank-{reason}".replace("_", "-"),
+                kind=BOOKING_KINDS[reason],
+                source=line,
                 idempotency_key=_booking_key(line),
             )
         except (LedgerError, LookupError) as refused:

@@ -26,14 +26,15 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import CharField, DecimalField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey as K
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Event, JournalEntry, Leg
+from fundmgr.models import EntryKind, Event, JournalEntry, Leg
+from fundmgr.models.ledger import source_type_is
 from fundmgr.money import Money, money, quantum, round_amount
 from fundmgr.roles import Role, require_role
 from fundmgr.services.audit import log_action
@@ -391,6 +392,13 @@ def _covered(line: BudgetLine) -> Decimal:
 # --- The host's contribution --------------------------------------------------------------
 
 
+#: The kind of entry a host contribution posts, by the contribution's kind.
+HOST_KINDS = {
+    HostContribution.Kind.CASH: EntryKind.HOST_CASH,
+    HostContribution.Kind.IN_KIND: EntryKind.HOST_IN_KIND,
+}
+
+
 def _contribution(
     event: Event,
     *,
@@ -424,7 +432,9 @@ def _contribution(
                 f"{memo} for {event.code}: {description} (ref. {reference})",
                 legs(amount),
                 by,
-                kind=f"host_{kind}",
+                kind=HOST_KINDS[kind],
+                source=event,
+                source_ref=reference,
                 idempotency_key=f"host:{event.pk}:{status}:{reference}",
             )
         record = HostContribution.objects.create(
@@ -623,7 +633,9 @@ def record_host_cost(
             f"{budget_line.name}: {description} (ref. {reference})",
             [debit(K.HOST_CONFERENCE_COSTS, amount), credit(K.HOST_CASH, amount)],
             by,
-            kind="host_cost",
+            kind=EntryKind.HOST_COST,
+            source=event,
+            source_ref=reference,
             idempotency_key=f"host:{event.pk}:cost:{reference}",
         )
         cost = HostCost.objects.create(
@@ -843,21 +855,14 @@ def _grants_summary(event: Event, q) -> GrantsSummary:
             "advance_amount", filter=Q(state__in=[GrantState.ADVANCE_PAID, GrantState.TRAVELLED])
         ),
     )
-    # PSC as charged in the ledger on each settlement (grant:<pk>:psc), not
-    # the estimate kept on the grant.
-    keys = (
-        Grant.objects.filter(event=event)
-        .annotate(
-            key=Concat(
-                Value("grant:"), Cast("pk", CharField()), Value(":psc"), output_field=CharField()
-            )
-        )
-        .values("key")
-    )
+    # PSC as charged in the ledger on each settlement (its grant-psc
+    # entries), not the estimate kept on the grant.
     psc = Leg.objects.filter(
         entry__fund_id=event.fund_id,
         entry__status=JournalEntry.Status.POSTED,
-        entry__idempotency_key__in=keys,
+        entry__kind=EntryKind.GRANT_PSC,
+        entry__source_id__in=Grant.objects.filter(event=event).values("pk"),
+        **source_type_is(Grant, "entry__"),
         account__key=K.PSC,
     ).aggregate(debits=ExactSum("debit"), credits=ExactSum("credit"))
     return GrantsSummary(

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from donors.models import Donor, DonorKind, Pledge, Receipt
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Fund, JournalEntry, Leg
+from fundmgr.models import EntryKind, Fund, JournalEntry, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum
 from fundmgr.services.funds import FundPosition, positions
@@ -42,8 +42,8 @@ ZERO = Decimal(0)
 AMOUNT = DecimalField(max_digits=20, decimal_places=3)
 
 #: Ledger entry kinds (grants/services/workflow.py ``_post``) behind each series.
-COMMITMENT_KINDS = ("grant_commitment",)
-DISBURSEMENT_KINDS = ("grant_advance", "grant_settlement")
+COMMITMENT_KINDS = (EntryKind.GRANT_COMMITMENT,)
+DISBURSEMENT_KINDS = (EntryKind.GRANT_ADVANCE, EntryKind.GRANT_SETTLEMENT)
 #: A settled or closed grant's amount is what it really cost; a grant still
 #: travelling is worth what was approved; any other, its estimated cost.
 SPENT_STATES = (GrantState.SETTLED, GrantState.CLOSED)

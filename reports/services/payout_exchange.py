@@ -18,14 +18,12 @@ from django.utils.translation import gettext as _
 
 from donors.payments.models import CardPayout
 from fundmgr.chart import AccountKey
-from fundmgr.models import JournalEntry
+from fundmgr.models import EntryKind, JournalEntry
 from fundmgr.money import Money, round_money
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry
 from reports.services.bank_reconciliation import BankReconciliationError
 from reports.services.payouts import exchange_key, payout_row
-
-KIND = "card-payout-fx"
 
 
 class PayoutExchangeError(BankReconciliationError):
@@ -43,7 +41,12 @@ def book_payout_exchange_difference(
     since. A second call returns the entry already booked."""
     payout = CardPayout.objects.select_for_update().select_related("fund").get(pk=payout.pk)
     fund, key = payout.fund, exchange_key(payout)
-    booked = JournalEntry.objects.posted().filter(fund=fund, idempotency_key=key).first()
+    booked = (
+        JournalEntry.objects.posted()
+        .from_source(payout)
+        .filter(fund=fund, kind=EntryKind.PAYOUT_FX)
+        .first()
+    )
     if booked is not None:
         return booked  # a double click, or the page was stale: nothing twice
     difference = payout_row(payout).difference
@@ -81,7 +84,8 @@ def book_payout_exchange_difference(
             f"({'gain' if difference > 0 else 'loss'}) {size}",
             legs,
             by,
-            kind=KIND,
+            kind=EntryKind.PAYOUT_FX,
+            source=payout,
             idempotency_key=key,
         )
     except (LedgerError, LookupError) as refused:

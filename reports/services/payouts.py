@@ -21,8 +21,9 @@ its arrival date's rate, each receipt at its charge date's. The difference
 everything is booked; a non-zero difference is a movement not booked yet, or
 an exchange difference between the charge and arrival dates, which a finance
 officer books once confirmed (``reports.services.payout_exchange``). That
-entry (key ``payout-fx:<payout pk>``) is dated at the arrival but booked
-later, so it is given to its own payout by its key, not by booking order.
+entry (kind ``payout-fx``, its source the payout) is dated at the arrival but
+booked later, so it is given to its own payout by its source, not by booking
+order.
 
 Fixed number of queries whatever the number of payouts and movements:
 clearing and fee legs (one; the exchange entries' clearing legs among them),
@@ -44,15 +45,14 @@ from django.db.models import Q
 from donors.models import BankLine
 from donors.payments.models import CardPayout
 from fundmgr.chart import AccountKey
-from fundmgr.models import Fund, JournalEntry, Leg
+from fundmgr.models import EntryKind, Fund, JournalEntry, Leg
 
 ZERO = Decimal(0)
-CARD_RECEIPT_KEY = "card:"  # donors.payments.services books card receipts under "card:<intent>"
-EXCHANGE_KEY = "payout-fx:"  # reports.services.payout_exchange: "payout-fx:<payout pk>"
 
 
 def exchange_key(payout: CardPayout) -> str:
-    return f"{EXCHANGE_KEY}{payout.pk}"
+    """The idempotency key of ``payout``'s exchange entry: booked once."""
+    return f"payout-fx:{payout.pk}"
 
 
 @dataclass
@@ -130,19 +130,15 @@ def _legs(fund: Fund, as_of: datetime.date | None) -> Iterator[dict]:
     return (
         legs.filter(
             Q(account__key=AccountKey.CARD_CLEARING)
-            | Q(
-                account__key=AccountKey.CARD_FEES,
-                entry__idempotency_key__startswith=CARD_RECEIPT_KEY,
-            )
+            | Q(account__key=AccountKey.CARD_FEES, entry__kind=EntryKind.CARD_RECEIPT)
         )
         .order_by("entry_id", "id")
         .values(
             "entry_id",
             "entry__date",
             "entry__kind",
-            "entry__idempotency_key",
+            "entry__source_id",
             "entry__reverses__kind",
-            "entry__reverses__idempotency_key",
             "account__key",
             "debit",
             "credit",
@@ -166,20 +162,19 @@ def _clearing(legs: list[dict]) -> Decimal:
 def _exchange_of(legs: list[dict]) -> int | None:
     """The payout pk an exchange entry (or its reversal) belongs to, else None."""
     first = legs[0]
-    for key in (first["entry__idempotency_key"], first["entry__reverses__idempotency_key"]):
-        if key and key.startswith(EXCHANGE_KEY):
-            return int(key.removeprefix(EXCHANGE_KEY))
+    if EntryKind.PAYOUT_FX in (first["entry__kind"], first["entry__reverses__kind"]):
+        return first["entry__source_id"]  # a reversal keeps its entry's source
     return None
 
 
 def _add(settlement: Settlement, legs: list[dict]) -> None:
     """One entry's clearing (and fee) legs into ``settlement``."""
     first = legs[0]
-    kind, key = first["entry__kind"], first["entry__idempotency_key"] or ""
+    kind = first["entry__kind"]
     clearing = _clearing(legs)
     settlement.movements += 1
     settlement.add_date(first["entry__date"])
-    if key.startswith(CARD_RECEIPT_KEY):
+    if kind == EntryKind.CARD_RECEIPT:
         fee = sum(
             (
                 leg["debit"] - leg["credit"]
@@ -191,11 +186,11 @@ def _add(settlement: Settlement, legs: list[dict]) -> None:
         settlement.receipts += 1
         settlement.fees += fee
         settlement.gross += clearing + fee
-    elif kind == "card-refund":
+    elif kind == EntryKind.CARD_REFUND:
         settlement.refunds -= clearing
-    elif kind == "card-dispute-fee":
+    elif kind == EntryKind.CARD_DISPUTE_FEE:
         settlement.fees -= clearing  # Stripe's dispute fee (a fee it returns: negative)
-    elif kind == "card-dispute" or first["entry__reverses__kind"] == "card-dispute":
+    elif EntryKind.CARD_DISPUTE in (kind, first["entry__reverses__kind"]):
         settlement.disputes -= clearing  # held: a credit; a dispute won: returned, a debit
     else:
         settlement.other += clearing

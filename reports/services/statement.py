@@ -25,7 +25,6 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
-    CharField,
     DecimalField,
     F,
     IntegerField,
@@ -36,14 +35,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from donors.models import Donor, DonorKind, Instalment, Pledge, Receipt
 from fundmgr.chart import DEBIT_NORMAL, AccountKey, AccountKind
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Fund, JournalEntry, Leg, PscRate
+from fundmgr.models import EntryKind, Fund, JournalEntry, Leg, PscRate
 from fundmgr.money import Money, round_amount
 from fundmgr.services.funds import FundPosition, position_from_balances
 
@@ -166,7 +165,7 @@ class FundStatement:
 def _trace(fund: Fund, pledge_field: str, receipt_field: str) -> Coalesce:
     """The pledge's (or receipt's) ``*_field`` for a leg's entry: the entry that
     booked a pledge's receivable, a receipt's entry, the reversal of either,
-    or a cancelled pledge's write-down (known by its idempotency key)."""
+    or a cancelled pledge's write-down (its source is the pledge)."""
 
     def via(entry_ref: str) -> list[Subquery]:
         return [
@@ -182,18 +181,9 @@ def _trace(fund: Fund, pledge_field: str, receipt_field: str) -> Coalesce:
             ),
         ]
 
-    # donors.services.pledges._write_down_receivable keys it "pledge:<pk>:cancellation".
+    # donors.services.pledges._write_down_receivable posts it for the pledge.
     write_down = (
-        Pledge.objects.filter(fund=fund)
-        .annotate(
-            write_down_key=Concat(
-                Value("pledge:"),
-                Cast("pk", CharField()),
-                Value(":cancellation"),
-                output_field=CharField(),
-            )
-        )
-        .filter(write_down_key=OuterRef("entry__idempotency_key"))
+        Pledge.objects.filter(fund=fund, pk=OuterRef("entry__source_id"))
         .order_by()
         .values(pledge_field)[:1]
     )
@@ -201,7 +191,7 @@ def _trace(fund: Fund, pledge_field: str, receipt_field: str) -> Coalesce:
         *via("entry_id"),
         *via("entry__reverses_id"),
         # Only a cancellation entry is looked up by key (CASE is evaluated lazily).
-        Case(When(entry__kind="pledge-cancellation", then=Subquery(write_down))),
+        Case(When(entry__kind=EntryKind.PLEDGE_CANCELLATION, then=Subquery(write_down))),
         output_field=IntegerField(),
     )
 

@@ -50,7 +50,7 @@ def test_approval_commits_the_cost(make_grant, walk, funded):
         (K.COMMITMENTS, "Dr", Decimal("2000.00")),
         (K.COMMITMENTS_CONTROL, "Cr", Decimal("2000.00")),
     }
-    assert entry(grant, "commitment").kind == "grant_commitment"
+    assert entry(grant, "commitment").kind == "grant-commitment"
     assert entry(grant, "commitment").date == timezone.localdate()
     assert (grant.approved_amount, grant.committed_amount) == (Decimal("2000.00"),) * 2
     assert balance(funded, K.COMMITMENTS) == Decimal("2000.00")
@@ -184,7 +184,7 @@ def test_a_claim_above_the_approved_amount_needs_a_reason(make_grant, walk, fund
             grant, finance, actual_cost=Decimal("2100.00"), boarding_passes=boarding_passes()
         )
     assert grant.state == GrantState.TRAVELLED
-    assert not JournalEntry.objects.filter(kind="grant_settlement").exists()
+    assert not JournalEntry.objects.filter(kind="grant-settlement").exists()
     workflow.settle(
         grant,
         finance,

@@ -255,7 +255,7 @@ def test_approving_twice_commits_once(make_grant, walk, funded, approver):
 def test_paying_the_advance_twice_pays_once(make_grant, walk, funded, finance):
     grant = walk(make_grant(), "advance_paid")
     workflow.pay_advance(grant, finance)
-    assert JournalEntry.objects.filter(kind="grant_advance").count() == 1
+    assert JournalEntry.objects.filter(kind="grant-advance").count() == 1
 
 
 def test_someone_else_repeating_a_move_is_told_the_state(make_grant, officer, make_user):
@@ -277,7 +277,7 @@ def test_a_person_with_both_roles_cannot_approve_what_they_certified(make_grant,
     grant.refresh_from_db()
     assert grant.state == GrantState.CERTIFIED
     assert signature_levels(grant) == [("certify", "dual")]
-    assert not JournalEntry.objects.filter(kind="grant_commitment").exists()
+    assert not JournalEntry.objects.filter(kind="grant-commitment").exists()
 
 
 def test_the_nominee_never_signs(make_grant, make_user):

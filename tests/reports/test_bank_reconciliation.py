@@ -62,7 +62,7 @@ def card_payout(fund, amount: str, day=DAY, received: str | None = None) -> Card
         f"card receipt {n}",
         [debit(AccountKey.CARD_CLEARING, receipt), credit(AccountKey.CONTRIBUTIONS, receipt)],
         "stripe-webhook",
-        kind="receipt",
+        kind="card-receipt",
         idempotency_key=f"card:pi_test_{n}",
     )
     entry = post_entry(
@@ -162,10 +162,10 @@ def test_booking_a_bank_charge_posts_one_balanced_entry_once(charge_line, financ
 
 def test_a_line_left_first_can_be_booked_later_once(charge_line, finance):
     leave_unreconciled(charge_line, finance, UnreconciledReason.BANK_CHARGE)
-    assert not JournalEntry.objects.filter(kind="bank-bank-charge").exists()
+    assert not JournalEntry.objects.filter(kind="bank-charge").exists()
     leave_unreconciled(charge_line, finance, UnreconciledReason.BANK_CHARGE, book=True)
     leave_unreconciled(charge_line, finance, UnreconciledReason.BANK_CHARGE, book=True)
-    assert JournalEntry.objects.filter(kind="bank-bank-charge").count() == 1
+    assert JournalEntry.objects.filter(kind="bank-charge").count() == 1
 
 
 def test_booking_interest_debits_the_bank_and_credits_interest(fund, finance, tmp_path):
@@ -233,7 +233,7 @@ def test_a_book_reader_sees_the_page_without_forms_and_cannot_act(
     line.refresh_from_db()
     assert (
         line.state == BankLine.State.UNMATCHED
-        and not JournalEntry.objects.filter(kind="bank-bank-charge").exists()
+        and not JournalEntry.objects.filter(kind="bank-charge").exists()
     )
 
 

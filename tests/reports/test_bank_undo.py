@@ -171,7 +171,7 @@ def test_reopen_reverses_the_booking_today_and_booking_again_posts_a_new_entry(
     second = charge_line.unreconciled_entry
     assert second not in (first, reversal)
     assert second.idempotency_key == f"bank-line-booked:{charge_line.pk}:1"
-    assert JournalEntry.objects.filter(kind="bank-bank-charge").count() == 2
+    assert JournalEntry.objects.filter(kind="bank-charge").count() == 2
     assert balances(fund) == {
         AccountKey.BANK_FEES: Decimal("12.50"),
         AccountKey.BANK: Decimal("-12.50"),

@@ -138,7 +138,7 @@ def grant_entries(fund, by, grant, *, committed, advance=None, day=MARCH_20):
             credit(K.COMMITMENTS_CONTROL, Money(committed, "USD")),
         ],
         by,
-        kind="grant_commitment",
+        kind="grant-commitment",
     )
     if advance:
         post_entry(
@@ -150,7 +150,7 @@ def grant_entries(fund, by, grant, *, committed, advance=None, day=MARCH_20):
                 credit(K.BANK, Money(advance, "USD")),
             ],
             by,
-            kind="grant_advance",
+            kind="grant-advance",
         )
     return entry
 

@@ -104,7 +104,7 @@ def test_a_gain_posts_dr_card_clearing_cr_exchange_gains_at_the_arrival_date_to_
 
     entry = book_payout_exchange_difference(gain, finance)
 
-    assert entry.date == gain.arrival_date and entry.kind == "card-payout-fx"
+    assert entry.date == gain.arrival_date and entry.kind == "payout-fx"
     assert entry.idempotency_key == f"payout-fx:{gain.pk}"
     assert legs_of(entry) == {
         AccountKey.CARD_CLEARING: (Decimal("3.00"), 0),
@@ -142,7 +142,7 @@ def test_a_second_booking_books_nothing_more_and_returns_the_first_entry(gain, f
     first = book_payout_exchange_difference(gain, finance)
     again = book_payout_exchange_difference(gain, finance, Decimal("3.00"))
     assert again == first
-    assert JournalEntry.objects.filter(kind="card-payout-fx").count() == 1
+    assert JournalEntry.objects.filter(kind="payout-fx").count() == 1
     assert AuditRecord.objects.filter(action="card-payout:fx-booked").count() == 1
     assert clearing(fund) == 0
 
@@ -163,7 +163,7 @@ def test_a_payout_without_a_difference_is_refused_and_nothing_is_saved(
 def test_a_difference_other_than_the_one_shown_is_refused_and_nothing_is_saved(gain, fund, finance):
     with pytest.raises(PayoutExchangeError, match=r"is now \$3\.00, not \$1\.00"):
         book_payout_exchange_difference(gain, finance, Decimal("1.00"))
-    assert not JournalEntry.objects.filter(kind="card-payout-fx").exists()
+    assert not JournalEntry.objects.filter(kind="payout-fx").exists()
     assert row_of(fund, gain).difference == Decimal("3.00")
 
 
@@ -235,7 +235,7 @@ def test_a_finance_officer_sees_the_difference_and_books_it_from_the_page(
     )
 
     assert response.status_code == 302
-    [entry] = JournalEntry.objects.filter(kind="card-payout-fx")
+    [entry] = JournalEntry.objects.filter(kind="payout-fx")
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         f"Exchange difference of payout {gain.payout_id} booked: entry #{entry.pk}."
     ]
@@ -258,7 +258,7 @@ def test_a_stale_difference_from_the_page_is_explained_and_nothing_is_booked(
         follow=True,
     )
     assert "look at the page again" in response.content.decode()
-    assert not JournalEntry.objects.filter(kind="card-payout-fx").exists()
+    assert not JournalEntry.objects.filter(kind="payout-fx").exists()
 
 
 @pytest.mark.parametrize(
@@ -272,7 +272,7 @@ def test_only_a_finance_officer_may_book_an_exchange_difference(
     assert page.status_code == 200 and b"bank/exchange/" not in page.content  # no form
     response = post_form(client, url(fund, "bank-book-exchange"), {"payout": gain.pk})
     assert response.status_code == 403
-    assert not JournalEntry.objects.filter(kind="card-payout-fx").exists()
+    assert not JournalEntry.objects.filter(kind="payout-fx").exists()
 
 
 def test_another_funds_payout_is_not_found_and_nothing_is_booked(client, fund, finance, admin_user):
@@ -288,4 +288,4 @@ def test_another_funds_payout_is_not_found_and_nothing_is_booked(client, fund, f
     client.force_login(finance)
     response = post_form(client, url(fund, "bank-book-exchange"), {"payout": theirs.pk})
     assert response.status_code == 404
-    assert not JournalEntry.objects.filter(kind="card-payout-fx").exists()
+    assert not JournalEntry.objects.filter(kind="payout-fx").exists()
