@@ -27,6 +27,7 @@ that ``:86:`` to the last transaction's details.
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Iterator
 
@@ -37,6 +38,9 @@ from donors.services.statement_formats import Record, clip
 from fundmgr.tabular import FileRejected, RowError, shown
 
 OPTIONS = mt940.Options.all()
+# The package logs a tag it cannot read, with the file's text, as an ERROR;
+# here that is a person's bad file, refused with its line, not a fault to alert on.
+logging.getLogger("mt940").setLevel(logging.CRITICAL)
 _STATEMENT = re.compile(r"^:20:", re.MULTILINE)
 _TRANSACTION = re.compile(r"^:\n?61:", re.MULTILINE)
 _CLOSING = re.compile(r"^:\n?6[245][FM]?:", re.MULTILINE)
@@ -224,9 +228,10 @@ def _where_failed(bad: Exception, block: str, start: int, lines: _Lines, fallbac
     """The line of the tag the package could not read: it names the tag's text."""
     if len(bad.args) >= 3 and isinstance(bad.args[2], str):
         first = bad.args[2].strip().split("\n")[0]
-        position = block.find(first) if first else -1
-        if position >= 0:
-            return lines.of(start + position)
+        tag = re.escape(str(getattr(bad.args[1], "id", "")))
+        found = re.search(rf"^:\n?{tag}[A-Z]?:[ \t]*{re.escape(first)}", block, re.MULTILINE)
+        if found:
+            return lines.of(start + found.start())
     return fallback
 
 
