@@ -380,6 +380,14 @@ def test_an_xml_file_with_an_external_entity_is_refused_and_nothing_is_read_or_s
     assert not BankStatement.objects.exists() and not BankLine.objects.exists()
 
 
+def test_a_dtd_after_a_long_comment_is_refused_all_the_same(fund, admin_user, tmp_path):
+    head = "<!-- " + "x" * 70_000 + ' -->\n<!DOCTYPE Document [<!ENTITY e "e">]>\n'
+    path = camt(tmp_path, statement([entry(servicer_ref="D1")]), head=head)
+    with pytest.raises(FileRejected, match="declares a document type"):
+        do_import(path, fund, admin_user)
+    assert not BankStatement.objects.exists()
+
+
 def test_a_billion_laughs_file_is_refused_before_anything_expands(fund, admin_user, tmp_path):
     entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)

@@ -142,6 +142,16 @@ def _statement(
         "account": _one_line(data.get("account_identification")),
     }
     records = []
+    # Translated once per statement, not per transaction (100,000 of them).
+    booked_as = _("booked %(date)s")
+    labels = [
+        (_("transaction type %(value)s"), "id"),
+        (_("customer reference %(value)s"), "customer_reference"),
+        (_("end-to-end reference %(value)s"), "end_to_end_reference"),
+        (_("original amount %(value)s"), "original_amount"),
+        (_("charges %(value)s"), "compensation_amount"),
+        ("%(value)s", "extra_details"),
+    ]
     for line, transaction in zip(numbers, statement, strict=True):
         values = transaction.data
         amount = values.get("amount")
@@ -159,15 +169,8 @@ def _statement(
         booked = values.get("entry_date")
         detail = [heading]
         if booked and booked != value_date:
-            detail.append(_("booked %(date)s") % {"date": booked.isoformat()})
-        for label, key in (
-            (_("transaction type %(value)s"), "id"),
-            (_("customer reference %(value)s"), "customer_reference"),
-            (_("end-to-end reference %(value)s"), "end_to_end_reference"),
-            (_("original amount %(value)s"), "original_amount"),
-            (_("charges %(value)s"), "compensation_amount"),
-            (_("%(value)s"), "extra_details"),
-        ):
+            detail.append(booked_as % {"date": booked.isoformat()})
+        for label, key in labels:
             value = _one_line(values.get(key))
             if value and value not in _NOT_A_REFERENCE:
                 detail.append(label % {"value": value})
