@@ -294,6 +294,15 @@ def test_pending_camt_entries_are_skipped_and_reported_and_booked_ones_imported(
     assert "Not imported: line 4: statement 1, entry 2: status PDNG" in out.getvalue()
 
 
+def test_a_camt_file_of_pending_entries_only_is_refused_and_records_no_empty_statement(
+    fund, admin_user, tmp_path
+):
+    path = camt(tmp_path, statement([entry(status="<Sts>PDNG</Sts>", servicer_ref="P1")]))
+    with pytest.raises(FileRejected, match="holds no booked entry"):
+        do_import(path, fund, admin_user)
+    assert not BankStatement.objects.exists()
+
+
 def test_a_camt_file_of_two_currency_accounts_keeps_each_entrys_currency(
     fund, admin_user, tmp_path
 ):

@@ -413,7 +413,11 @@ def read(
         raise _reject(0, _not_camt(tag[1:].partition("}")[0] if tag[:1] == "{" else ""), name)
     if not statements:
         raise _reject(0, _("the CAMT.053 file holds no statement (Stmt)"), name)
-    if not records and not errors and not skipped:
+    if not records and not errors:
+        # Nothing to import is a mistake (as a CSV header without rows), never
+        # an empty statement recorded.
+        if skipped:
+            raise FileRejected([RowError(0, _("the CAMT.053 file holds no booked entry"))], name)
         raise _reject(0, _("the CAMT.053 file holds no entry (Ntry)"), name)
     yield from _numbered(records)
 
