@@ -64,10 +64,22 @@ class _Statement:
         self.entries = 0
 
 
+#: The elements whose children are read; nothing else is walked into
+#: (bank transaction codes, agents, postal addresses, related dates...).
+_CONTAINERS = frozenset(
+    {
+        "Acct", "Id", "Othr", "Sts", "BookgDt", "ValDt", "NtryDtls", "TxDtls", "Refs",
+        "AmtDtls", "TxAmt", "InstdAmt", "CntrValAmt", "CcyXchg", "RltdPties", "Dbtr",
+        "Cdtr", "Pty", "RmtInf", "Strd", "CdtrRefInf",
+    }
+)  # fmt: skip
+_LOCAL: dict[str, str] = {}  # "{namespace}Amt" -> "Amt"
+
+
 class _Index:
     """An element's descendants by their path of local names ("Amt",
-    "RltdPties/Dbtr/Nm"), from one walk: looking up twenty paths in an entry
-    with lxml's ``find`` costs several times more."""
+    "RltdPties/Dbtr/Nm"), from one walk into the elements the import reads:
+    looking up twenty paths with lxml's ``find`` costs several times more."""
 
     __slots__ = ("element", "paths")
 
@@ -79,15 +91,18 @@ class _Index:
     def _walk(self, element, prefix: str, stop: str) -> None:
         for child in element:
             tag = child.tag
-            if type(tag) is not str:
-                continue
-            path = prefix + tag.rpartition("}")[2]
+            local = _LOCAL.get(tag)
+            if local is None:
+                if type(tag) is not str:
+                    continue
+                local = _LOCAL[tag] = tag.rpartition("}")[2]
+            path = prefix + local
             found = self.paths.get(path)
             if found is None:
                 self.paths[path] = [child]
             else:
                 found.append(child)
-            if not (stop and (path == stop or path.endswith("/" + stop))):
+            if local in _CONTAINERS and local != stop:
                 self._walk(child, path + "/", stop)
 
     def find(self, path: str):
