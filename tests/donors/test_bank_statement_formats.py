@@ -18,6 +18,7 @@ from django.urls import reverse
 from donors.import_jobs import statement_message, statement_summary
 from donors.models import BankLine, BankStatement, Receipt
 from donors.services.bank_statements import import_bank_statement
+from donors.services.statement_formats import swift_mt940
 from fundmgr.models import ImportJob, JournalEntry
 from fundmgr.roles import Role
 from fundmgr.tabular import FileRejected
@@ -154,6 +155,17 @@ def test_a_rabobank_structured_86_gives_the_counterparty_and_the_remittance_text
         ("JOHN DOE", "Reference 201301234", Decimal("-10.00")),
     ]
     assert [line.value_date.day for line in lines] == [1, 2, 8, 9]
+
+
+def test_a_long_mt940_statement_read_in_chunks_gives_the_same_lines(
+    fund, admin_user, monkeypatch
+):
+    monkeypatch.setattr(swift_mt940, "CHUNK", 3)  # the first statement has 8 transactions
+    lines = lines_of(do_import(SAMPLES / "abnamro.sta", fund, admin_user))
+    assert [line.line_number for line in lines] == [8, 12, 14, 16, 18, 20, 23, 25, 36, 38]
+    assert amounts(lines)[:3] == [Decimal("-9"), Decimal("-11.59"), Decimal("-11.63")]
+    assert lines[7].reference == "BEA NR:XXX1234 22.05.11/13.45 MYCOM DEN HAAG S-GRAVEN,PAS999"
+    assert {line.amount.currency.code for line in lines} == {"EUR"}
 
 
 def test_an_mt940_file_imported_twice_records_nothing_twice(fund, admin_user):

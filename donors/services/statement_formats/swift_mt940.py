@@ -57,6 +57,8 @@ _CODE = re.compile(
 )
 _NOT_A_REFERENCE = {"", "NONREF", "NOTPROVIDED", "EREF"}
 REFERENCE_MAX, COUNTERPARTY_MAX, BANK_REF_MAX = 500, 300, 100
+#: Transactions given to the package at a time (each with its statement's header).
+CHUNK = 1000
 
 
 def looks_like(head: str) -> bool:
@@ -115,11 +117,38 @@ def read(data: bytes, name: str, errors: list[RowError], skipped: list[str]) -> 
 def _statement(
     block: str, start: int, where: str, lines: _Lines, errors: list[RowError]
 ) -> list[Record]:
+    """A statement's records, read CHUNK transactions at a time behind its
+    header: the package keeps an object per transaction, and 100,000 of them
+    at once would take some 150 MB."""
     first_line = lines.of(start)
-    numbers = [lines.of(start + match.start()) for match in _TRANSACTION.finditer(block)]
+    positions = [match.start() for match in _TRANSACTION.finditer(block)]
+    numbers = [lines.of(start + position) for position in positions]
+    if not positions:
+        return _records(block, [], block, start, where, lines, errors, first_line)
+    header = block[: positions[0]]
+    records: list[Record] = []
+    for first in range(0, len(positions), CHUNK):
+        last = first + CHUNK
+        text = header + block[positions[first] : positions[last] if last < len(positions) else None]
+        records += _records(
+            text, numbers[first:last], block, start, where, lines, errors, first_line
+        )
+    return records
+
+
+def _records(
+    text: str,
+    numbers: list[int],
+    block: str,
+    start: int,
+    where: str,
+    lines: _Lines,
+    errors: list[RowError],
+    first_line: int,
+) -> list[Record]:
     statement = mt940.models.Transactions(options=OPTIONS)
     try:
-        statement.parse(block)
+        statement.parse(text)
     except (RuntimeError, ValueError, ArithmeticError, KeyError, IndexError, TypeError) as bad:
         errors.append(RowError(_where_failed(bad, block, start, lines, first_line), _why(bad)))
         return []
