@@ -157,9 +157,7 @@ def test_a_rabobank_structured_86_gives_the_counterparty_and_the_remittance_text
     assert [line.value_date.day for line in lines] == [1, 2, 8, 9]
 
 
-def test_a_long_mt940_statement_read_in_chunks_gives_the_same_lines(
-    fund, admin_user, monkeypatch
-):
+def test_a_long_mt940_statement_read_in_chunks_gives_the_same_lines(fund, admin_user, monkeypatch):
     monkeypatch.setattr(swift_mt940, "CHUNK", 3)  # the first statement has 8 transactions
     lines = lines_of(do_import(SAMPLES / "abnamro.sta", fund, admin_user))
     assert [line.line_number for line in lines] == [8, 12, 14, 16, 18, 20, 23, 25, 36, 38]
