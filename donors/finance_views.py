@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from donors.account_views import pdf_response
+from donors.forms import StatementUploadForm
 from donors.import_jobs import (
     register_message,
     register_summary,
@@ -100,14 +101,14 @@ def register(request, code):
     )
 
 
-def _upload(request, fund, kind, importer, page, success):
+def _upload(request, fund, kind, importer, page, success, form_class=UploadForm):
     """A small file is imported here and now; a larger one becomes a
     background job, whose page follows it (fundmgr.services.imports). The
     auditor reads the page (its recent imports) without the form; posts: 403."""
     can_upload = has_role(request.user, *FINANCE)
     if request.method == "POST" and not can_upload:
         raise PermissionDenied(_("Your role does not allow this."))
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = form_class(request.POST or None, request.FILES or None)
     rejected = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -162,8 +163,17 @@ def import_statement(request, code):
     page = {
         "title": _("Import a bank statement"),
         "columns": "value_date, amount, currency, reference, counterparty, bank_ref",
+        "bank_formats": True,
     }
-    return _upload(request, fund, ImportJob.Kind.BANK_STATEMENT, import_bank_statement, page, done)
+    return _upload(
+        request,
+        fund,
+        ImportJob.Kind.BANK_STATEMENT,
+        import_bank_statement,
+        page,
+        done,
+        form_class=StatementUploadForm,
+    )
 
 
 @role_required(*BOOK_READERS)

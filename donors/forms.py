@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from donors.models import DonorKind, PaymentMethod
 from fundmgr.models import Country
 from fundmgr.services.rates import currencies_with_rates
+from fundmgr.uploads import UploadForm
 
 
 class PledgeForm(forms.Form):
@@ -60,3 +61,20 @@ class InstalmentForm(forms.Form):
 
 
 InstalmentFormSet = forms.formset_factory(InstalmentForm, extra=3, max_num=20, absolute_max=20)
+
+
+class StatementUploadForm(UploadForm):
+    """A bank statement: the project's CSV or XLSX, or the bank's own CAMT.053
+    (XML) or MT940 file, told apart by content (the accepted suffixes only
+    help the browser's file picker)."""
+
+    file = forms.FileField(
+        label=_("Bank statement: CSV, XLSX, CAMT.053 (XML) or MT940 file"),
+        help_text=_(
+            "Your bank's own statement export works as it is: ISO 20022 CAMT.053 "
+            "(camt.053.001.02 or later) or SWIFT MT940. Only booked entries are imported."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.xlsx,.xml,.053,.sta,.940,.mt940,.txt"}
+        ),
+    )

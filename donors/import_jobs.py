@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from donors.services.bank_statements import StatementImportResult, import_bank_statement
 from donors.services.pledge_register import (
@@ -24,7 +25,7 @@ from fundmgr.services.imports import Importer, Progress
 
 
 def statement_summary(result: StatementImportResult) -> dict:
-    return {
+    summary = {
         "statement": result.statement.pk,
         "matched": result.matched,
         "already": result.already_imported,
@@ -32,13 +33,24 @@ def statement_summary(result: StatementImportResult) -> dict:
         "discarded": result.discarded,
         "errors": result.errors,
     }
+    if result.skipped:  # a bank's entries not booked yet (CAMT.053 pending)
+        summary["skipped"] = len(result.skipped)
+    return summary
 
 
 def statement_message(name: str, summary: Mapping) -> str:
-    return _(
+    counts = _(
         "%(name)s: %(matched)d matched, %(already)d already imported, "
         "%(unmatched)d waiting for a person, %(discarded)d discarded, %(errors)d errors."
     ) % {**summary, "name": name}
+    if not summary.get("skipped"):
+        return counts
+    skipped = ngettext(
+        "%(count)d entry not booked yet (pending) was not imported.",
+        "%(count)d entries not booked yet (pending) were not imported.",
+        summary["skipped"],
+    ) % {"count": summary["skipped"]}
+    return f"{counts} {skipped}"
 
 
 def _run_statement(job: ImportJob, paths: list[Path], progress: Progress) -> dict:

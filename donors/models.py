@@ -469,6 +469,10 @@ class BankLine(models.Model):
     reference = models.CharField(_("reference"), max_length=500, blank=True)
     counterparty = models.CharField(_("counterparty"), max_length=300, blank=True)
     bank_ref = models.CharField(_("bank's reference"), max_length=100, blank=True)
+    # What a bank's own format says beyond the columns above (CAMT.053,
+    # MT940): an instructed amount in another currency, the booking date,
+    # the statement and account. Shown to the officer; never matched on.
+    detail = models.TextField(_("bank's details"), blank=True, default="")
     # The bank's reference, or for a line without one its content and
     # occurrence in the file. NULL on a line that repeats an earlier one: the
     # unique constraint then holds only for the line that owns the key.

@@ -120,16 +120,22 @@ def read_rows(
 
 
 def read_values(
-    source: str | Path | IO[bytes], columns: list[str], *, name: str | None = None
+    source: str | Path | IO[bytes],
+    columns: list[str],
+    *,
+    name: str | None = None,
+    kind: str | None = None,
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
     """``read_rows`` for large files: each row as its line number and the
     values of ``columns`` only, in that order (no dict per row).
 
     The same checks, the same values and the same blank lines skipped as
     ``read_rows``; a column repeated in the header is read where ``read_rows``
-    would read it (its last occurrence).
+    would read it (its last occurrence). ``kind`` ("csv" or "xlsx"), when the
+    caller recognised the file by its content, is used instead of the name's
+    suffix.
     """
-    header, cells = _open(source, columns, name)
+    header, cells = _open(source, columns, name, kind)
     position = {column: index for index, column in enumerate(header)}
     wanted = [position[column] for column in columns]
     if len(wanted) == 1:
@@ -143,11 +149,11 @@ def read_values(
 
 
 def _open(
-    source: str | Path | IO[bytes], columns: list[str], name: str | None
+    source: str | Path | IO[bytes], columns: list[str], name: str | None, kind: str | None = None
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The file's header (checked for ``columns``) and its non-blank rows."""
     name = name or str(getattr(source, "name", source))
-    suffix = Path(name).suffix.lower()
+    suffix = f".{kind}" if kind else Path(name).suffix.lower()
     if suffix not in SUPPORTED:
         raise FileRejected(
             [

@@ -1,7 +1,10 @@
 """Importing bank statements: a job whose lines end in explicit match states.
 
-The file is checked whole first (columns, dates, amounts, currencies); any
-problem and nothing is saved. Then, in one transaction:
+The file is a CSV or XLSX with the COLUMNS below, or a bank's own CAMT.053
+or MT940 statement, recognised by its content (``statement_formats``), whose
+transactions are read into the same rows. The file is checked whole first
+(columns, dates, amounts, currencies); any problem and nothing is saved.
+Then, in one transaction:
 
 - every line gets a *dedupe key*: the bank's own reference, or, for a line
   without one, its content plus its occurrence number in the file. A key
@@ -34,7 +37,8 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -48,6 +52,7 @@ from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
 from donors.queries import donors_open_pledges, open_pledges
 from donors.services.receipts import ReceiptError, outstanding, record_receipt
 from donors.services.references import normalise
+from donors.services.statement_formats.detect import read_statement
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
 from fundmgr.services.audit import actor_fields, log_action
@@ -58,7 +63,6 @@ from fundmgr.tabular import (
     parse_currency,
     parse_date,
     parse_decimal,
-    read_values,
 )
 
 COLUMNS = ["value_date", "amount", "currency", "reference", "counterparty", "bank_ref"]
@@ -93,6 +97,11 @@ class BankLineError(ValueError):
 class StatementImportResult:
     statement: BankStatement
     counts: dict[str, int]
+    #: Entries of the file not imported, each said by line: a CAMT.053
+    #: entry not booked yet (pending), for instance.
+    skipped: tuple[str, ...] = field(default=())
+    #: csv, xlsx, camt053 or mt940.
+    format: str = "csv"
 
     def __getitem__(self, state: str) -> int:
         return self.counts.get(state, 0)
@@ -130,6 +139,7 @@ class _Line:
     reference: str
     counterparty: str
     bank_ref: str
+    detail: str = ""
     dedupe_key: str = ""
     state: str = ""
     message: str = ""
@@ -162,8 +172,20 @@ class _Earlier(NamedTuple):
 # Reading and checking the file ---------------------------------------------
 
 
-def _read(source, name: str, progress=None) -> list[_Line]:
+def _read(source, name: str, progress=None) -> tuple[list[_Line], list[str], str]:
+    """The file's checked lines, what it skipped, and its format."""
     errors: list[RowError] = []
+    skipped: list[str] = []
+    with ExitStack() as stack:
+        kind, records = read_statement(source, COLUMNS, name, errors, skipped, stack)
+        lines = _check(records, errors, progress)
+    if errors:
+        raise FileRejected(errors, name)
+    return lines, skipped, kind
+
+
+def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
+    """The same checks for every format's rows; problems go to ``errors``."""
     checked = 0
     lines: list[_Line] = []
     dates: dict[str, datetime.date | str] = {}  # a date or why it is not one
@@ -175,7 +197,7 @@ def _read(source, name: str, progress=None) -> list[_Line]:
         reference,
         counterparty,
         bank_ref,
-    ) in read_values(source, COLUMNS, name=name):
+    ), detail, where in records:
         checked += 1
         if progress is not None and not checked % PROGRESS_EVERY:
             progress(checked, 0)
@@ -228,15 +250,14 @@ def _read(source, name: str, progress=None) -> list[_Line]:
                     % {"column": column, "max": limit}
                 )
         if problems:
-            errors.append(RowError(number, "; ".join(problems)))
+            said = "; ".join(problems)
+            errors.append(RowError(number, f"{where}: {said}" if where else said))
             continue
         lines.append(
-            _Line(number, value_date, rounded, currency, reference, counterparty, bank_ref)
+            _Line(number, value_date, rounded, currency, reference, counterparty, bank_ref, detail)
         )
     if progress is not None:
         progress(checked, 0)
-    if errors:
-        raise FileRejected(errors, name)
     return lines
 
 
@@ -552,11 +573,11 @@ def import_bank_statement(
 
     ``progress(done, total)``, if given, hears how far it is (PROGRESS_EVERY)."""
     name = name or str(getattr(source, "name", source))
-    lines = _read(source, name, progress)
+    lines, skipped, kind = _read(source, name, progress)
     _assign_dedupe_keys(lines, name)
     for attempt in range(2):
         try:
-            return _import(lines, fund, by, name, progress)
+            return _import(lines, fund, by, name, progress, skipped=skipped, kind=kind)
         except IntegrityError:
             # Another import of the same lines committed first: look again,
             # and those lines are now already imported.
@@ -576,6 +597,7 @@ _PER_LINE = (
     "reference",
     "counterparty",
     "bank_ref",
+    "detail",
     "dedupe_key",
     "duplicate_of_id",
     "state",
@@ -613,6 +635,7 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
             line.reference,
             line.counterparty,
             line.bank_ref,
+            line.detail,
             line.dedupe_key or None,
             line.duplicate_of,
             line.state,
@@ -654,7 +677,16 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
 
 
 @transaction.atomic
-def _import(lines: list[_Line], fund: Fund, by, name: str, progress=None) -> StatementImportResult:
+def _import(
+    lines: list[_Line],
+    fund: Fund,
+    by,
+    name: str,
+    progress=None,
+    *,
+    skipped: Sequence[str] = (),
+    kind: str = "csv",
+) -> StatementImportResult:
     existing = _existing_lines(fund, (line.dedupe_key for line in lines if not line.state))
     index = _pledge_index(fund)
     for line in lines:
@@ -716,9 +748,18 @@ def _import(lines: list[_Line], fund: Fund, by, name: str, progress=None) -> Sta
         "bank-statement:imported",
         by,
         statement.file_name,
-        {"fund": fund.code, "lines": len(lines), **{str(s): counts.get(s, 0) for s in State}},
+        {
+            "fund": fund.code,
+            "format": kind,
+            "lines": len(lines),
+            **{str(s): counts.get(s, 0) for s in State},
+            "skipped": len(skipped),
+            "skipped_first": list(skipped[:20]),
+        },
     )
-    return StatementImportResult(statement, {str(s): counts.get(s, 0) for s in State})
+    return StatementImportResult(
+        statement, {str(s): counts.get(s, 0) for s in State}, tuple(skipped), kind
+    )
 
 
 # The human queue -----------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -216,6 +217,31 @@ def test_the_register_importer_answers_any_file_with_pledges_or_a_refusal(
 def test_the_statement_importer_answers_any_file_with_lines_or_a_refusal(
     fund, rates, admin_user, upload
 ):
+    name, content = upload
+    refused_or_done(lambda: import_bank_statement(io.BytesIO(content), fund, admin_user, name=name))
+
+
+BANK_SAMPLES = Path(__file__).parent.parent / "donors" / "bank_samples"
+#: Real banks' CAMT.053 and MT940 files, the name of each as uploaded.
+BANK_FILES = [
+    (path.name, path.read_bytes())
+    for path in sorted(BANK_SAMPLES.iterdir())
+    if path.suffix != ".md"
+]
+
+
+@FUZZ
+@given(
+    upload=st.sampled_from(BANK_FILES).flatmap(
+        lambda sample: st.tuples(st.just(sample[0]), mutated(sample[1]))
+    )
+)
+def test_the_statement_importer_answers_any_damaged_bank_file_with_lines_or_a_refusal(
+    fund, rates, admin_user, upload
+):
+    """CAMT.053 and MT940 (issue 11): a real bank's file with bytes flipped,
+    inserted, deleted or zeroed (XML broken, a tag cut, a NUL, an amount
+    garbled) is imported or refused with messages, nothing saved."""
     name, content = upload
     refused_or_done(lambda: import_bank_statement(io.BytesIO(content), fund, admin_user, name=name))
 

@@ -11,10 +11,12 @@ from fundmgr.tabular import FileRejected
 
 class Command(OperatorCommand):
     help = (
-        "Import a bank statement (CSV or XLSX) for a fund, with the columns "
-        f"{','.join(COLUMNS)}. Lines quoting a pledge reference are recorded as "
-        "receipts; the others wait for a person. A file with any bad row saves "
-        "nothing; a line imported before is never recorded twice."
+        "Import a bank statement for a fund: a CSV or XLSX with the columns "
+        f"{','.join(COLUMNS)}, or the bank's own ISO 20022 CAMT.053 (XML) or SWIFT "
+        "MT940 file, recognised by its content. Lines quoting a pledge reference are "
+        "recorded as receipts; the others wait for a person. A file with any bad row "
+        "saves nothing; a line imported before is never recorded twice; CAMT.053 "
+        "entries not booked yet are skipped and listed."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +41,8 @@ class Command(OperatorCommand):
         self.stdout.write(
             self.style.SUCCESS(f"{file.name}: {result.statement.line_count} lines: {counts}.")
         )
+        for skipped in result.skipped:
+            self.stdout.write(f"Not imported: {skipped}")
         if result.unmatched or result.errors:
             self.stdout.write(
                 f"{result.unmatched + result.errors} lines wait for a person to assign or discard."
