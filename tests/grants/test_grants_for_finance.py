@@ -62,9 +62,9 @@ def test_the_selector_finds_a_grants_entries_and_no_other(make_grant, walk, fund
 
     mine = queries.grant_entries(first)
     assert {entry.kind for entry in mine} == {
-        "grant_commitment",
-        "grant_advance",
-        "grant_liquidation",
+        "grant-commitment",
+        "grant-advance",
+        "grant-liquidation",
     }
     assert not set(mine) & set(queries.grant_entries(other))
 

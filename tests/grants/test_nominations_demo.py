@@ -68,7 +68,7 @@ def test_loading_the_demo_twice_adds_no_grant_or_quote(db):
 def test_the_demo_grants_are_signed_and_booked_in_2019_as_the_conference_was(db):
     call_command("load_demo", verbosity=0)
     grants = Grant.objects.filter(event__code="BAPA40")
-    entries = JournalEntry.objects.posted().filter(kind__startswith="grant_")
+    entries = JournalEntry.objects.posted().filter(kind__startswith="grant-")
     assert entries.exists()
     assert {entry.date.year for entry in entries} == {2019}
     sita = grants.get(nominee_name="Sita Sharma")

@@ -98,7 +98,7 @@ def test_a_bank_charge_left_and_booked_twice_is_booked_once(client, fund, financ
     client.force_login(finance)
     data = {"line": line.pk, "reason": "bank_charge", "note": "March fee", "book": "on"}
     twice(client, bank(fund), bank(fund, "bank-leave-line"), data, f'value="{line.pk}"')
-    assert JournalEntry.objects.filter(kind="bank-bank-charge").count() == 1
+    assert JournalEntry.objects.filter(kind="bank-charge").count() == 1
     assert AuditRecord.objects.filter(action="bank-line:left-unreconciled").count() == 1
 
 
@@ -118,7 +118,7 @@ def test_an_exchange_difference_booked_twice_is_booked_once(client, fund, financ
     data = {"payout": payout.pk, "difference": "-3.00"}
     containing = f'name="payout" value="{payout.pk}"'
     twice(client, bank(fund), bank(fund, "bank-book-exchange"), data, containing)
-    assert JournalEntry.objects.filter(kind="card-payout-fx").count() == 1
+    assert JournalEntry.objects.filter(kind="payout-fx").count() == 1
 
 
 def test_a_match_undone_twice_is_undone_once(client, fund, finance, tmp_path):
