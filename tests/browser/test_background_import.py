@@ -40,7 +40,9 @@ def test_finance_uploads_a_large_statement_follows_its_progress_and_opens_the_re
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.goto("/finance/UNFSSC/bank/import/")
-        page.get_by_label("CSV or XLSX file").set_input_files(str(statement))
+        page.get_by_label(
+            "Bank statement: CSV, XLSX, CAMT.053 (XML) or MT940 file"
+        ).set_input_files(str(statement))
         page.get_by_role("button", name="Import").click()
 
         job = ImportJob.objects.get()

@@ -45,7 +45,9 @@ def test_finance_leaves_the_banks_charge_unreconciled_books_it_reopens_it_and_bo
     page.goto("/funds/UNFSSC/")
     page.get_by_role("link", name="Pledge register").click()
     page.get_by_role("link", name="Import a bank statement").click()
-    page.get_by_label("CSV or XLSX file").set_input_files(str(statement))
+    page.get_by_label("Bank statement: CSV, XLSX, CAMT.053 (XML) or MT940 file").set_input_files(
+        str(statement)
+    )
     page.get_by_role("button", name="Import").click()
 
     page.goto("/funds/UNFSSC/")

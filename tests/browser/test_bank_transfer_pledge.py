@@ -48,7 +48,9 @@ def test_donor_pledges_by_transfer_and_finance_imports_the_matching_line(
     page.goto("/funds/UNFSSC/")
     page.get_by_role("link", name="Pledge register").click()
     page.get_by_role("link", name="Import a bank statement").click()
-    page.get_by_label("CSV or XLSX file").set_input_files(str(statement))
+    page.get_by_label("Bank statement: CSV, XLSX, CAMT.053 (XML) or MT940 file").set_input_files(
+        str(statement)
+    )
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("status")).to_contain_text("1 matched")
 
