@@ -182,9 +182,7 @@ def _post(journal: ManualJournal, by) -> JournalEntry:
         refusal = reversal_refusal(journal.reverses)
         if refusal:
             raise ManualJournalError(refusal)
-        return reverse_entry(
-            journal.reverses, by, f"{journal.number}: {journal.reason}", journal.date
-        )
+        return reverse_entry(journal.reverses, by, memo, journal.date)
     currency = journal.fund.base_currency
     legs = [
         LegSpec(

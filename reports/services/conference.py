@@ -194,19 +194,16 @@ def host_cash_balances(
     currency (one query): the legs of the event's own host entries (cash
     received, costs paid) and of any entry reversing one of them, posted on
     or before ``as_of``. The account is the fund's; the event's entries are
-    found through its records, so two events of one fund never share cash."""
+    found by their source, so two events of one fund never share cash."""
     currency = event.fund.base_currency
-    receipts = HostContribution.objects.filter(event=event, entry__isnull=False).values("entry")
-    costs = HostCost.objects.filter(event=event).values("entry")
+    # The event is the source of its host entries, and a reversal keeps the
+    # source of the entry it reverses.
     legs = Leg.objects.filter(
         account__fund_id=event.fund_id,
         account__key=K.HOST_CASH,
         entry__status=JournalEntry.Status.POSTED,
-    ).filter(
-        Q(entry__in=receipts)
-        | Q(entry__in=costs)
-        | Q(entry__reverses__in=receipts)
-        | Q(entry__reverses__in=costs)
+        entry__source_id=event.pk,
+        **source_type_is(Event, prefix="entry__"),
     )
     if as_of is not None:
         legs = legs.filter(entry__date__lte=as_of)
