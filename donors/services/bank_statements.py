@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 
 from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
 from donors.queries import donors_open_pledges, open_pledges
+from donors.services.notifications import acknowledge_receipts
 from donors.services.receipts import ReceiptError, outstanding, record_receipt
 from donors.services.references import normalise
 from donors.services.statement_formats.detect import read_statement
@@ -528,6 +529,7 @@ def _record_share(
         key_is_new=key_is_new,
         # The line is saved (``pk``); only its id is needed, not a query for it.
         source=BankLine(pk=pk),
+        notify=False,  # the import thanks for all its receipts at once
     )
 
 
@@ -713,6 +715,7 @@ def _import(
 
     links = []
     changed = []
+    recorded_receipts: list[Receipt] = []
     with accounts_cached():
         for recorded, (line, pk) in enumerate(matched, 1):
             if progress is not None and not recorded % PROGRESS_EVERY:
@@ -727,6 +730,7 @@ def _import(
                     BankLine(pk=pk, state=line.state, message=line.message, pledge=None, donor=None)
                 )
                 continue
+            recorded_receipts += receipts
             links += [
                 BankLine.receipts.through(bankline_id=pk, receipt_id=receipt.pk)
                 for receipt in receipts
@@ -735,6 +739,8 @@ def _import(
     if changed:
         BankLine.objects.bulk_update(changed, ["state", "message", "pledge", "donor"])
     BankLine.receipts.through.objects.bulk_create(links, batch_size=BATCH)
+    acknowledge_receipts(recorded_receipts)
+    del recorded_receipts
 
     if progress is not None:
         progress(len(lines), len(lines))

@@ -1,12 +1,29 @@
-"""E-mails to donors, in the language they used on the site."""
+"""E-mails to donors, in the language they used on the site.
+
+Receipts are thanked for from a background task, after the money's
+transaction commits: an import that records a thousand receipts does not
+wait for a thousand e-mails, and a mail server that is down does not undo
+or delay the books."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
+from django.tasks import task
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from donors.models import Pledge
+from donors.models import Pledge, Receipt
+
+logger = logging.getLogger(__name__)
+
+#: Receipts thanked for by one background task.
+RECEIPTS_PER_TASK = 200
 
 
 def send_pledge_acknowledgement(pledge: Pledge) -> None:
@@ -29,3 +46,43 @@ def send_receipt_acknowledgement(receipt) -> None:
         from_email=None,
         recipient_list=[receipt.donor.email],
     )
+
+
+@task()
+def send_receipt_acknowledgements(receipt_ids: list[int], language: str) -> int:
+    """Thank each receipt's donor; one e-mail that cannot be sent does not
+    keep the others from going (the task then fails, naming how many)."""
+    sent = failed = 0
+    receipts = (
+        Receipt.objects.filter(pk__in=receipt_ids)
+        .select_related("fund", "donor", "pledge")
+        .order_by("pk")
+    )
+    with translation.override(language):
+        for receipt in receipts:
+            try:
+                send_receipt_acknowledgement(receipt)
+            except Exception:
+                failed += 1
+                logger.exception("receipt %s: the acknowledgement was not sent", receipt.number)
+            else:
+                sent += 1
+    if failed:
+        raise RuntimeError(f"{failed} of {failed + sent} receipt acknowledgements were not sent")
+    return sent
+
+
+def acknowledge_receipts(receipts: Iterable[Receipt]) -> None:
+    """Once the current transaction commits (never if it rolls back), hand
+    the receipts' thank-you e-mails to the background, in the language now
+    active, RECEIPTS_PER_TASK receipts to a task."""
+    ids = [receipt.pk for receipt in receipts]
+    if not ids:
+        return
+    language = translation.get_language() or settings.LANGUAGE_CODE
+
+    def enqueue() -> None:
+        for start in range(0, len(ids), RECEIPTS_PER_TASK):
+            send_receipt_acknowledgements.enqueue(ids[start : start + RECEIPTS_PER_TASK], language)
+
+    transaction.on_commit(enqueue)

@@ -17,13 +17,13 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from donors.models import Donor, Pledge, Receipt
-from donors.services.notifications import send_receipt_acknowledgement
+from donors.services.notifications import acknowledge_receipts
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, quantum
 from fundmgr.services.audit import log_action
-from fundmgr.services.ledger import LegSpec, credit, debit, post_entry
+from fundmgr.services.ledger import LegSpec, credit, debit, post_or_find_entry
 from fundmgr.services.rates import convert
 from fundmgr.services.sequences import next_number
 
@@ -205,7 +205,7 @@ def record_receipt(
         )
 
     what = pledge.reference if pledge else _("no pledge")
-    entry = post_entry(
+    entry, posted = post_or_find_entry(
         fund,
         value_date,
         f"Receipt from {donor} ({what}) {amount} {external_reference}".strip(),
@@ -216,7 +216,7 @@ def record_receipt(
         idempotency_key=idempotency_key,
         key_is_new=key_is_new,
     )
-    if idempotency_key:
+    if not posted:
         # A simultaneous call with the same key posted first: its receipt stands.
         earlier = Receipt.objects.filter(entry=entry).first()
         if earlier is not None:
@@ -241,5 +241,5 @@ def record_receipt(
         pledge.save(update_fields=["status"])
     log_action(receipt, "receipt:recorded", by, external_reference, {"amount": str(amount)})
     if notify:
-        transaction.on_commit(lambda: send_receipt_acknowledgement(receipt))
+        acknowledge_receipts([receipt])
     return receipt

@@ -188,7 +188,40 @@ def post_entry(
     key_is_new: bool = False,
 ) -> JournalEntry:
     """Post one balanced entry, or return the one already posted under
-    ``idempotency_key`` (nothing is ever recorded twice).
+    ``idempotency_key``: ``post_or_find_entry`` without saying which."""
+    entry, _posted = post_or_find_entry(
+        fund,
+        date,
+        memo,
+        legs,
+        by,
+        kind=kind,
+        source=source,
+        source_ref=source_ref,
+        idempotency_key=idempotency_key,
+        reverses=reverses,
+        key_is_new=key_is_new,
+    )
+    return entry
+
+
+def post_or_find_entry(
+    fund: Fund,
+    date: datetime.date,
+    memo: str,
+    legs: Iterable[LegSpec],
+    by,
+    *,
+    kind: EntryKind = EntryKind.MANUAL,
+    source: models.Model | None = None,
+    source_ref: str = "",
+    idempotency_key: str | None = None,
+    reverses: JournalEntry | None = None,
+    key_is_new: bool = False,
+) -> tuple[JournalEntry, bool]:
+    """Post one balanced entry, or find the one already posted under
+    ``idempotency_key`` (nothing is ever recorded twice); with whether this
+    call posted it, so that a caller need not look for what it made.
 
     ``kind`` says what the entry is (an ``EntryKind``; "manual" is an entry
     made by hand); ``source`` is the saved record it is posted for, and
@@ -208,7 +241,7 @@ def post_entry(
             JournalEntry.objects.posted().filter(fund=fund, idempotency_key=idempotency_key).first()
         )
         if existing is not None:
-            return existing
+            return existing, False
     built = _build_legs(fund, date, list(legs))
     _check_balanced(fund, built)
     try:
@@ -246,9 +279,9 @@ def post_entry(
                 .first()
             )
             if existing is not None:
-                return existing
+                return existing, False
         raise
-    return entry
+    return entry, True
 
 
 def reverse_entry(

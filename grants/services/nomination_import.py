@@ -37,10 +37,11 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fundmgr.models import Country, Event, PscRate, Sequence
+from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money
 from fundmgr.roles import Role, has_role
 from fundmgr.services.audit import log_action
+from fundmgr.services.sequences import reserve_numbers
 from fundmgr.tabular import (
     FileRejected,
     Row,
@@ -495,17 +496,6 @@ def _check_file_against_the_event(event: Event, lines: list[Line]) -> list[RowEr
     return errors
 
 
-def _reserve_numbers(name: str, count: int) -> int:
-    """The first of ``count`` consecutive numbers of a gap-free sequence
-    (``fundmgr.services.sequences.next_number`` one at a time, in one update)."""
-    Sequence.objects.get_or_create(name=name)
-    counter = Sequence.objects.select_for_update().get(name=name)
-    first = counter.last + 1
-    counter.last += count
-    counter.save(update_fields=["last"])
-    return first
-
-
 # --- The import ---------------------------------------------------------------------
 
 
@@ -586,7 +576,7 @@ def _save(event, by, lines: list[Line], documents, storage, stored, name) -> Imp
         stored.append(path)
         paths[document] = path
 
-    first = _reserve_numbers(sequence_name(event), len(lines))
+    first = reserve_numbers(sequence_name(event), len(lines))
     grants = []
     for offset, line in enumerate(lines):
         grant = Grant(
