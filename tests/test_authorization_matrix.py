@@ -178,10 +178,12 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "export-download": {"GET": only(*BOOK_READERS)},
     # Imports change the books: finance (and the administrator) for donors'
     # files and rates, fund officers for nominations; the auditor reads each
-    # page and its results but is refused the upload.
-    # The rates import page is an upload form and nothing else (the rates
-    # themselves are on the exchange-rates page, which the auditor reads).
-    "import-rates": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
+    # page (the rates one too: what an import checks, its columns) and its
+    # results but is refused the upload.
+    "import-rates": {
+        "GET": only(*FINANCE_AND_ADMIN, "auditor"),
+        "POST": only(*FINANCE_AND_ADMIN),
+    },
     # Correcting a rate is for those who import them; the forms are on the
     # exchange-rates page, so a GET of their addresses is not allowed.
     "replace-rate": {
