@@ -201,11 +201,21 @@ FUNDMGR_TRUSTED_PROXIES = int(os.environ.get("FUNDMGR_TRUSTED_PROXIES", "0"))
 if FUNDMGR_TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("FUNDMGR_TRUSTED_PROXIES must be 0 or more")
 
-# Second factor (django-otp): TOTP apps and one-time recovery codes. Required
-# in production for the roles that move money or manage people
-# (fundmgr.accounts.policy); optional in development, where the demo logins
-# sign in with their password alone.
-FUNDMGR_REQUIRE_2FA = os.environ.get("FUNDMGR_REQUIRE_2FA", "1" if PRODUCTION else "0") == "1"
+# Second factor (django-otp): TOTP apps and one-time recovery codes. Always
+# required in production for the roles that move money or manage people
+# (fundmgr.accounts.policy): FUNDMGR_REQUIRE_2FA can only turn it on, and a
+# production process asked to turn it off refuses to start. Optional (off by
+# default) in development, where the demo logins sign in with their password alone.
+_REQUIRE_2FA = os.environ.get("FUNDMGR_REQUIRE_2FA", "")
+if PRODUCTION:
+    if _REQUIRE_2FA not in ("", "1"):
+        raise ImproperlyConfigured(
+            "FUNDMGR_REQUIRE_2FA cannot be turned off in production: the second factor "
+            "is always required there (unset it, or set it to 1)"
+        )
+    FUNDMGR_REQUIRE_2FA = True
+else:
+    FUNDMGR_REQUIRE_2FA = _REQUIRE_2FA == "1"
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "fundmgr")
 # The admin site never shows a device's secret (nor its QR code).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from fundmgr.models import AuditRecord, ExchangeRate
 from fundmgr.rate_queries import with_use
-from fundmgr.roles import BOOK_READERS, has_role, role_required
+from fundmgr.roles import BOOK_READERS, Role, has_role, require_role, role_required
 from fundmgr.services.rate_corrections import (
     RATE_KEEPERS,
     RateCorrectionRefused,
@@ -249,9 +249,13 @@ class RateImportForm(UploadForm):
         )
 
 
-@role_required(*RATE_KEEPERS)
+@role_required(*RATE_KEEPERS, Role.AUDITOR)
 def import_rates(request):
-    """Upload a rates file: all of it is saved, or nothing and every bad line is listed."""
+    """Upload a rates file: all of it is saved, or nothing and every bad line is
+    listed. The auditor reads the page (what an import checks, its columns)
+    without the form, as on the other import pages; their posts: 403."""
+    if request.method == "POST":
+        require_role(request.user, *RATE_KEEPERS)
     form = RateImportForm(request.POST or None, request.FILES or None)
     rejected = None
     if request.method == "POST" and form.is_valid():
@@ -276,4 +280,8 @@ def import_rates(request):
             if result.skipped:
                 messages.info(request, anchor_rows_skipped(result.skipped))
             return redirect("exchange-rates")
-    return render(request, "rates/import.html", {"form": form, "rejected": rejected})
+    return render(
+        request,
+        "rates/import.html",
+        {"form": form, "rejected": rejected, "can_import": has_role(request.user, *RATE_KEEPERS)},
+    )

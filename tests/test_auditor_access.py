@@ -65,6 +65,7 @@ def read_pages() -> dict[str, str]:
         "nominations import": reverse("grants-import-nominations", args=[grant.event.code]),
         "pledge register import": reverse("finance-import-register", args=[fund.code]),
         "bank statement import": reverse("finance-import-statement", args=[fund.code]),
+        "rates import": reverse("import-rates"),
     }
     for job in ImportJob.objects.all():
         pages[f"import job {job.kind}"] = reverse("import-job", args=[job.pk])
@@ -101,6 +102,7 @@ def _jobs():
         "nominations import",
         "pledge register import",
         "bank statement import",
+        "rates import",
         "import job nominations",
         "import job bank_statement",
         "import job pledge_register",
@@ -115,7 +117,14 @@ def test_the_auditor_reads_the_page_and_is_offered_no_action(auditor, name):
 
 
 @pytest.mark.parametrize(
-    "name", ["quotes", "nominations import", "pledge register import", "bank statement import"]
+    "name",
+    [
+        "quotes",
+        "nominations import",
+        "pledge register import",
+        "bank statement import",
+        "rates import",
+    ],
 )
 def test_the_auditor_posting_to_a_page_is_refused_and_the_refusal_is_audited(auditor, name):
     url = read_pages()[name]

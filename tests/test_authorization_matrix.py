@@ -4,8 +4,13 @@ by every kind of person, against the table below.
 
 A URL added to the product without an entry here fails
 ``test_every_url_has_an_entry_in_the_matrix``: whoever adds a page says who
-may open it. Each POST runs inside a savepoint that is rolled back, so one
+may open it. Each request runs inside a savepoint that is rolled back, so one
 person's action never changes what the next person finds.
+
+Each URL is asked with both GET and POST: the methods its entry lists are
+compared with the table; the other one must answer without a server error
+and write nothing but a refusal's audit record
+(``test_every_url_answers_the_methods_it_does_not_list_without_error_or_change``).
 
 Outcomes: ``ok`` (the view answered: a page, a download, a redirect to
 somewhere other than a sign-in page), ``400`` (the view refused the request's
@@ -17,6 +22,7 @@ know of), ``405`` (method not allowed). A server error is never expected.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,8 +31,9 @@ from http.cookies import SimpleCookie
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -40,7 +47,8 @@ from donors.models import (
     Receipt,
 )
 from donors.services.pledges import record_pledge
-from fundmgr.models import ImportJob, JournalEntry
+from fundmgr import refusals
+from fundmgr.models import AuditRecord, ImportJob, JournalEntry
 from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.manual_journals import LineSpec, propose_journal
@@ -124,8 +132,10 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     # A second factor protects staff and focal points (who upload delegates'
     # documents); a donor has none to set up.
     "two-factor": {"GET": only(*STAFF, "focal_point")},
-    "two-factor-enrol": {"GET": only(*STAFF, "focal_point")},
-    "two-factor-verify": {"GET": outcomes("ok")},
+    # Their forms post to themselves: setting up keeps the person's one pending
+    # (unconfirmed) app device, whichever the method; an empty code confirms nothing.
+    "two-factor-enrol": {"GET": only(*STAFF, "focal_point"), "POST": only(*STAFF, "focal_point")},
+    "two-factor-verify": {"GET": outcomes("ok"), "POST": outcomes("ok")},
     "two-factor-recovery-codes": {"POST": only(*STAFF, "focal_point")},
     # Card and thank-you pages: only the browser that pledged, or its donor signed in.
     "pledge-thanks": {"GET": outcomes("404", anonymous="404", donor="ok")},
@@ -178,10 +188,12 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "export-download": {"GET": only(*BOOK_READERS)},
     # Imports change the books: finance (and the administrator) for donors'
     # files and rates, fund officers for nominations; the auditor reads each
-    # page and its results but is refused the upload.
-    # The rates import page is an upload form and nothing else (the rates
-    # themselves are on the exchange-rates page, which the auditor reads).
-    "import-rates": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
+    # page (the rates one too: what an import checks, its columns) and its
+    # results but is refused the upload.
+    "import-rates": {
+        "GET": only(*FINANCE_AND_ADMIN, "auditor"),
+        "POST": only(*FINANCE_AND_ADMIN),
+    },
     # Correcting a rate is for those who import them; the forms are on the
     # exchange-rates page, so a GET of their addresses is not allowed.
     "replace-rate": {
@@ -469,4 +481,74 @@ def test_every_person_gets_what_the_matrix_says_on_every_url(db, tmp_path, setti
             got = ask(clients[persona], world, method, name)
             if got != expected:
                 wrong.append(f"{method} {name} as {persona}: expected {expected}, got {got}")
+    assert wrong == [], "\n".join(wrong)
+
+
+# -- the methods the table does not list ------------------------------------------
+
+#: A statement that changes a table, and the table it changes.
+WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
+#: What a request by a method its URL does not serve may write: the refusal's
+#: audit record (fundmgr/refusals.py), and the session that carries the person.
+MAY_WRITE = {AuditRecord._meta.db_table, "django_session"}
+
+
+def unlisted_requests() -> Iterator[tuple[str, str]]:
+    """Every URL with each of GET and POST that its entry does not list."""
+    for name, methods in sorted(MATRIX.items()):
+        for method in ("GET", "POST"):
+            if method not in methods:
+                yield name, method
+
+
+def ask_and_watch(client: Client, world: World, method: str, name: str) -> tuple[str, list[str]]:
+    """Like ``ask``, and also what the request wrote to the database other than
+    a refusal's audit record: the tables, and any other audit action."""
+    url = reverse(name, args=world.args.get(name, []))
+    cookies = SimpleCookie(client.cookies)
+    last_record = AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url) if method == "GET" else client.post(url, {})
+        tables = {
+            match.group(1)
+            for query in queries.captured_queries
+            if (match := WRITE.match(query["sql"]))
+        }
+        changes = sorted(tables - MAY_WRITE)
+        if AuditRecord._meta.db_table in tables:
+            changes += sorted(
+                f"audit {action}"
+                for action in AuditRecord.objects.filter(pk__gt=last_record)
+                .exclude(action__in=(refusals.ACTION, refusals.THROTTLED))
+                .values_list("action", flat=True)
+            )
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return classify(response), changes
+
+
+def test_every_url_answers_the_methods_it_does_not_list_without_error_or_change(
+    db, tmp_path, settings
+):
+    """GET to every POST-only action, POST (an empty form, no one-time token)
+    to every GET-only page, by every person: never a server error, and nothing
+    written but the refusal's audit record. The answer itself may be a 405, a
+    refusal, a redirect to sign in, or the page again (a page that ignores the
+    method it does not serve); the table above says who may do what with the
+    methods each URL serves."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORTS_ROOT = tmp_path / "exports"
+    settings.IMPORTS_ROOT = tmp_path / "imports"
+    world = build_world()
+    clients = {persona: signed_in(user) for persona, user in world.users.items()}
+    wrong = []
+    asked = 0
+    for name, method in unlisted_requests():
+        for persona in PERSONAS:
+            got, changes = ask_and_watch(clients[persona], world, method, name)
+            asked += 1
+            if got.startswith("5") or changes:
+                wrong.append(f"{method} {name} as {persona}: {got}, wrote {changes}")
+    assert asked > 500  # most URLs serve one method: the other is asked here
     assert wrong == [], "\n".join(wrong)

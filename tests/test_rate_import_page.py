@@ -74,12 +74,25 @@ def test_a_file_of_another_kind_is_refused_with_a_message(finance):
     assert not ExchangeRate.objects.exists()
 
 
-@pytest.mark.parametrize("role", [Role.AUDITOR, Role.FUND_OFFICER, Role.DONOR])
+@pytest.mark.parametrize("role", [Role.FUND_OFFICER, Role.DONOR])
 def test_other_roles_may_not_import_rates(client, make_user, role):
     client.force_login(make_user("someone", role))
     assert client.get(reverse("import-rates")).status_code == 403
     assert upload(client, GOOD).status_code == 403
     assert not ExchangeRate.objects.exists()
+
+
+def test_the_auditor_reads_the_import_page_without_its_form_and_may_not_post(client, make_user):
+    """As on the other import pages (pledge register, bank statement, nominations)."""
+    client.force_login(make_user("auditor", Role.AUDITOR))
+    page = client.get(reverse("import-rates"))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "units_per_usd" in body and "Read-only" in body
+    assert 'method="post"' not in body.split("<main", 1)[-1].split("</main>", 1)[0]
+    assert upload(client, GOOD).status_code == 403
+    assert not ExchangeRate.objects.exists()
+    assert AuditRecord.objects.filter(action="refused", actor__username="auditor").exists()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,18 +30,64 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def deployment(**overrides: str) -> dict[str, str]:
+    """The environment a real deployment has (docs/security.md, "Production
+    settings the defences rely on"); ``overrides`` set or, empty, remove one."""
+    environment = {
+        "FUNDMGR_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "fund.example.org",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "SECURITY_CONTACT": "mailto:security@fund.example.org",
+    }
+    environment.update(overrides)
+    return environment
+
+
+def check_deploy(**environment: str) -> subprocess.CompletedProcess:
+    return run_manage("check", "--deploy", "--fail-level", "DEBUG", **environment)
+
+
 def test_check_deploy_reports_nothing_in_production_mode():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "DEBUG",
-        FUNDMGR_ENV="production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="fund.example.org",
-    )
+    result = check_deploy(**deployment())
     assert result.returncode == 0, result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+def test_check_deploy_warns_when_no_shared_cache_holds_the_rate_limits():
+    """Without REDIS_URL each web process counts its own rate limits."""
+    environment = deployment()
+    del environment["REDIS_URL"]
+    result = check_deploy(**environment)
+    assert result.returncode != 0
+    assert "fundmgr.W001" in result.stderr and "REDIS_URL is not set" in result.stderr
+    assert "fundmgr.W002" not in result.stderr
+
+
+@pytest.mark.parametrize("contact", [None, "mailto:security@fundmgr.invalid", "mailto:x@invalid"])
+def test_check_deploy_warns_while_the_security_contact_reaches_nobody(contact):
+    environment = deployment()
+    if contact is None:
+        del environment["SECURITY_CONTACT"]  # the default placeholder
+    else:
+        environment["SECURITY_CONTACT"] = contact
+    result = check_deploy(**environment)
+    assert result.returncode != 0
+    assert "fundmgr.W002" in result.stderr and "SECURITY_CONTACT" in result.stderr
+    assert "fundmgr.W001" not in result.stderr
+
+
+def test_the_deployment_warnings_are_for_production_only(settings):
+    from fundmgr.checks import check_security_contact, check_shared_cache
+
+    def warnings() -> list[str]:
+        return [w.id for check in (check_shared_cache, check_security_contact) for w in check(None)]
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SECURITY_CONTACT = "mailto:security@fundmgr.invalid"
+    assert warnings() == []
+    settings.PRODUCTION = True
+    assert warnings() == ["fundmgr.W001", "fundmgr.W002"]
 
 
 def test_production_mode_refuses_to_start_without_a_secret_key():

@@ -1,5 +1,5 @@
-"""The second factor (django-otp): required, when FUNDMGR_REQUIRE_2FA is on
-(production's default), of every role that moves money or manages people,
+"""The second factor (django-otp): required, always in production and when
+FUNDMGR_REQUIRE_2FA is on elsewhere, of every role that moves money or manages people,
 set up at first sign-in, then asked after the password whatever the way in;
 optional in development, where the demo logins need no code."""
 
@@ -257,6 +257,41 @@ def test_the_second_factor_is_required_in_production_and_optional_in_development
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == expected
+
+
+def test_production_refuses_to_start_with_the_second_factor_turned_off():
+    """The issue requires it in production: FUNDMGR_REQUIRE_2FA=0 there used to
+    switch it off, and ``check --deploy`` said nothing."""
+    result = run_manage(
+        "check",
+        FUNDMGR_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="fund.example.org",
+        FUNDMGR_REQUIRE_2FA="0",
+    )
+    assert result.returncode != 0
+    assert "FUNDMGR_REQUIRE_2FA cannot be turned off in production" in result.stderr
+
+
+def test_in_development_the_setting_still_turns_it_on():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.FUNDMGR_REQUIRE_2FA)",
+        FUNDMGR_ENV="development",
+        FUNDMGR_REQUIRE_2FA="1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "True"
+
+
+def test_in_production_a_money_role_is_asked_whatever_the_setting_says(client, make_user, settings):
+    """Even if a settings module overrode it after settings.py's refusal."""
+    settings.PRODUCTION = True
+    settings.FUNDMGR_REQUIRE_2FA = False
+    make_user("fin", Role.FINANCE_OFFICER)
+    sign_in(client, "fin")
+    assert client.get(reverse("home"))["Location"].startswith(reverse("two-factor-enrol"))
 
 
 def test_wrong_codes_in_a_row_make_the_next_try_wait(client, make_user, required):

@@ -7,7 +7,8 @@ from django.conf import settings
 from fundmgr.roles import Role, roles_of
 
 #: The roles that move money, sign grants or manage people: in production
-#: (settings.FUNDMGR_REQUIRE_2FA) they never work on a password alone.
+#: (always) and wherever settings.FUNDMGR_REQUIRE_2FA is on, they never work on
+#: a password alone.
 SECOND_FACTOR_ROLES = frozenset(
     {Role.FUND_OFFICER, Role.APPROVING_OFFICER, Role.FINANCE_OFFICER, Role.ADMINISTRATOR}
 )
@@ -16,7 +17,10 @@ SECOND_FACTOR_ROLES = frozenset(
 def second_factor_required(user) -> bool:
     """True when ``user`` must be verified by a second factor before any page.
     The admin site's people (``is_staff``) count as administrators."""
-    if not settings.FUNDMGR_REQUIRE_2FA or not getattr(user, "is_authenticated", False):
+    # Production requires it whatever FUNDMGR_REQUIRE_2FA says (settings.py
+    # refuses to start with it off; this holds against a settings override too).
+    required = settings.FUNDMGR_REQUIRE_2FA or settings.PRODUCTION
+    if not required or not getattr(user, "is_authenticated", False):
         return False
     return bool(roles_of(user) & SECOND_FACTOR_ROLES) or user.is_staff or user.is_superuser
 

@@ -19,6 +19,7 @@ from donors.services.bank_statements import COLUMNS as STATEMENT_COLUMNS
 from donors.services.pledge_register import COLUMNS as REGISTER_COLUMNS
 from fundmgr import workbook_guard
 from fundmgr.models import ExchangeRate, JournalEntry
+from fundmgr.private_files import UNGUESSABLE
 from fundmgr.roles import Role
 from grants.models import Grant
 from grants.services.nomination_import import COLUMNS as NOMINATION_COLUMNS
@@ -271,4 +272,7 @@ def test_a_note_named_with_dot_dots_in_the_zip_is_stored_under_the_notes_folder_
     assert response.status_code == 302
     stored = Grant.objects.get().note_verbale.name
     assert stored.startswith("notes-verbales/") and ".." not in stored
+    # A random name (fundmgr.private_files.UnguessableName): nothing of the member's.
+    assert UNGUESSABLE.match(stored) and "evil" not in stored
     assert not (settings.MEDIA_ROOT.parent / "evil.pdf").exists()
+    assert not (settings.DOCUMENTS_ROOT.parent / "evil.pdf").exists()
