@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class DonorsConfig(AppConfig):
     name = "donors"
     verbose_name = _("Donors and pledges")
+
+    def ready(self):
+        from django.db.models import Prefetch
+
+        from donors.demo import load_donor_demo
+        from donors.models import Appeal
+        from fundmgr import extensions
+
+        extensions.add_fund_section(
+            "donors.appeals",
+            lambda: Prefetch(
+                "appeals", queryset=Appeal.objects.filter(is_open=True), to_attr="open_appeals"
+            ),
+            "donors/home_fund_appeals.html",
+        )
+        extensions.add_demo_loader("donors", 10, load_donor_demo)

@@ -84,7 +84,7 @@ def ensure_reference_data() -> None:
         Group.objects.get_or_create(name=name)
     load_countries(Country)
     load_ldc_statuses(Country, LdcStatus)
-    from grants.models import ApprovalLevel
-    from grants.reference import load_approval_levels
+    from fundmgr.extensions import reference_loaders
 
-    load_approval_levels(ApprovalLevel)
+    for load in reference_loaders():  # the apps' own (fundmgr.extensions)
+        load()

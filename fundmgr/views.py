@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from donors.models import Appeal
+from fundmgr import extensions
 from fundmgr.models import Account, AuditRecord, Event, Fund, JournalEntry
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.funds import positions
@@ -35,18 +35,24 @@ def _page(request, queryset):
 
 
 def home(request):
-    """Every fund's headline position and its events."""
+    """Every fund's headline position and its events, and what the apps add
+    to each fund's card (the donors app: its open appeals)."""
+    sections = extensions.fund_sections()
     funds = list(
         Fund.objects.prefetch_related(
             Prefetch("events", queryset=Event.objects.select_related("country")),
-            Prefetch(
-                "appeals", queryset=Appeal.objects.filter(is_open=True), to_attr="open_appeals"
-            ),
+            *(section.prefetch() for section in sections),
         )
     )
     today = timezone.localdate()
     return render(
-        request, "home.html", {"positions": positions(funds, as_of=today), "as_of": today}
+        request,
+        "home.html",
+        {
+            "positions": positions(funds, as_of=today),
+            "as_of": today,
+            "fund_sections": [section.template for section in sections],
+        },
     )
 
 

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class GrantsConfig(AppConfig):
     name = "grants"
     verbose_name = _("Travel grants")
+
+    def ready(self):
+        from fundmgr import extensions
+        from grants.demo import load_grant_demo
+        from grants.models import ApprovalLevel
+        from grants.reference import load_approval_levels
+
+        extensions.add_reference_loader(
+            "grants.approval_levels", lambda: load_approval_levels(ApprovalLevel)
+        )
+        extensions.add_demo_loader("grants", 20, load_grant_demo)

@@ -26,11 +26,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from fundmgr.formatting import babel_locale
 from fundmgr.models import Event
 from fundmgr.models.countries import Region
 from fundmgr.money import minor_units
 from fundmgr.spreadsheet import Formula, TextCell, add_text_sheet
-from fundmgr.templatetags.fundmgr_tags import babel_locale
 from grants.models import Gender, GrantState, Priority
 from grants.queries import (
     GrantMoney,

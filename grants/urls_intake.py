@@ -3,27 +3,27 @@ these fixed words win over ``grants/<code>/<reference>/``."""
 
 from django.urls import path
 
-from grants import intake_views
+from grants import views_intake
 
 urlpatterns = [
     path(
         "grants/<str:code>/nominations/",
-        intake_views.nominations,
+        views_intake.nominations,
         name="grants-nominations",
     ),
     path(
         "grants/<str:code>/nominations/new/",
-        intake_views.nominate_view,
+        views_intake.nominate_view,
         name="grants-nominate",
     ),
     path(
         "grants/<str:code>/nominations/import/",
-        intake_views.import_view,
+        views_intake.import_view,
         name="grants-import-nominations",
     ),
     path(
         "grants/<str:code>/nominations/<str:reference>/quotes/",
-        intake_views.quotes_view,
+        views_intake.quotes_view,
         name="grants-quotes",
     ),
 ]

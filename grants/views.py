@@ -37,12 +37,12 @@ from django.views.decorators.http import require_POST
 from fundmgr import once
 from fundmgr.chart import AccountKey
 from fundmgr.downloads import private_download
+from fundmgr.formatting import babel_locale, country_name
 from fundmgr.models import Event, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.duties import SeparationOfDutiesError, signatures_on
-from fundmgr.templatetags.fundmgr_tags import babel_locale, country_name
 from grants import queries
 from grants.export import queue_workbook
 from grants.models import ApprovalLevel, Gender, Grant, GrantState, Priority

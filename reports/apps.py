@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Finance reports")
+
+    def ready(self):
+        from fundmgr import extensions
+        from reports.demo import load_conference_demo
+        from reports.demo_bank import load_bank_demo
+
+        extensions.add_demo_loader("reports.conference", 30, load_conference_demo)
+        extensions.add_demo_loader("reports.bank", 40, load_bank_demo)

@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from fundmgr.chart import AccountKey
+from fundmgr.formatting import country_name, money, number
 from fundmgr.models import Event, EventSession, ExchangeRate
 from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.audit import log_action
 from fundmgr.services.funds import open_fund, positions
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
-from fundmgr.templatetags.fundmgr_tags import country_name, money, number
 
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator
 NBSP = "\xa0"  # no-break space: between amount and currency symbol

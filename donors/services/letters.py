@@ -27,10 +27,10 @@ from fpdf.enums import XPos, YPos
 
 from donors.models import Donor, DonorKind, Pledge, Receipt
 from fundmgr.db.exact_sum import ExactSum
+from fundmgr.formatting import country_name, money, number
 from fundmgr.models import Country
 from fundmgr.money import Money
 from fundmgr.services.rates import convert
-from fundmgr.templatetags.fundmgr_tags import country_name, money, number
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "fundmgr" / "fonts"
 FAMILY = "DejaVuSans"

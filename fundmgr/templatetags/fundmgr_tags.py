@@ -1,66 +1,12 @@
 """Template filters that present money, numbers and countries the way the
-reader's language writes them (Babel's CLDR data; never a float)."""
+reader's language writes them; the formatting itself is ``fundmgr.formatting``,
+which services use too."""
 
-from __future__ import annotations
-
-from babel import Locale
-from babel.numbers import format_decimal
 from django import template
-from django.utils.translation import get_language
-from moneyed import Money as BaseMoney
-from moneyed.l10n import format_money
 
-from fundmgr.money import Money, round_money, to_decimal
+from fundmgr.formatting import country_name, money, number
 
 register = template.Library()
-
-#: Django language code -> the Babel locale whose conventions we print in.
-BABEL_LOCALES = {"en": "en_US", "fr": "fr_FR", "es": "es_ES"}
-DEFAULT_LOCALE = "en_US"
-
-
-def babel_locale(language: str | None = None) -> str:
-    """The Babel locale for a Django language code (``fr``, ``fr-ca``, ``es``...)."""
-    code = (language or get_language() or "").lower().replace("_", "-")
-    return BABEL_LOCALES.get(code.split("-")[0], DEFAULT_LOCALE)
-
-
-@register.filter
-def money(value, currency: str | None = None) -> str:
-    """Format a Money, or a Decimal/str amount in ``currency``, per the active language.
-
-    ``{{ position.cash|money }}``, ``{{ leg.debit|money:fund.base_currency }}``.
-    Amounts are rounded half away from zero to the currency's minor unit, as
-    the ledger rounds. Floats are refused: they have no place near money.
-    """
-    if value is None or value == "":
-        return ""
-    if isinstance(value, BaseMoney):
-        amount = Money(to_decimal(value.amount), value.currency.code)
-    else:
-        if not currency:
-            raise ValueError("the money filter needs a currency for a bare amount")
-        amount = Money(to_decimal(value), str(currency).upper())
-    return format_money(round_money(amount), locale=babel_locale())
-
-
-@register.filter
-def number(value, places: int = 6) -> str:
-    """A decimal number (an exchange rate) in the reader's notation, up to
-    ``places`` decimals, trailing zeros dropped: 0.89, 0,89, 111."""
-    if value is None or value == "":
-        return ""
-    amount = to_decimal(value)
-    pattern = "#,##0" + ("." + "#" * int(places) if int(places) > 0 else "")
-    return format_decimal(amount, format=pattern, locale=babel_locale())
-
-
-@register.filter
-def country_name(value, fallback: str = "") -> str:
-    """A country's name in the reader's language, from a Country or an ISO alpha-2 code."""
-    if value is None or value == "":
-        return fallback
-    iso2 = getattr(value, "iso2", value)
-    default = fallback or getattr(value, "name", "") or str(iso2)
-    territories = Locale.parse(babel_locale()).territories
-    return territories.get(str(iso2).upper(), default)
+register.filter("money", money)
+register.filter("number", number)
+register.filter("country_name", country_name)

@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey
+from fundmgr.formatting import country_name, money
 from fundmgr.models import Fund, PscRate
 from fundmgr.money import Money
 from fundmgr.services.funds import FundPosition, position_from_balances
 from fundmgr.services.ledger import account_balances
-from fundmgr.templatetags.fundmgr_tags import country_name, money
 from grants.models import Grant
 from grants.workflow import TransitionRefused
 

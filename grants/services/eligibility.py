@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event, LdcStatus
-from fundmgr.templatetags.fundmgr_tags import country_name
 from grants.models import Priority
 
 #: Developed economies: the UN M49 standard's "developed regions" (UN

@@ -37,6 +37,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money
 from fundmgr.roles import Role, has_role
@@ -51,7 +52,6 @@ from fundmgr.tabular import (
     parse_decimal,
     read_rows,
 )
-from fundmgr.templatetags.fundmgr_tags import country_name
 from grants.models import (
     AirfareQuote,
     DsaRate,

@@ -27,11 +27,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event
 from fundmgr.roles import Role, has_role
 from fundmgr.services.audit import log_action
 from fundmgr.services.sequences import next_number
-from fundmgr.templatetags.fundmgr_tags import country_name
 from grants.models import FocalPoint, Gender, Grant, GrantState, TravelPolicy
 from grants.services.eligibility import Eligibility, assess
 

@@ -34,13 +34,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import AccountKey
+from fundmgr.formatting import country_name, money
 from fundmgr.models import EntryKind, Fund
 from fundmgr.money import Money, quantum, round_amount, to_decimal
 from fundmgr.roles import require_role
 from fundmgr.services.audit import log_action
 from fundmgr.services.duties import SeparationOfDutiesError, sign, signatures_on
 from fundmgr.services.ledger import credit, debit, post_entry
-from fundmgr.templatetags.fundmgr_tags import country_name, money
 from grants.models import ApprovalLevel, Grant, GrantState, GrantTransition, Priority
 from grants.queries import grant_entries
 from grants.services.commitments import (

@@ -325,7 +325,7 @@ def test_a_grant_of_another_event_cannot_be_certified_through_this_queue(
 def test_the_queues_money_formatter_prints_what_the_money_filter_prints(language, currency):
     from django.utils import translation
 
-    from fundmgr.templatetags.fundmgr_tags import money
+    from fundmgr.formatting import money
     from grants.views import money_formatter
 
     with translation.override(language):

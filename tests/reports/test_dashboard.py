@@ -19,11 +19,11 @@ from donors.models import Pledge, Receipt
 from donors.services.pledges import find_or_create_donor, record_pledge
 from donors.services.receipts import record_receipt
 from fundmgr.chart import AccountKey as K
+from fundmgr.formatting import money
 from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.funds import positions
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
-from fundmgr.templatetags.fundmgr_tags import money
 from grants.models import Grant, GrantState
 from reports.charts import bar_chart, line_chart
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from fundmgr import extensions
 from fundmgr.demo import load_demo
 from fundmgr.management.base import OperatorCommand
 
@@ -20,14 +21,7 @@ class Command(OperatorCommand):
             raise CommandError(
                 "Refusing to load demo users with a public password in production mode."
             )
-        from donors.demo import load_donor_demo
-        from grants.demo import load_grant_demo
-        from reports.demo import load_conference_demo
-        from reports.demo_bank import load_bank_demo
-
         fund = load_demo()
-        load_donor_demo(fund)
-        load_grant_demo(fund)
-        load_conference_demo(fund)
-        load_bank_demo(fund)
+        for loader in extensions.demo_loaders():  # each app's part (fundmgr.extensions)
+            loader.load(fund)
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: fund {fund.code}, event BAPA40."))

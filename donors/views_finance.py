@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from donors.account_views import pdf_response
 from donors.forms import StatementUploadForm
 from donors.import_jobs import (
     register_message,
@@ -47,6 +46,7 @@ from donors.services.pledges import (
     release_pledge,
 )
 from donors.services.receipts import ReceiptError, record_receipt
+from donors.views_account import pdf_response
 from fundmgr import once
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.downloads import private_download
