@@ -36,7 +36,7 @@ from donors.payments.gateway import (
     to_minor_units,
     verify_webhook,
 )
-from tests.test_settings import run_manage
+from tests.test_settings import deployment, run_manage
 
 from .conftest import WEBHOOK_SECRET
 
@@ -161,9 +161,7 @@ def test_check_deploy_stays_clean_with_stripe_configured_from_the_environment():
         "--deploy",
         "--fail-level",
         "DEBUG",
-        FUNDMGR_ENV="production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="fund.example.org",
+        **deployment(),  # a real deployment's environment (tests/test_settings.py)
         STRIPE_SECRET_KEY="sk_live_placeholder",
         STRIPE_PUBLISHABLE_KEY="pk_live_placeholder",
         STRIPE_WEBHOOK_SECRET="whsec_placeholder",
