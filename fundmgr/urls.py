@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from fundmgr import views, views_imports, views_journals, views_rates, well_known
+from fundmgr import views, views_imports, views_journals, views_mail, views_rates, well_known
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -41,6 +41,8 @@ urlpatterns = [
     path("rates/history/", views_rates.rate_history, name="rate-history"),
     path("audit/", views.audit_trail, name="audit-trail"),
     path("imports/<int:pk>/", views_imports.job_page, name="import-job"),
+    path("mail/", views_mail.undelivered, name="undelivered-mail"),
+    path("mail/<int:pk>/send-again/", views_mail.send_again, name="mail-send-again"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
     # Staff sign-in: second factor, password reset (fundmgr/accounts).

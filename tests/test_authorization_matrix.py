@@ -48,7 +48,7 @@ from donors.models import (
 )
 from donors.services.pledges import record_pledge
 from fundmgr import refusals
-from fundmgr.models import AuditRecord, ImportJob, JournalEntry
+from fundmgr.models import AuditRecord, ImportJob, JournalEntry, OutgoingMail
 from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.manual_journals import LineSpec, propose_journal
@@ -213,6 +213,9 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "POST": only(*FINANCE_AND_ADMIN),
     },
     "import-job": {"GET": only(*FINANCE_AND_ADMIN, "auditor")},
+    # E-mails not sent: finance and administrators send one again; the auditor reads.
+    "undelivered-mail": {"GET": only(*FINANCE_AND_ADMIN, "auditor")},
+    "mail-send-again": {"POST": only(*FINANCE_AND_ADMIN)},
     "finance-new-receipt": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
     # The queue's actions on a waiting line (an empty form: a message, back to
     # the queue). Recording a donor is the queue's; moving a pledge's date
@@ -308,6 +311,10 @@ def build_world() -> World:
     submitted = Grant.objects.filter(state=GrantState.SUBMITTED).first()
     fund, event = mine.fund, grant.event
     finance = demo["finance"]
+    unsent = OutgoingMail.objects.create(
+        kind="receipt-acknowledgement", to="donor@example.org", subject="Receipt", body="Thanks",
+        attempts=1, last_error="SMTPServerDisconnected",
+    )  # fmt: skip
     job = ImportJob.objects.create(
         kind=ImportJob.Kind.BANK_STATEMENT, fund=fund, requested_by=finance, fingerprint="m" * 64
     )
@@ -402,6 +409,7 @@ def build_world() -> World:
         "finance-queue-redate": [code, waiting.pk],
         "finance-new-receipt": [code],
         "import-job": [job.pk],
+        "mail-send-again": [unsent.pk],
         "fund-statement": [code],
         "fund-dashboard": [code],
         "fund-exports": [code],

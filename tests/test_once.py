@@ -134,6 +134,9 @@ WITHOUT_TOKEN = {
     ("donors/finance/pledge.html", "finance-pledge-attach"): "files a pledge, no money",
     ("donors/finance/pledge.html", "finance-pledge-release"): "releases a hold, no money",
     ("funds/journals/detail.html", "manual-journal-withdraw"): "withdraws a proposal, no money",
+    ("mail/undelivered.html", "mail-send-again"): (
+        "an e-mail, no money; a repeat finds it waiting or sent, and it is sent once"
+    ),
     ("rates/list.html", "replace-rate"): (
         "a rate, no money; a repeat finds the figure already recorded and changes nothing"
     ),

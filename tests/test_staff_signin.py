@@ -12,6 +12,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.core import mail
 from django.core.cache import cache
+from django.test import TestCase
 from django.urls import reverse
 
 from fundmgr.models import AuditRecord
@@ -192,7 +193,9 @@ def test_signing_in_gives_a_new_session_key(client, officer):
 
 
 def ask_reset(client, email, address=ATTACKER):
-    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+    # The e-mail is written with the request and sent once it commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
 
 
 def reset_link(message) -> str:

@@ -1,9 +1,11 @@
-"""E-mails to donors, in the language they used on the site.
+"""E-mails to donors, in the language they used on the site, written to the
+outbox (``fundmgr.services.mail``) and sent in the background once the
+transaction that decided them commits.
 
-Receipts are thanked for from a background task, after the money's
-transaction commits: an import that records a thousand receipts does not
-wait for a thousand e-mails, and a mail server that is down does not undo
-or delay the books."""
+Receipts' thank-yous are written by a background task of their own, after
+the money's transaction commits: an import that records a thousand receipts
+writes no e-mail itself, and a mail server that is down does not undo or
+delay the books."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from donors.models import Pledge, Receipt
+from fundmgr.services.mail import queue_mail
 
 logger = logging.getLogger(__name__)
 
@@ -28,30 +30,31 @@ RECEIPTS_PER_TASK = 200
 
 def send_pledge_acknowledgement(pledge: Pledge) -> None:
     context = {"pledge": pledge, "fund": pledge.fund, "donor": pledge.donor}
-    send_mail(
+    queue_mail(
+        kind="pledge-acknowledgement",
+        to=pledge.donor.email,
         subject=_("Your pledge %(reference)s to %(fund)s")
         % {"reference": pledge.reference, "fund": pledge.fund.name},
-        message=render_to_string("donors/email/pledge_acknowledgement.txt", context),
-        from_email=None,
-        recipient_list=[pledge.donor.email],
+        body=render_to_string("donors/email/pledge_acknowledgement.txt", context),
     )
 
 
 def send_receipt_acknowledgement(receipt) -> None:
     """Thank the donor for money received, with its receipt number."""
     context = {"receipt": receipt, "fund": receipt.fund, "donor": receipt.donor}
-    send_mail(
+    queue_mail(
+        kind="receipt-acknowledgement",
+        to=receipt.donor.email,
         subject=_("Receipt %(number)s: thank you") % {"number": receipt.number},
-        message=render_to_string("donors/email/receipt_acknowledgement.txt", context),
-        from_email=None,
-        recipient_list=[receipt.donor.email],
+        body=render_to_string("donors/email/receipt_acknowledgement.txt", context),
     )
 
 
 @task()
 def send_receipt_acknowledgements(receipt_ids: list[int], language: str) -> int:
-    """Thank each receipt's donor; one e-mail that cannot be sent does not
-    keep the others from going (the task then fails, naming how many)."""
+    """Write each receipt's thank-you to the outbox; one that cannot be
+    written does not keep the others from going (the task then fails,
+    naming how many)."""
     sent = failed = 0
     receipts = (
         Receipt.objects.filter(pk__in=receipt_ids)

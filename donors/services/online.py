@@ -26,7 +26,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -46,6 +45,7 @@ from donors.services.pledges import (
 from fundmgr.models import Country
 from fundmgr.money import Money
 from fundmgr.ratelimit import hit
+from fundmgr.services.mail import queue_mail
 from fundmgr.services.rates import convert
 
 ONLINE_ACTOR = "public pledge form"
@@ -132,10 +132,11 @@ def pledge_online(
                 typed=typed,
                 form_token=form_token,
             )
+            # Written with the pledge, sent once it commits (fundmgr.services.mail).
             if confirmed:
-                transaction.on_commit(lambda: send_pledge_acknowledgement(pledge))
+                send_pledge_acknowledgement(pledge)
             else:
-                transaction.on_commit(lambda: send_confirmation_request(pledge, base_url))
+                send_confirmation_request(pledge, base_url)
     except IntegrityError:
         existing = pledge_for_form(form_token)
         if existing is None:
@@ -192,10 +193,12 @@ def send_confirmation_request(pledge: Pledge, base_url: str) -> None:
     ).limited:
         return  # nobody's inbox is flooded, whatever client addresses the sender uses
     link = (base_url or getattr(settings, "SITE_URL", "")).rstrip("/") + confirmation_path(pledge)
-    send_mail(
+    queue_mail(
+        kind="pledge-confirmation",
+        to=pledge.donor.email,
         subject=_("Please confirm your pledge %(reference)s to %(fund)s")
         % {"reference": pledge.reference, "fund": pledge.fund.name},
-        message=render_to_string(
+        body=render_to_string(
             "donors/email/pledge_confirmation.txt",
             {
                 "pledge": pledge,
@@ -205,6 +208,4 @@ def send_confirmation_request(pledge: Pledge, base_url: str) -> None:
                 "days": confirmation_days(),
             },
         ),
-        from_email=None,
-        recipient_list=[pledge.donor.email],
     )

@@ -6,6 +6,7 @@ from fundmgr.models.events import Event, EventSession
 from fundmgr.models.funds import Account, Fund, PscRate
 from fundmgr.models.imports import ImportJob
 from fundmgr.models.ledger import EntryKind, JournalEntry, LedgerImmutable, Leg
+from fundmgr.models.mail import OutgoingMail
 from fundmgr.models.manual_journals import ManualJournal, ManualJournalLine
 from fundmgr.models.once import FormSubmission
 from fundmgr.models.rates import ExchangeRate
@@ -29,6 +30,7 @@ __all__ = [
     "Leg",
     "ManualJournal",
     "ManualJournalLine",
+    "OutgoingMail",
     "PscRate",
     "Sequence",
     "Signature",
