@@ -376,6 +376,10 @@ REFUSALS_AUDITED_PER_HOUR = int(os.environ.get("REFUSALS_AUDITED_PER_HOUR", "100
 
 # Whom to tell about a vulnerability on this deployment, published at
 # /.well-known/security.txt (RFC 9116; SECURITY.md): a mailto: or https: URI.
+# /readyz fails when the oldest task waiting in the database queue is older
+# than this many seconds: a task worker has stopped (fundmgr/health.py).
+FUNDMGR_READY_MAX_TASK_AGE = int(os.environ.get("FUNDMGR_READY_MAX_TASK_AGE", "900"))
+
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")
 
 # --- Content-Security-Policy and Permissions-Policy (docs/security.md) ---

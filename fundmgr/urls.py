@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from fundmgr import views, views_imports, views_journals, views_mail, views_rates, well_known
+from fundmgr import (
+    health,
+    views,
+    views_imports,
+    views_journals,
+    views_mail,
+    views_rates,
+    well_known,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -53,4 +61,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path(".well-known/security.txt", well_known.security_txt, name="security-txt"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

@@ -117,6 +117,9 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "pledge": {"GET": everyone()},
     "set_language": {"POST": everyone()},
     "security-txt": {"GET": everyone()},
+    # For load balancers and monitors: public, no session.
+    "healthz": {"GET": everyone()},
+    "readyz": {"GET": everyone()},
     "login": {"GET": everyone()},
     "logout": {"POST": everyone(), "GET": everyone("405")},
     "donor-sign-in": {"GET": everyone()},
