@@ -6,7 +6,9 @@ The folder is outside the web root and outside MEDIA_ROOT, so the only way to
 a file is the download view, which checks the reader's role. A file is
 written under a temporary name and renamed into place, so a half-written
 workbook is never offered. ``prune_expired`` (``manage.py prune_exports``,
-from cron) deletes what has expired.
+from cron) deletes what has expired. Claiming, running, recording the outcome
+and pruning are the background jobs' shared runner's (fundmgr.services.jobs);
+``ExportRunner`` says what an export adds.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ whatever its outcome: the imported data, not the file, is the record.
 Each kind's importer lives in its app (``IMPORTERS``, dotted paths resolved
 when used, so this core module imports no app); the importers check the whole
 file first and save nothing if a row is wrong, so a failed job saved nothing.
+Claiming, running, recording the outcome and pruning are the background jobs'
+shared runner's (fundmgr.services.jobs); ``ImportRunner`` says what an import adds.
 """
 
 from __future__ import annotations
@@ -123,9 +125,6 @@ def _suffix(name: str) -> str:
     return suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ""
 
 
-_remove = remove_files
-
-
 def _store(uploads: Sequence, salt: str) -> tuple[list[str], str]:
     """Write the uploads under random names; their names and the fingerprint."""
     root = imports_root()
@@ -145,7 +144,7 @@ def _store(uploads: Sequence, salt: str) -> tuple[list[str], str]:
                     one.update(chunk)
             fingerprint.update(one.digest())
     except BaseException:
-        _remove(root, stored)
+        remove_files(root, stored)
         raise
     return stored, fingerprint.hexdigest()
 
@@ -210,9 +209,9 @@ def request_import(
                     job.refresh_from_db()
                     return job
     except BaseException:
-        _remove(imports_root(), stored)
+        remove_files(imports_root(), stored)
         raise
-    _remove(imports_root(), stored)  # the earlier job has the same bytes
+    remove_files(imports_root(), stored)  # the earlier job has the same bytes
     return job
 
 
