@@ -15,7 +15,8 @@ import os
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
@@ -153,3 +154,29 @@ def test_a_finished_job_shows_a_full_bar_however_its_work_counted(fund, officer)
     job.finish("done", summary={"created": 0})
     assert (job.progress_done, job.progress_total) == (1, 1)
     assert job.status == "done" and job.finished_at is not None and job.expires_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_migration_keeps_every_row_bringing_hand_edited_ones_into_line(fund, officer):
+    before, after = ("reports", "0004_entry_sources"), ("reports", "0005_export_background_job")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps.get_model("reports", "Export")
+        now = timezone.now()
+        common = {"fund_id": fund.pk, "kind": "reconciliation", "as_of": AS_OF}
+        running = old.objects.create(**common, requested_by_id=officer.pk, status="running")
+        failed = old.objects.create(
+            **common, requested_by_id=officer.pk, status="failed", started_at=now
+        )
+        queued = old.objects.create(
+            **common, requested_by_id=officer.pk, status="queued", finished_at=now
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate([after])
+    rows = {row.pk: row for row in Export.objects.all()}
+    assert set(rows) == {running.pk, failed.pk, queued.pk}
+    assert rows[running.pk].started_at == rows[running.pk].requested_at
+    assert rows[failed.pk].finished_at == now
+    assert rows[queued.pk].finished_at is None and rows[queued.pk].language == ""
