@@ -1,8 +1,9 @@
 """Background imports (Django's tasks framework, django.tasks).
 
 ``fundmgr.services.imports.request_import`` enqueues ``run_import_job``; the
-worker (``manage.py db_worker``, the django-tasks-db backend) runs it. A job
-that fails is not retried: its row says why, and the person uploads again.
+worker (``manage.py db_worker``, the django-tasks-db backend) runs it through
+the background jobs' one runner (fundmgr.services.jobs). A job that fails is
+not retried: its row says why, and the person uploads again.
 """
 
 from __future__ import annotations

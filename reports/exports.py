@@ -6,7 +6,9 @@ The folder is outside the web root and outside MEDIA_ROOT, so the only way to
 a file is the download view, which checks the reader's role. A file is
 written under a temporary name and renamed into place, so a half-written
 workbook is never offered. ``prune_expired`` (``manage.py prune_exports``,
-from cron) deletes what has expired.
+from cron) deletes what has expired. Claiming, running, recording the outcome
+and pruning are the background jobs' shared runner's (fundmgr.services.jobs);
+``ExportRunner`` says what an export adds.
 """
 
 from __future__ import annotations
@@ -14,21 +16,21 @@ from __future__ import annotations
 import datetime
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Fund
 from fundmgr.private_files import private_folder
-from fundmgr.progress import EVERY_ROWS, SparseProgress
+from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import BOOK_READERS, require_role
 from fundmgr.services.audit import log_action
+from fundmgr.services.jobs import Done, JobRunner, Run
 from reports.models import Export
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ PROGRESS_EVERY_ROWS = EVERY_ROWS
 
 #: An export still queued or running this long after it was asked for has lost
 #: its worker (stopped, killed): prune marks it failed so the page stops waiting.
-STALE_AFTER = datetime.timedelta(hours=6)
+STALE_AFTER = Export.STALE_AFTER
 
 
 class ExportError(Exception):
@@ -89,7 +91,13 @@ def request_export(
     # The row and its task are written in one transaction: the worker never
     # sees a task without its row, nor a row that no task will build.
     with transaction.atomic():
-        export = Export.objects.create(fund=fund, kind=kind, as_of=as_of, requested_by=by)
+        export = Export.objects.create(
+            fund=fund,
+            kind=kind,
+            as_of=as_of,
+            requested_by=by,
+            language=translation.get_language() or "",
+        )
         log_action(export, "export:requested", by, data={"kind": kind, "as_of": as_of.isoformat()})
         result = build_export.enqueue(export.pk)
         Export.objects.filter(pk=export.pk).update(task_id=str(result.id)[:64])
@@ -97,13 +105,9 @@ def request_export(
     return export
 
 
-def _progress(export_id: int) -> SparseProgress:
+def _progress(export_id: int) -> RowProgress:
     """The writer's ``progress(done, total)``, written to the row sparingly."""
-
-    def write(done: int, total: int) -> None:
-        Export.objects.filter(pk=export_id).update(progress_done=done, progress_total=total)
-
-    return SparseProgress(write, PROGRESS_EVERY_ROWS)
+    return RowProgress(Export, export_id, PROGRESS_EVERY_ROWS)
 
 
 def _writer(kind: str) -> Callable:
@@ -111,61 +115,58 @@ def _writer(kind: str) -> Callable:
     return import_string(writer) if isinstance(writer, str) else writer
 
 
+class ExportRunner(JobRunner):
+    """Exports as background jobs (fundmgr.services.jobs runs and prunes them):
+    the kind's writer, into a scratch file renamed into place, for a requester
+    who must still read the books; the file is kept ``EXPORT_RETENTION`` hours."""
+
+    model = Export
+    name = "export"
+    worker_actor = WORKER_ACTOR
+    prune_actor = PRUNE_ACTOR
+    related = ("fund", "requested_by")
+    logger = logger
+
+    def root(self) -> Path:
+        return exports_root()
+
+    def check_requester(self, job: Export) -> None:
+        require_role(job.requested_by, *BOOK_READERS)
+
+    def lost_role_message(self, job: Export) -> str:
+        return _(
+            "%(user)s no longer holds a role that may read the books; no workbook was written."
+        ) % {"user": job.requested_by.get_username()}
+
+    def work(self, job: Export, run: Run) -> Done:
+        relative = Path(job.fund.code) / f"{job.kind}-{job.as_of:%Y%m%d}-{job.pk}.xlsx"
+        final = self.root() / relative
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+        # In the final folder, so the rename is atomic; deleted if anything fails.
+        temporary = run.scratch_file(final.parent)
+        _writer(job.kind)(job.fund, job.as_of, temporary, progress=run.progress)
+        os.replace(temporary, final)
+        file_name, size = relative.as_posix(), final.stat().st_size
+        return Done(
+            fields={"file_name": file_name, "size": size},
+            audit={"file": file_name, "size": size},
+        )
+
+    def keep_for(self, job: Export) -> datetime.timedelta:
+        return datetime.timedelta(hours=settings.EXPORT_RETENTION)
+
+    def audit_data(self, job: Export) -> dict:
+        return {"file": job.file_name} if job.file_name else {}
+
+
+RUNNER = ExportRunner()
+
+
 def build(export_id: int) -> str:
     """Build one export (called by the task); returns its final status.
 
     Running it twice is harmless: only a queued export is started."""
-    with transaction.atomic():
-        export = Export.objects.select_for_update().select_related("fund").get(pk=export_id)
-        if export.status != Export.Status.QUEUED:
-            return export.status
-        export.status = Export.Status.RUNNING
-        export.started_at = timezone.now()
-        export.save(update_fields=["status", "started_at"])
-        log_action(export, "export:started", WORKER_ACTOR)
-
-    relative = Path(export.fund.code) / f"{export.kind}-{export.as_of:%Y%m%d}-{export.pk}.xlsx"
-    temporary = None
-    try:
-        final = exports_root() / relative
-        final.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        # Same folder as the final name, so the rename is atomic.
-        handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=".", suffix=".part")
-        os.close(handle)
-        _writer(export.kind)(export.fund, export.as_of, temporary, progress=_progress(export.pk))
-        os.replace(temporary, final)
-        temporary = None
-    except Exception as error:
-        if temporary:
-            Path(temporary).unlink(missing_ok=True)
-        logger.exception("export %s (%s) failed", export.pk, export)
-        message = str(error) or type(error).__name__
-        with transaction.atomic():
-            Export.objects.filter(pk=export.pk).update(
-                status=Export.Status.FAILED, error=message[:2000], finished_at=timezone.now()
-            )
-            log_action(export, "export:failed", WORKER_ACTOR, message[:300])
-        raise
-
-    now = timezone.now()
-    with transaction.atomic():
-        export.refresh_from_db(fields=["progress_done", "progress_total"])
-        export.status = Export.Status.DONE
-        export.file_name = relative.as_posix()
-        export.size = final.stat().st_size
-        export.finished_at = now
-        export.expires_at = now + datetime.timedelta(hours=settings.EXPORT_RETENTION)
-        # However the writer counted, a finished export shows a full bar.
-        export.progress_total = max(export.progress_total, 1)
-        export.progress_done = export.progress_total
-        export.save()
-        log_action(
-            export,
-            "export:done",
-            WORKER_ACTOR,
-            data={"file": export.file_name, "size": export.size},
-        )
-    return export.status
+    return RUNNER.run(export_id)
 
 
 def readable_file(export: Export, by, now: datetime.datetime | None = None) -> Path:
@@ -189,43 +190,7 @@ def readable_file(export: Export, by, now: datetime.datetime | None = None) -> P
 
 def prune_expired(now: datetime.datetime | None = None) -> tuple[int, int]:
     """Delete expired files and mark their exports expired; mark exports whose
-    worker vanished failed. Returns (expired, failed)."""
-    now = now or timezone.now()
-    root = exports_root()
-    expired = 0
-    for export_id in Export.objects.filter(
-        status=Export.Status.DONE, expires_at__lte=now
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            export = Export.objects.select_for_update().get(pk=export_id)
-            if export.status != Export.Status.DONE:
-                continue
-            path = (root / export.file_name).resolve()
-            if path.is_relative_to(root):
-                path.unlink(missing_ok=True)
-            log_action(export, "export:expired", PRUNE_ACTOR, data={"file": export.file_name})
-            export.status = Export.Status.EXPIRED
-            export.file_name = ""
-            export.save(update_fields=["status", "file_name"])
-            expired += 1
-    failed = 0
-    for export in Export.objects.in_progress().filter(requested_at__lte=now - STALE_AFTER):
-        with transaction.atomic():
-            changed = (
-                Export.objects.in_progress()
-                .filter(pk=export.pk)
-                .update(
-                    status=Export.Status.FAILED,
-                    error=_("The background worker did not finish it."),
-                    finished_at=now,
-                )
-            )
-            if changed:
-                log_action(export, "export:failed", PRUNE_ACTOR, "worker did not finish")
-                failed += changed
-    # Half-written files of a worker killed mid-export.
-    for part in root.glob("*/.*.part"):
-        modified = datetime.datetime.fromtimestamp(part.stat().st_mtime, tz=datetime.UTC)
-        if modified <= now - STALE_AFTER:
-            part.unlink(missing_ok=True)
-    return expired, failed
+    worker vanished failed; delete files no export holds (half-written files
+    of a killed worker) once they are old. Returns (expired, failed)."""
+    pruned = RUNNER.prune(now)
+    return pruned.expired, pruned.failed

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
 from fundmgr.models import Event, JournalEntry
+from fundmgr.models.jobs import BackgroundJob, BackgroundJobQuerySet, status_field
 
 ZERO = Decimal(0)
 
@@ -282,7 +281,7 @@ class HostCost(models.Model):
         return f"{self.event.code} {self.reference} {self.amount}"
 
 
-class ExportQuerySet(models.QuerySet):
+class ExportQuerySet(BackgroundJobQuerySet):
     def recent_for(self, fund, limit: int = 20):
         """The fund's latest exports for its exports page, newest first."""
         return (
@@ -291,14 +290,13 @@ class ExportQuerySet(models.QuerySet):
             .order_by("-requested_at", "-pk")[:limit]
         )
 
-    def in_progress(self):
-        return self.filter(status__in=(Export.Status.QUEUED, Export.Status.RUNNING))
 
-
-class Export(models.Model):
+class Export(BackgroundJob):
     """A file built in the background (reports.exports, reports.tasks) and kept
     for a while under ``settings.EXPORTS_ROOT``, outside the web root: it is
-    only ever sent by the download view, to book readers."""
+    only ever sent by the download view, to book readers. The fields,
+    constraints and lifecycle every background job shares are
+    fundmgr.models.jobs's."""
 
     class Kind(models.TextChoices):
         RECONCILIATION = "reconciliation", _("Reconciliation workbook")
@@ -315,40 +313,24 @@ class Export(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     as_of = models.DateField(_("as of"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    task_id = models.CharField(_("background task"), max_length=64, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
-    progress_done = models.PositiveIntegerField(_("rows written"), default=0)
-    progress_total = models.PositiveIntegerField(_("rows to write"), default=0)
+    status = status_field(Status)
     file_name = models.CharField(
         _("file, relative to the exports folder"), max_length=200, blank=True
     )
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     objects = ExportQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
+    #: The file is kept while the export is ready, until it expires.
+    HOLDS_FILES_WHILE = (Status.DONE,)
+    NO_FILES = {"file_name": ""}
+
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("export")
         verbose_name_plural = _("exports")
         indexes = [models.Index(fields=["fund", "-requested_at"], name="export_fund_recent")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(progress_done__lte=models.F("progress_total")) | Q(progress_total=0),
-                name="export_progress_within_total",
-            ),
+            *BackgroundJob.Meta.constraints,
             # A ready export always has its file, size and expiry; nothing else
             # points at a file (an expired one's was deleted).
             models.CheckConstraint(
@@ -368,9 +350,8 @@ class Export(models.Model):
     def __str__(self) -> str:
         return f"{self.fund.code} {self.kind} {self.as_of} #{self.pk}"
 
-    @property
-    def in_progress(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+    def held_files(self) -> list[str]:
+        return [self.file_name] if self.file_name else []
 
     @property
     def download_name(self) -> str:

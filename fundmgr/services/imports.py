@@ -9,6 +9,8 @@ whatever its outcome: the imported data, not the file, is the record.
 Each kind's importer lives in its app (``IMPORTERS``, dotted paths resolved
 when used, so this core module imports no app); the importers check the whole
 file first and save nothing if a row is wrong, so a failed job saved nothing.
+Claiming, running, recording the outcome and pruning are the background jobs'
+shared runner's (fundmgr.services.jobs); ``ImportRunner`` says what an import adds.
 """
 
 from __future__ import annotations
@@ -23,18 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
-from django.db.models import F
-from django.utils import timezone, translation
+from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Event, Fund, ImportJob
 from fundmgr.private_files import private_folder
-from fundmgr.progress import EVERY_ROWS, SparseProgress
+from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import Role, has_role, require_role
 from fundmgr.services.audit import log_action
+from fundmgr.services.jobs import Done, JobRefused, JobRunner, Run, remove_files
 from fundmgr.tabular import FileRejected
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ PROGRESS_EVERY_ROWS = EVERY_ROWS
 
 #: A job still queued or running this long after it was asked for has lost
 #: its worker: prune marks it failed and deletes its upload.
-STALE_AFTER = datetime.timedelta(hours=6)
+STALE_AFTER = ImportJob.STALE_AFTER
 
 Progress = Callable[[int, int], None]
 
@@ -90,7 +91,7 @@ class Importer:
     upload_url: Callable[[ImportJob], str]
 
 
-class ImportRefused(Exception):
+class ImportRefused(JobRefused):
     """The request cannot be accepted; the message is for the user."""
 
 
@@ -124,13 +125,6 @@ def _suffix(name: str) -> str:
     return suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ""
 
 
-def _remove(root: Path, relatives: Sequence[str]) -> None:
-    for relative in relatives:
-        path = (root / relative).resolve()
-        if path.is_relative_to(root):
-            path.unlink(missing_ok=True)
-
-
 def _store(uploads: Sequence, salt: str) -> tuple[list[str], str]:
     """Write the uploads under random names; their names and the fingerprint."""
     root = imports_root()
@@ -150,7 +144,7 @@ def _store(uploads: Sequence, salt: str) -> tuple[list[str], str]:
                     one.update(chunk)
             fingerprint.update(one.digest())
     except BaseException:
-        _remove(root, stored)
+        remove_files(root, stored)
         raise
     return stored, fingerprint.hexdigest()
 
@@ -215,61 +209,19 @@ def request_import(
                     job.refresh_from_db()
                     return job
     except BaseException:
-        _remove(imports_root(), stored)
+        remove_files(imports_root(), stored)
         raise
-    _remove(imports_root(), stored)  # the earlier job has the same bytes
+    remove_files(imports_root(), stored)  # the earlier job has the same bytes
     return job
 
 
 # Running ----------------------------------------------------------------------
 
 
-class _Progress:
-    """The importer's ``progress(done, total)``, written to the row sparingly.
-
-    The importers save in one transaction; a count written inside it would
-    only show when it commits. So on PostgreSQL the count goes through a
-    connection of its own, committed at once, and the page sees it move.
-    Not when the job runs inside an outer transaction (the immediate task
-    backend, a test): the row may be invisible to, or locked against, another
-    connection. SQLite allows one writer: there the saving phase's count
-    shows when it commits; the checking phase's shows as it goes."""
-
-    def __init__(self, job_id: int):
-        self.job_id = job_id
-        self.sparse = SparseProgress(self._write, PROGRESS_EVERY_ROWS)
-        self.own = None
-        main = connections[DEFAULT_DB_ALIAS]
-        if main.vendor == "postgresql" and not main.in_atomic_block:
-            self.own = connections.create_connection(DEFAULT_DB_ALIAS)
-
-    def __call__(self, done: int, total: int) -> None:
-        self.sparse(done, total)
-
-    def _write(self, done: int, total: int) -> None:
-        if self.own is not None:
-            try:
-                quote = self.own.ops.quote_name
-                meta = ImportJob._meta
-                column = {
-                    f: quote(meta.get_field(f).column) for f in ("progress_done", "progress_total")
-                }
-                with self.own.cursor() as cursor:
-                    cursor.execute(
-                        f"UPDATE {quote(meta.db_table)} SET {column['progress_done']} = %s, "  # noqa: S608
-                        f"{column['progress_total']} = %s WHERE {quote(meta.pk.column)} = %s",
-                        [done, total, self.job_id],
-                    )
-                return
-            except DatabaseError:
-                logger.warning("import %s: progress through the main connection", self.job_id)
-                self.close()
-        ImportJob.objects.filter(pk=self.job_id).update(progress_done=done, progress_total=total)
-
-    def close(self) -> None:
-        if self.own is not None:
-            self.own.close()
-            self.own = None
+def _Progress(job_id: int) -> RowProgress:
+    """The importer's ``progress(done, total)``, written to the row sparingly
+    (on PostgreSQL through a connection of its own: fundmgr.progress)."""
+    return RowProgress(ImportJob, job_id, PROGRESS_EVERY_ROWS)
 
 
 def _stored_paths(job: ImportJob) -> list[Path]:
@@ -282,25 +234,49 @@ def _stored_paths(job: ImportJob) -> list[Path]:
     return paths
 
 
-def _finish(job: ImportJob, status: str, action: str, why: str = "", **fields) -> None:
-    """Delete the upload, then record the outcome and audit it."""
-    try:
-        _remove(imports_root(), job.stored_files)
-    except ImproperlyConfigured:
-        pass  # nothing was stored in a folder so misconfigured
-    if status == Status.DONE:
-        # However the importer counted, a finished job shows a full bar.
-        fields["progress_done"] = F("progress_total")
-    with transaction.atomic():
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=status, finished_at=timezone.now(), stored_files=[], **fields
-        )
-        data = {"files": job.file_names}
-        if "summary" in fields:
-            data["summary"] = fields["summary"]
-        if "problems" in fields:
-            data["problems"] = len(fields["problems"])
-        log_action(job, action, WORKER_ACTOR, why[:300], data)
+class ImportRunner(JobRunner):
+    """Imports as background jobs (fundmgr.services.jobs runs and prunes them):
+    the kind's importer, as the person who asked, who must still hold its role;
+    the upload is deleted once the job has finished, whatever its outcome."""
+
+    model = ImportJob
+    name = "import"
+    worker_actor = WORKER_ACTOR
+    prune_actor = PRUNE_ACTOR
+    related = ("fund", "event", "requested_by")
+    logger = logger
+
+    def root(self) -> Path:
+        return imports_root()
+
+    def check_requester(self, job: ImportJob) -> None:
+        require_import_role(job.requested_by, job.kind)
+
+    def lost_role_message(self, job: ImportJob) -> str:
+        return _(
+            "%(user)s no longer holds a role that may make this import; nothing was saved."
+        ) % {"user": job.requested_by.get_username()}
+
+    def work(self, job: ImportJob, run: Run) -> Done:
+        try:
+            summary = importer(job.kind).run(job, _stored_paths(job), run.progress)
+        except FileRejected as rejected:
+            problems = [{"line": e.line, "message": str(e.message)} for e in rejected.errors]
+            raise JobRefused(
+                str(rejected).splitlines()[0],
+                fields={"problems": problems},
+                audit={"problems": len(problems)},
+            ) from rejected
+        return Done(fields={"summary": summary}, audit={"summary": summary})
+
+    def audit_data(self, job: ImportJob) -> dict:
+        return {"files": job.file_names}
+
+    def describe(self, job: ImportJob) -> str:
+        return f"{job.kind}, {job.file_name}"
+
+
+RUNNER = ImportRunner()
 
 
 def run_import(job_id: int) -> str:
@@ -310,49 +286,7 @@ def run_import(job_id: int) -> str:
     importer refuses fails the job with its problems by line (nothing saved;
     the task itself succeeds); any other error is logged, recorded, and fails
     the task, which is not retried: the person uploads again."""
-    with transaction.atomic():
-        job = (
-            ImportJob.objects.select_for_update(of=("self",))
-            .select_related("fund", "event", "requested_by")
-            .get(pk=job_id)
-        )
-        if job.status != Status.QUEUED:
-            return job.status
-        job.status = Status.RUNNING
-        job.started_at = timezone.now()
-        job.save(update_fields=["status", "started_at"])
-        log_action(job, "import:started", WORKER_ACTOR)
-
-    progress = _Progress(job.pk)
-    # The problems are written in the requester's language, as on the page.
-    with translation.override(job.language or settings.LANGUAGE_CODE):
-        try:
-            # The requester may have lost the role since asking.
-            require_import_role(job.requested_by, job.kind)
-            summary = importer(job.kind).run(job, _stored_paths(job), progress)
-        except FileRejected as rejected:
-            problems = [{"line": e.line, "message": str(e.message)} for e in rejected.errors]
-            head = str(rejected).splitlines()[0]
-            _finish(job, Status.FAILED, "import:failed", head, error=head, problems=problems)
-            return Status.FAILED
-        except (PermissionDenied, ImportRefused) as refused:
-            if isinstance(refused, PermissionDenied):
-                message = _(
-                    "%(user)s no longer holds a role that may make this import; nothing was saved."
-                ) % {"user": job.requested_by.get_username()}
-            else:
-                message = str(refused)
-            _finish(job, Status.FAILED, "import:failed", message, error=message)
-            return Status.FAILED
-        except Exception as error:
-            logger.exception("import %s (%s, %s) failed", job.pk, job.kind, job.file_name)
-            message = str(error) or type(error).__name__
-            _finish(job, Status.FAILED, "import:failed", message, error=message[:2000])
-            raise
-        finally:
-            progress.close()
-    _finish(job, Status.DONE, "import:done", summary=summary)
-    return Status.DONE
+    return RUNNER.run(job_id)
 
 
 # Showing ----------------------------------------------------------------------
@@ -375,38 +309,5 @@ def outcome(job: ImportJob) -> dict:
 def prune(now: datetime.datetime | None = None) -> tuple[int, int]:
     """Fail jobs whose worker vanished and delete uploads left behind (jobs'
     rows stay, for the audit trail). Returns (jobs failed, files deleted)."""
-    now = now or timezone.now()
-    root = imports_root()
-    failed = 0
-    for job in ImportJob.objects.in_progress().filter(requested_at__lte=now - STALE_AFTER):
-        with transaction.atomic():
-            changed = (
-                ImportJob.objects.in_progress()
-                .filter(pk=job.pk)
-                .update(
-                    status=Status.FAILED,
-                    error=_("The background worker did not finish it."),
-                    finished_at=now,
-                    stored_files=[],
-                )
-            )
-            if changed:
-                _remove(root, job.stored_files)
-                log_action(job, "import:failed", PRUNE_ACTOR, "worker did not finish")
-                failed += changed
-    # Files no waiting job names: left by a request or a worker that was killed.
-    waiting = {
-        name
-        for names in ImportJob.objects.in_progress().values_list("stored_files", flat=True)
-        for name in names
-    }
-    deleted = 0
-    if root.is_dir():
-        for path in root.iterdir():
-            if not path.is_file() or path.name in waiting:
-                continue
-            modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
-            if modified <= now - STALE_AFTER:
-                path.unlink(missing_ok=True)
-                deleted += 1
-    return failed, deleted
+    pruned = RUNNER.prune(now)
+    return pruned.failed, pruned.deleted

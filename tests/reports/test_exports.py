@@ -325,7 +325,9 @@ def test_prune_fails_an_export_whose_worker_vanished_and_removes_its_half_writte
     stuck = exports.request_export(fund, AS_OF, officer)  # queued; no worker runs it
     waiting = exports.request_export(fund, AS_OF, officer)
     Export.objects.filter(pk=stuck.pk).update(
-        status=Export.Status.RUNNING, requested_at=timezone.now() - datetime.timedelta(hours=7)
+        status=Export.Status.RUNNING,
+        started_at=timezone.now(),  # a running job says when it started (a check)
+        requested_at=timezone.now() - datetime.timedelta(hours=7),
     )
     folder = exports_root / fund.code
     folder.mkdir(parents=True)
@@ -348,7 +350,10 @@ def test_the_page_shows_a_progress_bar_and_refreshes_itself_only_while_an_export
 ):
     export = exports.request_export(fund, AS_OF, officer)
     Export.objects.filter(pk=export.pk).update(
-        status=Export.Status.RUNNING, progress_done=600, progress_total=1203
+        status=Export.Status.RUNNING,
+        started_at=timezone.now(),  # a running job says when it started (a check)
+        progress_done=600,
+        progress_total=1203,
     )
     client.force_login(officer)
     url = reverse("fund-exports", args=[fund.code])

@@ -1,8 +1,9 @@
 """Fail background imports whose worker vanished and delete uploads left
-behind (run from cron, e.g. hourly, beside prune_exports)."""
+behind (run from cron, e.g. hourly, beside prune_exports): the background
+jobs' shared prune routine (fundmgr.services.jobs) over imports."""
 
 from fundmgr.management.base import OperatorCommand
-from fundmgr.services.imports import prune
+from fundmgr.services.imports import RUNNER
 
 
 class Command(OperatorCommand):
@@ -12,7 +13,8 @@ class Command(OperatorCommand):
     )
 
     def handle(self, *args, **options):
-        failed, deleted = prune()
+        pruned = RUNNER.prune()
         self.stdout.write(
-            f"{failed} abandoned imports marked failed, {deleted} stray uploads deleted"
+            f"{pruned.failed} abandoned imports marked failed, "
+            f"{pruned.deleted} stray uploads deleted"
         )

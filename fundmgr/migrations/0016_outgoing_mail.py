@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fundmgr', '0014_entry_kind_and_source'),
+        ('fundmgr', '0015_background_job'),
     ]
 
     operations = [

@@ -1,0 +1,255 @@
+"""One runner for every background job (fundmgr.models.jobs.BackgroundJob):
+the task body and the prune routine that imports (fundmgr.services.imports)
+and exports (reports.exports) share. A kind of job is a ``JobRunner``
+subclass in the module that owns it, saying where its files live, who may
+still have it run, and what its work is; this core module names no app.
+
+Running (``JobRunner.run``, called by the kind's task):
+
+1. lock the row and claim it only if it is still queued (a second run, or a
+   job already over, changes nothing), audit ``<name>:started``;
+2. in the requester's language, check the requester may still have it run,
+   then do the kind's work with ``progress(done, total)`` written to the row;
+3. delete the files used only while running (scratch files, an import's
+   upload), then record the outcome and audit it: ``done`` (full bar, kept
+   files until their expiry) or ``failed`` with the message the page shows.
+   A refusal the work foresaw (``JobRefused``, a requester who lost the role)
+   fails the job and the task succeeds; any other error is logged with its
+   traceback, recorded, and fails the task (not retried: the person asks again).
+
+Pruning (``JobRunner.prune``, from each kind's command): expire done jobs
+past their expiry (their files deleted), fail jobs whose worker vanished, and
+delete files in the folder that no job holds, once they are old enough not to
+be a job's being written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from fundmgr.models.jobs import DONE, FAILED, BackgroundJob
+from fundmgr.progress import RowProgress
+from fundmgr.services.audit import log_action
+
+
+class JobRefused(Exception):
+    """The work refuses the job for a reason it foresaw (a file with wrong rows,
+    a file no longer there): the job fails with ``message``, its ``fields``
+    (e.g. the problems by line) and ``audit`` data; the task succeeds."""
+
+    def __init__(self, message, *, fields: dict | None = None, audit: dict | None = None):
+        super().__init__(message)
+        self.message = str(message)
+        self.fields = fields or {}
+        self.audit = audit or {}
+
+
+@dataclass
+class Done:
+    """What the work returns: the fields to record on the row, and the data
+    its ``done`` audit record carries."""
+
+    fields: dict = field(default_factory=dict)
+    audit: dict = field(default_factory=dict)
+
+
+@dataclass
+class Run:
+    """What the work is given: the progress to report, and scratch files the
+    runner deletes once the work is over, whatever its outcome (the work
+    moves a file it keeps out of the way first)."""
+
+    progress: RowProgress
+    scratch: list[Path] = field(default_factory=list)
+
+    def scratch_file(self, folder: Path, suffix: str = ".part") -> Path:
+        """A new empty file in ``folder`` (hidden, random name): on the same
+        file system as the final name, so renaming it there is atomic."""
+        handle, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=suffix)
+        os.close(handle)
+        self.scratch.append(Path(name))
+        return Path(name)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    expired: int = 0
+    failed: int = 0
+    deleted: int = 0
+
+
+def remove_files(root: Path, relatives: Sequence[str]) -> None:
+    """Delete files named relative to ``root``; a name leading outside is ignored."""
+    for relative in relatives:
+        path = (root / relative).resolve()
+        if path.is_relative_to(root):
+            path.unlink(missing_ok=True)
+
+
+class JobRunner:
+    """A kind of background job: subclass and say what differs."""
+
+    #: The job's model (a BackgroundJob).
+    model: type[BackgroundJob]
+    #: The audit actions' prefix ("import" gives import:started, ...).
+    name: str
+    #: The actors the audit trail names for what the worker and cron do.
+    worker_actor: str
+    prune_actor: str
+    #: Relations the work reads (fetched with the locked row).
+    related: tuple[str, ...] = ()
+    logger = logging.getLogger(__name__)
+
+    # What a kind says ----------------------------------------------------------
+
+    def root(self) -> Path:
+        """The folder the kind's files live in."""
+        raise NotImplementedError
+
+    def check_requester(self, job) -> None:
+        """Raise PermissionDenied if the requester may no longer have it run."""
+
+    def lost_role_message(self, job) -> str:
+        """The failed job's message when ``check_requester`` refused."""
+        raise NotImplementedError
+
+    def work(self, job, run: Run) -> Done:
+        """Do the job; return what to record, or raise JobRefused."""
+        raise NotImplementedError
+
+    def keep_for(self, job) -> datetime.timedelta | None:
+        """How long a done job keeps its files (None: it keeps none)."""
+        return None
+
+    def audit_data(self, job) -> dict:
+        """What every done, failed and expired audit record of the job carries."""
+        return {}
+
+    def describe(self, job) -> str:
+        """The job in the log's words."""
+        return str(job)
+
+    # Running -------------------------------------------------------------------
+
+    def run(self, job_id: int) -> str:
+        """Run one job (the task's body); returns its final status. Running it
+        twice is harmless: only a queued job is started."""
+        with transaction.atomic():
+            job = self.model.lock(job_id, self.related)
+            if not job.claim():
+                return job.status
+            log_action(job, f"{self.name}:started", self.worker_actor)
+
+        run = Run(progress=RowProgress(self.model, job.pk))
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            try:
+                try:
+                    self.check_requester(job)
+                    done = self.work(job, run)
+                finally:
+                    run.progress.close()
+                    self._clean_up(job, run)
+            except PermissionDenied:
+                message = self.lost_role_message(job)
+                self._record(job, FAILED, message, {}, {})
+                return FAILED
+            except JobRefused as refused:
+                self._record(job, FAILED, refused.message, refused.fields, refused.audit)
+                return FAILED
+            except Exception as error:
+                self.logger.exception("%s %s (%s) failed", self.name, job.pk, self.describe(job))
+                message = str(error) or type(error).__name__
+                self._record(job, FAILED, message, {}, {})
+                raise
+            self._record(job, DONE, "", done.fields, done.audit)
+        return DONE
+
+    def _clean_up(self, job, run: Run) -> None:
+        """Delete the scratch files, and the files the job needed only while
+        in progress (an import's upload)."""
+        for path in run.scratch:
+            path.unlink(missing_ok=True)
+        if DONE in job.HOLDS_FILES_WHILE:
+            return
+        try:
+            remove_files(self.root(), job.held_files())
+        except ImproperlyConfigured:
+            pass  # nothing was stored in a folder so misconfigured
+
+    def _record(self, job, status: str, message: str, fields: dict, audit: dict) -> None:
+        with transaction.atomic():
+            data = self.audit_data(job)
+            job.finish(
+                status,
+                error=message[:2000],
+                keep_for=self.keep_for(job) if status == DONE else None,
+                **fields,
+            )
+            log_action(
+                job,
+                f"{self.name}:{status}",
+                self.worker_actor,
+                message[:300],
+                {**data, **audit} or None,
+            )
+
+    # Pruning -------------------------------------------------------------------
+
+    def prune(self, now: datetime.datetime | None = None) -> Pruned:
+        """Expire done jobs past their expiry, fail jobs whose worker vanished,
+        delete files no job holds once ``STALE_AFTER`` old. Rows are kept."""
+        now = now or timezone.now()
+        root = self.root()
+        expired = 0
+        for job_id in self.model.objects.past_expiry(now).values_list("pk", flat=True):
+            with transaction.atomic():
+                job = self.model.lock(job_id)
+                if job.status != DONE or job.expires_at is None or job.expires_at > now:
+                    continue
+                remove_files(root, job.held_files())
+                log_action(
+                    job, f"{self.name}:expired", self.prune_actor, data=self.audit_data(job) or None
+                )
+                job.expire()
+                expired += 1
+        failed = 0
+        for job in self.model.objects.stale(now):
+            with transaction.atomic():
+                if job.fail_if_stale(_("The background worker did not finish it."), now):
+                    if FAILED not in job.HOLDS_FILES_WHILE:
+                        remove_files(root, job.held_files())
+                    log_action(
+                        job, f"{self.name}:failed", self.prune_actor, "worker did not finish"
+                    )
+                    failed += 1
+        return Pruned(expired=expired, failed=failed, deleted=self._prune_strays(root, now))
+
+    def _prune_strays(self, root: Path, now: datetime.datetime) -> int:
+        """Files no job holds (left by a killed request or worker: an upload
+        whose job was never recorded, a half-written file), once they are
+        older than ``STALE_AFTER``: a newer one may be a job's being written."""
+        if not root.is_dir():
+            return 0
+        held = {name for job in self.model.objects.holding_files() for name in job.held_files()}
+        limit = now - self.model.STALE_AFTER
+        deleted = 0
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or path.relative_to(root).as_posix() in held:
+                continue
+            modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
+            if modified <= limit:
+                path.unlink(missing_ok=True)
+                deleted += 1
+        return deleted
