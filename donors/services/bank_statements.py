@@ -56,7 +56,7 @@ from donors.services.references import normalise
 from donors.services.statement_formats.detect import read_statement
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
-from fundmgr.services.audit import actor_fields, log_action
+from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.ledger import accounts_cached
 from fundmgr.tabular import (
     FileRejected,
@@ -79,7 +79,7 @@ INSERT_BATCH = 2000
 #: phase's end: checking (total 0, not known yet), then saving (total: the lines).
 PROGRESS_EVERY = 500
 
-_COUNT_FIELD = {
+_COUNT_FIELD: dict[str, str] = {
     State.MATCHED: "matched_count",
     State.ALREADY_IMPORTED: "already_imported_count",
     State.UNMATCHED: "unmatched_count",
@@ -492,7 +492,7 @@ def _key(fund: Fund, dedupe_key: str | None, pk: int, suffix: str = "") -> str:
     return f"bank:{fund.code}:{own}{suffix}"
 
 
-def _record(line: _Line, pk: int, fund: Fund, by, key_is_new: bool) -> list[Receipt]:
+def _record(line: _Line, pk: int, fund: Fund, by: Actor, key_is_new: bool) -> list[Receipt]:
     """The receipts of a matched line, all or none (a savepoint: for one
     receipt, ``record_receipt``'s own)."""
     shares = _shares(line)
@@ -510,7 +510,7 @@ def _record_share(
     line: _Line,
     pk: int,
     fund: Fund,
-    by,
+    by: Actor,
     pledge: Pledge,
     amount: Money,
     suffix: str,
@@ -566,7 +566,7 @@ def _keys_in_ledger(fund: Fund, keys: Iterable[str]) -> set[str]:
 def import_bank_statement(
     source: str | Path | IO[bytes],
     fund: Fund,
-    by,
+    by: Actor,
     *,
     name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -682,7 +682,7 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
 def _import(
     lines: list[_Line],
     fund: Fund,
-    by,
+    by: Actor,
     name: str,
     progress=None,
     *,
@@ -774,7 +774,7 @@ def _import(
 @transaction.atomic
 def resolve_line(
     line: BankLine,
-    by,
+    by: Actor,
     *,
     pledge: Pledge | None = None,
     donor: Donor | None = None,

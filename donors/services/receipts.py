@@ -22,7 +22,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, quantum
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import LegSpec, credit, debit, post_or_find_entry
 from fundmgr.services.rates import convert
 from fundmgr.services.sequences import next_number
@@ -66,7 +66,7 @@ def record_receipt(
     donor: Donor,
     amount: Money,
     value_date: datetime.date,
-    by,
+    by: Actor,
     pledge: Pledge | None = None,
     method: str = Receipt.Method.BANK,
     external_reference: str = "",

@@ -34,7 +34,7 @@ from fundmgr.models import Event, Fund, ImportJob
 from fundmgr.private_files import private_folder
 from fundmgr.progress import EVERY_ROWS, SparseProgress
 from fundmgr.roles import Role, has_role, require_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.tabular import FileRejected
 
 logger = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ def _in_flight(kind: str, fund: Fund, fingerprint: str) -> ImportJob | None:
 
 
 def request_import(
-    kind: str, uploads: Sequence, *, fund: Fund | None = None, event: Event | None = None, by
+    kind: str, uploads: Sequence, *, fund: Fund | None = None, event: Event | None = None, by: Actor
 ) -> ImportJob:
     """Store the upload(s), record the job and enqueue its import, all or nothing.
 

@@ -39,8 +39,9 @@ from django.utils.translation import gettext as _
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money, UnknownCurrency, minor_units, round_amount, round_money
 from fundmgr.roles import Role, has_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.rates import MissingExchangeRate, convert, units_per_usd
+from fundmgr.tabular import max_length
 from grants.models import AirfareQuote, DsaRate, Grant, GrantState, TerminalExpense, TravelPolicy
 
 CENT = Decimal("0.01")
@@ -48,7 +49,7 @@ CENT = Decimal("0.01")
 #: changed under their signature (reject and nominate again instead).
 ALLOWED_STATES = (GrantState.DRAFT, GrantState.SUBMITTED)
 _MAX_HOURS = Decimal("9999.9")
-_MAX_ROUTE = AirfareQuote._meta.get_field("route").max_length
+_MAX_ROUTE = max_length(AirfareQuote, "route")
 
 
 class EntitlementRefused(ValueError):
@@ -375,7 +376,7 @@ def _check_state(grant: Grant) -> None:
         )
 
 
-def _check_officer(by) -> None:
+def _check_officer(by: Actor) -> None:
     if isinstance(by, str) or not has_role(by, Role.FUND_OFFICER):
         raise PermissionDenied(_("Only a fund officer enters quotes and entitlements."))
 
@@ -383,7 +384,7 @@ def _check_officer(by) -> None:
 @transaction.atomic
 def add_quote(
     grant: Grant,
-    by,
+    by: Actor,
     *,
     route: str,
     fare: Money,
@@ -410,7 +411,7 @@ def add_quote(
         base_amount=checked.base_amount,
         quoted_on=checked.quoted_on,
         travel_hours=checked.travel_hours,
-        entered_by=by,
+        entered_by=person(by),
     )
     log_action(
         grant,
@@ -474,7 +475,7 @@ def compute_entitlement(grant: Grant) -> Entitlement:
 
 
 @transaction.atomic
-def apply_entitlement(grant: Grant, by) -> Entitlement:
+def apply_entitlement(grant: Grant, by: Actor) -> Entitlement:
     """Compute the entitlement, store it on the grant, mark the chosen quote, log it."""
     _check_officer(by)
     locked = (

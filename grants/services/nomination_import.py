@@ -40,12 +40,13 @@ from django.utils.translation import gettext as _
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money
 from fundmgr.roles import Role, has_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, actor_fields, log_action, person
 from fundmgr.services.sequences import reserve_numbers
 from fundmgr.tabular import (
     FileRejected,
     Row,
     RowError,
+    max_length,
     parse_currency,
     parse_date,
     parse_decimal,
@@ -113,7 +114,7 @@ _GENDERS = {
     "m": Gender.MALE,
 }
 _email = EmailValidator()
-_MAX_EMAIL = Grant._meta.get_field("nominee_email").max_length
+_MAX_EMAIL = max_length(Grant, "nominee_email")
 #: What zipfile raises on a damaged, truncated, encrypted or exotic ZIP or member.
 _BROKEN_ZIP = (
     zipfile.BadZipFile,
@@ -260,7 +261,7 @@ def _fold(text: str) -> str:
 class _Context:
     """Everything a row is checked against, loaded once for the file."""
 
-    def __init__(self, event: Event, by):
+    def __init__(self, event: Event, by: Actor):
         self.event = event
         self.policy = policy_of(event)
         self.allowed = nominating_countries(by)
@@ -502,7 +503,7 @@ def _check_file_against_the_event(event: Event, lines: list[Line]) -> list[RowEr
 def import_nominations(
     source: str | Path | IO[bytes],
     event: Event,
-    by,
+    by: Actor,
     *,
     documents: Documents | None = None,
     name: str | None = None,
@@ -566,7 +567,7 @@ def import_nominations(
     return result
 
 
-def _save(event, by, lines: list[Line], documents, storage, stored, name) -> ImportResult:
+def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name) -> ImportResult:
     paths: dict[str, str] = {}
     for document in dict.fromkeys(line.document for line in lines):
         stem = Path(document).stem[:60] or "note"
@@ -584,7 +585,7 @@ def _save(event, by, lines: list[Line], documents, storage, stored, name) -> Imp
             reference=reference_for(event, first + offset),
             state=GrantState.SUBMITTED,
             person_key=line.key,
-            nominated_by=by,
+            nominated_by=person(by),
             priority=line.eligibility.priority,
             ldc_on_eligibility_date=line.eligibility.ldc,
             eligibility_reasons=list(line.eligibility.reasons),
@@ -602,7 +603,7 @@ def _save(event, by, lines: list[Line], documents, storage, stored, name) -> Imp
                 from_state=GrantState.DRAFT,
                 to_state=GrantState.SUBMITTED,
                 action="submit",
-                by=by,
+                **actor_fields(by, "by"),
                 reason=reason,
             )
             for grant in grants
@@ -618,7 +619,7 @@ def _save(event, by, lines: list[Line], documents, storage, stored, name) -> Imp
             quoted_on=line.quote.quoted_on,
             travel_hours=line.quote.travel_hours,
             chosen=True,
-            entered_by=by,
+            entered_by=person(by),
         )
         for grant, line in zip(grants, lines, strict=True)
         if line.quote is not None
