@@ -158,7 +158,7 @@ def check_amount(amount: Money, day: datetime.date, base_currency: str = "USD") 
 def check_letter(letter: UploadedFile | None) -> None:
     if letter is None:
         return
-    if letter.size > MAX_LETTER_BYTES:
+    if letter.size is None or letter.size > MAX_LETTER_BYTES:
         raise PledgeError(_("The pledge letter is larger than 10 MB."))
     head = letter.read(5)
     letter.seek(0)
@@ -385,7 +385,7 @@ def mark_binding(
             "signed_on": signed_on,
             "amount": str(locked.amount.amount),
             "currency": locked.amount.currency.code,
-            "entry": locked.receivable_entry.pk,
+            "entry": locked.receivable_entry_id,
         },
     )
     return PledgeChange(locked, True, locked.receivable_entry)
@@ -443,6 +443,7 @@ def _write_down_receivable(
     """Take the still-open receivable of a cancelled binding pledge out of
     revenue, at the rate it was booked at (no exchange difference arises)."""
     booked = pledge.receivable_entry
+    assert booked is not None  # a binding pledge's receivable is booked
     receivable = booked.legs.get(account__key=AccountKey.PLEDGES_RECEIVABLE).debit
     cleared = pledge.receipts.aggregate(total=ExactSum("receivable_cleared"))["total"] or Decimal(0)
     why = f"pledge {pledge.reference} cancelled: {reason}"

@@ -74,9 +74,14 @@ def nights_paid(
 
 
 class QuoteLike(Protocol):
-    route: str
-    base_amount: Decimal
-    travel_hours: Decimal
+    """What the routing rule reads of a quote: a saved one, or one checked from a file."""
+
+    @property
+    def route(self) -> str: ...
+    @property
+    def base_amount(self) -> Decimal: ...
+    @property
+    def travel_hours(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -355,9 +360,10 @@ def cached_rates():
                 known[key] = units_per_usd(currency, day)[0]
             except MissingExchangeRate as missing:
                 known[key] = missing
-        if isinstance(known[key], MissingExchangeRate):
-            raise known[key]
-        return known[key]
+        found = known[key]
+        if isinstance(found, MissingExchangeRate):
+            raise found
+        return found
 
     return rate
 
@@ -485,17 +491,19 @@ def apply_entitlement(grant: Grant, by: Actor) -> Entitlement:
     )
     _check_state(locked)
     entitlement = compute_entitlement(locked)
+    quote = entitlement.quote
+    assert isinstance(quote, AirfareQuote)  # chosen among the grant's own quotes
     fields = entitlement.grant_fields()
     Grant.objects.filter(pk=locked.pk).update(**fields, updated_at=timezone.now())
     for name, value in fields.items():
         setattr(grant, name, value)
     locked.quotes.filter(chosen=True).update(chosen=False)
-    AirfareQuote.objects.filter(pk=entitlement.quote.pk).update(chosen=True)
+    AirfareQuote.objects.filter(pk=quote.pk).update(chosen=True)
     log_action(
         locked,
         "grant:entitlement",
         by,
         entitlement.routing_note,
-        {**fields, "quote": entitlement.quote.pk, "total": entitlement.total},
+        {**fields, "quote": quote.pk, "total": entitlement.total},
     )
     return entitlement

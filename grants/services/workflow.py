@@ -24,7 +24,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -747,7 +747,7 @@ def settle(
         locked.boarding_passes.save(
             f"{locked.reference}-boarding-passes.pdf", boarding_passes, save=False
         )
-        stored.append(locked.boarding_passes.name)
+        stored.append(cast(str, locked.boarding_passes.name))  # named by save()
         return {
             "actual_cost": actual,
             "psc": psc,

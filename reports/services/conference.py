@@ -733,7 +733,9 @@ class LineRow:
     def variance_pct(self) -> Decimal | None:
         if self.actual is None or not self.budget:
             return None
-        return (self.variance * 100 / self.budget).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return ((self.actual - self.budget) * 100 / self.budget).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
     @property
     def uncovered(self) -> Decimal:
@@ -809,7 +811,7 @@ class Reconciliation:
         """Of the host-cash balances; None while any of them cannot be revalued."""
         if any(b.difference is None for b in self.host_balances):
             return None
-        return sum((b.difference for b in self.host_balances), ZERO)
+        return sum((b.difference or ZERO for b in self.host_balances), ZERO)
 
     @property
     def total_budget(self) -> Decimal:
@@ -829,7 +831,7 @@ class Reconciliation:
         return sum((cause.amount for cause in self.causes), ZERO)
 
 
-def _sum_per_line(queryset) -> Subquery:
+def _sum_per_line(queryset) -> Coalesce:
     return Coalesce(
         Subquery(
             queryset.filter(budget_line=OuterRef("pk"))
@@ -953,6 +955,7 @@ def conference_reconciliation(event: Event, as_of: datetime.date | None = None) 
         entered = None if line.actual is None else q(line.actual)
         covered = None
         commitments = None
+        actual: Decimal | None
         if line.from_grants:
             actual = grants.spent
             commitments = grants.open_commitments
@@ -973,6 +976,7 @@ def conference_reconciliation(event: Event, as_of: datetime.date | None = None) 
             if cause is not None:
                 causes.append(cause)
         elif row.uncovered:
+            assert covered is not None and actual is not None  # else nothing is uncovered
             why = (
                 _("The host country's cash paid %(covered)s of its actual cost of %(actual)s.")
                 if line.funding_source == FundingSource.HOST_CASH

@@ -1,11 +1,14 @@
 # django-money's MoneyField subclasses DecimalField without annotations, so
-# django-stubs would type its attribute as a Decimal. The attribute is a Money
-# (djmoney's MoneyFieldProxy): this stub says so. Only what the project imports.
+# django-stubs would type its attribute as a Decimal. On a model instance it is
+# a Money (djmoney's MoneyFieldProxy), and a Money may be assigned; in
+# .values() and .values_list() it stays the Decimal of its column, as typed.
+# Only what the project imports.
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar, overload
 
-from django.db.models import CharField, DecimalField
+from django.db.models import CharField, DecimalField, Model
 from django.db.models.expressions import Combinable
+from django.db.models.fields import _FieldDescriptor
 from djmoney.money import Money
 
 _ST = TypeVar("_ST", contravariant=True)
@@ -13,7 +16,6 @@ _GT = TypeVar("_GT", covariant=True)
 
 class MoneyField(DecimalField[_ST, _GT]):
     _pyi_private_set_type: Money | Decimal | int | float | str | Combinable  # type: ignore[assignment]
-    _pyi_private_get_type: Money  # type: ignore[assignment]
     def __init__(
         self,
         verbose_name: Any = ...,
@@ -28,5 +30,11 @@ class MoneyField(DecimalField[_ST, _GT]):
         money_descriptor_class: Any = ...,
         **kwargs: Any,
     ) -> None: ...
+    @overload  # type: ignore[override]
+    def __get__(self, instance: None, owner: Any) -> _FieldDescriptor[Self]: ...
+    @overload
+    def __get__(self, instance: Model, owner: Any) -> Money: ...
+    @overload
+    def __get__(self, instance: Any, owner: Any) -> Self: ...
 
 class CurrencyField(CharField[_ST, _GT]): ...
