@@ -15,19 +15,19 @@ from fundmgr.models import AuditRecord
 type Actor = User | str
 
 
-def actor_fields(by: Actor, person: str = "actor") -> dict[str, Any]:
+def actor_fields(by: Actor, user_field: str = "actor") -> dict[str, Any]:
     """``by`` is a user, or a string naming a system actor (``"stripe-webhook"``).
 
-    Returns the two columns that record it: the user in ``person`` (a foreign
+    Returns the two columns that record it: the user in ``user_field`` (a foreign
     key) and the system actor's name in ``system_actor``.
     """
     if isinstance(by, str):
         if not by:
             raise ValueError("every action needs an actor")
-        return {person: None, "system_actor": by}
+        return {user_field: None, "system_actor": by}
     if by is None or not getattr(by, "pk", None):
         raise ValueError("every action needs an identified actor")
-    return {person: by, "system_actor": ""}
+    return {user_field: by, "system_actor": ""}
 
 
 def person(by: Actor) -> User:
