@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install migrate demo lint format messages lock clean
+.PHONY: run test check install migrate demo lint migrations-check typecheck format messages lock clean
 
 # Fresh virtual environment with the locked, hash-checked dependencies.
 $(STAMP): requirements.lock
@@ -32,9 +32,22 @@ run: demo
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The quality gates CI runs before the tests (.ci/run): lint and format, no
+# model change without its migration, and the services type-checked. A few
+# seconds; `make test` does not run them, so a test can be run while a line
+# is still unformatted.
+check: lint migrations-check typecheck
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+# mypy with django-stubs over every app's services ([tool.mypy] in pyproject.toml).
+typecheck: install
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .

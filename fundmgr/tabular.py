@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO
 
 import pandas as pd
+from django.db.models import Model
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError
 
@@ -293,3 +294,12 @@ def parse_currency(text: str) -> str:
     except UnknownCurrency:
         raise ValueError(_("unknown currency “%(code)s”") % {"code": shown(text)}) from None
     return code
+
+
+def max_length(model: type[Model], field: str) -> int:
+    """The ``max_length`` of one of ``model``'s text fields: the longest value an
+    import or a form may bring for it."""
+    limit = model._meta.get_field(field).max_length
+    if limit is None:
+        raise TypeError(f"{model.__name__}.{field} has no max_length")
+    return limit

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 
 from fundmgr.models import AuditRecord, Fund
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import actor_fields, log_action, person
 
 
 def test_log_action_records_the_actor_action_target_and_reason(fund, make_user):
@@ -36,6 +36,21 @@ def test_log_action_records_a_system_actor_by_name(fund):
     assert record.system_actor == "stripe-webhook"
     assert record.who == "stripe-webhook"
     assert record.reason == "charge succeeded"
+
+
+def test_an_actor_is_recorded_in_the_columns_a_record_names(make_user):
+    officer = make_user("officer")
+    assert actor_fields(officer, "by") == {"by": officer, "system_actor": ""}
+    assert actor_fields("import-worker", "by") == {"by": None, "system_actor": "import-worker"}
+    with pytest.raises(ValueError):
+        actor_fields("", "by")
+
+
+def test_where_only_a_person_may_act_a_system_actor_is_refused(make_user):
+    officer = make_user("officer")
+    assert person(officer) is officer
+    with pytest.raises(ValueError, match="import-worker"):
+        person("import-worker")
 
 
 def test_log_action_may_concern_no_record(db, admin_user):

@@ -41,10 +41,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, NamedTuple, cast
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,7 +56,7 @@ from donors.services.references import normalise
 from donors.services.statement_formats.detect import read_statement
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
-from fundmgr.services.audit import actor_fields, log_action
+from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.ledger import accounts_cached
 from fundmgr.tabular import (
     FileRejected,
@@ -79,7 +79,7 @@ INSERT_BATCH = 2000
 #: phase's end: checking (total 0, not known yet), then saving (total: the lines).
 PROGRESS_EVERY = 500
 
-_COUNT_FIELD = {
+_COUNT_FIELD: dict[str, str] = {
     State.MATCHED: "matched_count",
     State.ALREADY_IMPORTED: "already_imported_count",
     State.UNMATCHED: "unmatched_count",
@@ -211,7 +211,7 @@ def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
                 value_date = str(bad)
             if len(dates) < 10_000:
                 dates[date_text] = value_date
-        if type(value_date) is str:
+        if isinstance(value_date, str):
             problems.append(value_date)
         known = currencies.get(currency_text)
         if known is None:
@@ -223,7 +223,7 @@ def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
                 known = (code, quantum(code))
             if len(currencies) < 10_000:
                 currencies[currency_text] = known
-        if type(known) is str:
+        if isinstance(known, str):
             problems.append(known)
             currency, step = "", None
         else:
@@ -233,7 +233,7 @@ def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
         except ValueError as bad:
             problems.append(str(bad))
         else:
-            if currency:
+            if currency and step is not None:
                 rounded = amount.quantize(step)
                 if amount != rounded:
                     problems.append(
@@ -254,6 +254,7 @@ def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
             said = "; ".join(problems)
             errors.append(RowError(number, f"{where}: {said}" if where else said))
             continue
+        assert not isinstance(value_date, str)  # else it is among the problems
         lines.append(
             _Line(number, value_date, rounded, currency, reference, counterparty, bank_ref, detail)
         )
@@ -330,8 +331,8 @@ def _existing_lines(fund: Fund, keys: Iterable[str]) -> dict[str, _Earlier]:
                 "counterparty",
             )
         )
-        for key, *earlier in rows:
-            found[key] = _Earlier(*earlier)
+        for row in rows:
+            found[cast(str, row[0])] = _Earlier(*row[1:])  # the keys asked for: never null
     return found
 
 
@@ -396,7 +397,8 @@ def _pledges_quoted(line: _Line, index: dict[str, list[Pledge]]) -> tuple[tuple[
     if not quoted:
         return (), _("no pledge reference found in the line")
     pledges = sorted(
-        quoted.values(), key=lambda p: (p.first_due or p.pledge_date, p.pledge_date, p.pk)
+        quoted.values(),
+        key=lambda p: (p.first_due or p.pledge_date, p.pledge_date, p.pk),  # type: ignore[attr-defined]
     )
     refs = ", ".join(pledge.reference for pledge in pledges)
     cancelled = [p.reference for p in pledges if p.status == Pledge.Status.CANCELLED]
@@ -492,7 +494,7 @@ def _key(fund: Fund, dedupe_key: str | None, pk: int, suffix: str = "") -> str:
     return f"bank:{fund.code}:{own}{suffix}"
 
 
-def _record(line: _Line, pk: int, fund: Fund, by, key_is_new: bool) -> list[Receipt]:
+def _record(line: _Line, pk: int, fund: Fund, by: Actor, key_is_new: bool) -> list[Receipt]:
     """The receipts of a matched line, all or none (a savepoint: for one
     receipt, ``record_receipt``'s own)."""
     shares = _shares(line)
@@ -510,7 +512,7 @@ def _record_share(
     line: _Line,
     pk: int,
     fund: Fund,
-    by,
+    by: Actor,
     pledge: Pledge,
     amount: Money,
     suffix: str,
@@ -553,9 +555,12 @@ def _keys_in_ledger(fund: Fund, keys: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), BATCH):
         found.update(
-            JournalEntry.objects.filter(
-                fund=fund, idempotency_key__in=keys[start : start + BATCH]
-            ).values_list("idempotency_key", flat=True)
+            cast(
+                "QuerySet[JournalEntry, str]",  # the keys asked for: never null
+                JournalEntry.objects.filter(
+                    fund=fund, idempotency_key__in=keys[start : start + BATCH]
+                ).values_list("idempotency_key", flat=True),
+            )
         )
     return found
 
@@ -566,7 +571,7 @@ def _keys_in_ledger(fund: Fund, keys: Iterable[str]) -> set[str]:
 def import_bank_statement(
     source: str | Path | IO[bytes],
     fund: Fund,
-    by,
+    by: Actor,
     *,
     name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -650,7 +655,7 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
     # Only the model's own table and column names are written into the SQL;
     # every value is a parameter (or COPY data).
     table = quote(BankLine._meta.db_table)
-    names = ", ".join(quote(fields[name].column) for name in columns)
+    names = ", ".join(quote(cast(str, fields[name].column)) for name in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with (
@@ -682,7 +687,7 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
 def _import(
     lines: list[_Line],
     fund: Fund,
-    by,
+    by: Actor,
     name: str,
     progress=None,
     *,
@@ -774,7 +779,7 @@ def _import(
 @transaction.atomic
 def resolve_line(
     line: BankLine,
-    by,
+    by: Actor,
     *,
     pledge: Pledge | None = None,
     donor: Donor | None = None,
@@ -850,6 +855,7 @@ def resolve_line(
                     "charge is booked)."
                 )
             )
+        assert donor is not None  # the one given, or the pledge's
         if pledge is not None:
             shares = [(pledge, line.amount)]
         elif without_pledge:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -107,8 +108,9 @@ class _Letter(FPDF):
         """Label and value pairs, the label in bold, long values wrapping."""
         for label, value in rows:
             self.set_font(FAMILY, "B", 9.5)
-            label_lines = self.multi_cell(
-                LABEL_WIDTH, LINE, label, align="L", dry_run=True, output="LINES"
+            label_lines: list[str] = cast(
+                list,
+                self.multi_cell(LABEL_WIDTH, LINE, label, align="L", dry_run=True, output="LINES"),
             )
             if self.will_page_break(LINE * len(label_lines)):
                 self.add_page()
@@ -223,7 +225,7 @@ def pledge_letter(pledge: Pledge) -> bytes:
     thanks = _(
         "We acknowledge with thanks your pledge of %(amount)s, made on %(date)s, to the %(fund)s."
     ) % {"amount": money(pledge.amount), "date": _day(pledge.pledge_date), "fund": fund.name}
-    if pledge.appeal_id:
+    if pledge.appeal is not None:
         thanks += " " + _("It is earmarked for: %(title)s.") % {"title": pledge.appeal.title}
     letter.text_line(thanks, gap=4)
     still = Money(Decimal(0), currency)

@@ -31,11 +31,12 @@ from donors.services.pledges import (
 )
 from fundmgr.models import Country, Fund
 from fundmgr.money import Money
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.tabular import (
     FileRejected,
     Row,
     RowError,
+    max_length,
     parse_currency,
     parse_date,
     parse_decimal,
@@ -56,10 +57,10 @@ COLUMNS = [
 ]
 _YES = {"yes", "true", "1", "y"}
 _NO = {"no", "false", "0", "n"}
-_MAX_REFERENCE = Pledge._meta.get_field("source_reference").max_length
+_MAX_REFERENCE = max_length(Pledge, "source_reference")
 # The columns' own limits: PostgreSQL refuses a longer value (a DataError mid-import).
-_MAX_NAME = Donor._meta.get_field("name").max_length
-_MAX_EMAIL = Donor._meta.get_field("email").max_length
+_MAX_NAME = max_length(Donor, "name")
+_MAX_EMAIL = max_length(Donor, "email")
 #: ``progress(done, total)`` is called every this many rows, and at each
 #: phase's end: checking (total 0, not known yet), then saving (total: the new pledges).
 PROGRESS_EVERY = 500
@@ -258,7 +259,7 @@ def _recorded_content(pledge: Pledge) -> tuple:
 def import_pledge_register(
     source: str | Path | IO[bytes],
     fund: Fund,
-    by,
+    by: Actor,
     *,
     name: str | None = None,
     progress: Callable[[int, int], None] | None = None,

@@ -22,7 +22,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, minor_units, round_money, sum_money
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
 from fundmgr.services.rates import convert
 
@@ -105,7 +105,7 @@ def _already(donor: Donor, email: str) -> DonorExists:
 
 @transaction.atomic
 def create_donor(
-    *, name: str, kind: str, email: str, by, country: Country | None = None, why: str = ""
+    *, name: str, kind: str, email: str, by: Actor, country: Country | None = None, why: str = ""
 ) -> Donor:
     """Finance records a new donor (e.g. from a bank line nobody's pledge
     explains). Unlike ``find_or_create_donor`` an address already recorded is
@@ -158,7 +158,7 @@ def check_amount(amount: Money, day: datetime.date, base_currency: str = "USD") 
 def check_letter(letter: UploadedFile | None) -> None:
     if letter is None:
         return
-    if letter.size > MAX_LETTER_BYTES:
+    if letter.size is None or letter.size > MAX_LETTER_BYTES:
         raise PledgeError(_("The pledge letter is larger than 10 MB."))
     head = letter.read(5)
     letter.seek(0)
@@ -192,7 +192,7 @@ def record_pledge(
     amount: Money,
     pledge_date: datetime.date,
     method: str,
-    by,
+    by: Actor,
     appeal: Appeal | None = None,
     agreement_signed: bool = False,
     schedule: Sequence[InstalmentSpec] = (),
@@ -283,14 +283,14 @@ def _typed_fields(typed: TypedDonor) -> dict:
     }
 
 
-def book_receivable(pledge: Pledge, by) -> None:
+def book_receivable(pledge: Pledge, by: Actor) -> None:
     """IPSAS 23: a binding pledge is revenue and a receivable, at the pledge date's rate."""
     if pledge.receivable_entry_id:
         return
     _post_receivable(pledge, by, f"pledge:{pledge.pk}:receivable")
 
 
-def _post_receivable(pledge: Pledge, by, key: str) -> JournalEntry:
+def _post_receivable(pledge: Pledge, by: Actor, key: str) -> JournalEntry:
     entry = post_entry(
         pledge.fund,
         pledge.pledge_date,
@@ -350,7 +350,7 @@ def _locked(pledge: Pledge) -> Pledge:
 
 @transaction.atomic
 def mark_binding(
-    pledge: Pledge, by, *, signed_on: datetime.date | None = None, note: str = ""
+    pledge: Pledge, by: Actor, *, signed_on: datetime.date | None = None, note: str = ""
 ) -> PledgeChange:
     """A binding agreement was signed for a pledge recorded without one (IPSAS 23):
     book the receivable and the revenue now, at the pledge date's rate, exactly
@@ -385,7 +385,7 @@ def mark_binding(
             "signed_on": signed_on,
             "amount": str(locked.amount.amount),
             "currency": locked.amount.currency.code,
-            "entry": locked.receivable_entry.pk,
+            "entry": locked.receivable_entry_id,
         },
     )
     return PledgeChange(locked, True, locked.receivable_entry)
@@ -393,7 +393,7 @@ def mark_binding(
 
 @transaction.atomic
 def cancel_pledge(
-    pledge: Pledge, by, *, reason: str, on: datetime.date | None = None
+    pledge: Pledge, by: Actor, *, reason: str, on: datetime.date | None = None
 ) -> PledgeChange:
     """Cancel what is still unpaid on a pledge, with the reason, once.
 
@@ -438,11 +438,12 @@ def cancel_pledge(
 
 
 def _write_down_receivable(
-    pledge: Pledge, unpaid: Decimal, day: datetime.date, reason: str, by
+    pledge: Pledge, unpaid: Decimal, day: datetime.date, reason: str, by: Actor
 ) -> JournalEntry | None:
     """Take the still-open receivable of a cancelled binding pledge out of
     revenue, at the rate it was booked at (no exchange difference arises)."""
     booked = pledge.receivable_entry
+    assert booked is not None  # a binding pledge's receivable is booked
     receivable = booked.legs.get(account__key=AccountKey.PLEDGES_RECEIVABLE).debit
     cleared = pledge.receipts.aggregate(total=ExactSum("receivable_cleared"))["total"] or Decimal(0)
     why = f"pledge {pledge.reference} cancelled: {reason}"
@@ -469,7 +470,7 @@ def _write_down_receivable(
 
 
 @transaction.atomic
-def redate_pledge(pledge: Pledge, new_date: datetime.date, reason: str, by) -> PledgeChange:
+def redate_pledge(pledge: Pledge, new_date: datetime.date, reason: str, by: Actor) -> PledgeChange:
     """Move a pledge's date, typically back to the value date of money that
     arrived before the pledge was recorded (the bank's date is a fact; the
     pledge's is what finance typed). Audited ``pledge:redated`` with the reason.
@@ -552,7 +553,7 @@ def redate_pledge(pledge: Pledge, new_date: datetime.date, reason: str, by) -> P
 
 
 @transaction.atomic
-def confirm_pledge(pledge: Pledge, by, *, how: str) -> PledgeChange:
+def confirm_pledge(pledge: Pledge, by: Actor, *, how: str) -> PledgeChange:
     """The pledge is its donor's: by the owner of the address (``how`` says
     "e-mail link") or by finance attaching it. Confirming never changes the
     donor's record: name, kind, country and listing stay what the donor set."""
@@ -569,7 +570,7 @@ def confirm_pledge(pledge: Pledge, by, *, how: str) -> PledgeChange:
 
 
 @transaction.atomic
-def release_pledge(pledge: Pledge, by, *, note: str = "") -> PledgeChange:
+def release_pledge(pledge: Pledge, by: Actor, *, note: str = "") -> PledgeChange:
     """Finance has reviewed a pledge held for being far above the appeal's
     scale: it now counts like any other (cancel_pledge is the other way out)."""
     locked = _locked(pledge)

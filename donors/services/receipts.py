@@ -22,7 +22,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, quantum
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import LegSpec, credit, debit, post_or_find_entry
 from fundmgr.services.rates import convert
 from fundmgr.services.sequences import next_number
@@ -47,7 +47,8 @@ def outstanding(pledge: Pledge) -> Decimal:
 
 
 def _receivable_base(pledge: Pledge) -> Decimal:
-    entry: JournalEntry = pledge.receivable_entry
+    entry = pledge.receivable_entry
+    assert entry is not None  # called only for a pledge whose receivable is booked
     return entry.legs.get(account__key=AccountKey.PLEDGES_RECEIVABLE).debit
 
 
@@ -66,7 +67,7 @@ def record_receipt(
     donor: Donor,
     amount: Money,
     value_date: datetime.date,
-    by,
+    by: Actor,
     pledge: Pledge | None = None,
     method: str = Receipt.Method.BANK,
     external_reference: str = "",
@@ -164,7 +165,7 @@ def record_receipt(
     applied_cash = _share(cash, applied, amount.amount, base) if applied else Decimal(0)
     excess, excess_cash = amount.amount - applied, cash - applied_cash
 
-    if applied and pledge.receivable_entry_id:
+    if pledge is not None and applied and pledge.receivable_entry_id:
         receivable = _receivable_base(pledge)
         cleared_before = pledge.receipts.aggregate(t=ExactSum("receivable_cleared"))[
             "t"
@@ -218,9 +219,9 @@ def record_receipt(
     )
     if not posted:
         # A simultaneous call with the same key posted first: its receipt stands.
-        earlier = Receipt.objects.filter(entry=entry).first()
-        if earlier is not None:
-            return earlier
+        recorded = Receipt.objects.filter(entry=entry).first()
+        if recorded is not None:
+            return recorded
     receipt = Receipt.objects.create(
         fund=fund,
         number=_receipt_number(fund, value_date),

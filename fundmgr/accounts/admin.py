@@ -8,10 +8,10 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
 
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 
 
-def _record_unlock(attempt: AccessAttempt, by) -> None:
+def _record_unlock(attempt: AccessAttempt, by: Actor) -> None:
     log_action(
         None,
         "sign-in:unlocked",

@@ -4,21 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 
 from fundmgr.models import AuditRecord
 
+#: Who acts, the ``by`` of every service: a person (a user) or a system actor
+#: named by a non-empty string (``"stripe-webhook"``, ``"import_pledges"``).
+type Actor = User | str
 
-def actor_fields(by) -> dict[str, Any]:
-    """``by`` is a user, or a string naming a system actor (``"stripe-webhook"``)."""
+
+def actor_fields(by: Actor, user_field: str = "actor") -> dict[str, Any]:
+    """``by`` is a user, or a string naming a system actor (``"stripe-webhook"``).
+
+    Returns the two columns that record it: the user in ``user_field`` (a foreign
+    key) and the system actor's name in ``system_actor``.
+    """
     if isinstance(by, str):
         if not by:
             raise ValueError("every action needs an actor")
-        return {"actor": None, "system_actor": by}
+        return {user_field: None, "system_actor": by}
     if by is None or not getattr(by, "pk", None):
         raise ValueError("every action needs an identified actor")
-    return {"actor": by, "system_actor": ""}
+    return {user_field: by, "system_actor": ""}
+
+
+def person(by: Actor) -> User:
+    """``by`` where only a person may act (a signature, a record's preparer).
+
+    Services that need a person check the role first, which a system actor
+    never holds; this says so to the type checker, and refuses one all the same.
+    """
+    if isinstance(by, str):
+        raise ValueError(f"a person must do this, not the system actor {by!r}")
+    return by
 
 
 def _jsonable(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -27,7 +47,9 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
 
 
-def log_action(target, action: str, by, why: str = "", data: dict | None = None) -> AuditRecord:
+def log_action(
+    target, action: str, by: Actor, why: str = "", data: dict | None = None
+) -> AuditRecord:
     """Append one audit record. ``target`` may be None for actions on no record."""
     fields = actor_fields(by)
     if target is not None:

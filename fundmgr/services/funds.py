@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.db import transaction
 from fundmgr.chart import STANDARD_CHART, AccountKey
 from fundmgr.models import Account, Fund, PscRate
 from fundmgr.money import Money, UnknownCurrency, minor_units, round_amount, round_money
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import balances_by_fund
 
 
@@ -33,7 +34,7 @@ def open_fund(
     *,
     code: str,
     name: str,
-    by,
+    by: Actor,
     base_currency: str = "USD",
     psc_rate_pct: Decimal,
     psc_from: datetime.date,
@@ -68,7 +69,11 @@ def open_fund(
         minor_units(base_currency)
     except UnknownCurrency as unknown:
         problems["base_currency"] = [str(unknown)]
-    for record, options in ((fund, {}), (rate, {"exclude": ["fund"], "validate_unique": False})):
+    cleaning: tuple[tuple[Fund | PscRate, dict[str, Any]], ...] = (
+        (fund, {}),
+        (rate, {"exclude": ["fund"], "validate_unique": False}),
+    )
+    for record, options in cleaning:
         try:
             record.full_clean(**options)
         except ValidationError as invalid:

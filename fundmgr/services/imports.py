@@ -34,7 +34,7 @@ from fundmgr.models import Event, Fund, ImportJob
 from fundmgr.private_files import private_folder
 from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import Role, has_role, require_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.jobs import Done, JobRefused, JobRunner, Run, remove_files
 from fundmgr.tabular import FileRejected
 
@@ -63,7 +63,7 @@ IMPORTERS: dict[str, str] = {
 }
 
 #: How many files each kind takes, in order (nominations: the sheet, then the ZIP).
-FILES = {Kind.BANK_STATEMENT: 1, Kind.PLEDGE_REGISTER: 1, Kind.NOMINATIONS: 2}
+FILES: dict[str, int] = {Kind.BANK_STATEMENT: 1, Kind.PLEDGE_REGISTER: 1, Kind.NOMINATIONS: 2}
 
 #: The row is updated when the total changes or ``done`` reaches it, and
 #: otherwise at most every this many rows (or a hundredth of the total).
@@ -158,7 +158,7 @@ def _in_flight(kind: str, fund: Fund, fingerprint: str) -> ImportJob | None:
 
 
 def request_import(
-    kind: str, uploads: Sequence, *, fund: Fund | None = None, event: Event | None = None, by
+    kind: str, uploads: Sequence, *, fund: Fund | None = None, event: Event | None = None, by: Actor
 ) -> ImportJob:
     """Store the upload(s), record the job and enqueue its import, all or nothing.
 
@@ -191,7 +191,7 @@ def request_import(
                             kind=kind,
                             fund=fund,
                             event=event,
-                            requested_by=by,
+                            requested_by=person(by),
                             language=translation.get_language() or "",
                             file_names=names,
                             stored_files=stored,

@@ -24,7 +24,7 @@ from fundmgr.chart import DEBIT_NORMAL, AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Account, EntryKind, Fund, JournalEntry, Leg
 from fundmgr.money import Money, round_money
-from fundmgr.services.audit import actor_fields, log_action
+from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.rates import convert
 
 
@@ -178,10 +178,10 @@ def post_entry(
     date: datetime.date,
     memo: str,
     legs: Iterable[LegSpec],
-    by,
+    by: Actor,
     *,
     kind: EntryKind = EntryKind.MANUAL,
-    source: models.Model | None = None,
+    source: models.Model | _SourceColumns | None = None,
     source_ref: str = "",
     idempotency_key: str | None = None,
     reverses: JournalEntry | None = None,
@@ -210,10 +210,10 @@ def post_or_find_entry(
     date: datetime.date,
     memo: str,
     legs: Iterable[LegSpec],
-    by,
+    by: Actor,
     *,
     kind: EntryKind = EntryKind.MANUAL,
-    source: models.Model | None = None,
+    source: models.Model | _SourceColumns | None = None,
     source_ref: str = "",
     idempotency_key: str | None = None,
     reverses: JournalEntry | None = None,
@@ -285,7 +285,7 @@ def post_or_find_entry(
 
 
 def reverse_entry(
-    entry: JournalEntry, by, why: str, date: datetime.date | None = None
+    entry: JournalEntry, by: Actor, why: str, date: datetime.date | None = None
 ) -> JournalEntry:
     """Post the mirror image of ``entry``: the only way to correct the ledger.
     The reversal keeps ``entry``'s source: it belongs to the same record."""

@@ -20,7 +20,7 @@ from fundmgr.models import Account, EntryKind, Fund, JournalEntry
 from fundmgr.models.manual_journals import ManualJournal, ManualJournalLine
 from fundmgr.money import Money, round_amount
 from fundmgr.roles import Role, require_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.duties import sign
 from fundmgr.services.ledger import LedgerError, LegSpec, post_entry, reverse_entry
 
@@ -102,7 +102,7 @@ def _checked_lines(fund: Fund, lines: Sequence[LineSpec]) -> list[LineSpec]:
 
 @transaction.atomic
 def propose_journal(
-    fund: Fund, day: datetime.date, reason: str, lines: Sequence[LineSpec], by
+    fund: Fund, day: datetime.date, reason: str, lines: Sequence[LineSpec], by: Actor
 ) -> ManualJournal:
     """A finance officer prepares a correcting entry; nothing is posted yet."""
     require_role(by, Role.FINANCE_OFFICER)
@@ -110,7 +110,7 @@ def propose_journal(
     reason = _reason(reason)
     lines = _checked_lines(fund, lines)
     journal = ManualJournal.objects.create(
-        fund=fund, action=ManualJournal.Action.POST, date=day, reason=reason, prepared_by=by
+        fund=fund, action=ManualJournal.Action.POST, date=day, reason=reason, prepared_by=person(by)
     )
     ManualJournalLine.objects.bulk_create(
         ManualJournalLine(
@@ -127,7 +127,7 @@ def reversal_refusal(entry: JournalEntry) -> str | None:
     """Why ``entry`` cannot be reversed by a manual journal, or None if it can."""
     if entry.status != JournalEntry.Status.POSTED:
         return _("Only a posted entry can be reversed.")
-    made_for = entry.reverses if entry.kind == EntryKind.REVERSAL else entry
+    made_for = (entry.reverses if entry.kind == EntryKind.REVERSAL else None) or entry
     if entry.kind not in REVERSIBLE_KINDS or (made_for and made_for.kind not in REVERSIBLE_KINDS):
         return _(
             "Entry #%(id)s (%(kind)s) belongs to the record it was posted for, which would "
@@ -140,7 +140,9 @@ def reversal_refusal(entry: JournalEntry) -> str | None:
 
 
 @transaction.atomic
-def propose_reversal(entry: JournalEntry, day: datetime.date, reason: str, by) -> ManualJournal:
+def propose_reversal(
+    entry: JournalEntry, day: datetime.date, reason: str, by: Actor
+) -> ManualJournal:
     """A finance officer proposes reversing a posted entry."""
     require_role(by, Role.FINANCE_OFFICER)
     entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
@@ -159,7 +161,7 @@ def propose_reversal(entry: JournalEntry, day: datetime.date, reason: str, by) -
         date=day,
         reason=reason,
         reverses=entry,
-        prepared_by=by,
+        prepared_by=person(by),
     )
     sign(journal, by, PREPARED, role=Role.FINANCE_OFFICER, why=reason)
     log_action(journal, "manual-journal:proposed", by, reason, {"reverses": entry.pk, "date": day})
@@ -176,9 +178,10 @@ def _locked_open(journal: ManualJournal) -> ManualJournal:
     return journal
 
 
-def _post(journal: ManualJournal, by) -> JournalEntry:
+def _post(journal: ManualJournal, by: Actor) -> JournalEntry:
     memo = f"{journal.number}: {journal.reason}"
     if journal.action == ManualJournal.Action.REVERSE:
+        assert journal.reverses is not None  # a reversing journal names its entry
         refusal = reversal_refusal(journal.reverses)
         if refusal:
             raise ManualJournalError(refusal)
@@ -205,7 +208,7 @@ def _post(journal: ManualJournal, by) -> JournalEntry:
 
 
 @transaction.atomic
-def approve_journal(journal: ManualJournal, by, note: str = "") -> ManualJournal:
+def approve_journal(journal: ManualJournal, by: Actor, note: str = "") -> ManualJournal:
     """A second finance officer approves: the entry is posted now."""
     require_role(by, Role.FINANCE_OFFICER)
     journal = _locked_open(journal)
@@ -216,7 +219,7 @@ def approve_journal(journal: ManualJournal, by, note: str = "") -> ManualJournal
         raise ManualJournalError(str(refused)) from refused
     journal.status = ManualJournal.Status.POSTED
     journal.entry = entry
-    journal.decided_by = by
+    journal.decided_by = person(by)
     journal.decided_at = timezone.now()
     journal.decision_note = note.strip()[:500]
     journal.save(update_fields=["status", "entry", "decided_by", "decided_at", "decision_note"])
@@ -225,11 +228,11 @@ def approve_journal(journal: ManualJournal, by, note: str = "") -> ManualJournal
 
 
 @transaction.atomic
-def reject_journal(journal: ManualJournal, by, note: str) -> ManualJournal:
+def reject_journal(journal: ManualJournal, by: Actor, note: str) -> ManualJournal:
     """Another finance officer refuses the proposal, saying why."""
     require_role(by, Role.FINANCE_OFFICER)
     journal = _locked_open(journal)
-    if journal.prepared_by_id == by.pk:
+    if journal.prepared_by_id == person(by).pk:
         raise ManualJournalError(
             _("You prepared this journal: withdraw it instead; another officer rejects it.")
         )
@@ -237,7 +240,7 @@ def reject_journal(journal: ManualJournal, by, note: str) -> ManualJournal:
     if not note:
         raise ManualJournalError(_("Say why the journal is rejected."))
     journal.status = ManualJournal.Status.REJECTED
-    journal.decided_by = by
+    journal.decided_by = person(by)
     journal.decided_at = timezone.now()
     journal.decision_note = note[:500]
     journal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -246,10 +249,10 @@ def reject_journal(journal: ManualJournal, by, note: str) -> ManualJournal:
 
 
 @transaction.atomic
-def withdraw_journal(journal: ManualJournal, by) -> ManualJournal:
+def withdraw_journal(journal: ManualJournal, by: Actor) -> ManualJournal:
     """The person who prepared a waiting journal takes it back."""
     journal = _locked_open(journal)
-    if journal.prepared_by_id != by.pk:
+    if journal.prepared_by_id != person(by).pk:
         raise ManualJournalError(_("Only the person who prepared a journal can withdraw it."))
     journal.status = ManualJournal.Status.WITHDRAWN
     journal.save(update_fields=["status"])

@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 from fundmgr.models import ExchangeRate
 from fundmgr.rate_queries import entries_using
 from fundmgr.roles import Role, has_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.rates import ANCHOR, MissingExchangeRate, rate_on
 from fundmgr.tabular import parse_currency
 
@@ -74,7 +74,7 @@ def rate_problem(rate: Decimal) -> str | None:
     return None
 
 
-def _check_keeper(by) -> None:
+def _check_keeper(by: Actor) -> None:
     if isinstance(by, str) or not has_role(by, *RATE_KEEPERS):
         raise PermissionDenied(
             _("Only a finance officer or the administrator may correct exchange rates.")
@@ -104,7 +104,7 @@ def _check_reason(reason: str) -> str:
 
 
 def record_replacement(
-    rate: ExchangeRate, new_rate: Decimal, illustrative: bool, source: str, reason: str, by
+    rate: ExchangeRate, new_rate: Decimal, illustrative: bool, source: str, reason: str, by: Actor
 ) -> None:
     """Write the new figure over an unused ``rate`` (locked by the caller) and
     audit the old one: for ``replace_rate`` and the rates import alike."""
@@ -130,7 +130,7 @@ def replace_rate(
     rate: ExchangeRate,
     new_rate: Decimal,
     reason: str,
-    by,
+    by: Actor,
     *,
     illustrative: bool | None = None,
     source: str | None = None,
@@ -177,7 +177,7 @@ def revise_rate(
     effective_from: datetime.date,
     new_rate: Decimal,
     reason: str,
-    by,
+    by: Actor,
     *,
     illustrative: bool = False,
     source: str = "",
@@ -227,7 +227,7 @@ def revise_rate(
                 source=source.strip()[:_MAX_SOURCE],
                 revises=revised,
                 reason=reason,
-                recorded_by=by,
+                recorded_by=person(by),
             )
     except IntegrityError as taken:  # a simultaneous revision of the same day
         raise RateCorrectionRefused(

@@ -11,6 +11,7 @@ same file again changes nothing.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,12 +23,13 @@ from django.utils.translation import ngettext
 
 from fundmgr.models import ExchangeRate
 from fundmgr.rate_queries import entries_using
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.rate_corrections import rate_problem, record_replacement
 from fundmgr.services.rates import ANCHOR
 from fundmgr.tabular import (
     FileRejected,
     RowError,
+    max_length,
     parse_currency,
     parse_date,
     parse_decimal,
@@ -36,7 +38,7 @@ from fundmgr.tabular import (
 
 COLUMNS = ["currency", "effective_date", "units_per_usd"]
 OPTIONAL = ["illustrative", "source"]
-_MAX_SOURCE = ExchangeRate._meta.get_field("source").max_length
+_MAX_SOURCE = max_length(ExchangeRate, "source")
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,15 @@ def _truthy(text: str) -> bool:
 
 
 def import_exchange_rates(
-    source: str | Path | IO[bytes], by, *, name: str | None = None, illustrative: bool = False
+    source: str | Path | IO[bytes],
+    by: Actor,
+    *,
+    name: str | None = None,
+    illustrative: bool = False,
 ) -> RateImportResult:
     name = name or str(getattr(source, "name", source))
     errors: list[RowError] = []
-    wanted: dict[tuple[str, object], tuple[int, Decimal, bool, str]] = {}
+    wanted: dict[tuple[str, datetime.date], tuple[int, Decimal, bool, str]] = {}
     skipped = 0
     for row in read_rows(source, COLUMNS, name=name):
         try:
@@ -127,13 +133,13 @@ def import_exchange_rates(
         }
         replaced = []
         for key, (line, rate, flag, src) in wanted.items():
-            row = existing.get(key)
-            if row is None or (row.units_per_usd, row.illustrative) == (rate, flag):
+            current = existing.get(key)
+            if current is None or (current.units_per_usd, current.illustrative) == (rate, flag):
                 continue
-            if entries_using(row).exists():
-                errors.append(RowError(line, _used_rate_restated(row, rate, flag)))
+            if entries_using(current).exists():
+                errors.append(RowError(line, _used_rate_restated(current, rate, flag)))
             else:
-                replaced.append((row, rate, flag, src))
+                replaced.append((current, rate, flag, src))
         if errors:
             raise FileRejected(sorted(errors, key=lambda e: e.line), name)
 
@@ -150,8 +156,8 @@ def import_exchange_rates(
         ]
         ExchangeRate.objects.bulk_create(new)
         why = _("replaced by the file %(name)s") % {"name": Path(name).name}
-        for row, rate, flag, src in replaced:
-            record_replacement(row, rate, flag, (src or Path(name).name)[:_MAX_SOURCE], why, by)
+        for current, rate, flag, src in replaced:
+            record_replacement(current, rate, flag, (src or Path(name).name)[:_MAX_SOURCE], why, by)
         unchanged = len(wanted) - len(new) - len(replaced)
         if new or replaced:
             log_action(

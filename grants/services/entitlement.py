@@ -39,8 +39,9 @@ from django.utils.translation import gettext as _
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money, UnknownCurrency, minor_units, round_amount, round_money
 from fundmgr.roles import Role, has_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.rates import MissingExchangeRate, convert, units_per_usd
+from fundmgr.tabular import max_length
 from grants.models import AirfareQuote, DsaRate, Grant, GrantState, TerminalExpense, TravelPolicy
 
 CENT = Decimal("0.01")
@@ -48,7 +49,7 @@ CENT = Decimal("0.01")
 #: changed under their signature (reject and nominate again instead).
 ALLOWED_STATES = (GrantState.DRAFT, GrantState.SUBMITTED)
 _MAX_HOURS = Decimal("9999.9")
-_MAX_ROUTE = AirfareQuote._meta.get_field("route").max_length
+_MAX_ROUTE = max_length(AirfareQuote, "route")
 
 
 class EntitlementRefused(ValueError):
@@ -73,9 +74,14 @@ def nights_paid(
 
 
 class QuoteLike(Protocol):
-    route: str
-    base_amount: Decimal
-    travel_hours: Decimal
+    """What the routing rule reads of a quote: a saved one, or one checked from a file."""
+
+    @property
+    def route(self) -> str: ...
+    @property
+    def base_amount(self) -> Decimal: ...
+    @property
+    def travel_hours(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -354,9 +360,10 @@ def cached_rates():
                 known[key] = units_per_usd(currency, day)[0]
             except MissingExchangeRate as missing:
                 known[key] = missing
-        if isinstance(known[key], MissingExchangeRate):
-            raise known[key]
-        return known[key]
+        found = known[key]
+        if isinstance(found, MissingExchangeRate):
+            raise found
+        return found
 
     return rate
 
@@ -375,7 +382,7 @@ def _check_state(grant: Grant) -> None:
         )
 
 
-def _check_officer(by) -> None:
+def _check_officer(by: Actor) -> None:
     if isinstance(by, str) or not has_role(by, Role.FUND_OFFICER):
         raise PermissionDenied(_("Only a fund officer enters quotes and entitlements."))
 
@@ -383,7 +390,7 @@ def _check_officer(by) -> None:
 @transaction.atomic
 def add_quote(
     grant: Grant,
-    by,
+    by: Actor,
     *,
     route: str,
     fare: Money,
@@ -410,7 +417,7 @@ def add_quote(
         base_amount=checked.base_amount,
         quoted_on=checked.quoted_on,
         travel_hours=checked.travel_hours,
-        entered_by=by,
+        entered_by=person(by),
     )
     log_action(
         grant,
@@ -474,7 +481,7 @@ def compute_entitlement(grant: Grant) -> Entitlement:
 
 
 @transaction.atomic
-def apply_entitlement(grant: Grant, by) -> Entitlement:
+def apply_entitlement(grant: Grant, by: Actor) -> Entitlement:
     """Compute the entitlement, store it on the grant, mark the chosen quote, log it."""
     _check_officer(by)
     locked = (
@@ -484,17 +491,19 @@ def apply_entitlement(grant: Grant, by) -> Entitlement:
     )
     _check_state(locked)
     entitlement = compute_entitlement(locked)
+    quote = entitlement.quote
+    assert isinstance(quote, AirfareQuote)  # chosen among the grant's own quotes
     fields = entitlement.grant_fields()
     Grant.objects.filter(pk=locked.pk).update(**fields, updated_at=timezone.now())
     for name, value in fields.items():
         setattr(grant, name, value)
     locked.quotes.filter(chosen=True).update(chosen=False)
-    AirfareQuote.objects.filter(pk=entitlement.quote.pk).update(chosen=True)
+    AirfareQuote.objects.filter(pk=quote.pk).update(chosen=True)
     log_action(
         locked,
         "grant:entitlement",
         by,
         entitlement.routing_note,
-        {**fields, "quote": entitlement.quote.pk, "total": entitlement.total},
+        {**fields, "quote": quote.pk, "total": entitlement.total},
     )
     return entitlement

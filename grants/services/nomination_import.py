@@ -26,8 +26,9 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -41,12 +42,13 @@ from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money
 from fundmgr.roles import Role, has_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, actor_fields, log_action, person
 from fundmgr.services.sequences import reserve_numbers
 from fundmgr.tabular import (
     FileRejected,
     Row,
     RowError,
+    max_length,
     parse_currency,
     parse_date,
     parse_decimal,
@@ -64,6 +66,8 @@ from grants.models import (
 from grants.services.eligibility import Eligibility, assess_many
 from grants.services.entitlement import (
     AirfareChoice,
+    CheckedQuote,
+    Entitlement,
     EntitlementRefused,
     cached_rates,
     check_quote,
@@ -113,7 +117,7 @@ _GENDERS = {
     "m": Gender.MALE,
 }
 _email = EmailValidator()
-_MAX_EMAIL = Grant._meta.get_field("nominee_email").max_length
+_MAX_EMAIL = max_length(Grant, "nominee_email")
 #: What zipfile raises on a damaged, truncated, encrypted or exotic ZIP or member.
 _BROKEN_ZIP = (
     zipfile.BadZipFile,
@@ -158,7 +162,9 @@ class FolderDocuments:
         return note_verbale_problem(head, path.stat().st_size)
 
     def read(self, name: str) -> bytes:
-        return self._path(name).read_bytes()
+        path = self._path(name)
+        assert path is not None  # checked by problem()
+        return path.read_bytes()
 
 
 class ZipDocuments:
@@ -207,7 +213,7 @@ class ZipDocuments:
 
     def read(self, name: str) -> bytes:
         try:
-            return self.zip.read(self._info(name))
+            return self.zip.read(cast(zipfile.ZipInfo, self._info(name)))  # checked by problem()
         except _BROKEN_ZIP as bad:  # checked by problem(); changed on disk since?
             raise FileRejected(
                 [
@@ -241,9 +247,9 @@ class Line:
     country: Country
     eligibility: Eligibility
     document: str
-    quote: object = None
+    quote: CheckedQuote | None = None
     choice: AirfareChoice | None = None
-    entitlement: object = None
+    entitlement: Entitlement | None = None
 
 
 @dataclass(frozen=True)
@@ -260,7 +266,7 @@ def _fold(text: str) -> str:
 class _Context:
     """Everything a row is checked against, loaded once for the file."""
 
-    def __init__(self, event: Event, by):
+    def __init__(self, event: Event, by: Actor):
         self.event = event
         self.policy = policy_of(event)
         self.allowed = nominating_countries(by)
@@ -278,7 +284,7 @@ class _Context:
         self.dsa_rates = list(DsaRate.objects.filter(country=event.country))
         self.terminals = list(TerminalExpense.objects.all())
         try:
-            self.psc_pct = event.fund.psc_rate_on(event.starts_on).rate_pct
+            self.psc_pct: Decimal | None = event.fund.psc_rate_on(event.starts_on).rate_pct
         except PscRate.DoesNotExist:
             self.psc_pct = None
 
@@ -362,8 +368,9 @@ def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | No
     else:
         if document not in ctx.documents_checked:
             ctx.documents_checked[document] = documents.problem(document)
-        if ctx.documents_checked[document]:
-            problems.append(ctx.documents_checked[document])
+        problem = ctx.documents_checked[document]
+        if problem:
+            problems.append(problem)
 
     quote = None
     if any(row[column].strip() for column in QUOTE_COLUMNS):
@@ -371,6 +378,7 @@ def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | No
 
     if problems:
         return None, problems
+    assert country is not None and eligibility is not None  # else among the problems
     line = Line(
         line=row.line,
         fields={
@@ -398,7 +406,7 @@ def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | No
     return line, []
 
 
-def _check_quote(row: Row, ctx: _Context, problems: list[str]):
+def _check_quote(row: Row, ctx: _Context, problems: list[str]) -> CheckedQuote | None:
     if not ctx.officer:
         problems.append(_("only a fund officer may give airfare quotes"))
         return None
@@ -427,13 +435,14 @@ def _check_quote(row: Row, ctx: _Context, problems: list[str]):
     return None
 
 
-def _entitlement(line: Line, ctx: _Context):
+def _entitlement(line: Line, ctx: _Context) -> Entitlement:
     if ctx.psc_pct is None:
         raise EntitlementRefused(
             _("fund %(fund)s has no PSC rate in force on %(day)s")
             % {"fund": ctx.event.fund.code, "day": ctx.event.starts_on.isoformat()}
         )
     depart_on, return_on = line.fields["depart_on"], line.fields["return_on"]
+    assert line.quote is not None  # asked only for a line with a quote
     line.choice = choose_among([line.quote], ctx.policy.routing_tolerance_hours, ctx.base_currency)
     return entitlement_from(
         choice=line.choice,
@@ -502,7 +511,7 @@ def _check_file_against_the_event(event: Event, lines: list[Line]) -> list[RowEr
 def import_nominations(
     source: str | Path | IO[bytes],
     event: Event,
-    by,
+    by: Actor,
     *,
     documents: Documents | None = None,
     name: str | None = None,
@@ -566,12 +575,12 @@ def import_nominations(
     return result
 
 
-def _save(event, by, lines: list[Line], documents, storage, stored, name) -> ImportResult:
+def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name) -> ImportResult:
     paths: dict[str, str] = {}
     for document in dict.fromkeys(line.document for line in lines):
         stem = Path(document).stem[:60] or "note"
         # The field's own unguessable name (fundmgr.private_files.UnguessableName).
-        name = Grant._meta.get_field("note_verbale").generate_filename(None, f"{stem}.pdf")
+        name = Grant._meta.get_field("note_verbale").generate_filename(None, f"{stem}.pdf")  # type: ignore[arg-type]
         path = storage.save(name, ContentFile(documents.read(document)))
         stored.append(path)
         paths[document] = path
@@ -584,7 +593,7 @@ def _save(event, by, lines: list[Line], documents, storage, stored, name) -> Imp
             reference=reference_for(event, first + offset),
             state=GrantState.SUBMITTED,
             person_key=line.key,
-            nominated_by=by,
+            nominated_by=person(by),
             priority=line.eligibility.priority,
             ldc_on_eligibility_date=line.eligibility.ldc,
             eligibility_reasons=list(line.eligibility.reasons),
@@ -602,7 +611,7 @@ def _save(event, by, lines: list[Line], documents, storage, stored, name) -> Imp
                 from_state=GrantState.DRAFT,
                 to_state=GrantState.SUBMITTED,
                 action="submit",
-                by=by,
+                **actor_fields(by, "by"),
                 reason=reason,
             )
             for grant in grants
@@ -618,7 +627,7 @@ def _save(event, by, lines: list[Line], documents, storage, stored, name) -> Imp
             quoted_on=line.quote.quoted_on,
             travel_hours=line.quote.travel_hours,
             chosen=True,
-            entered_by=by,
+            entered_by=person(by),
         )
         for grant, line in zip(grants, lines, strict=True)
         if line.quote is not None

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event
 from fundmgr.roles import Role, has_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.sequences import next_number
 from grants.models import FocalPoint, Gender, Grant, GrantState, TravelPolicy
 from grants.services.eligibility import Eligibility, assess
@@ -220,7 +220,7 @@ def _clean_text(errors, field: str, value: str, label: str, max_length: int) -> 
 
 def nominate(
     event: Event,
-    by,
+    by: Actor,
     *,
     nominee_name: str,
     nominee_title: str,
@@ -326,7 +326,7 @@ def _earlier_reference(event: Event, key: str) -> str | None:
 
 @transaction.atomic
 def _record(
-    event, by, eligibility: Eligibility, *, key, fields, note_verbale, submit, taken_on=None
+    event, by: Actor, eligibility: Eligibility, *, key, fields, note_verbale, submit, taken_on=None
 ) -> Grant:
     # Lock the event so two nominations for one country are counted one
     # after the other (PostgreSQL; SQLite serialises writers anyway).
@@ -347,7 +347,7 @@ def _record(
         reference=reference,
         state=GrantState.DRAFT,
         person_key=key,
-        nominated_by=by,
+        nominated_by=person(by),
         priority=eligibility.priority,
         ldc_on_eligibility_date=eligibility.ldc,
         eligibility_reasons=list(eligibility.reasons),
@@ -376,7 +376,7 @@ def _record(
     return grant
 
 
-def _submit(grant: Grant, by, on: datetime.date | None = None) -> None:
+def _submit(grant: Grant, by: Actor, on: datetime.date | None = None) -> None:
     # Imported here: the workflow module is the larger one and may come to use this one.
     from grants.services.workflow import submit
 

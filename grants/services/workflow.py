@@ -24,7 +24,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -38,7 +38,7 @@ from fundmgr.formatting import country_name, money
 from fundmgr.models import EntryKind, Fund
 from fundmgr.money import Money, quantum, round_amount, to_decimal
 from fundmgr.roles import require_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.duties import SeparationOfDutiesError, sign, signatures_on
 from fundmgr.services.ledger import credit, debit, post_entry
 from grants.models import ApprovalLevel, Grant, GrantState, GrantTransition, Priority
@@ -136,7 +136,7 @@ def _sync(target, source: Grant) -> None:
         setattr(target, model_field.attname, value)
 
 
-def _is_repeat(grant: Grant, transition: Transition, by) -> bool:
+def _is_repeat(grant: Grant, transition: Transition, by: Actor) -> bool:
     """The same person just made this very move: a double click, or a retry."""
     if transition.action == Action.RECORD_TRAVELLER_REFUND:
         return False  # partial refunds repeat legitimately; each is capped by what is owed
@@ -149,7 +149,7 @@ def _is_repeat(grant: Grant, transition: Transition, by) -> bool:
     return last.action == repeated
 
 
-def _check_who(grant: Grant, transition: Transition, by) -> None:
+def _check_who(grant: Grant, transition: Transition, by: Actor) -> None:
     if (
         transition.nominator
         and getattr(by, "pk", None) == grant.nominated_by_id
@@ -174,7 +174,7 @@ def _record(
     action: str,
     from_state: str,
     to_state: str,
-    by,
+    by: Actor,
     reason: str = "",
     data: dict | None = None,
     dated: datetime.date | None = None,
@@ -184,7 +184,7 @@ def _record(
         from_state=from_state,
         to_state=to_state,
         action=action,
-        by=by,
+        **actor_fields(by, "by"),
         reason=reason,
         dated=dated,
     )
@@ -201,7 +201,7 @@ def _record(
 def _move(
     grant: Grant | int,
     action: str,
-    by,
+    by: Actor,
     reason: str = "",
     effect: Callable[[Grant, datetime.date], dict[str, Any] | None] | None = None,
     on: datetime.date | None = None,
@@ -343,7 +343,7 @@ KINDS = {
 }
 
 
-def _post(grant: Grant, day: datetime.date, what: str, memo: str, legs, by) -> None:
+def _post(grant: Grant, day: datetime.date, what: str, memo: str, legs, by: Actor) -> None:
     post_entry(
         grant.event.fund,
         day,
@@ -356,7 +356,7 @@ def _post(grant: Grant, day: datetime.date, what: str, memo: str, legs, by) -> N
     )
 
 
-def _release(grant: Grant, day: datetime.date, by, why: str) -> Decimal:
+def _release(grant: Grant, day: datetime.date, by: Actor, why: str) -> Decimal:
     """Release the whole open commitment (the reverse pair); returns the amount."""
     open_amount = grant.committed_amount
     if open_amount > 0:
@@ -412,13 +412,15 @@ def check_pdf(upload, what: str) -> None:
 # --- The moves ------------------------------------------------------------------------
 
 
-def submit(grant: Grant | int, by, reason: str = "", *, on: datetime.date | None = None) -> Grant:
+def submit(
+    grant: Grant | int, by: Actor, reason: str = "", *, on: datetime.date | None = None
+) -> Grant:
     """draft -> submitted: the nominator or a fund officer sends the nomination
     in. ``on``: the day it was sent in, when recorded later (default today)."""
     return _move(grant, Action.SUBMIT, by, reason, on=on, dating=_signing_date)
 
 
-def _sign(grant: Grant, by, level: ApprovalLevel, levels, signatures, reason: str) -> None:
+def _sign(grant: Grant, by: Actor, level: ApprovalLevel, levels, signatures, reason: str) -> None:
     refusal = signing_refusal(grant, by, level, levels, signatures)
     if refusal:
         raise SignatureRefused(refusal)
@@ -431,7 +433,9 @@ def _sign(grant: Grant, by, level: ApprovalLevel, levels, signatures, reason: st
         raise SignatureRefused(str(clash)) from clash
 
 
-def certify(grant: Grant | int, by, reason: str = "", *, on: datetime.date | None = None) -> Grant:
+def certify(
+    grant: Grant | int, by: Actor, reason: str = "", *, on: datetime.date | None = None
+) -> Grant:
     """submitted -> certified: the first approval level's signature. ``on``:
     the day it was signed (default today; see ``_signing_date``)."""
     transition = BY_ACTION[Action.CERTIFY]
@@ -471,7 +475,9 @@ def certify(grant: Grant | int, by, reason: str = "", *, on: datetime.date | Non
     return locked
 
 
-def approve(grant: Grant | int, by, reason: str = "", *, on: datetime.date | None = None) -> Grant:
+def approve(
+    grant: Grant | int, by: Actor, reason: str = "", *, on: datetime.date | None = None
+) -> Grant:
     """The next approval level's signature. On the last level the grant is
     approved and committed in the same transaction, under the fund's lock, if
     the country's cap and the money available allow it; otherwise nothing is
@@ -536,7 +542,7 @@ def approve(grant: Grant | int, by, reason: str = "", *, on: datetime.date | Non
 def _approve_and_commit(
     grant: Grant,
     fund: Fund,
-    by,
+    by: Actor,
     reason: str,
     level: ApprovalLevel,
     day: datetime.date,
@@ -570,13 +576,13 @@ def _approve_and_commit(
     _record(grant, Action.COMMIT, S.APPROVED, S.COMMITTED, by, "", {"committed": grant.cost}, dated)
 
 
-def reject(grant: Grant | int, by, reason: str) -> Grant:
+def reject(grant: Grant | int, by: Actor, reason: str) -> Grant:
     """submitted or certified -> rejected, with a reason. Nothing is committed
     before approval, so nothing is released."""
     return _move(grant, Action.REJECT, by, reason)
 
 
-def withdraw(grant: Grant | int, by, reason: str) -> Grant:
+def withdraw(grant: Grant | int, by: Actor, reason: str) -> Grant:
     """Before the advance: -> withdrawn, with a reason; releases the open commitment."""
 
     def effect(locked: Grant, day: datetime.date):
@@ -595,7 +601,7 @@ def default_advance(grant: Grant) -> Decimal:
 
 
 def pay_advance(
-    grant: Grant | int, by, amount=None, reason: str = "", *, on: datetime.date | None = None
+    grant: Grant | int, by: Actor, amount=None, reason: str = "", *, on: datetime.date | None = None
 ) -> Grant:
     """committed -> advance paid: the advance leaves the bank, and the open
     commitment is liquidated by as much (it is disbursed, no longer
@@ -645,12 +651,12 @@ def pay_advance(
     return _move(grant, Action.PAY_ADVANCE, by, reason, effect, on)
 
 
-def confirm_attendance(grant: Grant | int, by, reason: str = "") -> Grant:
+def confirm_attendance(grant: Grant | int, by: Actor, reason: str = "") -> Grant:
     """committed or advance paid -> travelled: the delegate attended."""
     return _move(grant, Action.CONFIRM_ATTENDANCE, by, reason)
 
 
-def mark_no_show(grant: Grant | int, by, reason: str) -> Grant:
+def mark_no_show(grant: Grant | int, by: Actor, reason: str) -> Grant:
     """committed or advance paid -> no-show, with a reason: the open commitment
     is released and any advance paid is owed back in full."""
 
@@ -673,7 +679,7 @@ def mark_no_show(grant: Grant | int, by, reason: str) -> Grant:
 
 def settle(
     grant: Grant | int,
-    by,
+    by: Actor,
     *,
     actual_cost,
     boarding_passes,
@@ -741,7 +747,7 @@ def settle(
         locked.boarding_passes.save(
             f"{locked.reference}-boarding-passes.pdf", boarding_passes, save=False
         )
-        stored.append(locked.boarding_passes.name)
+        stored.append(cast(str, locked.boarding_passes.name))  # named by save()
         return {
             "actual_cost": actual,
             "psc": psc,
@@ -759,7 +765,7 @@ def settle(
 
 
 def record_traveller_refund(
-    grant: Grant | int, by, amount, reason: str = "", *, on: datetime.date | None = None
+    grant: Grant | int, by: Actor, amount, reason: str = "", *, on: datetime.date | None = None
 ) -> Grant:
     """The traveller paid back (part of) what they owe: Dr Bank / Cr Receivable
     from travellers. The state does not change; never more than is owed.
@@ -792,7 +798,7 @@ def record_traveller_refund(
     return _move(grant, Action.RECORD_TRAVELLER_REFUND, by, reason, effect, on)
 
 
-def close(grant: Grant | int, by, reason: str = "") -> Grant:
+def close(grant: Grant | int, by: Actor, reason: str = "") -> Grant:
     """settled or no-show -> closed, once the traveller owes nothing."""
 
     def effect(locked: Grant, day: datetime.date):
@@ -820,7 +826,7 @@ class BulkResult:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def bulk_certify(grants: Iterable[Grant | int], by, reason: str = "") -> BulkResult:
+def bulk_certify(grants: Iterable[Grant | int], by: Actor, reason: str = "") -> BulkResult:
     """Certify each grant in its own transaction; one refusal stops no other.
     A person without the certifying role is refused once, for the whole batch."""
     require_role(by, approval_levels()[0].role)
@@ -855,7 +861,7 @@ ACTIONS: dict[str, Callable[..., Grant]] = {
 }
 
 
-def perform(grant: Grant | int, action: str, by, **arguments) -> Grant:
+def perform(grant: Grant | int, action: str, by: Actor, **arguments) -> Grant:
     """Fire ``action`` by its name (what a page's button posts)."""
     try:
         move = ACTIONS[action]

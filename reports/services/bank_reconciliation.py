@@ -30,7 +30,7 @@ from donors.services.bank_statements import _COUNT_FIELD
 from fundmgr.chart import AccountKey
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry, reverse_entry
 
 State = BankLine.State
@@ -39,7 +39,7 @@ OPEN_SHOWN = 200
 #: Reasons whose line may book its own entry, and the entry's legs.
 BOOKABLE = (UnreconciledReason.BANK_CHARGE, UnreconciledReason.INTEREST)
 #: The kind of entry each bookable reason posts.
-BOOKING_KINDS = {
+BOOKING_KINDS: dict[str, EntryKind] = {
     UnreconciledReason.BANK_CHARGE: EntryKind.BANK_CHARGE,
     UnreconciledReason.INTEREST: EntryKind.BANK_INTEREST,
 }
@@ -65,7 +65,7 @@ def _move_count(line: BankLine, was: str) -> None:
 
 
 @transaction.atomic
-def match_payout_line(payout: CardPayout, line: BankLine, by) -> BankLine:
+def match_payout_line(payout: CardPayout, line: BankLine, by: Actor) -> BankLine:
     """The bank line that shows ``payout`` arriving: same fund, amount and
     currency, on or after the arrival date, waiting for a person. Matching the
     same pair again changes nothing."""
@@ -114,7 +114,7 @@ def match_payout_line(payout: CardPayout, line: BankLine, by) -> BankLine:
     was = line.state
     line.state = State.MATCHED
     line.card_payout = payout
-    line.resolved_by = by
+    line.resolved_by = person(by)
     line.resolved_at = timezone.now()
     line.save(update_fields=["state", "card_payout", "resolved_by", "resolved_at"])
     _move_count(line, was)
@@ -136,7 +136,7 @@ def _reason_given(reason: str, message: str) -> str:
 
 
 @transaction.atomic
-def unmatch_payout_line(line: BankLine, by, reason: str) -> BankLine:
+def unmatch_payout_line(line: BankLine, by: Actor, reason: str) -> BankLine:
     """Undo ``match_payout_line``: the line goes back to the queue (unmatched)
     and the payout is free for another line. The match posted nothing, so
     nothing is posted. ``reason`` (required) says why."""
@@ -166,7 +166,7 @@ def unmatch_payout_line(line: BankLine, by, reason: str) -> BankLine:
 
 
 @transaction.atomic
-def reopen_line(line: BankLine, by, reason: str) -> BankLine:
+def reopen_line(line: BankLine, by: Actor, reason: str) -> BankLine:
     """Undo ``leave_unreconciled``: the line goes back to the queue
     (unmatched) and the entry it booked, if any, is reversed. ``reason``
     (required) says why. The line can then be matched, or left and booked
@@ -277,7 +277,7 @@ def _booking_legs(line: BankLine, reason: str) -> tuple[str, list]:
 
 @transaction.atomic
 def leave_unreconciled(
-    line: BankLine, by, reason: str, note: str = "", *, book: bool = False
+    line: BankLine, by: Actor, reason: str, note: str = "", *, book: bool = False
 ) -> BankLine:
     """A finance officer leaves ``line`` unreconciled because of ``reason``
     (an ``UnreconciledReason``; "other" needs a note saying what). With
@@ -321,7 +321,7 @@ def leave_unreconciled(
         line.state = State.DISCARDED
         line.unreconciled_reason = reason
         line.unreconciled_note = note
-        line.unreconciled_by = by
+        line.unreconciled_by = person(by)
         line.unreconciled_at = timezone.now()
         line.save(
             update_fields=[

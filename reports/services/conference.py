@@ -37,7 +37,7 @@ from fundmgr.models import EntryKind, Event, JournalEntry, Leg
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import Money, money, quantum, round_amount
 from fundmgr.roles import Role, require_role
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import credit, debit, post_entry
 from fundmgr.services.rates import MissingExchangeRate, convert, rates_in_force
 from grants.models import Grant, GrantState
@@ -62,7 +62,7 @@ class ConferenceError(ValueError):
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def _may_record(by) -> None:
+def _may_record(by: Actor) -> None:
     # A string is a named system actor (the demo loader); people need the role.
     if not isinstance(by, str):
         require_role(by, Role.FINANCE_OFFICER)
@@ -261,7 +261,7 @@ def add_budget_line(
     category: str,
     funding_source: str,
     budget,
-    by,
+    by: Actor,
     label: str = "",
     note: str = "",
 ) -> BudgetLine:
@@ -326,7 +326,7 @@ def add_budget_line(
 
 @transaction.atomic
 def set_line_figures(
-    line: BudgetLine, *, by, budget=None, actual=UNCHANGED, why: str = ""
+    line: BudgetLine, *, by: Actor, budget=None, actual=UNCHANGED, why: str = ""
 ) -> BudgetLine:
     """Change a line's budget and/or the actual cost finance enters
     (``actual=None`` clears it). The delegates' travel paid by the trust fund
@@ -390,7 +390,7 @@ def _covered(line: BudgetLine) -> Decimal:
 
 
 #: The kind of entry a host contribution posts, by the contribution's kind.
-HOST_KINDS = {
+HOST_KINDS: dict[str, EntryKind] = {
     HostContribution.Kind.CASH: EntryKind.HOST_CASH,
     HostContribution.Kind.IN_KIND: EntryKind.HOST_IN_KIND,
 }
@@ -405,7 +405,7 @@ def _contribution(
     date: datetime.date,
     reference: str,
     description: str,
-    by,
+    by: Actor,
     budget_line: BudgetLine | None,
     legs,
     memo: str,
@@ -472,7 +472,7 @@ def record_host_pledge(
     date: datetime.date,
     reference: str,
     description: str,
-    by,
+    by: Actor,
     budget_line: BudgetLine | None = None,
 ) -> HostContribution:
     """The host's promise, in cash or in kind: recorded and shown as
@@ -500,7 +500,7 @@ def record_host_pledge(
 
 
 def record_host_cash_received(
-    event: Event, *, amount: Money, date: datetime.date, reference: str, description: str, by
+    event: Event, *, amount: Money, date: datetime.date, reference: str, description: str, by: Actor
 ) -> HostContribution:
     """Cash the host paid in: Dr host cash / Cr host cash contributions, at the date's rate."""
     return _contribution(
@@ -526,7 +526,7 @@ def record_in_kind_provided(
     date: datetime.date,
     reference: str,
     description: str,
-    by,
+    by: Actor,
 ) -> HostContribution:
     """Services the host provided in kind, at their value: Dr host in-kind
     costs / Cr host in-kind contributions, against a line funded in kind."""
@@ -601,7 +601,7 @@ def record_host_cost(
     date: datetime.date,
     reference: str,
     description: str,
-    by,
+    by: Actor,
 ) -> HostCost:
     """A conference cost paid from the host's cash: Dr host conference costs
     / Cr host cash. Refused, with the figures, if it is more than the host's
@@ -733,7 +733,9 @@ class LineRow:
     def variance_pct(self) -> Decimal | None:
         if self.actual is None or not self.budget:
             return None
-        return (self.variance * 100 / self.budget).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return ((self.actual - self.budget) * 100 / self.budget).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
     @property
     def uncovered(self) -> Decimal:
@@ -809,7 +811,7 @@ class Reconciliation:
         """Of the host-cash balances; None while any of them cannot be revalued."""
         if any(b.difference is None for b in self.host_balances):
             return None
-        return sum((b.difference for b in self.host_balances), ZERO)
+        return sum((b.difference or ZERO for b in self.host_balances), ZERO)
 
     @property
     def total_budget(self) -> Decimal:
@@ -829,7 +831,7 @@ class Reconciliation:
         return sum((cause.amount for cause in self.causes), ZERO)
 
 
-def _sum_per_line(queryset) -> Subquery:
+def _sum_per_line(queryset) -> Coalesce:
     return Coalesce(
         Subquery(
             queryset.filter(budget_line=OuterRef("pk"))
@@ -953,6 +955,7 @@ def conference_reconciliation(event: Event, as_of: datetime.date | None = None) 
         entered = None if line.actual is None else q(line.actual)
         covered = None
         commitments = None
+        actual: Decimal | None
         if line.from_grants:
             actual = grants.spent
             commitments = grants.open_commitments
@@ -973,6 +976,7 @@ def conference_reconciliation(event: Event, as_of: datetime.date | None = None) 
             if cause is not None:
                 causes.append(cause)
         elif row.uncovered:
+            assert covered is not None and actual is not None  # else nothing is uncovered
             why = (
                 _("The host country's cash paid %(covered)s of its actual cost of %(actual)s.")
                 if line.funding_source == FundingSource.HOST_CASH

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import BooleanField, Case, Count, DecimalField, F, Q, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
@@ -313,7 +315,7 @@ def public_months(
     return points
 
 
-def grant_groups(fund: Fund) -> list[dict]:
+def grant_groups(fund: Fund) -> Sequence[Mapping[str, Any]]:
     """The fund's grants counted and summed by state, country (with region),
     LDC status and gender: one query whose size is bounded by the reference
     data (states x countries x genders), never by the number of grants."""

@@ -20,7 +20,7 @@ from donors.payments.models import CardPayout
 from fundmgr.chart import AccountKey
 from fundmgr.models import EntryKind, JournalEntry
 from fundmgr.money import Money, round_money
-from fundmgr.services.audit import log_action
+from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry
 from reports.services.bank_reconciliation import BankReconciliationError
 from reports.services.payouts import exchange_key, payout_row
@@ -32,7 +32,7 @@ class PayoutExchangeError(BankReconciliationError):
 
 @transaction.atomic
 def book_payout_exchange_difference(
-    payout: CardPayout, by, expected: Decimal | None = None
+    payout: CardPayout, by: Actor, expected: Decimal | None = None
 ) -> JournalEntry:
     """Book ``payout``'s difference as an exchange difference, at its arrival
     date: a positive one (more arrived than clearing held) Dr card clearing /

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
+from typing import Any
 
 from django.db.models import Q
 
@@ -121,7 +122,7 @@ class PayoutReconciliation:
         return sum((row.base_amount for row in self.rows), ZERO)
 
 
-def _legs(fund: Fund, as_of: datetime.date | None) -> Iterator[dict]:
+def _legs(fund: Fund, as_of: datetime.date | None) -> Iterator[Any]:
     """The clearing (and card receipts' fee) legs in booking order, read in
     chunks: one query, and memory that does not grow with the fund's history."""
     legs = Leg.objects.filter(entry__fund=fund, entry__status=JournalEntry.Status.POSTED)

@@ -22,6 +22,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Case,
@@ -64,7 +65,7 @@ CHARGE_LINES = (
 NET_ASSET_KINDS = {AccountKind.ASSET, AccountKind.LIABILITY}
 
 #: Ageing of the due part of pledges receivable: (label, most days past due).
-AGEING_BANDS: tuple[tuple[str, int | None], ...] = (
+AGEING_BANDS: tuple[tuple[StrOrPromise, int | None], ...] = (
     (gettext_lazy("0-30 days"), 30),
     (gettext_lazy("31-90 days"), 90),
     (gettext_lazy("91-180 days"), 180),
@@ -73,6 +74,9 @@ AGEING_BANDS: tuple[tuple[str, int | None], ...] = (
 )
 
 BEFORE, WITHIN = 0, 1
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class StatementError(ValueError):
@@ -398,6 +402,7 @@ def _receivable_split(fund: Fund, as_of: datetime.date, receivable: Decimal, m):
     for row in receivable_shares(fund, as_of, receivable):
         if row.status == "due":
             due += row.amount
+            assert row.band is not None  # every due row has its band
             bands[row.band] += row.amount
         elif row.status == "not_due":
             not_due += row.amount
@@ -502,7 +507,7 @@ def receivable_shares(fund: Fund, as_of: datetime.date, receivable: Decimal) -> 
                     pledge["donor__name"],
                     due_date,
                     days,
-                    _band(days) if due else None,
+                    _band(days) if days is not None else None,
                     amount,
                     pledge["amount_currency"],
                     round_amount(share, currency),

@@ -19,7 +19,7 @@ class Record(NamedTuple):
     line: int
     #: value_date, amount, currency, reference, counterparty, bank_ref: text,
     #: the amount signed (negative for money leaving the account).
-    values: tuple[str, str, str, str, str, str]
+    values: tuple[str, ...]
     #: What the bank said beyond those columns, for the officer (instructed
     #: amount in another currency, booking date, statement and account...).
     detail: str = ""

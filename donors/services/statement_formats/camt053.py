@@ -57,6 +57,8 @@ def _reject(line: int, message: str, name: str) -> FileRejected:
 
 class _Statement:
     __slots__ = ("number", "id", "account", "entries")
+    id: str | None
+    account: str | None
 
     def __init__(self, number: int):
         self.number = number
@@ -404,6 +406,7 @@ def read(
                     statements += 1
                     current, statement = parent, _Statement(statements)
                     reader.describe(statement, parent)
+                assert statement is not None  # set at the statement's first entry
                 records += reader.entry(element, statement)
                 # Drop what was read: the entry and everything before it.
                 element.clear()

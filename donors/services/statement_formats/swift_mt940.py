@@ -30,6 +30,7 @@ import bisect
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import mt940
 from django.utils.translation import gettext as _
@@ -183,7 +184,7 @@ def _records(
     ]
     for line, transaction in zip(numbers, statement, strict=True):
         values = transaction.data
-        amount = values.get("amount")
+        amount: Any = values.get("amount")  # mt940.models.Amount, or None
         currency = getattr(amount, "currency", None)
         if not currency:
             errors.append(
