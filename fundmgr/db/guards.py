@@ -379,10 +379,6 @@ class GuardSet:
     postgres_functions: tuple[Function, ...]
     postgres: tuple[Trigger, ...]
 
-    @property
-    def tables(self) -> set[str]:
-        return {trigger.table for trigger in self.sqlite + self.postgres}
-
 
 _REGISTRY: dict[str, GuardSet] = {}
 
