@@ -9,6 +9,7 @@ class DonorsConfig(AppConfig):
     def ready(self):
         from django.db.models import Prefetch
 
+        from donors import guards
         from donors.demo import load_donor_demo
         from donors.models import Appeal
         from fundmgr import extensions
@@ -21,3 +22,4 @@ class DonorsConfig(AppConfig):
             "donors/home_fund_appeals.html",
         )
         extensions.add_demo_loader("donors", 10, load_donor_demo)
+        guards.register()  # its database guards, for the system check (fundmgr.checks)

@@ -8,6 +8,7 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from fundmgr import extensions
+        from grants import guards
         from grants.demo import load_grant_demo
         from grants.models import ApprovalLevel
         from grants.reference import load_approval_levels
@@ -16,3 +17,4 @@ class GrantsConfig(AppConfig):
             "grants.approval_levels", lambda: load_approval_levels(ApprovalLevel)
         )
         extensions.add_demo_loader("grants", 20, load_grant_demo)
+        guards.register()  # its database guards, for the system check (fundmgr.checks)

@@ -22,45 +22,29 @@ from grants.models import QueueStamp
 TABLE = "grants_grant"
 STAMP = "grants_queuestamp"
 
-# Constant table names only: no input reaches these statements.
-SQLITE_TRIGGERS = [  # noqa: S608
-    f"""CREATE TRIGGER IF NOT EXISTS grants_grant_stamp_{op.lower()} AFTER {op} ON {TABLE}
+# The trigger's SQL as it is now (grants.guards registers it for the system
+# check). It is installed by migration grants 0004, which carries its own copy
+# of this SQL: a change here needs a new migration (docs/architecture.md,
+# "Changing a guard"). Constant table names only: no input reaches them.
+SQLITE_TRIGGERS = {  # noqa: S608
+    f"grants_grant_stamp_{op.lower()}": (
+        f"""CREATE TRIGGER IF NOT EXISTS grants_grant_stamp_{op.lower()} AFTER {op} ON {TABLE}
     BEGIN UPDATE {STAMP} SET version = version + 1; END"""  # noqa: S608
+    )
     for op in ("INSERT", "UPDATE", "DELETE")
-]
-SQLITE_DROP = [
-    f"DROP TRIGGER IF EXISTS grants_grant_stamp_{op}" for op in ("insert", "update", "delete")
-]
+}
 
-POSTGRES_TRIGGER = [
-    f"""CREATE OR REPLACE FUNCTION grants_bump_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+POSTGRES_FUNCTIONS = {
+    "grants_bump_stamp": f"""CREATE OR REPLACE FUNCTION grants_bump_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       UPDATE {STAMP} SET version = version + 1;
       RETURN NULL;
-    END $$""",  # noqa: S608
-    f"DROP TRIGGER IF EXISTS grants_grant_stamp ON {TABLE}",
-    f"""CREATE CONSTRAINT TRIGGER grants_grant_stamp AFTER INSERT OR UPDATE OR DELETE
-    ON {TABLE} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION grants_bump_stamp()""",
-]
-POSTGRES_DROP = [
-    f"DROP TRIGGER IF EXISTS grants_grant_stamp ON {TABLE}",
-    "DROP FUNCTION IF EXISTS grants_bump_stamp()",
-]
-
-
-def install(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    statements = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGER}.get(vendor)
-    if statements is None:
-        raise NotImplementedError(f"the grants stamp supports SQLite and PostgreSQL, not {vendor}")
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def uninstall(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    for statement in {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(vendor, []):
-        schema_editor.execute(statement, params=None)
+    END $$""",  # noqa: S608, E501
+}
+POSTGRES_TRIGGERS = {
+    "grants_grant_stamp": f"""CREATE CONSTRAINT TRIGGER grants_grant_stamp AFTER INSERT OR UPDATE OR DELETE
+    ON {TABLE} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION grants_bump_stamp()""",  # noqa: E501
+}
 
 
 def current_stamp() -> str:

@@ -29,7 +29,7 @@ from donors.models import BankLine, Pledge
 from donors.payments.models import CardDispute, CardPayment, CardPayout
 from donors.services.pledges import cancel_pledge, find_or_create_donor, record_pledge
 from fundmgr.chart import AccountKey
-from fundmgr.db import guards
+from fundmgr.db import guard_lift
 from fundmgr.models import EntryKind, Event, JournalEntry
 from fundmgr.money import Money
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry, reverse_entry
@@ -128,10 +128,10 @@ def check_every_entry(expected_kinds: set[str], by_hand: tuple[str, ...] = ()) -
 
     before = {entry.pk: columns(entry) for entry in entries}
     editor = SchemaEditor()
-    guards.lift_entry_guards(editor)
+    guard_lift.lift_entry_guards(editor)
     JournalEntry.objects.update(source_type=None, source_id=None, source_ref="")
     JournalEntry.objects.filter(kind="card-receipt").update(kind="receipt")
-    guards.restore_entry_guards(editor)
+    guard_lift.restore_entry_guards(editor)
     for migration in FILLS:
         migration.fill_sources(django_apps, editor)
     after = JournalEntry.objects.filter(pk__in=before).select_related("source_type")
@@ -254,9 +254,9 @@ def test_every_spelling_of_before_becomes_one_of_the_list():
 def test_the_guards_lifted_for_a_migration_are_put_back_exactly():
     editor = SchemaEditor()
     before = _guards()
-    guards.lift_entry_guards(editor)
+    guard_lift.lift_entry_guards(editor)
     lifted = _guards()
-    guards.restore_entry_guards(editor)
+    guard_lift.restore_entry_guards(editor)
     assert lifted != before and _guards() == before
 
 
@@ -365,10 +365,10 @@ def test_the_system_check_reports_a_lifted_guard_as_missing():
 
     assert check_ledger_guards(None, databases=["default"]) == []
     editor = SchemaEditor()
-    guards.lift_entry_guards(editor)
+    guard_lift.lift_entry_guards(editor)
     try:
         [error] = check_ledger_guards(None, databases=["default"])
     finally:
-        guards.restore_entry_guards(editor)
+        guard_lift.restore_entry_guards(editor)
     assert "fundmgr_entry_posted_no_update" in error.msg
     assert check_ledger_guards(None, databases=["default"]) == []

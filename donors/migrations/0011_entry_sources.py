@@ -15,7 +15,7 @@ frozen.
 
 from django.db import migrations
 
-from fundmgr.db import guards
+from fundmgr.db import guard_lift
 from fundmgr.db.entry_sources import Found, fill
 
 KINDS = [
@@ -89,9 +89,9 @@ def card_receipts_back(apps, schema_editor):
     """Undone: a card receipt is a "receipt" again, as the code before knew it."""
     entries = apps.get_model("fundmgr", "JournalEntry").objects.filter(kind="card-receipt")
     if entries.exists():
-        guards.lift_entry_guards(schema_editor)
+        guard_lift.lift_entry_guards(schema_editor)
         entries.update(kind="receipt")
-        guards.restore_entry_guards(schema_editor)
+        guard_lift.restore_entry_guards(schema_editor)
 
 
 class Migration(migrations.Migration):

@@ -5,7 +5,7 @@ is and what it was posted for (``Found``), read from the entry's idempotency
 key and the app's records; this module, which knows no app, writes that on
 the entries and on their reversals (a reversal keeps its entry's source, as
 ``fundmgr.services.ledger.reverse_entry`` posts it), with the entry table's
-guards lifted inside the migration (``fundmgr.db.guards.lift_entry_guards``).
+guards lifted inside the migration (``fundmgr.db.guard_lift.lift_entry_guards``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Found:
 def fill(apps, schema_editor, kinds: list[str], find: Callable[[object], Found | None]) -> int:
     """Give every entry of ``kinds`` with no source yet what ``find`` says of
     it, and its reversal the same source. Returns how many were filled."""
-    from fundmgr.db import guards
+    from fundmgr.db import guard_lift
 
     entry_model = apps.get_model("fundmgr", "JournalEntry")
     content_type = apps.get_model("contenttypes", "ContentType")
@@ -40,7 +40,7 @@ def fill(apps, schema_editor, kinds: list[str], find: Callable[[object], Found |
     if not found:
         return 0
     types: dict[tuple[str, str], int] = {}
-    guards.lift_entry_guards(schema_editor)
+    guard_lift.lift_entry_guards(schema_editor)
     for pk, what in found:
         type_id = None
         if what.model is not None and what.id is not None:
@@ -59,5 +59,5 @@ def fill(apps, schema_editor, kinds: list[str], find: Callable[[object], Found |
         entry_model.objects.filter(
             reverses_id=pk, kind="reversal", source_type__isnull=True, source_ref=""
         ).update(**source)
-    guards.restore_entry_guards(schema_editor)
+    guard_lift.restore_entry_guards(schema_editor)
     return len(found)

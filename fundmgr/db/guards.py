@@ -9,11 +9,20 @@ PostgreSQL, whatever code talks to the database.
   legs can never be deleted, and no leg can be added to it;
 - audit records and signatures can never be updated or deleted.
 
-A change to these triggers needs a new migration that calls ``install`` again
-(each statement drops and recreates what it defines).
+This module is what the guards are NOW, and the registry of every app's
+guards (``register``, ``registered``): the system check (fundmgr.checks)
+compares the installed triggers and functions with it. It installs nothing.
+The migrations install the guards, each carrying its own SQL written out
+(fundmgr 0002 and 0015 for these): no migration imports this module. To
+change a guard, change it here AND add a new migration carrying the new SQL;
+tests/test_guard_definitions.py fails while the latest migration of a guard
+and this module differ (docs/architecture.md, "Changing a guard").
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 ENTRY = "fundmgr_journalentry"
 LEG = "fundmgr_leg"
@@ -149,61 +158,56 @@ for _table in APPEND_ONLY:
         )
 
 
-POSTGRES_FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION fundmgr_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';
-END $$;
+def _pg_function(name: str, body: str, declare: str = "") -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"{declare}BEGIN\n{body}END $$;"
+    )
 
-CREATE OR REPLACE FUNCTION fundmgr_leg_guard() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  entry_status text;
-BEGIN
-  SELECT status INTO entry_status FROM {ENTRY}
-   WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.entry_id ELSE NEW.entry_id END;
-  IF entry_status = 'posted' THEN
-    RAISE EXCEPTION '{MSG_POSTED_LEG}' USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-  RETURN NEW;
-END $$;
 
-CREATE OR REPLACE FUNCTION fundmgr_account_guard() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF {_ACCOUNT_USED} THEN
-    RAISE EXCEPTION '{MSG_ACCOUNT_IN_USE}' USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  RETURN NEW;
-END $$;
+def _raise(message: str, indent: str = "    ") -> str:
+    return (
+        f"{indent}RAISE EXCEPTION '{message}' USING ERRCODE = 'integrity_constraint_violation';\n"
+    )
 
-CREATE OR REPLACE FUNCTION fundmgr_entry_post_check() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  leg_count integer;
-  difference numeric;
-BEGIN
-  SELECT COUNT(*), COALESCE(SUM(debit), 0) - COALESCE(SUM(credit), 0)
-    INTO leg_count, difference FROM {LEG} WHERE entry_id = NEW.id;
-  IF leg_count < 2 THEN
-    RAISE EXCEPTION '{MSG_TOO_FEW_LEGS}' USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  IF difference <> 0 THEN
-    RAISE EXCEPTION '{MSG_UNBALANCED}' USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  IF {_OTHER_FUND} THEN
-    RAISE EXCEPTION '{MSG_OTHER_FUND}' USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  IF {_MIXED} THEN
-    RAISE EXCEPTION '{MSG_SEGREGATED}' USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  RETURN NEW;
-END $$;
-"""
+
+POSTGRES_FUNCTIONS: dict[str, str] = {
+    "fundmgr_refuse": _pg_function(
+        "fundmgr_refuse",
+        "  RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';\n",
+    ),
+    "fundmgr_leg_guard": _pg_function(
+        "fundmgr_leg_guard",
+        f"  SELECT status INTO entry_status FROM {ENTRY}\n"
+        "   WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.entry_id ELSE NEW.entry_id END;\n"
+        "  IF entry_status = 'posted' THEN\n"
+        f"{_raise(MSG_POSTED_LEG)}"
+        "  END IF;\n"
+        "  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n"
+        "  RETURN NEW;\n",
+        declare="DECLARE\n  entry_status text;\n",
+    ),
+    "fundmgr_account_guard": _pg_function(
+        "fundmgr_account_guard",
+        f"  IF {_ACCOUNT_USED} THEN\n{_raise(MSG_ACCOUNT_IN_USE)}  END IF;\n  RETURN NEW;\n",
+    ),
+    "fundmgr_entry_post_check": _pg_function(
+        "fundmgr_entry_post_check",
+        "  SELECT COUNT(*), COALESCE(SUM(debit), 0) - COALESCE(SUM(credit), 0)\n"
+        f"    INTO leg_count, difference FROM {LEG} WHERE entry_id = NEW.id;\n"
+        f"  IF leg_count < 2 THEN\n{_raise(MSG_TOO_FEW_LEGS)}  END IF;\n"
+        f"  IF difference <> 0 THEN\n{_raise(MSG_UNBALANCED)}  END IF;\n"
+        f"  IF {_OTHER_FUND} THEN\n{_raise(MSG_OTHER_FUND)}  END IF;\n"
+        f"  IF {_MIXED} THEN\n{_raise(MSG_SEGREGATED)}  END IF;\n"
+        "  RETURN NEW;\n",
+        declare="DECLARE\n  leg_count integer;\n  difference numeric;\n",
+    ),
+}
 
 
 def _pg_trigger(name: str, timing: str, table: str, when: str | None, function: str) -> str:
     condition = f" WHEN ({when})" if when else ""
     return (
-        f"DROP TRIGGER IF EXISTS {name} ON {table}; "
         f"CREATE TRIGGER {name} {timing} ON {table} FOR EACH ROW{condition} "
         f"EXECUTE FUNCTION {function}"
     )
@@ -213,211 +217,225 @@ def _refuse(message: str) -> str:
     return f"fundmgr_refuse('{message}')"
 
 
-_POSTGRES_TRIGGER_LIST: list[str] = [
-    _pg_trigger(
+def _append_only_pg(table: str) -> str:
+    return _pg_trigger(
+        f"{table}_append_only", "BEFORE UPDATE OR DELETE", table, None, _refuse(MSG_APPEND_ONLY)
+    )
+
+
+POSTGRES_TRIGGERS: dict[str, str] = {
+    "fundmgr_entry_insert_draft": _pg_trigger(
         "fundmgr_entry_insert_draft",
         "BEFORE INSERT",
         ENTRY,
         "NEW.status <> 'draft'",
         _refuse(MSG_DRAFT_FIRST),
     ),
-    _pg_trigger(
+    "fundmgr_entry_posted_no_update": _pg_trigger(
         "fundmgr_entry_posted_no_update",
         "BEFORE UPDATE",
         ENTRY,
         "OLD.status = 'posted'",
         _refuse(MSG_POSTED_ENTRY),
     ),
-    _pg_trigger(
+    "fundmgr_entry_posted_no_delete": _pg_trigger(
         "fundmgr_entry_posted_no_delete",
         "BEFORE DELETE",
         ENTRY,
         "OLD.status = 'posted'",
         _refuse(MSG_POSTED_ENTRY),
     ),
-    _pg_trigger(
+    "fundmgr_entry_post_check": _pg_trigger(
         "fundmgr_entry_post_check", "BEFORE UPDATE", ENTRY, _POSTING, "fundmgr_entry_post_check()"
     ),
-    _pg_trigger(
+    "fundmgr_account_fixed_once_used": _pg_trigger(
         "fundmgr_account_fixed_once_used",
         "BEFORE UPDATE",
         ACCOUNT,
         _ACCOUNT_CHANGED.replace(" IS NOT ", " IS DISTINCT FROM "),
         "fundmgr_account_guard()",
     ),
-    _pg_trigger("fundmgr_leg_no_update", "BEFORE UPDATE", LEG, None, _refuse(MSG_LEG_CHANGE)),
-    _pg_trigger("fundmgr_leg_guard", "BEFORE INSERT OR DELETE", LEG, None, "fundmgr_leg_guard()"),
-] + [
-    _pg_trigger(
-        f"{table}_append_only", "BEFORE UPDATE OR DELETE", table, None, _refuse(MSG_APPEND_ONLY)
-    )
-    for table in APPEND_ONLY
-]
-#: name -> statement; the name is the fifth word of "DROP TRIGGER IF EXISTS name ON ..."
-POSTGRES_TRIGGERS: dict[str, str] = {sql.split()[4]: sql for sql in _POSTGRES_TRIGGER_LIST}
+    "fundmgr_leg_no_update": _pg_trigger(
+        "fundmgr_leg_no_update", "BEFORE UPDATE", LEG, None, _refuse(MSG_LEG_CHANGE)
+    ),
+    "fundmgr_leg_guard": _pg_trigger(
+        "fundmgr_leg_guard", "BEFORE INSERT OR DELETE", LEG, None, "fundmgr_leg_guard()"
+    ),
+} | {f"{table}_append_only": _append_only_pg(table) for table in APPEND_ONLY}
 
 
-def sqlite_drop_statements() -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
-
-
-def sqlite_create_statements() -> list[str]:
-    return list(SQLITE_TRIGGERS.values())
-
-
-def install(schema_editor) -> None:
-    """Create (or recreate) every guard for the connection's database."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        statements = sqlite_drop_statements() + sqlite_create_statements()
-    elif vendor == "postgresql":
-        statements = [POSTGRES_FUNCTIONS, *POSTGRES_TRIGGERS.values()]
-    else:
-        raise NotImplementedError(
-            f"fundmgr's ledger guards support SQLite and PostgreSQL, not {vendor}"
+def append_only(table: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The append-only guard of another app's table, with the same refusal:
+    its SQLite triggers and its PostgreSQL trigger (on ``fundmgr_refuse``)."""
+    sqlite = {
+        f"{table}_no_{op.lower()}": _sqlite_trigger(
+            f"{table}_no_{op.lower()}", f"BEFORE {op}", table, None, MSG_APPEND_ONLY
         )
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
+        for op in ("UPDATE", "DELETE")
+    }
+    return sqlite, {f"{table}_append_only": _append_only_pg(table)}
 
 
-def uninstall(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for statement in sqlite_drop_statements():
-            schema_editor.execute(statement, params=None)
-    elif vendor == "postgresql":
-        for table, name in [
-            (ENTRY, "fundmgr_entry_insert_draft"),
-            (ENTRY, "fundmgr_entry_posted_no_update"),
-            (ENTRY, "fundmgr_entry_posted_no_delete"),
-            (ENTRY, "fundmgr_entry_post_check"),
-            (ACCOUNT, "fundmgr_account_fixed_once_used"),
-            (LEG, "fundmgr_leg_no_update"),
-            (LEG, "fundmgr_leg_guard"),
-            *[(table, f"{table}_append_only") for table in APPEND_ONLY],
-        ]:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}", params=None)
+#: How PostgreSQL shows each trigger above (``pg_get_triggerdef``, the table's
+#: schema left out): what the system check compares the installed ones with.
+#: Proven by tests/test_guard_definitions.py (migrate, then check).
+POSTGRES_SHOWN: dict[str, str] = {
+    "fundmgr_account_fixed_once_used": (
+        "CREATE TRIGGER fundmgr_account_fixed_once_used BEFORE UPDATE ON fundmgr_account"
+        " FOR EACH ROW WHEN (((new.fund_id IS DISTINCT FROM old.fund_id) OR (new.segregated IS"
+        " DISTINCT FROM old.segregated) OR ((new.kind)::text IS DISTINCT FROM"
+        " (old.kind)::text) OR ((new.key)::text IS DISTINCT FROM (old.key)::text)))"
+        " EXECUTE FUNCTION fundmgr_account_guard()"
+    ),
+    "fundmgr_auditrecord_append_only": (
+        "CREATE TRIGGER fundmgr_auditrecord_append_only BEFORE DELETE OR UPDATE ON"
+        " fundmgr_auditrecord FOR EACH ROW"
+        " EXECUTE FUNCTION fundmgr_refuse('append-only: this record can never be changed or"
+        " deleted')"
+    ),
+    "fundmgr_entry_insert_draft": (
+        "CREATE TRIGGER fundmgr_entry_insert_draft BEFORE INSERT ON fundmgr_journalentry"
+        " FOR EACH ROW WHEN (((new.status)::text <> 'draft'::text))"
+        " EXECUTE FUNCTION fundmgr_refuse('ledger: a journal entry is created as a draft and"
+        " posted once its legs are in')"
+    ),
+    "fundmgr_entry_post_check": (
+        "CREATE TRIGGER fundmgr_entry_post_check BEFORE UPDATE ON fundmgr_journalentry"
+        " FOR EACH ROW WHEN ((((old.status)::text = 'draft'::text)"
+        " AND ((new.status)::text = 'posted'::text)))"
+        " EXECUTE FUNCTION fundmgr_entry_post_check()"
+    ),
+    "fundmgr_entry_posted_no_delete": (
+        "CREATE TRIGGER fundmgr_entry_posted_no_delete BEFORE DELETE ON fundmgr_journalentry"
+        " FOR EACH ROW WHEN (((old.status)::text = 'posted'::text))"
+        " EXECUTE FUNCTION fundmgr_refuse('ledger: a posted journal entry cannot be changed or"
+        " deleted; post a reversal')"
+    ),
+    "fundmgr_entry_posted_no_update": (
+        "CREATE TRIGGER fundmgr_entry_posted_no_update BEFORE UPDATE ON fundmgr_journalentry"
+        " FOR EACH ROW WHEN (((old.status)::text = 'posted'::text))"
+        " EXECUTE FUNCTION fundmgr_refuse('ledger: a posted journal entry cannot be changed or"
+        " deleted; post a reversal')"
+    ),
+    "fundmgr_leg_guard": (
+        "CREATE TRIGGER fundmgr_leg_guard BEFORE INSERT OR DELETE ON fundmgr_leg FOR EACH ROW"
+        " EXECUTE FUNCTION fundmgr_leg_guard()"
+    ),
+    "fundmgr_leg_no_update": (
+        "CREATE TRIGGER fundmgr_leg_no_update BEFORE UPDATE ON fundmgr_leg FOR EACH ROW"
+        " EXECUTE FUNCTION fundmgr_refuse('ledger: journal legs cannot be changed"
+        "; post a reversing entry')"
+    ),
+    "fundmgr_signature_append_only": (
+        "CREATE TRIGGER fundmgr_signature_append_only BEFORE DELETE OR UPDATE ON"
+        " fundmgr_signature FOR EACH ROW"
+        " EXECUTE FUNCTION fundmgr_refuse('append-only: this record can never be changed or"
+        " deleted')"
+    ),
+}
 
 
-# -- append-only tables of other apps ------------------------------------------------
-# Installed by the migration of the app that owns the table (the table does not
-# exist yet when fundmgr's own guards are installed), with the same refusal.
-#: Tables of other apps that are append-only, with the app that installs them.
-APP_APPEND_ONLY = {"grants_granttransition": "grants"}
+# -- the registry: every guard of the project, as it is now ---------------------------------
 
 
-def append_only_statements(table: str, vendor: str) -> list[str]:
-    """Statements (re)creating the append-only guard of ``table``."""
-    if vendor == "sqlite":
-        statements = []
-        for op in ("UPDATE", "DELETE"):
-            name = f"{table}_no_{op.lower()}"
-            statements += [
-                f"DROP TRIGGER IF EXISTS {name}",
-                _sqlite_trigger(name, f"BEFORE {op}", table, None, MSG_APPEND_ONLY),
-            ]
-        return statements
-    if vendor == "postgresql":
-        return [
-            POSTGRES_FUNCTIONS,
-            _pg_trigger(
-                f"{table}_append_only",
-                "BEFORE UPDATE OR DELETE",
-                table,
-                None,
-                _refuse(MSG_APPEND_ONLY),
-            ),
-        ]
-    raise NotImplementedError(f"append-only guards support SQLite and PostgreSQL, not {vendor}")
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    table: str
+    #: The CREATE TRIGGER statement, as the latest migration that installs it
+    #: carries it (tests/test_guard_definitions.py).
+    sql: str
+    #: PostgreSQL: how pg_get_triggerdef shows it, the table's schema left out.
+    shown: str = ""
+
+    def sqlite_stored(self) -> str:
+        """The statement as SQLite keeps it in sqlite_master (it drops
+        ``IF NOT EXISTS``)."""
+        return self.sql.replace("CREATE TRIGGER IF NOT EXISTS ", "CREATE TRIGGER ", 1)
 
 
-def install_append_only(schema_editor, table: str) -> None:
-    for statement in append_only_statements(table, schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
+@dataclass(frozen=True)
+class Function:
+    name: str
+    #: The CREATE OR REPLACE FUNCTION statement.
+    sql: str
+
+    @property
+    def body(self) -> str:
+        """What PostgreSQL keeps as the function's source (pg_proc.prosrc):
+        the text between the dollar quotes."""
+        return self.sql.split("$$", 2)[1]
 
 
-def uninstall_append_only(schema_editor, table: str) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for op in ("update", "delete"):
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}", params=None)
-    elif vendor == "postgresql":
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}", params=None)
+@dataclass(frozen=True)
+class GuardSet:
+    """The guards one app installs, on each database, as they are now."""
+
+    app_label: str
+    #: The app's latest migration that installs or changes one of them: the
+    #: check leaves them to ``migrate`` until it is applied.
+    migration: tuple[str, str]
+    sqlite: tuple[Trigger, ...]
+    postgres_functions: tuple[Function, ...]
+    postgres: tuple[Trigger, ...]
 
 
-def sqlite_app_statements(tables) -> tuple[list[str], list[str]]:
-    """Drop and create statements for the append-only guards of the other
-    apps' tables among ``tables`` (a flush of the whole database)."""
+_REGISTRY: dict[str, GuardSet] = {}
+
+
+def _table_of(sql: str) -> str:
+    """The table of a CREATE TRIGGER statement (the word after its first ON)."""
+    return re.search(r"\sON\s+(\w+)", sql).group(1)
+
+
+def register(
+    app_label: str,
+    *,
+    migration: str,
+    sqlite: dict[str, str],
+    postgres_functions: dict[str, str] | None = None,
+    postgres: dict[str, str],
+    postgres_shown: dict[str, str],
+) -> GuardSet:
+    """Declare the guards ``app_label`` installs, as they are now (an app's
+    ``ready``). The statements are those of the latest migration of each
+    guard, ``migration`` the latest of those; ``postgres_shown`` is how
+    PostgreSQL shows each trigger."""
+    guard_set = GuardSet(
+        app_label,
+        (app_label, migration),
+        tuple(Trigger(name, _table_of(sql), sql) for name, sql in sqlite.items()),
+        tuple(Function(name, sql) for name, sql in (postgres_functions or {}).items()),
+        tuple(
+            Trigger(name, _table_of(sql), sql, postgres_shown[name])
+            for name, sql in postgres.items()
+        ),
+    )
+    _REGISTRY[app_label] = guard_set
+    return guard_set
+
+
+def registered() -> list[GuardSet]:
+    return list(_REGISTRY.values())
+
+
+def sqlite_flush_statements(tables) -> tuple[list[str], list[str]]:
+    """Drop and create statements for the SQLite guards on ``tables`` (a
+    flush of the whole database passes them, as TRUNCATE does on PostgreSQL)."""
     drop, create = [], []
-    for table in APP_APPEND_ONLY:
-        if table in tables:
-            statements = append_only_statements(table, "sqlite")
-            drop += statements[0::2]
-            create += statements[1::2]
+    for guard_set in registered():
+        for trigger in guard_set.sqlite:
+            if trigger.table in tables:
+                drop.append(f"DROP TRIGGER IF EXISTS {trigger.name}")
+                create.append(trigger.sql)
     return drop, create
 
 
-# -- filling new columns of posted entries, in a migration ---------------------------
-# A migration that adds a column to journal entries fills it on posted rows,
-# which the guards refuse. Inside the migration's transaction it lifts the
-# entry table's guards and puts back exactly what it lifted (whatever version
-# of them is installed, so the migration never changes with this module):
-# SQLite saves their SQL in a temporary table and drops them (a table rebuilt
-# by the migration loses its triggers anyway); PostgreSQL disables the one
-# guard an update meets, which locks the table against other writers until
-# the migration commits. Nothing outside the migration sees the guards gone.
-_SAVED = "fundmgr_lifted_entry_guards"
-
-
-def lift_entry_guards(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        schema_editor.execute(
-            # The entry table's triggers, and the legs' that read it (SQLite
-            # refuses to rename a rebuilt table while a trigger names it), in
-            # the order they were created (which decides the message shown).
-            f"CREATE TEMP TABLE {_SAVED} AS SELECT name, sql FROM sqlite_master "
-            f"WHERE type = 'trigger' AND (tbl_name = '{ENTRY}' OR sql LIKE '%{ENTRY} %') "
-            "ORDER BY rowid",
-            params=None,
-        )
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(f"SELECT name FROM {_SAVED}")
-            names = [name for (name,) in cursor.fetchall()]
-        for name in names:
-            schema_editor.execute(f"DROP TRIGGER {name}", params=None)
-    elif vendor == "postgresql":
-        # A table with pending trigger events (foreign keys checked at commit)
-        # cannot be altered: check them now.
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
-        schema_editor.execute(
-            f"ALTER TABLE {ENTRY} DISABLE TRIGGER fundmgr_entry_posted_no_update", params=None
-        )
-    else:
-        raise NotImplementedError(
-            f"fundmgr's ledger guards support SQLite and PostgreSQL, not {vendor}"
-        )
-
-
-def restore_entry_guards(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(f"SELECT sql FROM {_SAVED} ORDER BY rowid")
-            statements = [sql for (sql,) in cursor.fetchall()]
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
-        schema_editor.execute(f"DROP TABLE {_SAVED}", params=None)
-    elif vendor == "postgresql":
-        # Still immediate (set by the lift): the rows just filled are
-        # checked now, and leave no pending events to block the ALTER.
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
-        schema_editor.execute(
-            f"ALTER TABLE {ENTRY} ENABLE TRIGGER fundmgr_entry_posted_no_update", params=None
-        )
-        # Back to Django's way: every foreign key checked at commit.
-        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED", params=None)
-    else:
-        raise NotImplementedError(
-            f"fundmgr's ledger guards support SQLite and PostgreSQL, not {vendor}"
-        )
+register(
+    "fundmgr",
+    migration="0017_account_guard",
+    sqlite=SQLITE_TRIGGERS,
+    postgres_functions=POSTGRES_FUNCTIONS,
+    postgres=POSTGRES_TRIGGERS,
+    postgres_shown=POSTGRES_SHOWN,
+)

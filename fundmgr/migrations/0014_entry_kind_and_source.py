@@ -7,14 +7,14 @@ columns are added empty; each app's own migration fills them for its entries
 (the core does not know the apps' models or keys).
 
 Posted entries are immutable: the entry table's guards are lifted inside this
-migration's transaction and put back as they were (fundmgr.db.guards
+migration's transaction and put back as they were (fundmgr.db.guard_lift
 ``lift_entry_guards``); on SQLite the table is rebuilt, which would drop them.
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-from fundmgr.db import guards
+from fundmgr.db import guard_lift
 
 #: Spellings before this migration -> the one spelling kept (frozen here).
 RENAMED = {
@@ -55,11 +55,11 @@ def restore_kinds(apps, schema_editor):
 
 
 def lift(apps, schema_editor):
-    guards.lift_entry_guards(schema_editor)
+    guard_lift.lift_entry_guards(schema_editor)
 
 
 def restore(apps, schema_editor):
-    guards.restore_entry_guards(schema_editor)
+    guard_lift.restore_entry_guards(schema_editor)
 
 
 class Migration(migrations.Migration):

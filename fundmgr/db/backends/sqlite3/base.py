@@ -1,7 +1,9 @@
 """SQLite, with one difference: emptying the whole database (``flush``, which
 the test runner uses between tests) passes the ledger's append-only guards,
-the way PostgreSQL's TRUNCATE passes row triggers. Every row-level update or
-delete is still refused by the guards."""
+the way PostgreSQL's TRUNCATE passes row triggers: the guards of every app
+(fundmgr.db.guards.registered) on the tables emptied are dropped before and
+created again after, as they are now. Every row-level update or delete is
+still refused by the guards."""
 
 from django.db.backends.sqlite3 import base, operations
 
@@ -15,14 +17,8 @@ class DatabaseOperations(operations.DatabaseOperations):
         )
         if not statements or guards.ENTRY not in tables:
             return statements
-        drop_app, create_app = guards.sqlite_app_statements(tables)
-        return [
-            *guards.sqlite_drop_statements(),
-            *drop_app,
-            *statements,
-            *guards.sqlite_create_statements(),
-            *create_app,
-        ]
+        drop, create = guards.sqlite_flush_statements(tables)
+        return [*drop, *statements, *create]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

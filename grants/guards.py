@@ -1,0 +1,44 @@
+"""The grants' database guards as they are now: grant transitions are
+append-only (fundmgr's refusal, fundmgr.db.guards.append_only), and the
+queue's stamp is bumped by a trigger on any change to a grant (grants.stamp).
+
+The system check (fundmgr.checks) compares the installed triggers with
+these; tests/test_guard_definitions.py ties them to the SQL of the latest
+migration of each guard (grants 0003 and 0004). To change a guard, change it
+here (or in grants.stamp) AND write a new migration carrying the new SQL
+(docs/architecture.md, "Changing a guard")."""
+
+from __future__ import annotations
+
+from fundmgr.db import guards
+from grants import stamp
+
+TRANSITIONS = "grants_granttransition"
+
+_transitions_sqlite, _transitions_postgres = guards.append_only(TRANSITIONS)
+
+#: How PostgreSQL shows each trigger (pg_get_triggerdef, schema left out).
+POSTGRES_SHOWN: dict[str, str] = {
+    "grants_grant_stamp": (
+        "CREATE CONSTRAINT TRIGGER grants_grant_stamp AFTER INSERT OR DELETE OR UPDATE ON"
+        " grants_grant DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+        " EXECUTE FUNCTION grants_bump_stamp()"
+    ),
+    "grants_granttransition_append_only": (
+        "CREATE TRIGGER grants_granttransition_append_only BEFORE DELETE OR UPDATE ON"
+        " grants_granttransition FOR EACH ROW"
+        " EXECUTE FUNCTION fundmgr_refuse('append-only: this record can never be changed or"
+        " deleted')"
+    ),
+}
+
+
+def register() -> None:
+    guards.register(
+        "grants",
+        migration="0004_queue_summary_index_and_stamp",
+        sqlite=_transitions_sqlite | stamp.SQLITE_TRIGGERS,
+        postgres_functions=stamp.POSTGRES_FUNCTIONS,
+        postgres=_transitions_postgres | stamp.POSTGRES_TRIGGERS,
+        postgres_shown=POSTGRES_SHOWN,
+    )
