@@ -458,3 +458,30 @@ def test_a_given_base_amount_that_rounds_to_nothing_is_refused_clearly(fund, rat
             admin_user,
         )
     assert not JournalEntry.objects.exists()
+
+
+def test_post_entry_keeps_each_account_s_day_totals_in_thousandths(fund, admin_user):
+    from fundmgr.models import DayTotal
+    from fundmgr.services.ledger import day_totals_drift, rebuild_day_totals
+
+    receive(fund, admin_user, "100.10", day=APRIL)
+    receive(fund, admin_user, "0.25", day=APRIL)
+    backdated = receive(fund, admin_user, "7.05", day=MARCH)
+    reverse_entry(backdated, admin_user, "typed twice", date=APRIL)
+
+    def totals():
+        return {
+            (row.account.key, row.date): (row.debits, row.credits)
+            for row in DayTotal.objects.filter(account__fund=fund).select_related("account")
+        }
+
+    assert totals() == {
+        (AccountKey.BANK, MARCH): (7050, 0),
+        (AccountKey.CONTRIBUTIONS, MARCH): (0, 7050),
+        (AccountKey.BANK, APRIL): (100350, 7050),
+        (AccountKey.CONTRIBUTIONS, APRIL): (7050, 100350),
+    }
+    assert day_totals_drift(fund) == []
+    kept = totals()
+    assert rebuild_day_totals(fund) == 4
+    assert totals() == kept

@@ -5,7 +5,7 @@ from fundmgr.models.countries import Country, LdcStatus
 from fundmgr.models.events import Event, EventSession
 from fundmgr.models.funds import Account, Fund, PscRate
 from fundmgr.models.imports import ImportJob
-from fundmgr.models.ledger import EntryKind, JournalEntry, LedgerImmutable, Leg
+from fundmgr.models.ledger import DayTotal, EntryKind, JournalEntry, LedgerImmutable, Leg
 from fundmgr.models.mail import OutgoingMail
 from fundmgr.models.manual_journals import ManualJournal, ManualJournalLine
 from fundmgr.models.once import FormSubmission
@@ -17,6 +17,7 @@ __all__ = [
     "Account",
     "AuditRecord",
     "Country",
+    "DayTotal",
     "EntryKind",
     "Event",
     "EventSession",

@@ -242,3 +242,42 @@ class Leg(models.Model):
     @property
     def base_amount(self) -> Money:
         return Money(self.debit or self.credit, self.entry.fund.base_currency)
+
+
+#: Day totals count in thousandths of the fund's currency, the finest unit a
+#: leg keeps (``decimal_places=3``): integers add exactly on every database.
+DAY_TOTAL_SCALE = 1000
+
+
+class DayTotal(models.Model):
+    """An account's posted debits and credits on one day: the ledger's running
+    totals, one checkpoint per account and day, so that a balance or a period's
+    lines are read from a few rows per account and day, whatever the number of
+    legs. Kept in step by ``fundmgr.services.ledger.post_entry`` in the
+    transaction that posts the entry (legs are immutable and entries are never
+    deleted: a posting, back-dated or a reversal, only ever adds to its own
+    day). ``check_day_totals`` compares them with the legs.
+
+    Amounts are integers in thousandths (``DAY_TOTAL_SCALE``): SQLite would add
+    decimals as binary floats."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="day_totals", verbose_name=_("account")
+    )
+    date = models.DateField(_("transaction date"))
+    debits = models.BigIntegerField(_("debits (thousandths)"), default=0)
+    credits = models.BigIntegerField(_("credits (thousandths)"), default=0)
+
+    class Meta:
+        ordering = ["account", "date"]
+        verbose_name = _("day total")
+        verbose_name_plural = _("day totals")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "date"], name="day_total_once_per_day"),
+            models.CheckConstraint(
+                condition=Q(debits__gte=0, credits__gte=0), name="day_total_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date} Dr {self.debits} Cr {self.credits}"

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.chart import DEBIT_NORMAL, AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Account, EntryKind, Fund, JournalEntry, Leg
+from fundmgr.models import Account, DayTotal, EntryKind, Fund, JournalEntry, Leg
+from fundmgr.models.ledger import DAY_TOTAL_SCALE
 from fundmgr.money import Money, round_money
 from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.rates import convert
@@ -263,6 +264,7 @@ def post_or_find_entry(
             # Posting is the moment the database checks the whole entry.
             JournalEntry.objects.filter(pk=entry.pk).update(status=JournalEntry.Status.POSTED)
             entry.status = JournalEntry.Status.POSTED
+            _add_to_day_totals(date, built)
             total = sum((leg.debit for leg in built), Decimal(0))
             log_action(
                 entry,
@@ -282,6 +284,96 @@ def post_or_find_entry(
                 return existing, False
         raise
     return entry, True
+
+
+# --- day totals: the ledger's running totals by account and day ---------------------
+
+#: One statement per posting: the entry's legs added to its day's totals, the
+#: row made if it is the account's first leg that day (SQLite and PostgreSQL).
+_ADD_TO_DAY = (
+    "INSERT INTO fundmgr_daytotal (account_id, date, debits, credits) VALUES {rows} "
+    "ON CONFLICT (account_id, date) DO UPDATE SET "
+    "debits = fundmgr_daytotal.debits + excluded.debits, "
+    "credits = fundmgr_daytotal.credits + excluded.credits"
+)
+
+#: The day totals of posted legs, from the legs (as migration 0015 fills them).
+_DAY_TOTALS_FROM_LEGS = """
+SELECT l.account_id, e.date,
+       SUM(CAST(ROUND(l.debit * 1000) AS BIGINT)),
+       SUM(CAST(ROUND(l.credit * 1000) AS BIGINT))
+FROM fundmgr_leg l
+JOIN fundmgr_journalentry e ON e.id = l.entry_id
+JOIN fundmgr_account a ON a.id = l.account_id
+WHERE e.status = 'posted' AND a.fund_id = %s
+GROUP BY l.account_id, e.date
+"""
+
+
+def thousandths(amount: Decimal) -> int:
+    """``amount`` (at most three decimals, as a leg keeps) in thousandths."""
+    scaled = amount * DAY_TOTAL_SCALE
+    if scaled != scaled.to_integral_value():
+        raise LedgerError(f"{amount} has more decimals than the ledger keeps")
+    return int(scaled)
+
+
+def from_thousandths(total: int | None) -> Decimal:
+    return Decimal(total or 0).scaleb(-3)
+
+
+def _add_to_day_totals(day: datetime.date, legs: Sequence[Leg]) -> None:
+    """Add a posted entry's legs to its day's totals, in the posting's
+    transaction (legs are never changed nor deleted: totals only grow)."""
+    by_account: dict[int, list[int]] = {}
+    for leg in legs:
+        sums = by_account.setdefault(leg.account_id, [0, 0])
+        sums[0] += thousandths(leg.debit)
+        sums[1] += thousandths(leg.credit)
+    params: list = []
+    for account_id, (debits, credits) in sorted(by_account.items()):
+        params += [account_id, day, debits, credits]
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(by_account))
+    with connection.cursor() as cursor:
+        cursor.execute(_ADD_TO_DAY.format(rows=rows), params)
+
+
+def rebuild_day_totals(fund: Fund) -> int:
+    """Recompute ``fund``'s day totals from its posted legs (after a bulk load
+    that posted entries without ``post_entry``, such as a benchmark's).
+    Returns the number of rows."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        DayTotal.objects.filter(account__fund=fund).delete()
+        cursor.execute(
+            "INSERT INTO fundmgr_daytotal (account_id, date, debits, credits) "
+            + _DAY_TOTALS_FROM_LEGS,
+            [fund.pk],
+        )
+        return cursor.rowcount
+
+
+def day_totals_drift(fund: Fund) -> list[tuple[int, datetime.date, int, int, int, int]]:
+    """Where ``fund``'s day totals differ from its posted legs: (account id,
+    day, debits and credits kept, debits and credits of the legs), in
+    thousandths. Empty when they agree, as they always should."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DAY_TOTALS_FROM_LEGS, [fund.pk])
+        from_legs = {
+            (account, _as_date(day)): (int(dr), int(cr)) for account, day, dr, cr in cursor
+        }
+    kept = {
+        (row.account_id, row.date): (row.debits, row.credits)
+        for row in DayTotal.objects.filter(account__fund=fund)
+    }
+    return sorted(
+        (account, day, *kept.get((account, day), (0, 0)), *from_legs.get((account, day), (0, 0)))
+        for account, day in kept.keys() | from_legs.keys()
+        if kept.get((account, day), (0, 0)) != from_legs.get((account, day), (0, 0))
+    )
+
+
+def _as_date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
 def reverse_entry(

@@ -8,7 +8,10 @@ commitment accounts only for the position below the statement. A fixed
 number of queries, whatever the number of entries, donors or pledges:
 
 1. every leg up to ``as_of`` grouped by account and by "before the period" /
-   "in the period" (the lines, the opening and closing balances, the position);
+   "in the period" (the lines, the opening and closing balances, the position),
+   read from the ledger's day totals (``fundmgr.models.DayTotal``: a row per
+   account and day, kept in step by ``post_entry``), so independent of the
+   number of legs;
 2. contribution legs of the period traced to their donor, grouped by donor and
    original currency; 3. the names of those donors;
 4. receivable legs up to ``as_of`` traced to their pledge, grouped by pledge;
@@ -43,9 +46,10 @@ from django.utils.translation import gettext_lazy
 from donors.models import Donor, DonorKind, Instalment, Pledge, Receipt
 from fundmgr.chart import DEBIT_NORMAL, AccountKey, AccountKind
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import EntryKind, Fund, JournalEntry, Leg, PscRate
+from fundmgr.models import DayTotal, EntryKind, Fund, JournalEntry, Leg, PscRate
 from fundmgr.money import Money, round_amount
 from fundmgr.services.funds import FundPosition, position_from_balances
+from fundmgr.services.ledger import from_thousandths
 
 K = AccountKey
 AMOUNT = DecimalField(max_digits=20, decimal_places=3)
@@ -238,17 +242,19 @@ def fund_statement(
     def m(value: Decimal) -> Money:
         return Money(round_amount(value, currency), currency)
 
-    # 1. Every leg up to as_of, by account and by side of the period start.
+    # 1. Every leg up to as_of, by account and by side of the period start:
+    # read from the ledger's day totals (a row per account and day), not the legs.
     bucket = (
-        Case(When(entry__date__lt=period_start, then=Value(BEFORE)), default=Value(WITHIN))
+        Case(When(date__lt=period_start, then=Value(BEFORE)), default=Value(WITHIN))
         if period_start is not None
         else Value(WITHIN)
     )
     rows = list(
-        _legs(fund, as_of)
+        DayTotal.objects.filter(account__fund=fund, account__segregated=False, date__lte=as_of)
         .annotate(bucket=bucket)
         .values("account__key", "account__kind", "bucket")
-        .annotate(debits=ExactSum("debit"), credits=ExactSum("credit"), first=Min("entry__date"))
+        .annotate(debits=Sum("debits"), credits=Sum("credits"), first=Min("date"))
+        .order_by()
     )
     start = period_start or min((row["first"] for row in rows), default=as_of)
 
@@ -258,7 +264,7 @@ def fund_statement(
     for row in rows:
         kind = row["account__kind"]
         sign = 1 if kind in DEBIT_NORMAL else -1
-        amount = sign * ((row["debits"] or Decimal(0)) - (row["credits"] or Decimal(0)))
+        amount = sign * (from_thousandths(row["debits"]) - from_thousandths(row["credits"]))
         (before if row["bucket"] == BEFORE else within)[row["account__key"]] += amount
         kinds[row["account__key"]] = kind
     at_as_of = {key: before[key] + within[key] for key in kinds}
