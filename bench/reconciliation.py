@@ -215,8 +215,10 @@ def _load(args):
     usd = lambda amount: Money(amount, "USD")  # noqa: E731
     psc = (spent * Decimal("0.08")).quantize(CENT, rounding=ROUND_HALF_UP)
     one = Decimal(1)
-    _entries(
-        fund,
+    # One entry of each kind the grants post (manual-kind entries would not be
+    # the grants'; "grant" alone is no kind the ledger knows).
+    for kind, row in zip(
+        ("grant-commitment", "grant-settlement", "grant-psc"),
         [
             (
                 datetime.date(2019, 3, 1),
@@ -243,8 +245,9 @@ def _load(args):
                 ],
             ),
         ],
-        "grant",
-    )
+        strict=True,
+    ):
+        _entries(fund, [row], kind)
     return fund, officer
 
 
