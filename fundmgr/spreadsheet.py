@@ -60,6 +60,7 @@ _SPECIAL = re.compile(
 _EXCEL_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
 #: Day 0 of Excel's serial dates (1900 system, after its 1900-02-29).
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 #: Column letters, A to XFD.
 _LETTERS = [xl_col_to_name(index) for index in range(16384)]
 
@@ -245,6 +246,13 @@ class TextWorksheet(Worksheet):
                 add(
                     f'<c r="{_LETTERS[index]}{number}"{attribute}>'
                     f"<f>{_escape(value[1:])}</f><v></v></c>"
+                )
+            elif kind is datetime.date:
+                if not attribute:
+                    attribute = self._formats.get(DATE) or self._attribute(DATE)
+                add(
+                    f'<c r="{_LETTERS[index]}{number}"{attribute}>'
+                    f"<v>{value.toordinal() - _EPOCH_ORDINAL}</v></c>"
                 )
             else:
                 add(self._other(index, number, attribute, value))
