@@ -1,8 +1,10 @@
 """Benchmark: a fund with 100,000 receipts and 20,000 grants. Reports, in one
 run, the financial statement page's server time and query count (against a
 bare view served the same way), and the reconciliation workbook's export time
-against a bare openpyxl write-only dump of the same number of cells, with the
-export's peak memory (a separate process, as an operator runs it).
+(written by XlsxWriter through ``fundmgr.exporters``) against a bare openpyxl
+write-only dump of the same number of cells, made in the same run, with their
+ratio (goal: at most 0.6) and the export's peak memory (a separate process,
+as an operator runs it).
 
 Builds a scratch database (SQLite in a temp dir by default, or DATABASE_URL: a
 PostgreSQL database whose name contains "bench", emptied first), migrates it,
@@ -40,6 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BASELINE_PATH = "/bench/bare/"
+#: The export (XlsxWriter, through fundmgr.exporters) at most this many times
+#: the bare openpyxl dump of the same cells (issue 12).
+GOAL = 0.6
 AS_OF = datetime.date(2019, 12, 31)
 CENT = Decimal("0.01")
 EUR_RATES = [Decimal("0.870") + Decimal("0.002") * month for month in range(12)]
@@ -215,8 +220,10 @@ def _load(args):
     usd = lambda amount: Money(amount, "USD")  # noqa: E731
     psc = (spent * Decimal("0.08")).quantize(CENT, rounding=ROUND_HALF_UP)
     one = Decimal(1)
-    _entries(
-        fund,
+    # One entry of each kind the grants post (manual-kind entries would not be
+    # the grants'; "grant" alone is no kind the ledger knows).
+    for kind, row in zip(
+        ("grant-commitment", "grant-settlement", "grant-psc"),
         [
             (
                 datetime.date(2019, 3, 1),
@@ -243,8 +250,14 @@ def _load(args):
                 ],
             ),
         ],
-        "grant",
-    )
+        strict=True,
+    ):
+        _entries(fund, [row], kind)
+    # The entries were posted in bulk, not through post_entry: the ledger's
+    # day totals (which the statement reads) are built from their legs.
+    from fundmgr.services.ledger import rebuild_day_totals
+
+    rebuild_day_totals(fund)
     return fund, officer
 
 
@@ -363,13 +376,13 @@ def _run(args, database_url: str, scratch: Path) -> int:
     cells = sum(rows * columns for _title, rows, columns in shape)
     dump_seconds = _bare_dump(shape, scratch / "bare.xlsx")
     ratio = export_seconds / dump_seconds
-    verdict = "meets" if ratio <= 1.5 else "MISSES"
+    verdict = "meets" if ratio <= GOAL else "MISSES"
     print(
         f"export (in process)  {export_seconds:9.2f} s   {cells:,} cells, "
         f"{exported.stat().st_size / 1e6:.1f} MB"
     )
     print(f"bare openpyxl dump   {dump_seconds:9.2f} s   same sheets, rows and columns")
-    print(f"ratio export/dump: {ratio:.2f} ({verdict} the 1.5x goal)")
+    print(f"ratio export/dump: {ratio:.2f} ({verdict} the {GOAL}x goal)")
 
     # Peak memory: the command an operator runs, in its own process.
     output = scratch / "command.xlsx"

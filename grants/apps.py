@@ -18,3 +18,5 @@ class GrantsConfig(AppConfig):
         )
         extensions.add_demo_loader("grants", 20, load_grant_demo)
         guards.register()  # its database guards, for the system check (fundmgr.checks)
+        # Registers the officers' queue export with the exporters (fundmgr.exporters).
+        from grants import export  # noqa: F401

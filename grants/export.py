@@ -1,12 +1,14 @@
 """The officer queue as an Excel workbook: every row the filters match, not one
-page. openpyxl's write-only mode streams rows to a temporary file (deleted when
-the response is closed), so 20,000 grants never sit in memory as cells, and the
-rows come from the database in chunks as plain values (``queries.export_rows``).
+page, written by the exporter framework (``fundmgr.exporters``): a sheet of
+grants and an About sheet. The rows stream to a temporary file (deleted when
+the response is closed), so 20,000 grants never sit in memory as cells, and
+they come from the database in chunks as plain values (``queries.export_rows``).
 
-The sheet has a frozen header with an autofilter, amounts in the fund's
-currency with its minor unit ('#,##0.00 "USD"'), and a totals row whose
-amounts are live SUM formulas over the rows above. Every other cell is text,
-whatever its first character (``fundmgr.spreadsheet``).
+The sheet has a frozen header with an autofilter, amounts in the one money
+format of every export (accounting, the fund's currency with its minor unit:
+'#,##0.00 "USD";-#,##0.00 "USD"'), and a totals row whose amounts are live
+SUM formulas over the rows above. Every other cell is text, whatever its
+first character (``fundmgr.spreadsheet``).
 
 Beside the grant's own figures, what the ledger says of it (approved,
 advanced, actual cost, PSC charged, owed by the traveller, refunded, balance
@@ -22,15 +24,12 @@ from dataclasses import dataclass
 from babel import Locale
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from fundmgr.exporters import Exporter, Sheet, register
 from fundmgr.formatting import babel_locale
 from fundmgr.models import Event
 from fundmgr.models.countries import Region
-from fundmgr.money import minor_units
-from fundmgr.spreadsheet import Formula, TextCell, add_text_sheet
+from fundmgr.spreadsheet import BOLD, Cell, Formula, column_letter, money
 from grants.models import Gender, GrantState, Priority
 from grants.queries import (
     GrantMoney,
@@ -41,23 +40,6 @@ from grants.queries import (
     export_rows,
     grant_money,
 )
-
-BOLD = Font(bold=True)
-
-
-def money_format(currency: str) -> str:
-    """Excel number format for amounts in ``currency``: '#,##0.00 "USD"', '#,##0 "JPY"'."""
-    places = minor_units(currency)
-    return f'#,##0{"." + "0" * places if places else ""} "{currency}"'
-
-
-def _cell(sheet, value, *, bold: bool = False, number_format: str | None = None):
-    cell = TextCell(sheet, value=value)
-    if bold:
-        cell.font = BOLD
-    if number_format:
-        cell.number_format = number_format
-    return cell
 
 
 def _columns() -> list[tuple[str, int, bool]]:
@@ -96,60 +78,54 @@ class _Claim:
     return_on: datetime.date
 
 
-def queue_workbook(event: Event, filters: QueueFilters):
-    """Write the workbook to a temporary file and return it open at the start."""
-    currency = event.fund.base_currency
-    number_format = money_format(currency)
-    columns = _columns()
-    money_columns = [i for i, (_h, _w, is_money) in enumerate(columns) if is_money]
-    book = Workbook(write_only=True)
-    # Outside text (names, titles) is written as text; only a Formula is a formula.
-    sheet = add_text_sheet(book, event.code[:31])
-    # Write-only sheets take their layout before the first row.
-    sheet.freeze_panes = "A2"
-    for index, (_heading, width, _money) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([_cell(sheet, heading, bold=True) for heading, *_ in columns])
+class QueueSheet(Sheet):
+    """One row per grant the filters match, then the totals of the money."""
 
-    # Labels once, not per row: in the reader's language.
-    countries = Locale.parse(babel_locale()).territories
-    genders = {value: str(label) for value, label in Gender.choices}
-    regions = {value: str(label) for value, label in Region.choices}
-    states = {value: str(label) for value, label in GrantState.choices}
-    priorities = {value: str(label) for value, label in Priority.choices}
-    yes, no = _("yes"), _("no")
+    def title(self):
+        return self.export.event.code
 
-    def money(value):
-        return _cell(sheet, value, number_format=number_format)
+    @property
+    def widths(self):
+        return [width for _heading, width, _money in _columns()]
 
-    # What the ledger says of every matching grant: one query, before the rows stream.
-    ledger = grant_money(event.fund_id, event_grants(event, filters), currency)
-    nothing = GrantMoney()
-    days, today = claim_period(event), timezone.localdate()
+    def headings(self):
+        return [heading for heading, _width, _money in _columns()]
 
-    rows = 0
-    for (
-        pk,
-        reference,
-        name,
-        title,
-        gender,
-        iso2,
-        country,
-        region,
-        priority,
-        ldc,
-        state,
-        cost,
-        psc,
-        committed,
-        return_on,
-    ) in export_rows(event, filters):
-        rows += 1
-        books = ledger.get(pk, nothing)
-        overdue = claim_overdue(_Claim(state, return_on), days, today)
-        sheet.append(
-            [
+    def rows(self):
+        e = self.export
+        event, filters = e.event, e.filters
+        # Labels once, not per row: in the reader's language.
+        countries = Locale.parse(babel_locale()).territories
+        genders = {value: str(label) for value, label in Gender.choices}
+        regions = {value: str(label) for value, label in Region.choices}
+        states = {value: str(label) for value, label in GrantState.choices}
+        priorities = {value: str(label) for value, label in Priority.choices}
+        yes, no = _("yes"), _("no")
+        amount = money(e.currency)
+        # What the ledger says of every matching grant: one query, before the rows stream.
+        ledger = grant_money(event.fund_id, event_grants(event, filters), e.currency)
+        nothing = GrantMoney()
+        days, today = claim_period(event), timezone.localdate()
+        for (
+            pk,
+            reference,
+            name,
+            title,
+            gender,
+            iso2,
+            country,
+            region,
+            priority,
+            ldc,
+            state,
+            cost,
+            psc,
+            committed,
+            return_on,
+        ) in export_rows(event, filters):
+            books = ledger.get(pk, nothing)
+            overdue = claim_overdue(_Claim(state, return_on), days, today)
+            yield (
                 reference,
                 name,
                 title,
@@ -160,42 +136,77 @@ def queue_workbook(event: Event, filters: QueueFilters):
                 priorities.get(priority, priority),
                 yes if ldc else no,
                 states.get(state, state),
-                money(cost),
-                money(psc),
-                money(committed),
-                money(books.approved),
-                money(books.advanced),
-                money(books.actual),
-                money(books.psc),
-                money(books.owed_by_traveller),
-                money(books.refunded),
-                money(books.paid_to_traveller),
+                Cell(cost, amount),
+                Cell(psc, amount),
+                Cell(committed, amount),
+                Cell(books.approved, amount),
+                Cell(books.advanced, amount),
+                Cell(books.actual, amount),
+                Cell(books.psc, amount),
+                Cell(books.owed_by_traveller, amount),
+                Cell(books.refunded, amount),
+                Cell(books.paid_to_traveller, amount),
                 yes if overdue else no,
-            ]
-        )
-    last = rows + 1
-    totals: list = [_cell(sheet, _("Total"), bold=True)]
-    totals += [None] * (len(columns) - 1)
-    for index in money_columns:
-        letter = get_column_letter(index + 1)
-        formula = Formula(f"=SUM({letter}2:{letter}{last})") if rows else 0
-        totals[index] = _cell(sheet, formula, bold=True, number_format=number_format)
-    sheet.append(totals)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
+            )
 
-    about = add_text_sheet(book, _("About")[:31])
-    for label, value in [
-        (_("Fund"), f"{event.fund.code} – {event.fund.name}"),
-        (_("Event"), f"{event.code} – {event.name}"),
-        (_("Amounts in"), currency),
-        (_("Rows"), rows),
-        (_("Filters"), _describe(filters) or _("none")),
-        (_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")),
-    ]:
-        about.append([_cell(about, label, bold=True), value])
+    def foot(self):
+        columns = _columns()
+        last = self.row
+        total = money(self.export.currency, bold=True)
+        totals: list = [Cell(_("Total"), BOLD)] + [None] * (len(columns) - 1)
+        for index, (_heading, _width, is_money) in enumerate(columns):
+            if is_money:
+                letter = column_letter(index)
+                formula = Formula(f"=SUM({letter}2:{letter}{last})") if last > 1 else 0
+                totals[index] = Cell(formula, total)
+        self.export.rows = last - 1
+        yield totals
 
+
+class AboutSheet(Sheet):
+    """What the export holds: fund, event, currency, rows, filters, when."""
+
+    header_rows = 0
+    filtered = False
+
+    def title(self):
+        return _("About")
+
+    def head(self):
+        return iter(())
+
+    def rows(self):
+        e = self.export
+        event = e.event
+        for label, value in [
+            (_("Fund"), f"{event.fund.code} – {event.fund.name}"),
+            (_("Event"), f"{event.code} – {event.name}"),
+            (_("Amounts in"), e.currency),
+            (_("Rows"), e.rows),
+            (_("Filters"), _describe(e.filters) or _("none")),
+            (_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")),
+        ]:
+            yield [Cell(label, BOLD), value]
+
+
+@register
+class GrantQueueExport(Exporter):
+    """The officers' queue of ``event`` under ``filters``."""
+
+    identifier = "grant-queue"
+    sheets = (QueueSheet, AboutSheet)
+
+    def __init__(self, event: Event, filters: QueueFilters):
+        self.event = event
+        self.filters = filters
+        self.currency = event.fund.base_currency
+        self.rows = 0
+
+
+def queue_workbook(event: Event, filters: QueueFilters):
+    """Write the workbook to a temporary file and return it open at the start."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")
-    book.save(handle)
+    GrantQueueExport(event, filters).write(handle)
     handle.seek(0)
     return handle
 

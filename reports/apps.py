@@ -13,3 +13,5 @@ class ReportsConfig(AppConfig):
 
         extensions.add_demo_loader("reports.conference", 30, load_conference_demo)
         extensions.add_demo_loader("reports.bank", 40, load_bank_demo)
+        # Registers the reconciliation workbook with the exporters (fundmgr.exporters).
+        from reports import workbook  # noqa: F401

@@ -1,5 +1,6 @@
 """``fundmgr.spreadsheet``: every XLSX the product writes is made of its
-sheets, in which a string is text unless the product marks it as a Formula
+sheets (through ``fundmgr.exporters``), in which a string is text unless the
+product marks it as a Formula
 (docs/security.md, "Outside text is data"). The services' own tests read
 their workbooks back (tests/reports/test_workbook_outside_text.py,
 tests/grants/test_grant_export.py); these prove the rule for any text."""
@@ -11,10 +12,10 @@ import io
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.cell import WriteOnlyCell
 
-from fundmgr.spreadsheet import NOT_XML, Formula, TextCell, add_text_sheet
+from fundmgr.spreadsheet import BOLD, NOT_XML, Book, Cell, Formula
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r", "#", "'", " "]
 
@@ -32,12 +33,12 @@ outside_text = st.one_of(
 
 
 def written(rows: list[list]):
-    book = Workbook(write_only=True)
-    sheet = add_text_sheet(book, "Sheet")
-    for row in rows:
-        sheet.append([value(sheet) if callable(value) else value for value in row])
     handle = io.BytesIO()
-    book.save(handle)
+    book = Book(handle)
+    sheet = book.add_sheet("Sheet")
+    for row in rows:
+        sheet.append(row)
+    book.close()
     handle.seek(0)
     return load_workbook(handle)["Sheet"]
 
@@ -46,7 +47,7 @@ def written(rows: list[list]):
 @given(text=outside_text)
 def test_any_text_reads_back_identical_and_as_a_string(text):
     # As a plain value and in a styled cell object, as the exporters write it.
-    sheet = written([[text, lambda ws: TextCell(ws, text)]])
+    sheet = written([[text, Cell(text, BOLD)]])
     assert [(c.value, c.data_type) for c in sheet[1]] == [(text, "s"), (text, "s")]
 
 
@@ -72,11 +73,19 @@ def test_a_formula_must_start_with_an_equals_sign():
         Formula("SUM(A1:B1)")
 
 
-def test_a_sheet_refuses_openpyxls_own_cells_which_guess_formulas():
-    book = Workbook(write_only=True)
-    sheet = add_text_sheet(book, "Sheet")
+def test_a_sheet_refuses_another_librarys_cells_which_guess_formulas():
+    book = Book(io.BytesIO())
+    sheet = book.add_sheet("Sheet")
     with pytest.raises(ValueError, match="Cannot convert"):
-        sheet.append([WriteOnlyCell(sheet, "=1+1")])
+        sheet.append([WriteOnlyCell(None, "=1+1")])
+    book.close()
+
+
+def test_text_that_looks_like_one_of_excels_escapes_is_escaped_itself():
+    """Excel reads ``_x0041_`` in a text as "A": it is written as
+    ``_x005F_x0041_``, which Excel shows as typed (openpyxl reads it raw)."""
+    [cell] = written([["INV_x0041_42"]])[1]
+    assert (cell.value, cell.data_type) == ("INV_x005F_x0041_42", "s")
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\x1b", "\x0b", "\ufffe", "\uffff"], ids=repr)

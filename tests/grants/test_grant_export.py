@@ -1,6 +1,7 @@
 """The queue's Excel export: every matching row (not one page), a frozen header
-with an autofilter, money formats in the fund's currency, a live SUM totals row
-that equals the page's totals, and a fixed number of queries."""
+with an autofilter, the one money format of every export in the fund's
+currency, a live SUM totals row that equals the page's totals, and a fixed
+number of queries."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from fundmgr.roles import Role
-from grants.export import money_format
+from fundmgr.spreadsheet import money_format
 from grants.models import GrantState
 from grants.views import PAGE_SIZE
 
@@ -123,19 +124,20 @@ def test_amounts_are_formatted_in_the_funds_currency_and_totalled_by_live_formul
     make_grant(cost=Decimal("1500.25"))
     _response, book = export(as_officer, event)
     sheet = book.worksheets[0]
-    assert sheet["K2"].number_format == '#,##0.00 "USD"'
-    assert sheet["M4"].number_format == '#,##0.00 "USD"'
+    # The accounting format every export uses (fundmgr.spreadsheet.money_format).
+    assert sheet["K2"].number_format == '#,##0.00 "USD";-#,##0.00 "USD"'
+    assert sheet["M4"].number_format == '#,##0.00 "USD";-#,##0.00 "USD"'
     assert sheet["A5"].value == "Total"
     assert sheet["K5"].value == "=SUM(K2:K4)"
     assert sheet["L5"].value == "=SUM(L2:L4)"
     assert sheet["M5"].value == "=SUM(M2:M4)"
-    assert sheet["K5"].number_format == '#,##0.00 "USD"'
+    assert sheet["K5"].number_format == '#,##0.00 "USD";-#,##0.00 "USD"'
 
 
 def test_money_formats_follow_the_currencys_minor_unit():
-    assert money_format("USD") == '#,##0.00 "USD"'
-    assert money_format("JPY") == '#,##0 "JPY"'
-    assert money_format("KWD") == '#,##0.000 "KWD"'
+    assert money_format("USD") == '#,##0.00 "USD";-#,##0.00 "USD"'
+    assert money_format("JPY") == '#,##0 "JPY";-#,##0 "JPY"'
+    assert money_format("KWD") == '#,##0.000 "KWD";-#,##0.000 "KWD"'
 
 
 def test_the_totals_equal_the_queues_totals_under_the_same_filters(as_officer, make_grant, event):

@@ -225,7 +225,8 @@ def test_the_export_gives_the_ledgers_approved_advanced_actual_owed_and_refunded
         "Owed by the traveller": Decimal("60.00"),
         "Refunded": Decimal("40.00"),
     }
-    assert row["Refunded"].number_format == '#,##0.00 "USD"'
+    # The one money format of every export (fundmgr.spreadsheet.money_format).
+    assert row["Refunded"].number_format == '#,##0.00 "USD";-#,##0.00 "USD"'
     second = {header[i]: cell.value for i, cell in enumerate(rows[1])}
     assert second["Approved"] == second["Owed by the traveller"] == 0
     assert "Claim overdue" in header
