@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -54,6 +55,11 @@ TOKEN_HOURS = 24
 KEEP = datetime.timedelta(hours=TOKEN_HOURS + 1)
 #: The bodies a form posts; only these are read before the view.
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+#: A post of the same rendering at the same moment waits on the first one's
+#: claim; once that commits, the first post's response (where it led) is
+#: written a moment later. The repeat waits up to this long for it, while the
+#: claim is this young, rather than send the person somewhere else.
+RESULT_WAIT = datetime.timedelta(seconds=3)
 
 
 class FormRefused(Exception):
@@ -207,7 +213,7 @@ class OnceMiddleware:
 
     def _repeat(self, request, key: str):
         """Where the first post of this rendering led, saying nothing more was recorded."""
-        first = FormSubmission.objects.filter(key=key).first()
+        first = _first_post(key)
         when = timezone.localtime(first.created_at) if first else timezone.localtime()
         messages.warning(
             request,
@@ -218,6 +224,15 @@ class OnceMiddleware:
             % {"time": date_format(when, "DATETIME_FORMAT")},
         )
         return redirect((first.result if first else "") or _back(request) or "home")
+
+
+def _first_post(key: str) -> FormSubmission | None:
+    """The first post's claim, once it says where it led (or is too old to)."""
+    while True:
+        first = FormSubmission.objects.filter(key=key).first()
+        if first is None or first.result or timezone.now() - first.created_at >= RESULT_WAIT:
+            return first
+        time.sleep(0.05)
 
 
 def prune(now: datetime.datetime | None = None) -> int:

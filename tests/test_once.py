@@ -205,3 +205,30 @@ def test_every_form_that_posts_carries_a_token_or_says_why_not():
         ("reports/bank.html", "bank-unmatch-payout"),
         ("reports/bank.html", "bank-reopen-line"),
     } <= money
+
+
+def test_a_repeat_waits_for_where_the_first_post_of_the_rendering_led(db, monkeypatch, make_user):
+    """At the same moment: the first post's claim is committed, its redirect
+    not yet written; the repeat goes where the first went, not elsewhere."""
+    from django.test import RequestFactory
+
+    from fundmgr import once
+    from fundmgr.models import FormSubmission
+
+    user = make_user("once-racer")
+    FormSubmission.objects.create(key="k" * 20, purpose="/grants/x/", user=user)
+    waited = []
+
+    def first_post_finishes(seconds):
+        waited.append(seconds)
+        FormSubmission.objects.filter(key="k" * 20).update(result="/grants/x/detail/")
+
+    monkeypatch.setattr(once.time, "sleep", first_post_finishes)
+    request = RequestFactory().post("/grants/x/")
+    request.user = user
+    request.session = {}
+    request._messages = type("Box", (), {"add": lambda *args, **kwargs: None})()
+
+    response = once.OnceMiddleware(lambda r: None)._repeat(request, "k" * 20)
+
+    assert waited and response.url == "/grants/x/detail/"
