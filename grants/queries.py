@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,7 +20,8 @@ from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, EntryKind, Event, JournalEntry
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import quantum
-from grants.models import Grant, GrantState, TravelPolicy
+from grants.models import Grant, GrantState, QueueTally, TravelPolicy
+from grants.tally import amount as tally_amount
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")  # the amount fields' scale; SQLite's SUM widens it
@@ -139,22 +140,56 @@ class QueueSummary:
     matching: StateCount = StateCount("", "")
 
 
-def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
-    totals = {
-        row["state"]: row
-        for row in event_grants(event, filters, ignore_state=True)
+def tally_rows(event: Event, filters: QueueFilters) -> QuerySet:
+    """The queue's tally (grants.tally) of the event's buckets that ``filters``
+    keep, all states; the overdue filter, which depends on the day and each
+    grant's return, is not one of its dimensions."""
+    rows = QueueTally.objects.filter(event=event)
+    if filters.country:
+        rows = rows.filter(country_id=filters.country)
+    if filters.region:
+        rows = rows.filter(country__region=filters.region)
+    if filters.ldc:
+        rows = rows.filter(ldc=filters.ldc == "yes")
+    if filters.gender:
+        rows = rows.filter(gender=filters.gender)
+    return rows
+
+
+def _summary_totals(event: Event, filters: QueueFilters) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """``{state: (count, cost, committed)}`` of the matching grants (every
+    filter but the state): from the tally, a few rows whatever the number of
+    grants; from the grants themselves for travel claims overdue."""
+    if filters.overdue:
+        rows = (
+            event_grants(event, filters, ignore_state=True)
+            .order_by()
+            .values("state")
+            .annotate(
+                count=Count("id"), cost=ExactSum("cost"), committed=ExactSum("committed_amount")
+            )
+        )
+        return {
+            row["state"]: (row["count"], _amount(row["cost"]), _amount(row["committed"]))
+            for row in rows
+        }
+    rows = (
+        tally_rows(event, filters)
         .order_by()
         .values("state")
-        .annotate(count=Count("id"), cost=ExactSum("cost"), committed=ExactSum("committed_amount"))
+        .annotate(count=Sum("grants"), cost=Sum("cost"), committed=Sum("committed"))
+        .filter(count__gt=0)
+    )
+    return {
+        row["state"]: (row["count"], tally_amount(row["cost"]), tally_amount(row["committed"]))
+        for row in rows
     }
+
+
+def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
+    totals = _summary_totals(event, filters)
     by_state = [
-        StateCount(
-            state,
-            str(label),
-            totals[state]["count"],
-            _amount(totals[state]["cost"]),
-            _amount(totals[state]["committed"]),
-        )
+        StateCount(state, str(label), *totals[state])
         for state, label in GrantState.choices
         if state in totals
     ]
@@ -170,9 +205,10 @@ def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
 
 
 def queue_countries(event: Event) -> QuerySet:
-    """The countries the event has nominations from (for the country filter)."""
+    """The countries the event has nominations from (for the country filter),
+    read from the queue's tally (grants.tally): a few rows, not every grant."""
     return Country.objects.filter(
-        iso2__in=Grant.objects.filter(event=event).values("country_id")
+        iso2__in=QueueTally.objects.filter(event=event, grants__gt=0).values("country_id")
     ).only("iso2", "name")
 
 
