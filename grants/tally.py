@@ -11,13 +11,17 @@ Amounts are kept in hundredths (the amount fields' scale), as integers: SQLite
 would add decimals as binary floats.
 
 On PostgreSQL the trigger is a deferred constraint trigger, like the stamp's
-(grants.stamp), and fires after it (triggers on one event fire in the order
-of their names: ``..._stamp`` before ``..._tally``). Every transaction that
-changes a grant therefore holds the stamp's row lock before it locks any
-bucket, and holds it to its commit: transactions changing grants reach the
-buckets one at a time, so two of them can never wait on each other's buckets
-(no deadlock, whatever order they changed their grants in), and the buckets'
-locks are taken at commit, after every other lock the transaction took.
+(grants.stamp): it fires at commit, after the stamp's (triggers on one event
+fire in the order of their names), so the buckets' locks are the last a
+transaction takes. Before it touches a bucket it takes a transaction-level
+advisory lock (``ADVISORY_LOCK``), held to the commit: committing
+transactions reach the buckets one at a time, so two of them can never wait
+on each other's buckets, whatever order they changed their grants in (two
+transactions each moving a grant into the other's bucket deadlocked without
+it: tests/grants/test_queue_tally_race_postgres.py). The stamp's row lock
+would serialise them too, but the stamp's row is made only when the queue is
+first read. Commits that change grants already queue on the stamp's row; the
+advisory lock adds no wait beyond that.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from decimal import Decimal
 TABLE = "grants_grant"
 TALLY = "grants_queuetally"
 BUCKET = "event_id, state, country_id, gender, ldc"
+#: PostgreSQL's advisory lock (transaction-level) that lets one committing
+#: transaction at a time reach the buckets: a constant of this module's own.
+ADVISORY_LOCK = 47_120_812
 #: The grant's columns that decide its bucket and its amounts.
 WATCHED = ("event_id", "state", "country_id", "gender", "ldc_on_eligibility_date", "cost",
            "committed_amount")  # fmt: skip
@@ -87,6 +94,7 @@ POSTGRES_FUNCTIONS = {
         f"      IF TG_OP = 'UPDATE' AND {_PG_SAME} THEN\n"
         "        RETURN NULL;\n"
         "      END IF;\n"
+        f"      PERFORM pg_advisory_xact_lock({ADVISORY_LOCK});\n"
         "      IF TG_OP IN ('UPDATE', 'DELETE') THEN\n"
         f"        {_pg_add('OLD', '-')}\n"
         "      END IF;\n"

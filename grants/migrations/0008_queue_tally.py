@@ -30,6 +30,7 @@ POSTGRES_FUNCTIONS = {
       IF TG_OP = 'UPDATE' AND OLD.event_id IS NOT DISTINCT FROM NEW.event_id AND OLD.state IS NOT DISTINCT FROM NEW.state AND OLD.country_id IS NOT DISTINCT FROM NEW.country_id AND OLD.gender IS NOT DISTINCT FROM NEW.gender AND OLD.ldc_on_eligibility_date IS NOT DISTINCT FROM NEW.ldc_on_eligibility_date AND OLD.cost IS NOT DISTINCT FROM NEW.cost AND OLD.committed_amount IS NOT DISTINCT FROM NEW.committed_amount THEN
         RETURN NULL;
       END IF;
+      PERFORM pg_advisory_xact_lock(47120812);
       IF TG_OP IN ('UPDATE', 'DELETE') THEN
         INSERT INTO grants_queuetally AS t (event_id, state, country_id, gender, ldc, grants, cost, committed) VALUES (OLD.event_id, OLD.state, OLD.country_id, OLD.gender, OLD.ldc_on_eligibility_date, -1, -(OLD.cost * 100)::bigint, -(OLD.committed_amount * 100)::bigint) ON CONFLICT (event_id, state, country_id, gender, ldc) DO UPDATE SET grants = t.grants + EXCLUDED.grants, cost = t.cost + EXCLUDED.cost, committed = t.committed + EXCLUDED.committed;
       END IF;
