@@ -26,7 +26,8 @@ from django.db.models import Prefetch
 from django.forms.utils import flatatt
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -37,7 +38,7 @@ from django.views.decorators.http import require_POST
 from fundmgr import once
 from fundmgr.chart import AccountKey
 from fundmgr.downloads import private_download
-from fundmgr.formatting import babel_locale, country_name
+from fundmgr.formatting import babel_locale
 from fundmgr.models import Event, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
@@ -142,13 +143,42 @@ class QueueFilterForm(forms.Form):
         self.fields["state"].choices = every + list(GrantState.choices)
         self.fields["region"].choices = every + list(Region.choices)
         self.fields["gender"].choices = every + list(Gender.choices)
-        named = sorted(((c.iso2, country_name(c)) for c in countries), key=lambda c: c[1])
-        self.fields["country"].choices = every + named
+        self.fields["country"].choices = every + country_choices(countries)
 
     def filters(self) -> queries.QueueFilters:
         """The valid choices; an invalid one is reported and filters nothing."""
         self.is_valid()
         return queries.QueueFilters.from_data(getattr(self, "cleaned_data", {}))
+
+
+def country_choices(countries) -> list[tuple[str, str]]:
+    """``(iso2, name)`` of ``countries`` in the reader's language, by name
+    (``country_name``'s names, the locale looked up once for all)."""
+    territories = Locale.parse(babel_locale()).territories
+    named = ((c.iso2, territories.get(c.iso2.upper(), c.name or c.iso2)) for c in countries)
+    return sorted(named, key=lambda choice: choice[1])
+
+
+def _filter_form_html(request, event: Event, form: QueueFilterForm, filters) -> str:
+    """The queue's filter form, rendered once per event, language, countries
+    offered and the filters asked for (what it shows), then kept in the cache."""
+    shown = (
+        event.pk,
+        event.code,
+        get_language(),
+        tuple(form.fields["country"].choices),
+        sorted((name, tuple(request.GET.getlist(name))) for name in form.fields),
+    )
+    key = "grants:queue-filters:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "grants/_queue_filters.html",
+            {"event": event, "form": form, "filters": filters},
+            request,
+        )
+        cache.set(key, html, QUEUE_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308
 
 
 def _filter_form(request, event: Event) -> QueueFilterForm:
@@ -198,14 +228,19 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
     # The summary already counted the matching rows: no second COUNT query.
     paginator.count = summary.matching.count
     page = paginator.get_page(request.GET.get("page"))
+    money = money_formatter(event.fund.base_currency)
     context = {
-        "rows": _queue_rows(page, event),
+        "rows": _queue_rows_html(request, page, event, can_certify),
         "event": event,
         "fund": event.fund,
         "currency": event.fund.base_currency,
-        "form": form,
+        "filter_form": _filter_form_html(request, event, form, filters),
         "filters": filters,
         "summary": summary,
+        # Amounts formatted here, once for all (the money filter looks the
+        # locale up on each of them).
+        "by_state": [_count_shown(row, money) for row in summary.by_state],
+        "matching": _count_shown(summary.matching, money),
         "page": page,
         "can_certify": can_certify,
         "certifiable": GrantState.SUBMITTED,
@@ -218,6 +253,24 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
             ("pagination", "includes/pagination.html"),
         )
     }
+
+
+@dataclass(frozen=True)
+class ShownCount:
+    """A line of the counts by state (``queries.StateCount``) with its amounts
+    formatted for the reader."""
+
+    state: str
+    label: str
+    count: int
+    cost_shown: str
+    committed_shown: str
+
+
+def _count_shown(count: queries.StateCount, money: Callable[[Decimal], str]) -> ShownCount:
+    return ShownCount(
+        count.state, count.label, count.count, money(count.cost), money(count.committed)
+    )
 
 
 def _certifier_role() -> str:
@@ -240,6 +293,67 @@ class QueueRow:
     cost: str
     committed: str
     claim_overdue: bool
+
+
+#: Part of every row's cache key: bump it when grants/_queue_row.html or
+#: ``QueueRow`` changes what a row shows.
+QUEUE_ROW_VERSION = 1
+
+
+def _row_key(event: Event, values: tuple) -> str:
+    digest = hashlib.sha256(repr(values).encode()).hexdigest()[:40]
+    return f"grants:queue-row:{event.pk}:{digest}"
+
+
+def _queue_rows_html(request, page, event: Event, can_certify: bool) -> list[str]:
+    """The page's rows, rendered. Each is kept in the cache under everything
+    it shows (the grant's columns, its claim overdue or not), the language and
+    the reader's certifying role: after a change to one grant only its row is
+    rendered again, the others are read in one round trip."""
+    grants = list(page)
+    days, today = queries.claim_period(event), timezone.localdate()
+    common = (QUEUE_ROW_VERSION, event.code, event.fund.base_currency, get_language(), can_certify)
+    keys = {
+        grant.pk: _row_key(
+            event,
+            (
+                *common,
+                grant.pk,
+                queries.claim_overdue(grant, days, today),
+                grant.reference,
+                grant.state,
+                grant.nominee_name,
+                grant.nominee_title,
+                grant.gender,
+                grant.country_id,
+                grant.country.name,
+                grant.country.region,
+                grant.priority,
+                grant.ldc_on_eligibility_date,
+                grant.cost,
+                grant.committed_amount,
+            ),
+        )
+        for grant in grants
+    }
+    found = cache.get_many(list(keys.values()))
+    missing = [grant for grant in grants if keys[grant.pk] not in found]
+    if missing:
+        template = get_template("grants/_queue_row.html")
+        context = {
+            "can_certify": can_certify,
+            "certifiable": GrantState.SUBMITTED,
+            "detail_url": reverse("grant-queue", args=[event.code]),
+            "select_label": _("Select"),
+            "ldc_label": _("LDC"),
+        }
+        fresh = {
+            keys[row.grant.pk]: template.render(context | {"row": row}, request)
+            for row in _queue_rows(missing, event)
+        }
+        cache.set_many(fresh, QUEUE_CACHE_SECONDS)
+        found |= fresh
+    return [mark_safe(found[keys[grant.pk]]) for grant in grants]  # noqa: S308
 
 
 def _labels(choices) -> dict:
