@@ -69,14 +69,37 @@ def event_grants(event: Event, filters: QueueFilters, *, ignore_state: bool = Fa
     return grants
 
 
-#: What a row of the queue shows: 14 columns instead of the grant's 45 and its
-#: event's, which made turning 50 rows into objects the page's largest cost.
+@dataclass(frozen=True, slots=True)
+class QueueGrant:
+    """What a row of the queue shows of a grant: 14 columns instead of the
+    grant's 45 and its event's, read as plain values (turning 50 rows into
+    model instances was the largest cost of the page computed afresh)."""
+
+    pk: int
+    reference: str
+    state: str
+    nominee_name: str
+    nominee_title: str
+    gender: str
+    country_id: str
+    country_name: str
+    country_region: str
+    priority: int
+    ldc_on_eligibility_date: bool
+    cost: Decimal
+    committed_amount: Decimal
+    return_on: datetime.date
+
+
+#: ``QueueGrant``'s fields, as the grants' columns.
 QUEUE_COLUMNS = (
+    "id",
     "reference",
     "state",
     "nominee_name",
     "nominee_title",
     "gender",
+    "country_id",
     "country__name",
     "country__region",
     "priority",
@@ -89,10 +112,9 @@ QUEUE_COLUMNS = (
 
 def queue_rows(event: Event, filters: QueueFilters) -> QuerySet:
     """The rows of the queue in the order received (the primary key: an index
-    both databases walk without sorting, unlike the reference), one query a page."""
-    return (
-        event_grants(event, filters).select_related("country").only(*QUEUE_COLUMNS).order_by("id")
-    )
+    both databases walk without sorting, unlike the reference), one query a
+    page, as tuples of ``QUEUE_COLUMNS`` (``QueueGrant(*row)``)."""
+    return event_grants(event, filters).order_by("id").values_list(*QUEUE_COLUMNS)
 
 
 def export_rows(event: Event, filters: QueueFilters, chunk_size: int = 2000) -> Iterator[tuple]:

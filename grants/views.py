@@ -220,7 +220,14 @@ def _queue_cache_key(event: Event, stamp: str, can_certify: bool, query) -> str:
 
 
 def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
-    """The queue's filters, counts, rows and pagination, rendered (8 queries)."""
+    """The queue's filters, counts, rows and pagination, rendered (8 queries).
+
+    What it reads (the filter form's countries, the counts by state from the
+    tally, one page of rows) is a few rows whatever the number of grants; the
+    page rendered from them is kept in the cache under what they are, so a
+    change that leaves this page as it was (another event's grant, a grant of
+    another page that changes no count) renders nothing, and a changed grant
+    re-renders its own row only (``_queue_rows_html``)."""
     form = _filter_form(request, event)
     filters = form.filters()
     summary = queries.queue_summary(event, filters)
@@ -228,9 +235,37 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
     # The summary already counted the matching rows: no second COUNT query.
     paginator.count = summary.matching.count
     page = paginator.get_page(request.GET.get("page"))
+    grants = [queries.QueueGrant(*values) for values in page]
+    days, today = queries.claim_period(event), timezone.localdate()
+    shown = (
+        QUEUE_ROW_VERSION,
+        event.pk,
+        event.code,
+        event.name,
+        event.city,
+        event.starts_on,
+        event.ends_on,
+        event.fund.code,
+        event.fund.name,
+        event.fund.base_currency,
+        get_language(),
+        can_certify,
+        today,
+        days,
+        sorted((name, tuple(request.GET.getlist(name))) for name in request.GET),
+        tuple(form.fields["country"].choices),
+        summary,
+        page.number,
+        paginator.num_pages,
+        tuple(grants),
+    )
+    key = "grants:queue-page:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
+    parts = cache.get(key)
+    if parts is not None:
+        return parts
     money = money_formatter(event.fund.base_currency)
     context = {
-        "rows": _queue_rows_html(request, page, event, can_certify),
+        "rows": _queue_rows_html(request, grants, event, can_certify),
         "event": event,
         "fund": event.fund,
         "currency": event.fund.base_currency,
@@ -245,7 +280,7 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
         "can_certify": can_certify,
         "certifiable": GrantState.SUBMITTED,
     }
-    return {
+    parts = {
         part: mark_safe(render_to_string(template, context, request))  # noqa: S308
         for part, template in (
             ("head", "grants/_queue_head.html"),
@@ -253,6 +288,8 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
             ("pagination", "includes/pagination.html"),
         )
     }
+    cache.set(key, parts, QUEUE_CACHE_SECONDS)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -284,7 +321,7 @@ class QueueRow:
     """A grant of the page with its labels in the reader's language, looked up
     once per page (``get_FOO_display`` re-hashes every choice on each call)."""
 
-    grant: Grant
+    grant: queries.QueueGrant
     country: str
     region: str
     gender: str
@@ -305,35 +342,15 @@ def _row_key(event: Event, values: tuple) -> str:
     return f"grants:queue-row:{event.pk}:{digest}"
 
 
-def _queue_rows_html(request, page, event: Event, can_certify: bool) -> list[str]:
+def _queue_rows_html(request, grants, event: Event, can_certify: bool) -> list[str]:
     """The page's rows, rendered. Each is kept in the cache under everything
     it shows (the grant's columns, its claim overdue or not), the language and
     the reader's certifying role: after a change to one grant only its row is
     rendered again, the others are read in one round trip."""
-    grants = list(page)
     days, today = queries.claim_period(event), timezone.localdate()
     common = (QUEUE_ROW_VERSION, event.code, event.fund.base_currency, get_language(), can_certify)
     keys = {
-        grant.pk: _row_key(
-            event,
-            (
-                *common,
-                grant.pk,
-                queries.claim_overdue(grant, days, today),
-                grant.reference,
-                grant.state,
-                grant.nominee_name,
-                grant.nominee_title,
-                grant.gender,
-                grant.country_id,
-                grant.country.name,
-                grant.country.region,
-                grant.priority,
-                grant.ldc_on_eligibility_date,
-                grant.cost,
-                grant.committed_amount,
-            ),
-        )
+        grant.pk: _row_key(event, (*common, queries.claim_overdue(grant, days, today), grant))
         for grant in grants
     }
     found = cache.get_many(list(keys.values()))
@@ -360,7 +377,7 @@ def _labels(choices) -> dict:
     return {value: str(label) for value, label in choices}
 
 
-def _queue_rows(page, event: Event) -> list[QueueRow]:
+def _queue_rows(page: list[queries.QueueGrant], event: Event) -> list[QueueRow]:
     money = money_formatter(event.fund.base_currency)
     days, today = queries.claim_period(event), timezone.localdate()
     countries = Locale.parse(babel_locale()).territories
@@ -369,8 +386,8 @@ def _queue_rows(page, event: Event) -> list[QueueRow]:
     return [
         QueueRow(
             grant,
-            countries.get(grant.country_id, grant.country.name),
-            regions.get(grant.country.region, ""),
+            countries.get(grant.country_id, grant.country_name),
+            regions.get(grant.country_region, ""),
             genders.get(grant.gender, grant.gender),
             priorities.get(grant.priority, ""),
             states.get(grant.state, grant.state),
