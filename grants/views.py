@@ -152,10 +152,11 @@ class QueueFilterForm(forms.Form):
 
 
 def country_choices(countries) -> list[tuple[str, str]]:
-    """``(iso2, name)`` of ``countries`` in the reader's language, by name
-    (``country_name``'s names, the locale looked up once for all)."""
+    """``(iso2, name)`` of ``countries`` (pairs of ISO code and English name)
+    in the reader's language, by name (``country_name``'s names, the locale
+    looked up once for all)."""
     territories = Locale.parse(babel_locale()).territories
-    named = ((c.iso2, territories.get(c.iso2.upper(), c.name or c.iso2)) for c in countries)
+    named = ((iso2, territories.get(iso2.upper(), name or iso2)) for iso2, name in countries)
     return sorted(named, key=lambda choice: choice[1])
 
 
@@ -231,11 +232,11 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
     form = _filter_form(request, event)
     filters = form.filters()
     summary = queries.queue_summary(event, filters)
-    paginator = Paginator(queries.queue_rows(event, filters), PAGE_SIZE)
     # The summary already counted the matching rows: no second COUNT query.
-    paginator.count = summary.matching.count
+    rows = queries.QueueRows(event, filters, summary.matching.count)
+    paginator = Paginator(rows, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    grants = [queries.QueueGrant(*values) for values in page]
+    grants = list(page)
     days, today = queries.claim_period(event), timezone.localdate()
     shown = (
         QUEUE_ROW_VERSION,

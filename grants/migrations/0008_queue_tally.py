@@ -87,10 +87,14 @@ def _run(schema_editor, sqlite: list[str], postgres: list[str]) -> None:
 def install(apps, schema_editor):
     # Filled and triggered in one transaction: no grant is counted twice or missed
     # (PostgreSQL: the grants table is locked against writes until the commit).
-    sqlite = [SQLITE_FILL]
+    sqlite = ["DELETE FROM grants_queuetally", SQLITE_FILL]
     for name, sql in SQLITE_TRIGGERS.items():
         sqlite += [f"DROP TRIGGER IF EXISTS {name}", sql]
-    postgres = ["LOCK TABLE grants_grant IN SHARE MODE", POSTGRES_FILL]
+    postgres = [
+        "LOCK TABLE grants_grant IN SHARE MODE",
+        "DELETE FROM grants_queuetally",
+        POSTGRES_FILL,
+    ]
     postgres += list(POSTGRES_FUNCTIONS.values())
     for name, sql in POSTGRES_TRIGGERS.items():
         postgres += [f"DROP TRIGGER IF EXISTS {name} ON {_table(sql)}", sql]
@@ -104,7 +108,6 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fundmgr', '0018_day_totals'),
         ('grants', '0007_entry_sources'),
     ]
 

@@ -14,6 +14,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from hypothesis import HealthCheck, given, settings
@@ -209,3 +210,47 @@ def test_the_queue_summary_from_the_tally_equals_the_one_from_the_grants(make_gr
             state: (n, Decimal(str(cost)).quantize(Decimal("0.01")))
             for state, (n, cost) in from_grants.items()
         }, filters
+
+
+def test_the_page_read_in_sql_is_the_queue_read_by_the_orm(make_grant, event):
+    """``QueueRows`` (SQL written out, what the page reads) gives the rows of
+    ``queue_rows`` (the ORM's reference) for every filter, in order, by slice."""
+    make_grant(country="NP", gender="female", cost=Decimal("2000.10"))
+    make_grant(country="AR", gender="male", cost=Decimal("1999.95"))
+    make_grant(country="BD", gender="male", state=GrantState.CERTIFIED)
+    make_grant(country="HT", gender="female", state=GrantState.COMMITTED)
+    Grant.objects.filter(country_id="AR").update(ldc_on_eligibility_date=False)
+    Grant.objects.filter(country_id="HT").update(committed_amount=Decimal("2000.00"))
+    for filters in [
+        QueueFilters(),
+        QueueFilters(gender="male"),
+        QueueFilters(region="africa"),
+        QueueFilters(region="asia", ldc="yes"),
+        QueueFilters(ldc="no"),
+        QueueFilters(country="BD", state=GrantState.CERTIFIED),
+        QueueFilters(overdue="yes"),
+        QueueFilters(overdue="yes", gender="female"),
+    ]:
+        expected = [queries.QueueGrant(*row) for row in queries.queue_rows(event, filters)]
+        rows = queries.QueueRows(event, filters, len(expected))
+        assert rows[0:50] == expected, filters
+        assert rows[1:3] == expected[1:3], filters
+    assert [row.cost for row in queries.QueueRows(event, QueueFilters(), 4)[0:4]] == [
+        Decimal("2000.10"),
+        Decimal("1999.95"),
+        Decimal("2000.00"),
+        Decimal("2000.00"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_counts_the_grants_there_are(make_grant):
+    """grants 0008 fills the tally from the grants already there, once."""
+    call_command("migrate", "grants", "0007", verbosity=0)
+    try:
+        make_grant(country="NP", cost=Decimal("2000.10"))
+        make_grant(country="HT", gender="male")
+    finally:
+        call_command("migrate", "grants", verbosity=0)
+    assert kept_tally() == tally_of_grants()
+    assert sum(count for count, _cost, _committed in kept_tally().values()) == 2
