@@ -160,19 +160,42 @@ def country_choices(countries) -> list[tuple[str, str]]:
     return sorted(named, key=lambda choice: choice[1])
 
 
-def _filter_form_html(request, event: Event, form: QueueFilterForm, filters) -> str:
+def quick_filters(data, countries) -> queries.QueueFilters:
+    """What ``QueueFilterForm(data or None, countries=countries).filters()``
+    gives, without building the form (its fields are deep-copied, its
+    countries named and sorted): each valid choice kept, an invalid one
+    filtering nothing. The form itself is built only to be rendered."""
+    if not data:
+        return queries.QueueFilters()
+    valid = {
+        "state": GrantState.values,
+        "country": [iso2 for iso2, _name in countries],
+        "region": Region.values,
+        "ldc": ["yes", "no"],
+        "gender": Gender.values,
+        "overdue": ["yes"],
+    }
+    wanted = {name: data.get(name) for name in valid}
+    return queries.QueueFilters.from_data(
+        {name: value for name, value in wanted.items() if value in valid[name]}
+    )
+
+
+def _filter_form_html(request, event: Event, countries, filters) -> str:
     """The queue's filter form, rendered once per event, language, countries
     offered and the filters asked for (what it shows), then kept in the cache."""
     shown = (
         event.pk,
         event.code,
         get_language(),
-        tuple(form.fields["country"].choices),
-        sorted((name, tuple(request.GET.getlist(name))) for name in form.fields),
+        tuple(countries),
+        sorted((name, tuple(request.GET.getlist(name))) for name in QueueFilterForm.base_fields),
     )
     key = "grants:queue-filters:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
     html = cache.get(key)
     if html is None:
+        form = QueueFilterForm(request.GET or None, countries=countries)
+        form.is_valid()  # its errors shown
         html = render_to_string(
             "grants/_queue_filters.html",
             {"event": event, "form": form, "filters": filters},
@@ -229,8 +252,8 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
     change that leaves this page as it was (another event's grant, a grant of
     another page that changes no count) renders nothing, and a changed grant
     re-renders its own row only (``_queue_rows_html``)."""
-    form = _filter_form(request, event)
-    filters = form.filters()
+    countries = queries.queue_countries(event)
+    filters = quick_filters(request.GET, countries)
     summary = queries.queue_summary(event, filters)
     # The summary already counted the matching rows: no second COUNT query.
     rows = queries.QueueRows(event, filters, summary.matching.count)
@@ -254,7 +277,7 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
         today,
         days,
         sorted((name, tuple(request.GET.getlist(name))) for name in request.GET),
-        tuple(form.fields["country"].choices),
+        tuple(countries),
         summary,
         page.number,
         paginator.num_pages,
@@ -270,7 +293,7 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
         "event": event,
         "fund": event.fund,
         "currency": event.fund.base_currency,
-        "filter_form": _filter_form_html(request, event, form, filters),
+        "filter_form": _filter_form_html(request, event, countries, filters),
         "filters": filters,
         "summary": summary,
         # Amounts formatted here, once for all (the money filter looks the

@@ -254,3 +254,31 @@ def test_the_migration_counts_the_grants_there_are(make_grant):
         call_command("migrate", "grants", verbosity=0)
     assert kept_tally() == tally_of_grants()
     assert sum(count for count, _cost, _committed in kept_tally().values()) == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "state=submitted",
+        "state=nonsense",
+        "country=NP&gender=female",
+        "country=FR",
+        "region=africa&ldc=no&overdue=yes",
+        "ldc=maybe&gender=female",
+        "gender=male&gender=female",
+        "page=3",
+        "overdue=no&region=",
+    ],
+)
+def test_the_quick_filters_are_those_of_the_filter_form(query):
+    """The page computes its filters without building the form: the same
+    filters, valid choices kept and invalid ones filtering nothing."""
+    from django.http import QueryDict
+
+    from grants.views import QueueFilterForm, quick_filters
+
+    countries = [("NP", "Nepal"), ("HT", "Haiti")]
+    data = QueryDict(query)
+    form = QueueFilterForm(data or None, countries=countries)
+    assert quick_filters(data, countries) == form.filters()
