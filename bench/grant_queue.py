@@ -15,8 +15,12 @@ in as a fund officer, and DEBUG off:
 - the queue: ``/grants/<EVENT>/`` unfiltered, filtered (region and gender),
   and a deep page, as officers read it (computed once per change of the
   grants, then served from the cache under the grants' stamp: grants.stamp);
-- the same pages right after a grant changed, every request computed afresh
-  (filters, counts by state and totals over all N rows, one page of rows).
+- the same pages right after a change: the stamp bumped before every request,
+  so each reads its filters' countries, its counts by state (from the tally,
+  grants.tally) and its page of rows afresh, then finds the page rendered
+  under what it shows (nothing on it changed);
+- the unfiltered queue right after a grant of its first page really changed
+  (its cost and state): its counts, totals and row are rendered again.
 
 Each URL is requested R times after a warm-up; the script reports the medians,
 the ratios to the baseline and the queries per request (counted once, with an
