@@ -1,17 +1,19 @@
 """The grants' database guards as they are now: grant transitions are
 append-only (fundmgr's refusal, fundmgr.db.guards.append_only), and the
-queue's stamp is bumped by a trigger on any change to a grant (grants.stamp).
+queue's stamp is bumped, and its tally kept, by triggers on any change to a
+grant (grants.stamp, grants.tally).
 
 The system check (fundmgr.checks) compares the installed triggers with
 these; tests/test_guard_definitions.py ties them to the SQL of the latest
-migration of each guard (grants 0003 and 0004). To change a guard, change it
+migration of each guard (grants 0003, 0004, and 0008 for the queue's tally,
+grants.tally). To change a guard, change it
 here (or in grants.stamp) AND write a new migration carrying the new SQL
 (docs/architecture.md, "Changing a guard")."""
 
 from __future__ import annotations
 
 from fundmgr.db import guards
-from grants import stamp
+from grants import stamp, tally
 
 TRANSITIONS = "grants_granttransition"
 
@@ -36,9 +38,9 @@ POSTGRES_SHOWN: dict[str, str] = {
 def register() -> None:
     guards.register(
         "grants",
-        migration="0004_queue_summary_index_and_stamp",
-        sqlite=_transitions_sqlite | stamp.SQLITE_TRIGGERS,
-        postgres_functions=stamp.POSTGRES_FUNCTIONS,
-        postgres=_transitions_postgres | stamp.POSTGRES_TRIGGERS,
-        postgres_shown=POSTGRES_SHOWN,
+        migration="0008_queue_tally",
+        sqlite=_transitions_sqlite | stamp.SQLITE_TRIGGERS | tally.SQLITE_TRIGGERS,
+        postgres_functions=stamp.POSTGRES_FUNCTIONS | tally.POSTGRES_FUNCTIONS,
+        postgres=_transitions_postgres | stamp.POSTGRES_TRIGGERS | tally.POSTGRES_TRIGGERS,
+        postgres_shown=POSTGRES_SHOWN | tally.POSTGRES_SHOWN,
     )

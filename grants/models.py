@@ -517,3 +517,38 @@ class QueueStamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token}:{self.version}"
+
+
+class QueueTally(models.Model):
+    """How many grants of an event share a state, a country, a gender and an
+    LDC status, and their estimated cost and open commitment in hundredths
+    (integers: SQLite would add decimals as binary floats). Kept in step with
+    the grants by a database trigger (``grants.tally``), however a grant is
+    changed; the officer queue reads its counts and totals by state from these
+    few rows instead of from every grant. A bucket left empty keeps its row at
+    zero. No foreign keys: a trigger firing at commit may count out the grants
+    of an event deleted in the same transaction."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    state = models.CharField(max_length=20)
+    country = models.ForeignKey(
+        Country, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    gender = models.CharField(max_length=20)
+    ldc = models.BooleanField()
+    grants = models.BigIntegerField(default=0)
+    cost = models.BigIntegerField(default=0)  # hundredths
+    committed = models.BigIntegerField(default=0)  # hundredths
+
+    class Meta:
+        verbose_name = "queue tally"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "state", "country", "gender", "ldc"], name="queue_tally_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}/{self.state}/{self.country_id}/{self.gender}/{self.ldc}"

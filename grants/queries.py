@@ -6,21 +6,24 @@ of queries."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Country, EntryKind, Event, JournalEntry
+from fundmgr.models import EntryKind, Event, JournalEntry
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import quantum
 from grants.models import Grant, GrantState, TravelPolicy
+from grants.tally import amount as tally_amount
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")  # the amount fields' scale; SQLite's SUM widens it
@@ -68,14 +71,37 @@ def event_grants(event: Event, filters: QueueFilters, *, ignore_state: bool = Fa
     return grants
 
 
-#: What a row of the queue shows: 14 columns instead of the grant's 45 and its
-#: event's, which made turning 50 rows into objects the page's largest cost.
+@dataclass(frozen=True, slots=True)
+class QueueGrant:
+    """What a row of the queue shows of a grant: 14 columns instead of the
+    grant's 45 and its event's, read as plain values (turning 50 rows into
+    model instances was the largest cost of the page computed afresh)."""
+
+    pk: int
+    reference: str
+    state: str
+    nominee_name: str
+    nominee_title: str
+    gender: str
+    country_id: str
+    country_name: str
+    country_region: str
+    priority: int
+    ldc_on_eligibility_date: bool
+    cost: Decimal
+    committed_amount: Decimal
+    return_on: datetime.date
+
+
+#: ``QueueGrant``'s fields, as the grants' columns.
 QUEUE_COLUMNS = (
+    "id",
     "reference",
     "state",
     "nominee_name",
     "nominee_title",
     "gender",
+    "country_id",
     "country__name",
     "country__region",
     "priority",
@@ -86,12 +112,114 @@ QUEUE_COLUMNS = (
 )
 
 
+def _queue_where(event: Event, filters: QueueFilters, *, grant: str, country: str):
+    """The SQL condition of ``event_grants`` (the state filter included) on
+    the grants (or tally) aliased ``grant`` joined to their countries
+    aliased ``country``, and its parameters. Constant names only: every value
+    is a parameter."""
+    where, params = [f"{grant}.event_id = %s"], [event.pk]
+    state_column = f"{grant}.state"
+    if filters.state:
+        where.append(f"{state_column} = %s")
+        params.append(filters.state)
+    if filters.country:
+        where.append(f"{grant}.country_id = %s")
+        params.append(filters.country)
+    if filters.region:
+        where.append(f"{country}.region = %s")
+        params.append(filters.region)
+    if filters.ldc:
+        column = "ldc" if grant == "t" else "ldc_on_eligibility_date"
+        where.append(f"{grant}.{column} = %s")
+        params.append(filters.ldc == "yes")
+    if filters.gender:
+        where.append(f"{grant}.gender = %s")
+        params.append(filters.gender)
+    if filters.overdue == "yes":
+        due = timezone.localdate() - datetime.timedelta(days=claim_period(event))
+        marks = ", ".join(["%s"] * len(CLAIM_EXPECTED))
+        where.append(f"{state_column} IN ({marks}) AND {grant}.return_on < %s")
+        params += [*CLAIM_EXPECTED, due]
+    return " AND ".join(where), params
+
+
+def _decimal(value) -> Decimal:
+    """An amount column read by raw SQL (SQLite hands back a number)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(CENT)
+
+
+def _date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+class QueueRows:
+    """The rows of the queue matching ``filters`` in the order received (the
+    primary key: an index both databases walk without sorting), for a
+    ``Paginator`` told their number (``count``): each slice is one query,
+    written in SQL (the ORM took longer to build it than the database to
+    answer it), as ``QueueGrant``."""
+
+    def __init__(self, event: Event, filters: QueueFilters, count: int) -> None:
+        self.event, self.filters, self.count = event, filters, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, wanted: slice) -> list[QueueGrant]:
+        start, stop = wanted.start or 0, wanted.stop
+        where, params = _queue_where(self.event, self.filters, grant="g", country="c")
+        sql = (
+            "SELECT g.id, g.reference, g.state, g.nominee_name, g.nominee_title, g.gender,"  # noqa: S608
+            " g.country_id, c.name, c.region, g.priority, g.ldc_on_eligibility_date, g.cost,"
+            " g.committed_amount, g.return_on"
+            " FROM grants_grant g JOIN fundmgr_country c ON c.iso2 = g.country_id"
+            f" WHERE {where} ORDER BY g.id LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, max(stop - start, 0), start])
+            found = cursor.fetchall()
+        return [
+            QueueGrant(
+                pk,
+                reference,
+                state,
+                name,
+                title,
+                gender,
+                iso2,
+                country,
+                region or "",
+                priority,
+                bool(ldc),
+                _decimal(cost),
+                _decimal(committed),
+                _date(return_on),
+            )  # fmt: skip
+            for (
+                pk,
+                reference,
+                state,
+                name,
+                title,
+                gender,
+                iso2,
+                country,
+                region,
+                priority,
+                ldc,
+                cost,
+                committed,
+                return_on,
+            ) in found  # fmt: skip
+        ]
+
+
 def queue_rows(event: Event, filters: QueueFilters) -> QuerySet:
     """The rows of the queue in the order received (the primary key: an index
-    both databases walk without sorting, unlike the reference), one query a page."""
-    return (
-        event_grants(event, filters).select_related("country").only(*QUEUE_COLUMNS).order_by("id")
-    )
+    both databases walk without sorting, unlike the reference), as tuples of
+    ``QUEUE_COLUMNS`` (``QueueGrant(*row)``); the page reads them through
+    ``QueueRows``, which this query is the reference for."""
+    return event_grants(event, filters).order_by("id").values_list(*QUEUE_COLUMNS)
 
 
 def export_rows(event: Event, filters: QueueFilters, chunk_size: int = 2000) -> Iterator[tuple]:
@@ -139,22 +267,45 @@ class QueueSummary:
     matching: StateCount = StateCount("", "")
 
 
-def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
-    totals = {
-        row["state"]: row
-        for row in event_grants(event, filters, ignore_state=True)
-        .order_by()
-        .values("state")
-        .annotate(count=Count("id"), cost=ExactSum("cost"), committed=ExactSum("committed_amount"))
-    }
-    by_state = [
-        StateCount(
-            state,
-            str(label),
-            totals[state]["count"],
-            _amount(totals[state]["cost"]),
-            _amount(totals[state]["committed"]),
+def _summary_totals(event: Event, filters: QueueFilters) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """``{state: (count, cost, committed)}`` of the matching grants (every
+    filter but the state): from the tally, a few rows whatever the number of
+    grants; from the grants themselves for travel claims overdue."""
+    if filters.overdue:
+        rows = (
+            event_grants(event, filters, ignore_state=True)
+            .order_by()
+            .values("state")
+            .annotate(
+                count=Count("id"), cost=ExactSum("cost"), committed=ExactSum("committed_amount")
+            )
         )
+        return {
+            row["state"]: (row["count"], _amount(row["cost"]), _amount(row["committed"]))
+            for row in rows
+        }
+    where, params = _queue_where(
+        event, dataclasses.replace(filters, state=""), grant="t", country="c"
+    )
+    join = " JOIN fundmgr_country c ON c.iso2 = t.country_id" if filters.region else ""
+    sql = (
+        "SELECT t.state, SUM(t.grants), SUM(t.cost), SUM(t.committed)"  # noqa: S608
+        f" FROM grants_queuetally t{join} WHERE {where}"
+        " GROUP BY t.state HAVING SUM(t.grants) > 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {
+        state: (int(count), tally_amount(cost), tally_amount(committed))
+        for state, count, cost, committed in rows
+    }
+
+
+def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
+    totals = _summary_totals(event, filters)
+    by_state = [
+        StateCount(state, str(label), *totals[state])
         for state, label in GrantState.choices
         if state in totals
     ]
@@ -169,11 +320,18 @@ def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
     return QueueSummary(by_state, matching)
 
 
-def queue_countries(event: Event) -> QuerySet:
-    """The countries the event has nominations from (for the country filter)."""
-    return Country.objects.filter(
-        iso2__in=Grant.objects.filter(event=event).values("country_id")
-    ).only("iso2", "name")
+def queue_countries(event: Event) -> list[tuple[str, str]]:
+    """The countries the event has nominations from (for the country filter),
+    as ``(iso2, name)``, read from the queue's tally (grants.tally): a few
+    rows, not every grant."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT t.country_id, c.name FROM grants_queuetally t"
+            " JOIN fundmgr_country c ON c.iso2 = t.country_id"
+            " WHERE t.event_id = %s AND t.grants > 0 ORDER BY t.country_id",
+            [event.pk],
+        )
+        return cursor.fetchall()
 
 
 def grant_events() -> QuerySet:

@@ -11,10 +11,12 @@ services, whose refusals come back as a message on the page, nothing changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from babel import Locale
 from django import forms
@@ -26,7 +28,9 @@ from django.db.models import Prefetch
 from django.forms.utils import flatatt
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.defaulttags import querystring
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -37,7 +41,7 @@ from django.views.decorators.http import require_POST
 from fundmgr import once
 from fundmgr.chart import AccountKey
 from fundmgr.downloads import private_download
-from fundmgr.formatting import babel_locale, country_name
+from fundmgr.formatting import babel_locale
 from fundmgr.models import Event, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
@@ -74,16 +78,19 @@ def _event(code: str) -> Event:
 def money_formatter(currency: str) -> Callable[[Decimal], str]:
     """What ``{{ amount|money:currency }}`` prints, for many amounts: the locale
     and its currency pattern are looked up once, not for each of the page's
-    hundred-odd amounts (that lookup was a fifth of the queue's time)."""
-    locale = Locale.parse(babel_locale())
+    hundred-odd amounts (that lookup was a fifth of the queue's time), and an
+    amount already formatted in this language and currency is not again."""
+    language = babel_locale()
+    return lambda amount: _formatted(language, currency, str(to_decimal(amount)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(language: str, currency: str, amount: str) -> str:
+    """An amount (its exact text: -0 is not 0) formatted, remembered."""
+    locale = Locale.parse(language)
+    rounded = Decimal(amount).quantize(quantum(currency), rounding=ROUND_HALF_UP)
     pattern = locale.currency_formats["standard"]
-    step = quantum(currency)
-
-    def format_amount(amount: Decimal) -> str:
-        rounded = to_decimal(amount).quantize(step, rounding=ROUND_HALF_UP)
-        return pattern.apply(rounded, locale, currency=currency, currency_digits=True)
-
-    return format_amount
+    return pattern.apply(rounded, locale, currency=currency, currency_digits=True)
 
 
 class QuickSelect(forms.Select):
@@ -142,13 +149,66 @@ class QueueFilterForm(forms.Form):
         self.fields["state"].choices = every + list(GrantState.choices)
         self.fields["region"].choices = every + list(Region.choices)
         self.fields["gender"].choices = every + list(Gender.choices)
-        named = sorted(((c.iso2, country_name(c)) for c in countries), key=lambda c: c[1])
-        self.fields["country"].choices = every + named
+        self.fields["country"].choices = every + country_choices(countries)
 
     def filters(self) -> queries.QueueFilters:
         """The valid choices; an invalid one is reported and filters nothing."""
         self.is_valid()
         return queries.QueueFilters.from_data(getattr(self, "cleaned_data", {}))
+
+
+def country_choices(countries) -> list[tuple[str, str]]:
+    """``(iso2, name)`` of ``countries`` (pairs of ISO code and English name)
+    in the reader's language, by name (``country_name``'s names, the locale
+    looked up once for all)."""
+    territories = Locale.parse(babel_locale()).territories
+    named = ((iso2, territories.get(iso2.upper(), name or iso2)) for iso2, name in countries)
+    return sorted(named, key=lambda choice: choice[1])
+
+
+def quick_filters(data, countries) -> queries.QueueFilters:
+    """What ``QueueFilterForm(data or None, countries=countries).filters()``
+    gives, without building the form (its fields are deep-copied, its
+    countries named and sorted): each valid choice kept, an invalid one
+    filtering nothing. The form itself is built only to be rendered."""
+    if not data:
+        return queries.QueueFilters()
+    valid = {
+        "state": GrantState.values,
+        "country": [iso2 for iso2, _name in countries],
+        "region": Region.values,
+        "ldc": ["yes", "no"],
+        "gender": Gender.values,
+        "overdue": ["yes"],
+    }
+    wanted = {name: data.get(name) for name in valid}
+    return queries.QueueFilters.from_data(
+        {name: value for name, value in wanted.items() if value in valid[name]}
+    )
+
+
+def _filter_form_html(request, event: Event, countries, filters) -> str:
+    """The queue's filter form, rendered once per event, language, countries
+    offered and the filters asked for (what it shows), then kept in the cache."""
+    shown = (
+        event.pk,
+        event.code,
+        get_language(),
+        tuple(countries),
+        sorted((name, tuple(request.GET.getlist(name))) for name in QueueFilterForm.base_fields),
+    )
+    key = "grants:queue-filters:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
+    html = cache.get(key)
+    if html is None:
+        form = QueueFilterForm(request.GET or None, countries=countries)
+        form.is_valid()  # its errors shown
+        html = render_to_string(
+            "grants/_queue_filters.html",
+            {"event": event, "form": form, "filters": filters},
+            request,
+        )
+        cache.set(key, html, QUEUE_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308
 
 
 def _filter_form(request, event: Event) -> QueueFilterForm:
@@ -190,27 +250,68 @@ def _queue_cache_key(event: Event, stamp: str, can_certify: bool, query) -> str:
 
 
 def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
-    """The queue's filters, counts, rows and pagination, rendered (8 queries)."""
-    form = _filter_form(request, event)
-    filters = form.filters()
+    """The queue's filters, counts, rows and pagination, rendered (8 queries).
+
+    What it reads (the filter form's countries, the counts by state from the
+    tally, one page of rows) is a few rows whatever the number of grants; the
+    page rendered from them is kept in the cache under what they are, so a
+    change that leaves this page as it was (another event's grant, a grant of
+    another page that changes no count) renders nothing, and a changed grant
+    re-renders its own row only (``_queue_rows_html``)."""
+    countries = queries.queue_countries(event)
+    filters = quick_filters(request.GET, countries)
     summary = queries.queue_summary(event, filters)
-    paginator = Paginator(queries.queue_rows(event, filters), PAGE_SIZE)
     # The summary already counted the matching rows: no second COUNT query.
-    paginator.count = summary.matching.count
+    rows = queries.QueueRows(event, filters, summary.matching.count)
+    paginator = Paginator(rows, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    grants = list(page)
+    days, today = queries.claim_period(event), timezone.localdate()
+    shown = (
+        QUEUE_ROW_VERSION,
+        event.pk,
+        event.code,
+        event.name,
+        event.city,
+        event.starts_on,
+        event.ends_on,
+        event.fund.code,
+        event.fund.name,
+        event.fund.base_currency,
+        get_language(),
+        can_certify,
+        today,
+        days,
+        sorted((name, tuple(request.GET.getlist(name))) for name in request.GET),
+        tuple(countries),
+        summary,
+        page.number,
+        paginator.num_pages,
+        tuple(grants),
+    )
+    key = "grants:queue-page:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
+    parts = cache.get(key)
+    if parts is not None:
+        return parts
+    money = money_formatter(event.fund.base_currency)
     context = {
-        "rows": _queue_rows(page, event),
+        "rows": _queue_rows_html(request, grants, event, can_certify),
         "event": event,
         "fund": event.fund,
         "currency": event.fund.base_currency,
-        "form": form,
+        "filter_form": _filter_form_html(request, event, countries, filters),
         "filters": filters,
         "summary": summary,
+        # Amounts formatted here, once for all (the money filter looks the
+        # locale up on each of them).
+        "by_state": summary.by_state,
+        "by_state_rows": _by_state_rows(request, summary.by_state, filters, money),
+        "matching": _count_shown(summary.matching, money),
         "page": page,
         "can_certify": can_certify,
         "certifiable": GrantState.SUBMITTED,
     }
-    return {
+    parts = {
         part: mark_safe(render_to_string(template, context, request))  # noqa: S308
         for part, template in (
             ("head", "grants/_queue_head.html"),
@@ -218,6 +319,51 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
             ("pagination", "includes/pagination.html"),
         )
     }
+    cache.set(key, parts, QUEUE_CACHE_SECONDS)
+    return parts
+
+
+def _by_state_rows(request, by_state, filters, money) -> str:
+    """The counts by state's rows, written in Python (a dozen links through
+    ``{% querystring %}`` and two dozen amounts cost more through the template
+    language than the rest of the head): each state links to the queue
+    filtered on it, the other filters kept, back to the first page."""
+    link_context = SimpleNamespace(request=request)
+    return format_html_join(
+        "\n",
+        '        <tr>\n          <th scope="row"><a href="{}"{}>{}</a></th>\n'
+        '          <td class="num">{}</td>\n          <td class="num">{}</td>\n'
+        '          <td class="num">{}</td>\n        </tr>',
+        (
+            (
+                querystring(link_context, state=row.state, page=None),
+                mark_safe(' aria-current="true"') if row.state == filters.state else "",  # noqa: S308
+                row.label,
+                row.count,
+                money(row.cost),
+                money(row.committed),
+            )
+            for row in by_state
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ShownCount:
+    """A line of the counts by state (``queries.StateCount``) with its amounts
+    formatted for the reader."""
+
+    state: str
+    label: str
+    count: int
+    cost_shown: str
+    committed_shown: str
+
+
+def _count_shown(count: queries.StateCount, money: Callable[[Decimal], str]) -> ShownCount:
+    return ShownCount(
+        count.state, count.label, count.count, money(count.cost), money(count.committed)
+    )
 
 
 def _certifier_role() -> str:
@@ -231,7 +377,7 @@ class QueueRow:
     """A grant of the page with its labels in the reader's language, looked up
     once per page (``get_FOO_display`` re-hashes every choice on each call)."""
 
-    grant: Grant
+    grant: queries.QueueGrant
     country: str
     region: str
     gender: str
@@ -242,11 +388,52 @@ class QueueRow:
     claim_overdue: bool
 
 
+#: Part of every row's cache key: bump it when grants/_queue_row.html or
+#: ``QueueRow`` changes what a row shows.
+QUEUE_ROW_VERSION = 1
+
+
+def _row_key(event: Event, values: tuple) -> str:
+    digest = hashlib.sha256(repr(values).encode()).hexdigest()[:40]
+    return f"grants:queue-row:{event.pk}:{digest}"
+
+
+def _queue_rows_html(request, grants, event: Event, can_certify: bool) -> list[str]:
+    """The page's rows, rendered. Each is kept in the cache under everything
+    it shows (the grant's columns, its claim overdue or not), the language and
+    the reader's certifying role: after a change to one grant only its row is
+    rendered again, the others are read in one round trip."""
+    days, today = queries.claim_period(event), timezone.localdate()
+    common = (QUEUE_ROW_VERSION, event.code, event.fund.base_currency, get_language(), can_certify)
+    keys = {
+        grant.pk: _row_key(event, (*common, queries.claim_overdue(grant, days, today), grant))
+        for grant in grants
+    }
+    found = cache.get_many(list(keys.values()))
+    missing = [grant for grant in grants if keys[grant.pk] not in found]
+    if missing:
+        template = get_template("grants/_queue_row.html")
+        context = {
+            "can_certify": can_certify,
+            "certifiable": GrantState.SUBMITTED,
+            "detail_url": reverse("grant-queue", args=[event.code]),
+            "select_label": _("Select"),
+            "ldc_label": _("LDC"),
+        }
+        fresh = {
+            keys[row.grant.pk]: template.render(context | {"row": row}, request)
+            for row in _queue_rows(missing, event)
+        }
+        cache.set_many(fresh, QUEUE_CACHE_SECONDS)
+        found |= fresh
+    return [mark_safe(found[keys[grant.pk]]) for grant in grants]  # noqa: S308
+
+
 def _labels(choices) -> dict:
     return {value: str(label) for value, label in choices}
 
 
-def _queue_rows(page, event: Event) -> list[QueueRow]:
+def _queue_rows(page: list[queries.QueueGrant], event: Event) -> list[QueueRow]:
     money = money_formatter(event.fund.base_currency)
     days, today = queries.claim_period(event), timezone.localdate()
     countries = Locale.parse(babel_locale()).territories
@@ -255,8 +442,8 @@ def _queue_rows(page, event: Event) -> list[QueueRow]:
     return [
         QueueRow(
             grant,
-            countries.get(grant.country_id, grant.country.name),
-            regions.get(grant.country.region, ""),
+            countries.get(grant.country_id, grant.country_name),
+            regions.get(grant.country_region, ""),
             genders.get(grant.gender, grant.gender),
             priorities.get(grant.priority, ""),
             states.get(grant.state, grant.state),

@@ -77,7 +77,8 @@ def reference_data_after_flush(request):
 
 @pytest.fixture(autouse=True)
 def grants_stamp_at_once_inside_test_transactions(request):
-    """On PostgreSQL the grants' stamp (grants.stamp) is bumped when a
+    """On PostgreSQL the grants' stamp (grants.stamp) is bumped, and their
+    tally (grants.tally) kept, when a
     transaction commits; a test's transaction never commits, so inside one the
     bump is made immediate, as if each statement had been committed. Tests
     that really commit (transactional ones, the browser) keep the deferred bump."""
@@ -88,7 +89,7 @@ def grants_stamp_at_once_inside_test_transactions(request):
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS grants_grant_stamp IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS grants_grant_stamp, grants_grant_tally IMMEDIATE")
 
 
 @pytest.fixture
