@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from donors.models import Donor, Pledge, Receipt
-from donors.services.notifications import acknowledge_receipts
+from donors.services.notifications import send_receipt_acknowledgement
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Fund, JournalEntry
@@ -242,5 +242,7 @@ def record_receipt(
         pledge.save(update_fields=["status"])
     log_action(receipt, "receipt:recorded", by, external_reference, {"amount": str(amount)})
     if notify:
-        acknowledge_receipts([receipt])
+        # Written to the outbox with the receipt, sent once it commits
+        # (fundmgr.services.mail); an import thanks for its receipts in bulk.
+        send_receipt_acknowledgement(receipt)
     return receipt
