@@ -64,6 +64,8 @@ lock:
 	$(PYTHON) -m pip install --quiet uv==0.13.9
 	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
 		--python-version 3.12 -o requirements.lock -q
+	$(PYTHON) -m uv pip compile pyproject.toml --universal --generate-hashes \
+		--python-version 3.12 -o requirements-production.lock -q
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
