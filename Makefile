@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check install migrate demo lint migrations-check typecheck format messages lock clean
+.PHONY: run test check install production-check migrate demo lint migrations-check typecheck format messages lock clean
 
 # Fresh virtual environment with the locked, hash-checked dependencies.
 $(STAMP): requirements.lock
@@ -58,6 +58,11 @@ messages: install
 	$(PY) manage.py makemessages -l fr -l es --no-obsolete --ignore=.venv --ignore=tests \
 		--ignore=staticfiles --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
+
+# The production layout on this machine as several hosts (deploy/production_check.py,
+# docs/deploy.md): needs PostgreSQL and Redis on loopback, and Debian's Chromium.
+production-check: install
+	$(PY) deploy/production_check.py
 
 # Re-resolve the pinned dependencies after editing pyproject.toml.
 lock:

@@ -1,0 +1,474 @@
+"""`make production-check`: the production layout on this machine, as several hosts.
+
+Starts, in production mode (FUNDMGR_ENV=production, secrets generated for this
+run): a fresh PostgreSQL database, Redis as the shared cache, moto's
+S3-compatible server as the object storage, localstripe as Stripe, and the
+Procfile under honcho (two application servers on two ports, the task
+workers, each worker with its own scratch folder). The mail server is down on
+purpose: every e-mail waits in the outbox and nothing a person does fails.
+
+Then drives a journey over HTTP in Chromium: a bank-transfer pledge and a card
+pledge (Stripe's signed webhook recorded by a worker), a finance officer's
+first sign-in with the second factor, a bank statement imported in the
+background (uploaded to one web server, imported by a worker from object
+storage), and the reconciliation workbook prepared by a worker and downloaded
+from the OTHER web server. Checks the books, then stops everything it started.
+
+Exit status 0 when all of it held; 1 with one line saying what did not, and
+the tail of the processes' log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from base64 import b32decode
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from donors.payments import localstripe_server  # noqa: E402 - after the path
+
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+HOST = "127.0.0.1"
+PG = os.environ.get("PRODUCTION_CHECK_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("PRODUCTION_CHECK_REDIS", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("FUNDMGR_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+WEB_INSTANCES = 2
+BUCKET = "fundmgr-production-check"
+FUND = "UNFSSC"
+FUND_NAME = "United Nations Fund for South-South Cooperation"
+
+
+class CheckFailed(Exception):
+    """What did not hold, in one line."""
+
+
+def say(message: str) -> None:
+    print(f"production-check: {message}", flush=True)
+
+
+def wait_until(what: str, ready, timeout: float = 60.0, every: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = ready()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"{what}: not within {timeout:.0f} s")
+        time.sleep(every)
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback http
+            return response.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+    except OSError:
+        return 0
+
+
+class Run:
+    """Everything this run starts, so that all of it is stopped whatever happens."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="fundmgr-production-check-"))
+        self.token = secrets.token_hex(4)
+        self.database = f"fundmgr_production_check_{self.token}"
+        self.processes: list[subprocess.Popen] = []
+        self.stripe: localstripe_server.LocalStripe | None = None
+        self.log = self.folder / "processes.log"
+        self.base_port = localstripe_server.free_port()
+        self.web = [f"http://{HOST}:{self.base_port + n}" for n in range(WEB_INSTANCES)]
+
+    # -- services --------------------------------------------------------------
+    def create_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{self.database}"')
+
+    def drop_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def start_object_storage(self) -> str:
+        port = localstripe_server.free_port()
+        self.spawn([str(BIN / "moto_server"), "-H", HOST, "-p", str(port)], "moto")
+        endpoint = f"http://{HOST}:{port}"
+        wait_until("the S3 server", lambda: http_status(endpoint) == 200, timeout=30)
+        import boto3
+
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=self.aws_key,
+            aws_secret_access_key=self.aws_secret,
+            region_name="us-east-1",
+        ).create_bucket(Bucket=BUCKET)
+        return endpoint
+
+    def spawn(self, command: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
+        log = (self.folder / f"{name}.log").open("ab")
+        process = subprocess.Popen(  # noqa: S603 - fixed argument lists
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stopped with its children
+        )
+        self.processes.append(process)
+        return process
+
+    # -- the installation's environment ---------------------------------------------
+    def environment(self, s3_endpoint: str, stripe: localstripe_server.LocalStripe) -> dict:
+        closed_port = localstripe_server.free_port()  # nothing listens: the mail server is down
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER")
+        }
+        env.update(
+            FUNDMGR_ENV="production",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS=f"{HOST},localhost",
+            DATABASE_URL=f"{PG}/{self.database}",
+            REDIS_URL=REDIS,
+            CACHE_KEY_PREFIX=f"production-check-{self.token}",
+            # Plain HTTP on loopback stands in for the TLS proxy (docs/deploy.md).
+            SECURE_SSL_REDIRECT="0",
+            SECURITY_CONTACT="mailto:security@production-check.example.org",
+            STATIC_ROOT=str(self.folder / "static"),
+            FUNDMGR_STORAGE="s3",
+            AWS_STORAGE_BUCKET_NAME=BUCKET,
+            AWS_S3_ENDPOINT_URL=s3_endpoint,
+            AWS_S3_REGION_NAME="us-east-1",
+            AWS_ACCESS_KEY_ID=self.aws_key,
+            AWS_SECRET_ACCESS_KEY=self.aws_secret,
+            # No local folder of a web server is ever read by a worker: each
+            # process's own local folders are under its own scratch (below).
+            DOCUMENTS_ROOT=str(self.folder / "unused-documents"),
+            IMPORTS_ROOT=str(self.folder / "unused-imports"),
+            EXPORTS_ROOT=str(self.folder / "unused-exports"),
+            # Every upload goes to the background, through object storage.
+            IMPORT_INLINE_MAX_BYTES="1",
+            STRIPE_SECRET_KEY=f"sk_test_{secrets.token_hex(12)}",
+            STRIPE_PUBLISHABLE_KEY=f"pk_test_{secrets.token_hex(12)}",
+            STRIPE_WEBHOOK_SECRET=self.webhook_secret,
+            STRIPE_API_BASE=stripe.api_base,
+            STRIPE_JS_URL=stripe.js_url,
+            EMAIL_HOST=HOST,
+            EMAIL_PORT=str(closed_port),
+            EMAIL_USE_TLS="0",
+            DEFAULT_FROM_EMAIL="fund@production-check.example.org",
+            ADMINS="Operator <operator@production-check.example.org>",
+            FUNDMGR_SCRATCH_ROOT=str(self.folder / "scratch"),
+            LOG_FORMAT="json",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def manage(self, env: dict, *arguments: str) -> str:
+        done = subprocess.run(  # noqa: S603 - fixed argument lists
+            [PYTHON, "manage.py", *arguments],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if done.returncode != 0:
+            said = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+            raise CheckFailed(
+                f"manage.py {arguments[0]} exited {done.returncode}: {' | '.join(said[-4:])}"
+            )
+        return done.stdout
+
+    def start_processes(self, env: dict) -> None:
+        """The Procfile under honcho: two web servers, the task workers."""
+        concurrency = f"web={WEB_INSTANCES}"
+        self.spawn(
+            [
+                str(BIN / "honcho"),
+                "--no-colour",
+                "start",
+                "-f",
+                "Procfile",
+                "-p",
+                str(self.base_port),
+                "-c",
+                concurrency,
+            ],
+            "processes",
+            env={**env, "PATH": f"{BIN}:{env['PATH']}"},
+        )
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+        if self.stripe is not None:
+            self.stripe.stop()
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(text[-lines:])
+
+
+def app_code(secret: str, drift: int = 0) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(b32decode(secret), step=30, digits=6, drift=drift):06d}"
+
+
+def journey(run: Run, env: dict) -> dict:
+    """Donors and finance over HTTP in Chromium; returns what the books must show."""
+    from playwright.sync_api import expect, sync_playwright
+
+    web1, web2 = run.web
+    facts: dict = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        donor = browser.new_context(locale="en-GB")
+        page = donor.new_page()
+        page.set_default_timeout(30_000)
+
+        say(f"a donor pledges 5,000 EUR by bank transfer on {web1}")
+        page.goto(f"{web1}/")
+        page.get_by_role("link", name=re.compile("Support the participation")).click()
+        page.get_by_role("link", name="Make a pledge").click()
+        page.get_by_label("Name of the donor").fill("Fondation Exemple")
+        page.get_by_label("Kind of donor").select_option("philanthropic")
+        page.get_by_label("E-mail", exact=True).fill("dons@fondation-exemple.org")
+        page.get_by_label("Amount", exact=True).fill("5000")
+        page.get_by_label("Currency").select_option("EUR")
+        page.get_by_label("Bank transfer").check()
+        page.get_by_role("button", name="Pledge", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your pledge")
+        facts["transfer_reference"] = page.locator(".reference").inner_text().strip()
+
+        say(f"a donor pledges 250 EUR by card on {web2}; Stripe's webhook reaches a worker")
+        card = browser.new_context(locale="en-GB").new_page()
+        card.set_default_timeout(30_000)
+        card.goto(f"{web2}/")
+        card.get_by_role("link", name=re.compile("Support the participation")).click()
+        card.get_by_role("link", name="Make a pledge").click()
+        card.get_by_label("Name of the donor").fill("Card Giver")
+        card.get_by_label("Kind of donor").select_option("individual")
+        card.get_by_label("E-mail", exact=True).fill("card-giver@example.org")
+        card.get_by_label("Amount", exact=True).fill("250")
+        card.get_by_label("Currency").select_option("EUR")
+        card.get_by_label("Card, now").check()
+        card.get_by_role("button", name="Pledge", exact=True).click()
+        expect(card.get_by_role("heading", level=1)).to_have_text("Pay by card")
+        card.get_by_label("Development card: Visa, paid").check()
+        card.get_by_role("button", name=re.compile(r"^Pay ")).click()
+        expect(card.get_by_role("heading", level=1)).to_have_text(
+            "Thank you: your payment is received", timeout=60_000
+        )
+        facts["card_receipt"] = card.get_by_role("status").inner_text()
+
+        say("finance signs in for the first time: password, then the second factor")
+        staff = browser.new_context(locale="en-GB", accept_downloads=True)
+        page = staff.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{web1}/accounts/login/")
+        page.get_by_label("Username").fill("finance")
+        page.get_by_label("Password").fill(run.finance_password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
+        secret = page.get_by_label("Secret key (to type in instead of scanning)").input_value()
+        page.get_by_label("Code from the app").fill(app_code(secret))
+        page.get_by_role("button", name="Confirm").click()
+        expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+        page.get_by_role("link", name="I have kept them: continue").click()
+        expect(page.get_by_text("Signed in as finance")).to_be_visible()
+
+        say(f"finance uploads a bank statement to {web1}; a worker imports it from storage")
+        statement = run.folder / "statement.csv"
+        reference = facts["transfer_reference"]
+        today = datetime.now(UTC).date().isoformat()
+        statement.write_text(
+            "value_date,amount,currency,reference,counterparty,bank_ref\n"
+            f"{today},5000.00,EUR,{reference},Fondation Exemple,BK-CHECK-1\n"
+        )
+        page.goto(f"{web1}/finance/{FUND}/bank/import/")
+        page.get_by_label(re.compile("^Bank statement")).set_input_files(str(statement))
+        page.get_by_role("button", name="Import").click()
+        expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+        expect(page.locator("[data-status]")).to_have_attribute(
+            "data-status", "done", timeout=90_000
+        )
+        expect(page.get_by_role("status")).to_contain_text("1 matched")
+
+        say(f"finance asks {web1} for the reconciliation workbook; downloads it from {web2}")
+        page.goto(f"{web1}/funds/{FUND}/")
+        page.get_by_role("link", name="Excel reconciliation").click()
+        page.get_by_label(re.compile("as of", re.I)).fill(datetime.now(UTC).date().isoformat())
+        page.get_by_role("button", name="Prepare the workbook").click()
+        row = page.locator("tr[data-status]").first
+        expect(row).to_have_attribute("data-status", "done", timeout=120_000)
+        link = row.get_by_role("link", name="Download").get_attribute("href")
+        # The same signed-in person (the context's cookies) asks the other server.
+        answer = staff.request.get(f"{web2}{link}")
+        if answer.status != 200 or not answer.body().startswith(b"PK"):
+            raise CheckFailed(f"{web2}{link} answered {answer.status}, not the workbook")
+        workbook = run.folder / "reconciliation.xlsx"
+        workbook.write_bytes(answer.body())
+        facts["workbook"] = workbook
+        browser.close()
+    return facts
+
+
+BOOKS = """
+import json
+from decimal import Decimal
+from django.db.models import Sum
+from donors.models import Pledge, Receipt
+from fundmgr.models import Fund
+from fundmgr.models.mail import OutgoingMail
+from fundmgr.services.ledger import account_balances
+fund = Fund.objects.get(code={fund!r})
+balances = account_balances(fund)
+debit = sum((b.debit for b in balances.values()), Decimal(0))
+credit = sum((b.credit for b in balances.values()), Decimal(0))
+transfer = Pledge.objects.get(reference={reference!r})
+print(json.dumps({{
+    "transfer_status": transfer.status,
+    "transfer_receipts": [str(r.amount.amount) + " " + str(r.amount.currency)
+                          for r in Receipt.objects.filter(pledge=transfer)],
+    "card_receipts": [str(r.amount.amount) + " " + str(r.amount.currency)
+                      for r in Receipt.objects.filter(pledge__donor__name="Card Giver")],
+    "debit": str(debit), "credit": str(credit),
+    "mail_waiting": OutgoingMail.objects.exclude(status="sent").count(),
+}}))
+"""
+
+
+def check_books(run: Run, env: dict, facts: dict) -> None:
+    from openpyxl import load_workbook
+
+    books = json.loads(
+        run.manage(
+            env, "shell", "-c", BOOKS.format(fund=FUND, reference=facts["transfer_reference"])
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    if books["transfer_receipts"] != ["5000.000 EUR"] or books["transfer_status"] != "paid":
+        raise CheckFailed(f"the bank transfer is not recorded once as paid: {books}")
+    if books["card_receipts"] != ["250.000 EUR"]:
+        raise CheckFailed(f"the card payment is not recorded once: {books}")
+    if Decimal(books["debit"]) != Decimal(books["credit"]):
+        raise CheckFailed(f"the trial balance does not balance: {books}")
+    if books["mail_waiting"] < 1:
+        raise CheckFailed("no e-mail waits in the outbox although the mail server is down")
+    run.manage(env, "check_day_totals")
+    book = load_workbook(facts["workbook"], read_only=True)
+    cells = {
+        str(cell)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    }
+    if facts["transfer_reference"] not in cells:
+        raise CheckFailed("the downloaded workbook does not list the bank-transfer pledge")
+    say(
+        f"books hold: trial balance {books['debit']} = {books['credit']}, "
+        f"{books['mail_waiting']} e-mail(s) waiting for the mail server, day totals agree"
+    )
+
+
+def main() -> int:
+    if not Path(CHROMIUM).exists():
+        print(f"production-check: no Chromium at {CHROMIUM}", file=sys.stderr)
+        return 1
+    run = Run()
+    run.aws_key = "AKIA" + secrets.token_hex(8).upper()
+    run.aws_secret = secrets.token_urlsafe(30)
+    run.webhook_secret = "whsec_" + secrets.token_hex(16)
+    run.finance_password = secrets.token_urlsafe(18)
+    started = time.monotonic()
+    try:
+        say(f"run folder {run.folder}; database {run.database}")
+        run.create_database()
+        s3 = run.start_object_storage()
+        run.stripe = localstripe_server.start()
+        env = run.environment(s3, run.stripe)
+        run.stripe.register_webhook(f"{run.web[0]}/stripe/webhook/", run.webhook_secret)
+
+        say("migrate, collectstatic, the demo's fund and people, check --deploy")
+        run.manage(env, "migrate", "--noinput")
+        run.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        run.manage(env, "load_demo", "--allow-production")
+        set_password = (
+            "from django.contrib.auth.models import User; "
+            "u = User.objects.get(username='finance'); "
+            f"u.set_password({run.finance_password!r}); u.save()"
+        )
+        run.manage(env, "shell", "-c", set_password)
+        # As deployed behind the TLS proxy, which the loopback run stands in for.
+        run.manage(
+            {**env, "SECURE_SSL_REDIRECT": "1"}, "check", "--deploy", "--fail-level", "WARNING"
+        )
+
+        say(f"honcho starts the Procfile: web on {', '.join(run.web)} and the workers")
+        run.start_processes(env)
+        for url in run.web:
+            wait_until(f"{url}/readyz", lambda url=url: http_status(f"{url}/readyz") == 200, 90)
+
+        facts = journey(run, env)
+        check_books(run, env, facts)
+        say(f"passed in {time.monotonic() - started:.0f} s")
+        return 0
+    except CheckFailed as failure:
+        print(f"production-check: FAILED: {failure}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - any failure is reported in one line
+        print(f"production-check: FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+    finally:
+        run.stop()
+        with contextlib.suppress(Exception):
+            run.drop_database()
+    print(run.tail(), file=sys.stderr)
+    print(f"production-check: the processes' logs are in {run.folder}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
