@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Prefetch
 from django.forms.utils import flatatt
 from django.http import Http404, HttpResponseRedirect
@@ -47,7 +48,7 @@ from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.duties import SeparationOfDutiesError, signatures_on
-from grants import queries
+from grants import queries, queue_html
 from grants.export import queue_workbook
 from grants.models import ApprovalLevel, Gender, Grant, GrantState, Priority
 from grants.services import workflow
@@ -226,14 +227,15 @@ def queue(request, code):
     # The stamp is read before the grants (grants.stamp says why). Claims fall
     # overdue overnight with no grant changing: the day is in the key too.
     key = _queue_cache_key(event, current_stamp(), can_certify, request.GET)
-    cached = cache.get(key)
+    cached, seen = cache.get(key), {}
     if cached is None:
-        cached = _queue_parts(request, event, can_certify)
+        cached, seen = _queue_parts(request, event, can_certify)
         cache.set(key, cached, QUEUE_CACHE_SECONDS)
+    # ``seen`` (the counts and the page, when computed now) is for the tests' eyes.
     return render(
         request,
         "grants/queue.html",
-        {"event": event, "cached": cached, "can_certify": can_certify},
+        {"event": event, "cached": cached, "can_certify": can_certify, **seen},
     )
 
 
@@ -249,8 +251,9 @@ def _queue_cache_key(event: Event, stamp: str, can_certify: bool, query) -> str:
     return f"grants:queue:{event.pk}:{stamp}:{today}:{get_language()}:{int(can_certify)}:{digest}"
 
 
-def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
-    """The queue's filters, counts, rows and pagination, rendered (8 queries).
+def _queue_parts(request, event: Event, can_certify: bool) -> tuple[dict[str, str], dict]:
+    """The queue's filters, counts, rows and pagination, rendered (3 queries),
+    and the counts and page they show.
 
     What it reads (the filter form's countries, the counts by state from the
     tally, one page of rows) is a few rows whatever the number of grants; the
@@ -267,7 +270,9 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
     page = paginator.get_page(request.GET.get("page"))
     grants = list(page)
     days, today = queries.claim_period(event), timezone.localdate()
-    shown = (
+    language = get_language()
+    query = sorted((name, tuple(request.GET.getlist(name))) for name in request.GET)
+    about_event = (
         QUEUE_ROW_VERSION,
         event.pk,
         event.code,
@@ -278,49 +283,75 @@ def _queue_parts(request, event: Event, can_certify: bool) -> dict[str, str]:
         event.fund.code,
         event.fund.name,
         event.fund.base_currency,
-        get_language(),
+    )
+    shown = (
+        *about_event,
+        language,
         can_certify,
         today,
         days,
-        sorted((name, tuple(request.GET.getlist(name))) for name in request.GET),
+        query,
         tuple(countries),
         summary,
         page.number,
         paginator.num_pages,
         tuple(grants),
     )
-    key = "grants:queue-page:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
+    key = "grants:queue-page:" + _digest(shown)
+    seen = {"summary": summary, "page": page}
     parts = cache.get(key)
     if parts is not None:
-        return parts
+        return parts, seen
     money = money_formatter(event.fund.base_currency)
-    context = {
-        "rows": _queue_rows_html(request, grants, event, can_certify),
-        "event": event,
-        "fund": event.fund,
-        "currency": event.fund.base_currency,
-        "filter_form": _filter_form_html(request, event, countries, filters),
-        "filters": filters,
-        "summary": summary,
-        # Amounts formatted here, once for all (the money filter looks the
-        # locale up on each of them).
-        "by_state": summary.by_state,
-        "by_state_rows": _by_state_rows(request, summary.by_state, filters, money),
-        "matching": _count_shown(summary.matching, money),
-        "page": page,
-        "can_certify": can_certify,
-        "certifiable": GrantState.SUBMITTED,
-    }
-    parts = {
-        part: mark_safe(render_to_string(template, context, request))  # noqa: S308
-        for part, template in (
-            ("head", "grants/_queue_head.html"),
-            ("rows", "grants/_queue_rows.html"),
-            ("pagination", "includes/pagination.html"),
+    matching = _count_shown(summary.matching, money)
+    # The heading with the filters, and the pagination, are kept under what
+    # they show (neither shows a count); the counts and the tables around
+    # the rows are written in Python (grants/queue_html.py).
+    intro_key = "grants:queue-intro:" + _digest((*about_event, language, query, tuple(countries)))
+    pages_key = "grants:queue-pages:" + _digest((language, query, page.number, paginator.num_pages))
+    found = cache.get_many([intro_key, pages_key])
+    fresh = {}
+    if intro_key not in found:
+        fresh[intro_key] = render_to_string(
+            "grants/_queue_intro.html",
+            {
+                "event": event,
+                "fund": event.fund,
+                "filter_form": _filter_form_html(request, event, countries, filters),
+            },
+            request,
         )
+    if pages_key not in found:
+        fresh[pages_key] = render_to_string("includes/pagination.html", {"page": page}, request)
+    if fresh:
+        cache.set_many(fresh, QUEUE_CACHE_SECONDS)
+        found |= fresh
+    head = queue_html.by_state_table(
+        _by_state_rows(request, summary.by_state, filters, money),
+        bool(summary.by_state),
+        filters.active(),
+    ) + queue_html.matching_paragraph(
+        summary.matching.count, matching.cost_shown, matching.committed_shown
+    )
+    parts = {
+        "head": mark_safe(found[intro_key] + "\n" + head),  # noqa: S308 - all escaped
+        "rows": queue_html.rows_table(
+            _queue_rows_html(request, grants, event, can_certify),
+            number=page.number,
+            pages=paginator.num_pages,
+            can_certify=can_certify,
+            matching=summary.matching,
+            cost_shown=matching.cost_shown,
+            committed_shown=matching.committed_shown,
+        ),
+        "pagination": mark_safe(found[pages_key]),  # noqa: S308 - rendered by its template
     }
     cache.set(key, parts, QUEUE_CACHE_SECONDS)
-    return parts
+    return parts, seen
+
+
+def _digest(values) -> str:
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:40]
 
 
 def _by_state_rows(request, by_state, filters, money) -> str:
@@ -367,9 +398,14 @@ def _count_shown(count: queries.StateCount, money: Callable[[Decimal], str]) -> 
 
 
 def _certifier_role() -> str:
-    """The role of the first approval level (data, not code): who certifies."""
-    first = ApprovalLevel.objects.order_by("order").values_list("role", flat=True).first()
-    return first or Role.FUND_OFFICER
+    """The role of the first approval level (data, not code): who certifies.
+    Written in SQL: the queue asks on every request."""
+    table = ApprovalLevel._meta.db_table
+    order = connection.ops.quote_name("order")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT role FROM {table} ORDER BY {order} LIMIT 1")  # noqa: S608
+        first = cursor.fetchone()
+    return first[0] if first else Role.FUND_OFFICER
 
 
 @dataclass(frozen=True)

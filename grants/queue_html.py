@@ -1,0 +1,171 @@
+"""The officer queue's tables, written in Python.
+
+Right after a grant changes, the queue's counts by state, its totals and the
+table around its rows are all that must be written again (its rows are kept
+per grant, its heading, filters and pagination under what they show:
+``grants.views._queue_parts``). Through the template language those few
+dozen cells cost more than everything else on the page; here they are a few
+string joins. Every value is escaped (``format_html``); the sentences are the
+templates' own messages, so their translations are unchanged.
+"""
+
+from __future__ import annotations
+
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from grants import queries
+
+#: The rows table's columns: (heading's message, numeric).
+ROW_COLUMNS = (
+    ("Reference", False),
+    ("Delegate", False),
+    ("Country", False),
+    ("Region", False),
+    ("Gender", False),
+    ("Eligibility", False),
+    ("State", False),
+    ("Estimated cost", True),
+    ("Open commitment", True),
+)
+
+
+def _headings() -> dict[str, str]:
+    # Literal messages, so that makemessages finds them here.
+    return {
+        "Reference": _("Reference"),
+        "Delegate": _("Delegate"),
+        "Country": _("Country"),
+        "Region": _("Region"),
+        "Gender": _("Gender"),
+        "Eligibility": _("Eligibility"),
+        "State": _("State"),
+        "Estimated cost": _("Estimated cost"),
+        "Open commitment": _("Open commitment"),
+    }
+
+
+def by_state_table(by_state_rows: str, any_rows: bool, filters_active: bool) -> SafeString:
+    """The counts and totals by state (its rows: ``grants.views._by_state_rows``)."""
+    caption = _("By state, with the other filters applied") if filters_active else _("By state")
+    body = (
+        mark_safe(by_state_rows)  # noqa: S308 - built by format_html_join
+        if any_rows
+        else format_html(
+            '<tr><td colspan="4" class="empty">{}</td></tr>', _("No nomination matches.")
+        )
+    )
+    return format_html(
+        '<div class="table-wrap">\n  <table class="numbers" id="by-state">\n'
+        "    <caption>{}</caption>\n"
+        '    <thead><tr>\n      <th scope="col">{}</th>\n'
+        '      <th scope="col" class="num">{}</th>\n'
+        '      <th scope="col" class="num">{}</th>\n'
+        '      <th scope="col" class="num">{}</th>\n    </tr></thead>\n'
+        "    <tbody>\n{}\n    </tbody>\n  </table>\n</div>\n",
+        caption,
+        _("State"),
+        _("Grants"),
+        _("Estimated cost"),
+        _("Open commitment"),
+        body,
+    )
+
+
+def matching_paragraph(count: int, cost: str, committed: str) -> SafeString:
+    """How many grants match the filters, and their totals (a live status)."""
+    sentence = ngettext(
+        "%(counter)s grant matches: estimated cost %(cost)s, open commitment %(committed)s.",
+        "%(counter)s grants match: estimated cost %(cost)s, open commitment %(committed)s.",
+        count,
+    )
+    return format_html(
+        '<p id="matching" role="status">{}</p>\n', _filled(sentence, count, cost, committed)
+    )
+
+
+def _filled(sentence: str, count: int, cost: str = "", committed: str = "") -> SafeString:
+    """``sentence`` (our own catalogue's: trusted, as in a template) with its
+    values escaped into it, as ``{% blocktranslate %}`` does."""
+    values = {"counter": count, "cost": conditional_escape(cost)}
+    values["committed"] = conditional_escape(committed)
+    return mark_safe(sentence % values)  # noqa: S308 - values escaped above
+
+
+def rows_table(
+    rows: list[str],
+    *,
+    number: int,
+    pages: int,
+    can_certify: bool,
+    matching: queries.StateCount,
+    cost_shown: str,
+    committed_shown: str,
+) -> SafeString:
+    """The page's rows (each rendered and kept on its own) in their table, with
+    the totals of every matching grant and, for who may certify, the button."""
+    headings = _headings()
+    head = format_html_join(
+        "\n",
+        '        <th scope="col"{}>{}</th>',
+        (
+            (mark_safe(' class="num"') if numeric else "", headings[name])  # noqa: S308
+            for name, numeric in ROW_COLUMNS
+        ),
+    )
+    select = (
+        format_html('<th scope="col"><span class="visually-hidden">{}</span></th>\n', _("Select"))
+        if can_certify
+        else ""
+    )
+    if rows:
+        body = mark_safe("".join(rows))  # noqa: S308 - each row rendered by its template
+        total = ngettext(
+            "Total of the %(counter)s matching grant",
+            "Total of the %(counter)s matching grants, every page",
+            matching.count,
+        )
+        foot = format_html(
+            '      <tfoot><tr>\n        <th scope="row" colspan="{}">{}</th>\n'
+            '        <td class="num">{}</td>\n        <td class="num">{}</td>\n'
+            "      </tr></tfoot>\n",
+            8 if can_certify else 7,
+            _filled(total, matching.count),
+            cost_shown,
+            committed_shown,
+        )
+    else:
+        body = format_html(
+            '          <tr><td colspan="{}" class="empty">{}</td></tr>\n',
+            10 if can_certify else 9,
+            _("No nomination matches."),
+        )
+        foot = ""
+    caption = _("Grants, page %(number)s of %(count)s") % {"number": number, "count": pages}
+    button = (
+        format_html(
+            '  <p><button type="submit" class="button button-primary">{}</button></p>\n'
+            '  <p class="help">{}</p>\n',
+            _("Certify selected"),
+            _(
+                "Only submitted nominations can be selected. Each is certified in your "
+                "name, or refused with its reason."
+            ),
+        )
+        if can_certify
+        else ""
+    )
+    return format_html(
+        '  <div class="table-wrap">\n    <table class="numbers" id="grants">\n'
+        "      <caption>{}</caption>\n"
+        "      <thead><tr>\n        {}{}\n      </tr></thead>\n"
+        "      <tbody>\n{}      </tbody>\n{}    </table>\n  </div>\n{}",
+        caption,
+        select,
+        head,
+        body,
+        foot,
+        button,
+    )
