@@ -26,7 +26,7 @@ advisory lock adds no wait beyond that.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 TABLE = "grants_grant"
 TALLY = "grants_queuetally"
@@ -126,3 +126,89 @@ HUNDREDTH = Decimal("0.01")
 def amount(hundredths: int | None) -> Decimal:
     """A tally's amount (hundredths) as the amount fields' decimal."""
     return (Decimal(int(hundredths or 0)) * HUNDREDTH).quantize(HUNDREDTH)
+
+
+Bucket = tuple[int, str, str, str, bool]
+Totals = tuple[int, int, int]
+
+
+def _hundredths(value: Decimal | None) -> int:
+    return int((value or Decimal(0)).scaleb(2).to_integral_value(ROUND_HALF_UP))
+
+
+def counted_from_grants(event_id: int) -> dict[Bucket, Totals]:
+    """The event's buckets as the grants themselves give them, added up in
+    Python (exact: never a floating SQL sum); empty buckets left out."""
+    from grants.models import Grant
+
+    counted: dict[Bucket, list[int]] = {}
+    rows = (
+        Grant.objects.filter(event_id=event_id)
+        .order_by()
+        .values_list(
+            "state", "country_id", "gender", "ldc_on_eligibility_date", "cost", "committed_amount"
+        )  # fmt: skip
+        .iterator(chunk_size=2000)
+    )
+    for state, country, gender, ldc, cost, committed in rows:
+        totals = counted.setdefault((event_id, state, country, gender, bool(ldc)), [0, 0, 0])
+        totals[0] += 1
+        totals[1] += _hundredths(cost)
+        totals[2] += _hundredths(committed)
+    return {bucket: (n, c, k) for bucket, (n, c, k) in counted.items()}
+
+
+def kept_in_tally(event_id: int) -> dict[Bucket, Totals]:
+    """The event's buckets as the tally keeps them; empty ones left out."""
+    from grants.models import QueueTally
+
+    rows = QueueTally.objects.filter(event_id=event_id).values_list(
+        "state", "country_id", "gender", "ldc", "grants", "cost", "committed"
+    )
+    return {
+        (event_id, state, country, gender, bool(ldc)): (int(n), int(c), int(k))
+        for state, country, gender, ldc, n, c, k in rows
+        if n or c or k
+    }
+
+
+def tally_drift(event_id: int) -> list[tuple[Bucket, Totals | None, Totals | None]]:
+    """Each bucket where the tally and the grants differ: (bucket, kept, counted)."""
+    kept, counted = kept_in_tally(event_id), counted_from_grants(event_id)
+    return [
+        (bucket, kept.get(bucket), counted.get(bucket))
+        for bucket in sorted(kept.keys() | counted.keys())
+        if kept.get(bucket) != counted.get(bucket)
+    ]
+
+
+def rebuild_tally(event_id: int) -> int:
+    """The event's tally made again from its grants; returns its buckets.
+
+    On PostgreSQL it first takes the triggers' advisory lock: a transaction
+    committing grant changes meanwhile waits, then adds its change to the
+    rebuilt buckets (which its uncommitted change was not read into)."""
+    from django.db import connection, transaction
+
+    from grants.models import QueueTally
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+        counted = counted_from_grants(event_id)
+        QueueTally.objects.filter(event_id=event_id).delete()
+        QueueTally.objects.bulk_create(
+            QueueTally(
+                event_id=event_id,
+                state=state,
+                country_id=country,
+                gender=gender,
+                ldc=ldc,
+                grants=n,
+                cost=c,
+                committed=k,
+            )
+            for (_event, state, country, gender, ldc), (n, c, k) in counted.items()
+        )
+    return len(counted)
