@@ -10,7 +10,8 @@ emitted while the request is handled: the views', the services', and Django's
 own ``django.request`` lines, which are written after the middleware has
 returned (so the context is cleared only when the response is closed,
 ``request_finished``). Background tasks get ``task_id`` the same way, from
-django.tasks' ``task_started`` / ``task_finished`` signals.
+django.tasks' ``task_started`` / ``task_finished`` signals, and each task
+enqueued is logged ("task <id> enqueued"), with the request that enqueued it.
 
 The person is their user id or "anonymous": never a name or an e-mail
 address (a donor's username may be their address)."""
@@ -28,6 +29,8 @@ from dataclasses import dataclass
 SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 HEADER = "X-Request-ID"
 ANONYMOUS = "anonymous"
+
+logger = logging.getLogger("fundmgr.tasks")
 
 
 @dataclass
@@ -104,6 +107,11 @@ def _request_finished(**kwargs) -> None:
     _request.set(None)
 
 
+def _task_enqueued(sender, task_result, **kwargs) -> None:
+    # The line that joins a request (its request_id) to the task it started.
+    logger.info("task %s enqueued: %s", task_result.id, task_result.task.module_path)
+
+
 def _task_started(sender, task_result, **kwargs) -> None:
     _tasks.set((*_tasks.get(), str(task_result.id)))
 
@@ -117,8 +125,9 @@ def connect() -> None:
     Django's own (connected when django.tasks loads), so its "Task ... state="
     lines still carry the task id."""
     from django.core.signals import request_finished
-    from django.tasks.signals import task_finished, task_started
+    from django.tasks.signals import task_enqueued, task_finished, task_started
 
     request_finished.connect(_request_finished, dispatch_uid="fundmgr.request_id")
+    task_enqueued.connect(_task_enqueued, dispatch_uid="fundmgr.request_id")
     task_started.connect(_task_started, dispatch_uid="fundmgr.request_id")
     task_finished.connect(_task_finished, dispatch_uid="fundmgr.request_id")

@@ -17,6 +17,11 @@ def logs_and_answers(request):
     return HttpResponse("ok")
 
 
+def enqueues(request):
+    result = logging_task.enqueue()
+    return HttpResponse(result.id)
+
+
 def fails(request):
     raise RuntimeError("the view failed")
 
@@ -38,6 +43,7 @@ def failing_task() -> str:
 
 urlpatterns = [
     path("logs/", logs_and_answers),
+    path("enqueue/", enqueues),
     path("boom/", fails),
     path("boom-otherwise/", fails_otherwise),
     # The product's pages, which the error pages' templates link to.

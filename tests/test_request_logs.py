@@ -137,6 +137,19 @@ def test_a_background_task_s_lines_name_the_task(console_lines):
     assert "task_id" not in console_lines()[-1]
 
 
+def test_a_task_enqueued_by_a_request_is_logged_with_the_request_s_id(
+    client, probe_urls, console_lines
+):
+    task_id = client.get("/enqueue/", headers={"X-Request-ID": "req-task"}).content.decode()
+
+    lines = console_lines()
+    (enqueued,) = [line for line in lines if line["message"].startswith("task ")]
+    assert enqueued["message"] == f"task {task_id} enqueued: tests.error_urls.logging_task"
+    assert enqueued["request_id"] == "req-task"
+    (ran,) = [line for line in lines if line["message"] == "the task was here"]
+    assert (ran["task_id"], ran["request_id"]) == (task_id, "req-task")  # immediate backend
+
+
 def _record(message: str, *args, exc_info=None) -> logging.LogRecord:
     record = logging.LogRecord("fundmgr.probe", logging.ERROR, __file__, 1, message, args, exc_info)
     RequestContextFilter().filter(record)
