@@ -181,7 +181,7 @@ class ErrorReportHandler(AdminEmailHandler):
             lines.append("".join(traceback.format_exception(*record.exc_info)))
         lines.append(
             f"The same error is not reported again for {self.repeat_seconds // 60} minutes; "
-            "every occurrence is in the log (search for the request id)."
+            "every occurrence is in the log (search for the request or task id)."
         )
         return subject, "\n".join(lines)
 
