@@ -10,6 +10,8 @@ class FundmgrConfig(AppConfig):
         from fundmgr import (
             checks,  # noqa: F401 - registers the system checks
             people_audit,
+            request_id,
         )
 
         people_audit.connect()  # users, roles and permissions reach the audit trail
+        request_id.connect()  # request and task ids on the log lines

@@ -11,6 +11,7 @@ any PostgreSQL with ``postgres://user@host:port/name``.
 
 import datetime
 import os
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response carries its X-Request-ID, refusals' included, and
+    # every log line of the request names it (fundmgr/request_id.py).
+    "fundmgr.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost after security: the CSP and Permissions-Policy reach every
     # response, the sign-in, second-factor and size refusals' included.
@@ -81,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's id on the request's log lines.
+    "fundmgr.request_id.RequestUserMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sign-in: sessions end when idle or old; the second factor is asked for.
@@ -433,13 +439,70 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Logs and error reports (docs/deploy-logging.md) ---
+# One JSON object per line on stderr in production (LOG_FORMAT=json), a
+# readable line in development (text); both name the request id and the user
+# id (fundmgr/request_id.py, fundmgr/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# Errors (ERROR and above, DEBUG off) are mailed to ADMINS through the outbox,
+# one mail per kind of error per 10 minutes. ADMINS="Name <a@b>, c@d".
+ADMINS = [address for _name, address in getaddresses([os.environ.get("ADMINS", "")]) if address]
+if any("@" not in address for address in ADMINS):
+    raise ImproperlyConfigured("ADMINS must be e-mail addresses, separated by commas")
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[fundmgr] ")
+# And to Sentry when SENTRY_DSN is set (fundmgr/sentry.py): no personal data.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from fundmgr import sentry
+
+    try:
+        _TRACES = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
+    except ValueError:
+        _TRACES = -1.0
+    if not 0 <= _TRACES <= 1:
+        raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1")
+    sentry.init(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ENV),
+        release=os.environ.get("FUNDMGR_RELEASE") or sentry.release(),
+        traces_sample_rate=_TRACES,
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {
+        "request_context": {"()": "fundmgr.request_id.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "fundmgr.logs.JsonFormatter"},
+        "text": {"()": "fundmgr.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context"],
+        },
+        "error_reports": {
+            "class": "fundmgr.logs.ErrorReportHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["console", "error_reports"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers off: they would print its lines a second time
+        # and mail the administrators from inside the request. Its records
+        # reach the root's handlers above.
+        "django": {"handlers": [], "level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
+        # Anyone can send a wrong Host header: logged, never mailed.
+        "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
         # django-axes logs every successful sign-in; the audit trail has what matters.
         "axes": {"level": "WARNING"},
     },
