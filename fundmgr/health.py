@@ -26,6 +26,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from storages.backends.s3 import S3Storage
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +90,14 @@ PROBE = "readyz-probe"
 
 def _storage() -> None:
     """Each private storage answers; a local folder (or, before its first
-    file, the nearest folder above it) can also be written."""
+    file, the nearest folder above it) can be written; a bucket exists (a
+    missing one would make ``exists`` answer False, not fail)."""
     for alias in PRIVATE_STORAGES:
         storage = storages[alias]
         storage.exists(PROBE)
-        if isinstance(storage, FileSystemStorage):
+        if isinstance(storage, S3Storage):
+            storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
+        elif isinstance(storage, FileSystemStorage):
             folder = Path(storage.location)
             existing = next(p for p in (folder, *folder.parents) if p.exists())
             if not os.access(existing, os.W_OK | os.X_OK):
