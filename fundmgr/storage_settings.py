@@ -23,6 +23,16 @@ ALIASES = {
 
 #: Server-side encryption values S3 accepts (AWS_S3_SERVER_SIDE_ENCRYPTION).
 ENCRYPTIONS = ("AES256", "aws:kms")
+#: The canned ACL sent with each object (AWS_DEFAULT_ACL): ``private`` by
+#: default; a bucket whose ACLs are disabled (AWS's "bucket owner enforced",
+#: the default for new AWS buckets) refuses it, so there ``none`` sends no ACL
+#: (the objects are private by the bucket's ownership) or
+#: ``bucket-owner-full-control``, which both kinds of bucket accept.
+ACLS = {
+    "private": "private",
+    "bucket-owner-full-control": "bucket-owner-full-control",
+    "none": None,
+}
 
 
 def private_storages(environ: Mapping[str, str]) -> dict[str, dict]:
@@ -67,6 +77,10 @@ def s3_options(environ: Mapping[str, str]) -> dict[str, dict]:
                 f"AWS_S3_SERVER_SIDE_ENCRYPTION must be one of {', '.join(ENCRYPTIONS)}"
             )
         common["object_parameters"] = {"ServerSideEncryption": encryption}
+    acl = environ.get("AWS_DEFAULT_ACL", "") or "private"
+    if acl not in ACLS:
+        raise ImproperlyConfigured(f"AWS_DEFAULT_ACL must be one of {', '.join(ACLS)}")
+    common["default_acl"] = ACLS[acl]
     prefix = environ.get("AWS_LOCATION", "").strip("/")
     return {
         alias: {**common, "location": f"{prefix}/{alias}" if prefix else alias} for alias in ALIASES

@@ -106,6 +106,11 @@ def test_the_storages_are_local_folders_unless_the_environment_asks_for_s3():
     assert options["endpoint_url"] == "https://objects.example.org"
     assert options["object_parameters"] == {"ServerSideEncryption": "AES256"}
     assert "access_key" not in options  # unset: boto3's own chain (an instance role)
+    assert options["default_acl"] == "private"
+    no_acl = private_storages(
+        {"FUNDMGR_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "b", "AWS_DEFAULT_ACL": "none"}
+    )
+    assert no_acl["documents"]["OPTIONS"]["default_acl"] is None  # an ACL-less AWS bucket
 
 
 @pytest.mark.parametrize(
@@ -120,6 +125,14 @@ def test_the_storages_are_local_folders_unless_the_environment_asks_for_s3():
                 "AWS_S3_SERVER_SIDE_ENCRYPTION": "rot13",
             },
             "AES256",
+        ),
+        (
+            {
+                "FUNDMGR_STORAGE": "s3",
+                "AWS_STORAGE_BUCKET_NAME": "b",
+                "AWS_DEFAULT_ACL": "public-read",
+            },
+            "AWS_DEFAULT_ACL",
         ),
     ],
 )
