@@ -28,11 +28,22 @@ from fundmgr.private_files import UNGUESSABLE
 from fundmgr.roles import Role
 from fundmgr.services import imports
 from fundmgr.storage_settings import private_storages
+from grants.models import Grant
 from reports import exports
 from reports.models import Export
 from tests.grants.conftest import PDF, event, make_grant, officer  # noqa: F401 - fixtures
+from tests.grants.test_nomination_import import row
+from tests.grants.test_nomination_import import write_csv as write_nominations
 from tests.test_bank_statements import make_pledge  # noqa: F401 - a fixture
-from tests.test_import_jobs import DATABASE_TASKS, LINES, THRESHOLD, big_statement, upload_of
+from tests.test_import_jobs import (  # noqa: F401 - open_event is a fixture
+    DATABASE_TASKS,
+    LINES,
+    THRESHOLD,
+    big_statement,
+    notes_zip,
+    open_event,
+    upload_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -276,6 +287,37 @@ def test_an_upload_taken_by_the_web_is_imported_by_a_worker_on_another_host(
     client.force_login(finance)
     done = client.get(reverse("import-job", args=[job.pk]))
     assert f"{LINES - 1} waiting for a person" in done.content.decode()
+
+
+def test_nominations_taken_by_the_web_are_imported_elsewhere_and_their_notes_land_in_the_bucket(
+    client, s3, open_event, officer, make_user, worker_queue, settings, tmp_path
+):
+    sheet = write_nominations(
+        tmp_path, [row("Sita Sharma"), row("Tashi Wangmo", "BTN", note_verbale="bt.pdf")]
+    )
+    client.force_login(officer)
+    client.post(
+        reverse("grants-import-nominations", args=[open_event.code]),
+        {"file": upload_of(sheet), "documents": notes_zip("np.pdf", "bt.pdf")},
+    )
+    job = ImportJob.objects.get()
+    assert len(s3.keys("imports")) == 2  # the sheet and the ZIP
+
+    worker = as_another_host(settings, tmp_path)
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE, (job.error, job.problems)
+    grants = list(Grant.objects.filter(event=open_event).order_by("reference"))
+    assert len(grants) == 2 and s3.keys("imports") == []
+    assert s3.keys("documents") == sorted(grant.note_verbale.name for grant in grants)
+    assert files_under(worker / "scratch") == [] and not (worker / "documents").exists()
+
+    client.force_login(make_user("s3-reader", Role.AUDITOR))
+    grant = grants[0]
+    url = reverse("grant-document", args=[open_event.code, grant.reference, "note-verbale"])
+    assert b"".join(client.get(url).streaming_content) == PDF
+    assert not (tmp_path / "local").exists()
 
 
 def test_an_upload_gone_from_the_bucket_fails_its_job_saying_so_and_imports_nothing(
