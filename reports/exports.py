@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
@@ -30,7 +29,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Fund
-from fundmgr.private_files import private_folder, save_local
+from fundmgr.private_files import save_local
 from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import BOOK_READERS, require_role
 from fundmgr.services.audit import log_action
@@ -77,12 +76,6 @@ STORAGE = "exports"
 
 def exports_storage() -> Storage:
     return storages[STORAGE]
-
-
-def exports_root() -> Path:
-    """The local exports folder (the default ``exports`` storage's), refused
-    if the web server could serve it."""
-    return private_folder("EXPORTS_ROOT", "exports are only ever sent by the download view")
 
 
 def request_export(

@@ -35,7 +35,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Event, Fund, ImportJob
-from fundmgr.private_files import copy_to_local, delete_stored, private_folder
+from fundmgr.private_files import copy_to_local, delete_stored
 from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import Role, has_role, require_role
 from fundmgr.services.audit import Actor, log_action, person
@@ -120,12 +120,6 @@ STORED_NAME = re.compile(r"[0-9a-f]{32}(\.[a-z0-9]{1,7})?")
 
 def imports_storage() -> Storage:
     return storages[STORAGE]
-
-
-def imports_root() -> Path:
-    """The local uploads' folder (the default ``imports`` storage's), refused
-    if the web server could serve it."""
-    return private_folder("IMPORTS_ROOT", "uploads waiting to be imported are never served")
 
 
 def runs_inline(*uploads) -> bool:
