@@ -26,6 +26,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -61,7 +62,7 @@ class PrivateFolderStorage(FileSystemStorage):
     test or a deployment may move it; refused if it is served), with no URL.
     New folders 0o750, new files 0o640: only the service's user and group."""
 
-    def __init__(self, setting: str = "DOCUMENTS_ROOT", why: str = "", **options):
+    def __init__(self, *, setting: str, why: str = "", **options):
         options.setdefault("directory_permissions_mode", 0o750)
         options.setdefault("file_permissions_mode", 0o640)
         super().__init__(**options)
@@ -78,15 +79,6 @@ class PrivateFolderStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError(NO_URL)
-
-
-class DocumentStorage(PrivateFolderStorage):
-    """Personal documents under DOCUMENTS_ROOT (the default ``documents``)."""
-
-    def __init__(self, **options):
-        options.setdefault("setting", "DOCUMENTS_ROOT")
-        options.setdefault("why", "personal documents are never served")
-        super().__init__(**options)
 
 
 class PrivateS3Storage(S3Storage):
@@ -181,9 +173,16 @@ def scratch_folder() -> Path:
     Created 0o700; refused inside STATIC_ROOT or MEDIA_ROOT."""
     if getattr(settings, "FUNDMGR_SCRATCH_DIR", None):
         folder = private_folder("FUNDMGR_SCRATCH_DIR", "scratch files are never served")
-    else:
-        folder = Path(tempfile.gettempdir()) / f"fundmgr-scratch-{os.getuid()}"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return folder
+    folder = Path(tempfile.gettempdir()) / f"fundmgr-scratch-{os.getuid()}"
+    folder.mkdir(exist_ok=True, mode=0o700)
+    # A shared temporary folder: a name another user made first is refused.
+    found = folder.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
+        raise ImproperlyConfigured(
+            f"{folder} is not a private folder of this user: set FUNDMGR_SCRATCH_DIR"
+        )
     return folder
 
 

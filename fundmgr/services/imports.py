@@ -147,8 +147,10 @@ def _store(uploads: Sequence, salt: str) -> tuple[list[str], str]:
             for chunk in upload.chunks():
                 one.update(chunk)
             fingerprint.update(one.digest())
+            name = secrets.token_hex(16) + _suffix(upload.name)
+            stored.append(name)  # removed below if saving it fails half-way
             # A taken name is never overwritten: the storage picks a free one.
-            stored.append(storage.save(secrets.token_hex(16) + _suffix(upload.name), upload))
+            stored[-1] = storage.save(name, upload)
     except BaseException:
         delete_stored(storage, stored)
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -28,4 +29,16 @@ def test_without_the_setting_the_scratch_folder_is_in_the_systems_temporary_fold
 def test_a_scratch_folder_inside_a_served_folder_is_refused(settings, served):
     settings.FUNDMGR_SCRATCH_DIR = Path(getattr(settings, served)) / "scratch"
     with pytest.raises(ImproperlyConfigured, match=served):
+        scratch_folder()
+
+
+def test_a_default_scratch_folder_another_user_could_read_is_refused(
+    settings, monkeypatch, tmp_path
+):
+    settings.FUNDMGR_SCRATCH_DIR = None
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path))
+    shared = tmp_path / f"fundmgr-scratch-{os.getuid()}"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    with pytest.raises(ImproperlyConfigured, match="FUNDMGR_SCRATCH_DIR"):
         scratch_folder()
