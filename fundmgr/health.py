@@ -2,8 +2,9 @@
 
 - ``/healthz``: the process answers (liveness); touches nothing else.
 - ``/readyz``: this instance can do its work (readiness): the database
-  answers, the cache keeps a value, the private folders and the documents'
-  storage can be reached, and, with the database task queue, the oldest
+  answers, the cache keeps a value, each private storage (documents,
+  imports, exports: a local folder that can be written, or the object
+  storage's bucket) answers, and, with the database task queue, the oldest
   waiting task is younger than ``FUNDMGR_READY_MAX_TASK_AGE`` seconds (a
   worker that stopped shows here). 200 when every check passes, else 503.
   The answer names each check and its outcome, never an error's text (that
@@ -19,12 +20,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connections
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from storages.backends.s3 import S3Storage
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +82,26 @@ def _cache() -> None:
         cache.delete(key)
 
 
+#: The storages this instance reads and writes (fundmgr/private_files.py).
+PRIVATE_STORAGES = ("documents", "imports", "exports")
+#: A name never stored: asking whether it exists makes the storage answer.
+PROBE = "readyz-probe"
+
+
 def _storage() -> None:
-    """The folders imports and exports wait in, and the documents' storage."""
-    for folder in (settings.IMPORTS_ROOT, settings.EXPORTS_ROOT):
-        existing = next(p for p in (Path(folder), *Path(folder).parents) if p.exists())
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise PermissionError(f"{existing} cannot be written")
-    storages["documents"].exists("readyz-probe")
+    """Each private storage answers; a local folder (or, before its first
+    file, the nearest folder above it) can be written; a bucket exists (a
+    missing one would make ``exists`` answer False, not fail)."""
+    for alias in PRIVATE_STORAGES:
+        storage = storages[alias]
+        storage.exists(PROBE)
+        if isinstance(storage, S3Storage):
+            storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
+        elif isinstance(storage, FileSystemStorage):
+            folder = Path(storage.location)
+            existing = next(p for p in (folder, *folder.parents) if p.exists())
+            if not os.access(existing, os.W_OK | os.X_OK):
+                raise PermissionError(f"{existing} cannot be written")
 
 
 def _tasks() -> tuple[str, int | None]:

@@ -19,6 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from fundmgr.storage_settings import private_storages
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 ENV = os.environ.get("FUNDMGR_ENV", "development")
@@ -279,29 +281,33 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
-# --- Personal documents (docs/security.md) ---
-# Notes verbales, boarding passes and pledge letters: under random names in
-# DOCUMENTS_ROOT, outside STATIC_ROOT and MEDIA_ROOT (refused if inside), never
-# served by a web server; handed out only by the views that check the reader
-# (fundmgr/private_files.py).
+# --- Private files: documents, imports, exports (fundmgr/private_files.py) ---
+# Three storages, never served and without a URL: a file is handed out only by
+# a view that checks the reader. FUNDMGR_STORAGE=local (the default) keeps each
+# in a folder below, outside STATIC_ROOT and MEDIA_ROOT (refused if inside);
+# FUNDMGR_STORAGE=s3 puts them in one private bucket of S3-compatible object
+# storage (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, ...: docs/deploy-storage.md),
+# so web processes and workers may run on different hosts.
+#
+# Notes verbales, boarding passes and pledge letters, under random names.
 DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", BASE_DIR / "var" / "documents"))
-STORAGES["documents"] = {"BACKEND": "fundmgr.private_files.DocumentStorage"}
-
-# Background exports (reports.exports): written by the task worker into a folder
-# the web server never serves, outside STATIC_ROOT and MEDIA_ROOT (the service
-# refuses to write inside either); downloaded through a view that checks the
-# reader's role, and deleted EXPORT_RETENTION hours after they are ready
-# (`manage.py prune_exports`, from cron).
+# Background exports (reports.exports): written by the task worker, downloaded
+# through a view that checks the reader's role, and deleted EXPORT_RETENTION
+# hours after they are ready (`manage.py prune_exports`, from cron).
 EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", BASE_DIR / "var" / "exports"))
 EXPORT_RETENTION = int(os.environ.get("EXPORT_RETENTION", "24"))
-
 # Background imports (fundmgr.services.imports): an upload larger than
 # IMPORT_INLINE_MAX_BYTES (about 3,000 bank statement lines, well under half a
-# second to import) waits under IMPORTS_ROOT, outside STATIC_ROOT and MEDIA_ROOT,
-# for the task worker; it is deleted once imported. Smaller ones are imported
-# inside the request.
+# second to import) is stored by the web process for the task worker and
+# deleted once imported. Smaller ones are imported inside the request.
 IMPORTS_ROOT = Path(os.environ.get("IMPORTS_ROOT", BASE_DIR / "var" / "imports"))
 IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", "262144"))
+STORAGES.update(private_storages(os.environ))
+# Each worker's own local folder for the files it needs on disk (a copy of an
+# upload for its parser, a workbook being written); unset: one in the system's
+# temporary folder. Never shared between hosts.
+FUNDMGR_SCRATCH_DIR = os.environ.get("FUNDMGR_SCRATCH_DIR") or None
+# --- end of private files ------------------------------------------------------
 
 # E-mail through Django 6.1's MAILERS: the console in development, SMTP in
 # production (host and credentials from the environment).

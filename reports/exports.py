@@ -1,32 +1,35 @@
 """Background exports: a book reader asks for a workbook, the task worker
 builds it (reports.tasks.build_export) with its progress on the row, and the
-file waits under ``settings.EXPORTS_ROOT`` until it expires.
+file waits in the ``exports`` storage until it expires.
 
-The folder is outside the web root and outside MEDIA_ROOT, so the only way to
-a file is the download view, which checks the reader's role. A file is
-written under a temporary name and renamed into place, so a half-written
-workbook is never offered. ``prune_expired`` (``manage.py prune_exports``,
-from cron) deletes what has expired. Claiming, running, recording the outcome
-and pruning are the background jobs' shared runner's (fundmgr.services.jobs);
-``ExportRunner`` says what an export adds.
+That storage (a folder outside the web root and MEDIA_ROOT by default, object
+storage shared by every host in production: fundmgr/private_files.py) has no
+URL, so the only way to a file is the download view, which checks the reader's
+role and streams it. The worker writes the workbook in its own scratch folder
+and saves it to the storage once complete, and the row says ``done`` only
+after that, so a half-written workbook is never offered. ``prune_expired``
+(``manage.py prune_exports``, from cron) deletes what has expired. Claiming,
+running, recording the outcome and pruning are the background jobs' shared
+runner's (fundmgr.services.jobs); ``ExportRunner`` says what an export adds.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Fund
-from fundmgr.private_files import private_folder
+from fundmgr.private_files import save_local
 from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import BOOK_READERS, require_role
 from fundmgr.services.audit import log_action
@@ -67,9 +70,12 @@ class ExportMissing(Exception):
     """The export is not ready, or its file is not where it should be."""
 
 
-def exports_root() -> Path:
-    """The exports folder, refused if the web server could serve it."""
-    return private_folder("EXPORTS_ROOT", "exports are only ever sent by the download view")
+#: The storage (``settings.STORAGES``) the workbooks wait in.
+STORAGE = "exports"
+
+
+def exports_storage() -> Storage:
+    return storages[STORAGE]
 
 
 def request_export(
@@ -117,7 +123,7 @@ def _writer(kind: str) -> Callable:
 
 class ExportRunner(JobRunner):
     """Exports as background jobs (fundmgr.services.jobs runs and prunes them):
-    the kind's writer, into a scratch file renamed into place, for a requester
+    the kind's writer, into a scratch file saved to the storage, for a requester
     who must still read the books; the file is kept ``EXPORT_RETENTION`` hours."""
 
     model = Export
@@ -127,8 +133,7 @@ class ExportRunner(JobRunner):
     related = ("fund", "requested_by")
     logger = logger
 
-    def root(self) -> Path:
-        return exports_root()
+    storage_alias = STORAGE
 
     def check_requester(self, job: Export) -> None:
         require_role(job.requested_by, *BOOK_READERS)
@@ -139,14 +144,16 @@ class ExportRunner(JobRunner):
         ) % {"user": job.requested_by.get_username()}
 
     def work(self, job: Export, run: Run) -> Done:
-        relative = Path(job.fund.code) / f"{job.kind}-{job.as_of:%Y%m%d}-{job.pk}.xlsx"
-        final = self.root() / relative
-        final.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        # In the final folder, so the rename is atomic; deleted if anything fails.
-        temporary = run.scratch_file(final.parent)
+        name = f"{job.fund.code}/{job.kind}-{job.as_of:%Y%m%d}-{job.pk}.xlsx"
+        storage = self.storage()
+        storage.exists(name)  # a storage that does not answer fails before the work
+        # Written on this worker's disk (deleted by the runner whatever
+        # happens), then saved whole: the storage never holds half a workbook
+        # under a name a done row gives.
+        temporary = run.scratch_file(suffix=".xlsx")
         _writer(job.kind)(job.fund, job.as_of, temporary, progress=run.progress)
-        os.replace(temporary, final)
-        file_name, size = relative.as_posix(), final.stat().st_size
+        size = temporary.stat().st_size
+        file_name = save_local(storage, name, temporary)
         return Done(
             fields={"file_name": file_name, "size": size},
             audit={"file": file_name, "size": size},
@@ -169,9 +176,10 @@ def build(export_id: int) -> str:
     return RUNNER.run(export_id)
 
 
-def readable_file(export: Export, by, now: datetime.datetime | None = None) -> Path:
-    """The file a book reader may download; any book reader may read any of a
-    fund's exports (they read every fund's books), nobody else any."""
+def readable_file(export: Export, by, now: datetime.datetime | None = None) -> File:
+    """The file a book reader may download, opened from the exports storage;
+    any book reader may read any of a fund's exports (they read every fund's
+    books), nobody else any."""
     require_role(by, *BOOK_READERS)
     now = now or timezone.now()
     if export.status == Export.Status.EXPIRED or (
@@ -180,12 +188,12 @@ def readable_file(export: Export, by, now: datetime.datetime | None = None) -> P
         raise ExportGone
     if export.status != Export.Status.DONE:
         raise ExportMissing
-    root = exports_root()
-    path = (root / export.file_name).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise ExportMissing
+    try:
+        handle = exports_storage().open(export.file_name, "rb")
+    except (FileNotFoundError, SuspiciousOperation):
+        raise ExportMissing from None
     log_action(export, "export:downloaded", by)
-    return path
+    return handle
 
 
 def prune_expired(now: datetime.datetime | None = None) -> tuple[int, int]:

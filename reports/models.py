@@ -293,7 +293,7 @@ class ExportQuerySet(BackgroundJobQuerySet):
 
 class Export(BackgroundJob):
     """A file built in the background (reports.exports, reports.tasks) and kept
-    for a while under ``settings.EXPORTS_ROOT``, outside the web root: it is
+    for a while in the ``exports`` storage, never served (fundmgr/private_files.py): it is
     only ever sent by the download view, to book readers. The fields,
     constraints and lifecycle every background job shares are
     fundmgr.models.jobs's."""

@@ -73,7 +73,7 @@ def exports_page(request, code):
 def export_download(request, code, pk):
     export = get_object_or_404(Export.objects.select_related("fund"), pk=pk, fund__code=code)
     try:
-        path = exports.readable_file(export, request.user)
+        handle = exports.readable_file(export, request.user)
     except exports.ExportGone:
         return HttpResponse(
             _("This export has expired: ask for a new one."), status=410, content_type="text/plain"
@@ -81,4 +81,4 @@ def export_download(request, code, pk):
     except exports.ExportMissing:
         raise Http404 from None
     # The books: neither a shared cache nor the browser's keeps a copy.
-    return private_download(path.open("rb"), export.download_name, XLSX)
+    return private_download(handle, export.download_name, XLSX)

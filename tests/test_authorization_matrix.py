@@ -53,7 +53,7 @@ from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.manual_journals import LineSpec, propose_journal
 from grants.models import Grant, GrantState
-from reports.exports import exports_root
+from reports.exports import exports_storage
 from reports.models import Export
 
 PERSONAS = (
@@ -332,8 +332,7 @@ def build_world() -> World:
         finished_at=timezone.now(),
         expires_at=timezone.now() + datetime.timedelta(hours=1),
     )
-    exports_root().mkdir(parents=True, exist_ok=True)
-    exports_root().joinpath("matrix.xlsx").write_bytes(b"PK not really a workbook")
+    exports_storage().save("matrix.xlsx", ContentFile(b"PK not really a workbook"))
     lettered = Pledge.objects.exclude(donor__user=demo["donor"]).first()
     lettered.letter.save("letter.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     card = record_pledge(

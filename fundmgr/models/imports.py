@@ -1,7 +1,8 @@
 """Imports run in the background (fundmgr.services.imports, fundmgr.tasks):
-the uploaded file(s) wait under ``settings.IMPORTS_ROOT``, outside the web
-root, until the worker has imported them; then they are deleted and the row
-stays as the record of who imported what and how it ended."""
+the uploaded file(s) wait in the ``imports`` storage (never served; a folder
+or object storage: fundmgr/private_files.py) until the worker has imported
+them; then they are deleted and the row stays as the record of who imported
+what and how it ended."""
 
 from __future__ import annotations
 

@@ -3,8 +3,11 @@ imported by the task worker (fundmgr.tasks.run_import_job), with its progress
 on the row; a small one is imported inside the request, as before
 (``runs_inline``).
 
-The uploads wait under ``settings.IMPORTS_ROOT``, outside the web root and
-MEDIA_ROOT, under random names, and are deleted once the job has finished,
+The web process saves the uploads, under random names, in the ``imports``
+storage (a folder outside the web root and MEDIA_ROOT by default, object
+storage shared by every host in production: fundmgr/private_files.py); the
+worker, which may run on another host, copies them into its own scratch
+folder for the importer, and they are deleted once the job has finished,
 whatever its outcome: the imported data, not the file, is the record.
 Each kind's importer lives in its app (``IMPORTERS``, dotted paths resolved
 when used, so this core module imports no app); the importers check the whole
@@ -18,24 +21,25 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
-import os
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr.models import Event, Fund, ImportJob
-from fundmgr.private_files import private_folder
+from fundmgr.private_files import copy_to_local, delete_stored
 from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import Role, has_role, require_role
 from fundmgr.services.audit import Actor, log_action, person
-from fundmgr.services.jobs import Done, JobRefused, JobRunner, Run, remove_files
+from fundmgr.services.jobs import Done, JobRefused, JobRunner, Run
 from fundmgr.tabular import FileRejected
 
 logger = logging.getLogger(__name__)
@@ -107,9 +111,15 @@ def require_import_role(user, kind: str) -> None:
     require_role(user, *ROLES[kind])
 
 
-def imports_root() -> Path:
-    """The uploads' folder, refused if the web server could serve it."""
-    return private_folder("IMPORTS_ROOT", "uploads waiting to be imported are never served")
+#: The storage (``settings.STORAGES``) the uploads wait in.
+STORAGE = "imports"
+
+#: The names ``_store`` gives: 32 hex digits and the upload's plain suffix.
+STORED_NAME = re.compile(r"[0-9a-f]{32}(\.[a-z0-9]{1,7})?")
+
+
+def imports_storage() -> Storage:
+    return storages[STORAGE]
 
 
 def runs_inline(*uploads) -> bool:
@@ -122,29 +132,27 @@ def runs_inline(*uploads) -> bool:
 
 def _suffix(name: str) -> str:
     suffix = Path(name).suffix.lower()
-    return suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ""
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,7}", suffix) else ""
 
 
 def _store(uploads: Sequence, salt: str) -> tuple[list[str], str]:
-    """Write the uploads under random names; their names and the fingerprint."""
-    root = imports_root()
-    root.mkdir(parents=True, exist_ok=True, mode=0o750)
+    """Save the uploads in the imports storage under random names; their
+    names and the fingerprint."""
+    storage = imports_storage()
     fingerprint = hashlib.sha256(salt.encode())
     stored: list[str] = []
     try:
         for upload in uploads:
-            relative = secrets.token_hex(16) + _suffix(upload.name)
             one = hashlib.sha256()
-            # O_EXCL: a name is never reused, even by a racing request.
-            handle = os.open(root / relative, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-            stored.append(relative)
-            with os.fdopen(handle, "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-                    one.update(chunk)
+            for chunk in upload.chunks():
+                one.update(chunk)
             fingerprint.update(one.digest())
+            name = secrets.token_hex(16) + _suffix(upload.name)
+            stored.append(name)  # removed below if saving it fails half-way
+            # A taken name is never overwritten: the storage picks a free one.
+            stored[-1] = storage.save(name, upload)
     except BaseException:
-        remove_files(root, stored)
+        delete_stored(storage, stored)
         raise
     return stored, fingerprint.hexdigest()
 
@@ -209,9 +217,9 @@ def request_import(
                     job.refresh_from_db()
                     return job
     except BaseException:
-        remove_files(imports_root(), stored)
+        delete_stored(imports_storage(), stored)
         raise
-    remove_files(imports_root(), stored)  # the earlier job has the same bytes
+    delete_stored(imports_storage(), stored)  # the earlier job has the same bytes
     return job
 
 
@@ -224,13 +232,25 @@ def _Progress(job_id: int) -> RowProgress:
     return RowProgress(ImportJob, job_id, PROGRESS_EVERY_ROWS)
 
 
-def _stored_paths(job: ImportJob) -> list[Path]:
-    root = imports_root()
-    paths = [(root / relative).resolve() for relative in job.stored_files]
-    if len(paths) != FILES[job.kind] or not all(
-        path.is_relative_to(root) and path.is_file() for path in paths
+def _local_copies(job: ImportJob, run: Run) -> list[Path]:
+    """The job's uploads copied from the imports storage (perhaps written by
+    a web process on another host) into this worker's scratch folder, which
+    the runner empties once the job is over: the importers read paths."""
+    storage = imports_storage()
+    names = job.stored_files
+    gone = ImportRefused(_("The uploaded file is no longer there: upload it again."))
+    if len(names) != FILES[job.kind] or not all(
+        STORED_NAME.fullmatch(name) and storage.exists(name) for name in names
     ):
-        raise ImportRefused(_("The uploaded file is no longer there: upload it again."))
+        raise gone
+    paths = []
+    for name in names:
+        path = run.scratch_file(suffix=Path(name).suffix)
+        try:
+            copy_to_local(storage, name, path)
+        except FileNotFoundError as error:  # deleted since it was seen
+            raise gone from error
+        paths.append(path)
     return paths
 
 
@@ -246,8 +266,7 @@ class ImportRunner(JobRunner):
     related = ("fund", "event", "requested_by")
     logger = logger
 
-    def root(self) -> Path:
-        return imports_root()
+    storage_alias = STORAGE
 
     def check_requester(self, job: ImportJob) -> None:
         require_import_role(job.requested_by, job.kind)
@@ -259,7 +278,7 @@ class ImportRunner(JobRunner):
 
     def work(self, job: ImportJob, run: Run) -> Done:
         try:
-            summary = importer(job.kind).run(job, _stored_paths(job), run.progress)
+            summary = importer(job.kind).run(job, _local_copies(job, run), run.progress)
         except FileRejected as rejected:
             problems = [{"line": e.line, "message": str(e.message)} for e in rejected.errors]
             raise JobRefused(

@@ -19,8 +19,12 @@ Running (``JobRunner.run``, called by the kind's task):
 
 Pruning (``JobRunner.prune``, from each kind's command): expire done jobs
 past their expiry (their files deleted), fail jobs whose worker vanished, and
-delete files in the folder that no job holds, once they are old enough not to
-be a job's being written.
+delete files in the kind's storage that no job holds, once they are old enough
+not to be a job's being written.
+
+A kind's files live in its storage (``settings.STORAGES``: a local folder, or
+object storage shared by every host); scratch files, which a worker needs on
+its own disk, live in its local scratch folder (fundmgr.private_files).
 """
 
 from __future__ import annotations
@@ -29,17 +33,18 @@ import datetime
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fundmgr.models.jobs import DONE, FAILED, BackgroundJob
+from fundmgr.private_files import delete_stored, modified_at, scratch_folder, walk_stored
 from fundmgr.progress import RowProgress
 from fundmgr.services.audit import log_action
 
@@ -74,10 +79,10 @@ class Run:
     progress: RowProgress
     scratch: list[Path] = field(default_factory=list)
 
-    def scratch_file(self, folder: Path, suffix: str = ".part") -> Path:
-        """A new empty file in ``folder`` (hidden, random name): on the same
-        file system as the final name, so renaming it there is atomic."""
-        handle, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=suffix)
+    def scratch_file(self, suffix: str = ".part") -> Path:
+        """A new empty file (hidden, random name) in this worker's own local
+        scratch folder, never another host's."""
+        handle, name = tempfile.mkstemp(dir=scratch_folder(), prefix=".", suffix=suffix)
         os.close(handle)
         self.scratch.append(Path(name))
         return Path(name)
@@ -88,14 +93,6 @@ class Pruned:
     expired: int = 0
     failed: int = 0
     deleted: int = 0
-
-
-def remove_files(root: Path, relatives: Sequence[str]) -> None:
-    """Delete files named relative to ``root``; a name leading outside is ignored."""
-    for relative in relatives:
-        path = (root / relative).resolve()
-        if path.is_relative_to(root):
-            path.unlink(missing_ok=True)
 
 
 class JobRunner:
@@ -114,9 +111,11 @@ class JobRunner:
 
     # What a kind says ----------------------------------------------------------
 
-    def root(self) -> Path:
-        """The folder the kind's files live in."""
-        raise NotImplementedError
+    #: The alias of the storage (``settings.STORAGES``) the kind's files live in.
+    storage_alias: str
+
+    def storage(self) -> Storage:
+        return storages[self.storage_alias]
 
     def check_requester(self, job) -> None:
         """Raise PermissionDenied if the requester may no longer have it run."""
@@ -184,7 +183,7 @@ class JobRunner:
         if DONE in job.HOLDS_FILES_WHILE:
             return
         try:
-            remove_files(self.root(), job.held_files())
+            delete_stored(self.storage(), job.held_files())
         except ImproperlyConfigured:
             pass  # nothing was stored in a folder so misconfigured
 
@@ -211,14 +210,14 @@ class JobRunner:
         """Expire done jobs past their expiry, fail jobs whose worker vanished,
         delete files no job holds once ``STALE_AFTER`` old. Rows are kept."""
         now = now or timezone.now()
-        root = self.root()
+        storage = self.storage()
         expired = 0
         for job_id in self.model.objects.past_expiry(now).values_list("pk", flat=True):
             with transaction.atomic():
                 job = self.model.lock(job_id)
                 if job.status != DONE or job.expires_at is None or job.expires_at > now:
                     continue
-                remove_files(root, job.held_files())
+                delete_stored(storage, job.held_files())
                 log_action(
                     job, f"{self.name}:expired", self.prune_actor, data=self.audit_data(job) or None
                 )
@@ -229,27 +228,22 @@ class JobRunner:
             with transaction.atomic():
                 if job.fail_if_stale(_("The background worker did not finish it."), now):
                     if FAILED not in job.HOLDS_FILES_WHILE:
-                        remove_files(root, job.held_files())
+                        delete_stored(storage, job.held_files())
                     log_action(
                         job, f"{self.name}:failed", self.prune_actor, "worker did not finish"
                     )
                     failed += 1
-        return Pruned(expired=expired, failed=failed, deleted=self._prune_strays(root, now))
+        return Pruned(expired=expired, failed=failed, deleted=self._prune_strays(storage, now))
 
-    def _prune_strays(self, root: Path, now: datetime.datetime) -> int:
+    def _prune_strays(self, storage: Storage, now: datetime.datetime) -> int:
         """Files no job holds (left by a killed request or worker: an upload
         whose job was never recorded, a half-written file), once they are
         older than ``STALE_AFTER``: a newer one may be a job's being written."""
-        if not root.is_dir():
-            return 0
         held = {name for job in self.model.objects.holding_files() for name in job.held_files()}
         limit = now - self.model.STALE_AFTER
         deleted = 0
-        for path in sorted(root.rglob("*")):
-            if not path.is_file() or path.relative_to(root).as_posix() in held:
-                continue
-            modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
-            if modified <= limit:
-                path.unlink(missing_ok=True)
+        for name in sorted(walk_stored(storage)):
+            if name not in held and modified_at(storage, name) <= limit:
+                storage.delete(name)
                 deleted += 1
         return deleted

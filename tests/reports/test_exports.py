@@ -215,10 +215,10 @@ def test_the_file_lands_outside_static_and_media_roots_and_a_root_inside_them_is
 
     settings.EXPORTS_ROOT = Path(settings.MEDIA_ROOT) / "exports"
     with pytest.raises(ImproperlyConfigured, match="MEDIA_ROOT"):
-        exports.exports_root()
+        exports.exports_storage().exists("any")
     settings.EXPORTS_ROOT = Path(settings.STATIC_ROOT) / "exports"
     with pytest.raises(ImproperlyConfigured, match="STATIC_ROOT"):
-        exports.exports_root()
+        exports.exports_storage().exists("any")
     # A worker so misconfigured writes nothing and says why.
     again = exports.request_export(fund, AS_OF, officer)
     again.refresh_from_db()
