@@ -426,3 +426,59 @@ def test_honcho_starts_the_web_on_its_port_and_a_worker_on_every_queue(tmp_path)
     # Ctrl-C stops every process it started.
     for name in procfile():
         assert re.search(rf"{name}\.1 stopped", log), f"{name} did not stop: {log}"
+
+
+# --- docs/deploy.md's environment file -------------------------------------------
+
+#: Read by the settings in development only.
+DEVELOPMENT_ONLY = {"DEBUG", "SQLITE_TEST_NAME", "LOCALSTRIPE_PORT"}
+
+
+def documented_environment_file() -> str:
+    text = (ROOT / "docs" / "deploy.md").read_text()
+    (block,) = re.findall(r"```sh\n(# /etc/fundmgr/env\n.*?)```", text, flags=re.DOTALL)
+    return block
+
+
+def test_the_documented_environment_file_names_every_variable_the_settings_read():
+    source = (ROOT / "fundmgr" / "settings.py").read_text()
+    read = set(
+        re.findall(
+            r"""(?:os\.environ(?:\.get)?\(|os\.environ\[|env_list\()\s*["']([A-Z0-9_]+)["']""",
+            source,
+        )
+    )
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", documented_environment_file(), re.M))
+
+    assert "SECRET_KEY" in read and "MAX_STAFF_REQUEST_BYTES" in read  # the pattern reads them
+    assert read - DEVELOPMENT_ONLY - named == set()
+
+
+def test_the_documented_environment_file_passes_check_deploy_when_the_shell_reads_it(tmp_path):
+    block = documented_environment_file()
+    for line in block.splitlines():
+        if line and not line.startswith("#"):
+            # What systemd's EnvironmentFile= and the shell's "." read alike.
+            assert re.fullmatch(r"[A-Z][A-Z0-9_]*=[^\s'\"$`\\]*", line), line
+    env_file = tmp_path / "env"
+    env_file.write_text(
+        block.replace("SECRET_KEY=...generated...", f"SECRET_KEY={secrets.token_urlsafe(50)}")
+    )
+    # As docs/deploy.md's fundmgr-manage runs manage.py: the file read by sh.
+    result = subprocess.run(  # noqa: S603 - sh running this project's manage.py
+        [
+            "/bin/sh",
+            "-c",
+            'set -a; . "$0"; set +a; exec "$1" manage.py check --deploy',
+            str(env_file),
+            sys.executable,
+        ],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
