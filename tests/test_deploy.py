@@ -391,8 +391,10 @@ def test_honcho_starts_the_web_on_its_port_and_a_worker_on_every_queue(tmp_path)
         check=True,
         timeout=120,
     )
+    no_dotenv = tmp_path / "empty.env"  # not a .env a developer may keep in the checkout
+    no_dotenv.write_text("")
     honcho = subprocess.Popen(  # noqa: S603 - the virtualenv's honcho
-        [str(VENV_BIN / "honcho"), "--no-colour", "-f", "Procfile", "start"],
+        [str(VENV_BIN / "honcho"), "--no-colour", "-e", str(no_dotenv), "-f", "Procfile", "start"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
