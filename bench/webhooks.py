@@ -272,7 +272,13 @@ def _run(args, server, database_url: str, started: float) -> int:  # noqa: PLR09
 
     def run_worker() -> None:
         call_command(
-            "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+            "db_worker",
+            queue_name="webhooks",
+            batch=True,
+            reload=False,
+            startup_delay=False,
+            interval=0,
+            verbosity=0,
         )
 
     with override_settings(ROOT_URLCONF=__name__):

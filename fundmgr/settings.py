@@ -152,12 +152,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background tasks (django.tasks) in the database (django-tasks-db), run by
-# `manage.py db_worker` (`make run` starts one; docs/stripe.md). The tests run
-# them immediately instead (tests/conftest.py).
+# `manage.py db_worker` (`make run` starts one for every queue; docs/stripe.md).
+# One queue per kind of work, each with its own workers in production (Procfile,
+# deploy/systemd, docs/deploy.md), so a long export or import never delays a
+# webhook or an e-mail; "default" takes any task that names no queue. The tests
+# run them immediately instead (tests/conftest.py).
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "webhooks", "email", "imports", "exports"],
     }
 }
 

@@ -13,7 +13,7 @@ from django.tasks import task
 from fundmgr.services import imports
 
 
-@task()
+@task(queue_name="imports")
 def run_import_job(job_id: int) -> str:
     """Import one job's stored file(s); returns its final status."""
     return imports.run_import(job_id)

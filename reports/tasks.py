@@ -13,7 +13,7 @@ from django.tasks import task
 from reports import exports
 
 
-@task()
+@task(queue_name="exports")
 def build_export(export_id: int) -> str:
     """Build one export; returns its final status."""
     return exports.build(export_id)

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as project_settings
 from django.contrib.auth.models import Group, User
 from django.test import override_settings
 
@@ -14,7 +15,13 @@ from fundmgr.reference import ensure_reference_data
 from fundmgr.roles import Role
 from fundmgr.services.funds import open_fund
 
-IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+#: The project's task queues (fundmgr/settings.py), read before any test changes them.
+QUEUES = list(project_settings.TASKS["default"]["QUEUES"])
+IMMEDIATE_TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": QUEUES}
+}
+#: The deployed backend, for tests that run the worker (``db_worker``) themselves.
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -38,6 +38,7 @@ from fundmgr.models import AuditRecord, ImportJob, JournalEntry
 from fundmgr.roles import Role
 from fundmgr.services import imports
 from grants.models import Grant
+from tests.conftest import DATABASE_TASKS
 from tests.grants.conftest import PDF, event  # noqa: F401 - a fixture
 from tests.grants.test_nomination_import import row
 from tests.grants.test_nomination_import import write_csv as write_nominations
@@ -45,7 +46,6 @@ from tests.test_bank_statements import make_pledge, write_statement  # noqa: F40
 from tests.test_pledge_register import GOOD
 from tests.test_pledge_register import write_csv as write_register
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 #: Small enough that the test files go to the background.
 THRESHOLD = 200
 LINES = 1200  # more than the importers' PROGRESS_EVERY, so progress is counted on the way
@@ -67,9 +67,16 @@ def database_tasks(settings, monkeypatch, imports_root):
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
 
-def run_worker() -> None:
+def run_worker(queue_name: str = "imports") -> None:
+    """What the worker of that queue does (Procfile, deploy/systemd): every task waiting there."""
     call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+        "db_worker",
+        queue_name=queue_name,
+        batch=True,
+        reload=False,
+        startup_delay=False,
+        interval=0,
+        verbosity=0,
     )
 
 

@@ -57,8 +57,8 @@ def test_a_bank_import_sends_no_email_itself_and_queues_one_task_for_its_receipt
 
     # The worker writes the thank-yous, then sends each once they commit.
     with django_capture_on_commit_callbacks(execute=True):
-        run_worker()
-    run_worker()
+        run_worker("email")
+    run_worker("email")
 
     assert sorted(m.to[0] for m in mailoutbox) == [f"donor{i}@example.org" for i in range(3)]
     assert {m.subject for m in mailoutbox} == {f"Receipt {r.number}: thank you" for r in receipts}

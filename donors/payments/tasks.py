@@ -29,7 +29,7 @@ RETRY_DELAYS = tuple(
 )
 
 
-@task()
+@task(queue_name="webhooks")
 def process_stripe_event(event_id: str, attempt: int = 1) -> str:
     """Process one stored Stripe event; returns its outcome."""
     try:

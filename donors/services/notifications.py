@@ -50,7 +50,7 @@ def send_receipt_acknowledgement(receipt) -> None:
     )
 
 
-@task()
+@task(queue_name="email")
 def send_receipt_acknowledgements(receipt_ids: list[int], language: str) -> int:
     """Write each receipt's thank-you to the outbox; one that cannot be
     written does not keep the others from going (the task then fails,

@@ -141,7 +141,7 @@ def send_sign_in_link(email: str, base_url: str) -> bool:
     return True
 
 
-@task()
+@task(queue_name="email")
 def send_sign_in_link_task(email: str, base_url: str, language: str) -> bool:
     with translation.override(language):
         return send_sign_in_link(email, base_url)

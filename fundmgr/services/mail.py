@@ -48,7 +48,7 @@ def queue_mail(*, kind: str, to: str, subject: str, body: str) -> OutgoingMail:
     return mail
 
 
-@task()
+@task(queue_name="email")
 def deliver_mail(mail_id: int) -> str:
     """Send one waiting mail; its row is locked meanwhile, so two workers
     never send it twice. Returns its status."""

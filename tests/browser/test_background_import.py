@@ -16,8 +16,7 @@ from playwright.sync_api import expect
 from donors.models import BankStatement
 from fundmgr.demo import DEMO_PASSWORD
 from fundmgr.models import ImportJob
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+from tests.conftest import DATABASE_TASKS
 
 
 def test_finance_uploads_a_large_statement_follows_its_progress_and_opens_the_result(
@@ -52,7 +51,13 @@ def test_finance_uploads_a_large_statement_follows_its_progress_and_opens_the_re
         assert not BankStatement.objects.filter(file_name="large-statement.csv").exists()
 
         call_command(
-            "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+            "db_worker",
+            queue_name="imports",
+            batch=True,
+            reload=False,
+            startup_delay=False,
+            interval=0,
+            verbosity=0,
         )
 
         # The page reloads itself every 3 seconds (a Refresh header): no click.

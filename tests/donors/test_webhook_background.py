@@ -21,10 +21,9 @@ from donors.models import Receipt
 from donors.payments import gateway, tasks
 from donors.payments.models import StripeEvent
 from fundmgr.models import JournalEntry
+from tests.conftest import DATABASE_TASKS
 
 from .cards import card_payment, event_body, intent_object, pay, post_signed, send
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
 @pytest.fixture
@@ -35,9 +34,16 @@ def database_tasks(settings, monkeypatch):
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
 
-def run_worker() -> None:
+def run_worker(queue_name: str = "webhooks") -> None:
+    """What the worker of that queue does (Procfile, deploy/systemd): every task waiting there."""
     call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+        "db_worker",
+        queue_name=queue_name,
+        batch=True,
+        reload=False,
+        startup_delay=False,
+        interval=0,
+        verbosity=0,
     )
 
 

@@ -32,8 +32,8 @@ from fundmgr.roles import Role
 from fundmgr.services.funds import open_fund
 from reports import exports
 from reports.models import Export
+from tests.conftest import DATABASE_TASKS
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 AS_OF = datetime.date(2019, 3, 31)
 ROWS = 1200  # more than PROGRESS_EVERY_ROWS, so throttling shows
 
@@ -90,9 +90,16 @@ def database_tasks(settings, monkeypatch):
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
 
-def run_worker() -> None:
+def run_worker(queue_name: str = "exports") -> None:
+    """What the worker of that queue does (Procfile, deploy/systemd): every task waiting there."""
     call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+        "db_worker",
+        queue_name=queue_name,
+        batch=True,
+        reload=False,
+        startup_delay=False,
+        interval=0,
+        verbosity=0,
     )
 
 

@@ -1,9 +1,10 @@
 """``manage.py rundev [addrport]``: the task worker and localstripe, then runserver;
 both stop with it.
 
-Used by ``make run``. The worker (``manage.py db_worker``, django-tasks-db)
-runs as a subprocess in its own process group and processes the Stripe
-webhooks the server acknowledges (docs/stripe.md).
+Used by ``make run``. One worker (``manage.py db_worker``, django-tasks-db)
+runs as a subprocess in its own process group and works every queue of
+``settings.TASKS`` (webhooks, e-mail, imports, exports, default); production
+gives each queue its own workers instead (Procfile, docs/deploy.md).
 
 localstripe (donors.payments.localstripe_server) listens where
 ``STRIPE_API_BASE`` points (127.0.0.1, port ``LOCALSTRIPE_PORT``, 8420 by
@@ -29,12 +30,25 @@ from donors.payments.services import development_cards_enabled
 from fundmgr.management.base import OperatorCommand
 
 
+def worker_command() -> list[str]:
+    """``manage.py db_worker`` on every queue the settings declare (its own
+    default is the "default" queue alone)."""
+    queues = ",".join(settings.TASKS["default"]["QUEUES"])
+    return [
+        sys.executable,
+        str(settings.BASE_DIR / "manage.py"),
+        "db_worker",
+        "--queue-name",
+        queues,
+        "--interval",
+        "0.5",
+    ]
+
+
 def start_worker() -> subprocess.Popen:
-    """``manage.py db_worker`` in its own session, so Ctrl-C reaches it only through us."""
+    """The worker in its own session, so Ctrl-C reaches it only through us."""
     return subprocess.Popen(  # noqa: S603 - this interpreter, this project's manage.py
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), "db_worker", "--interval", "0.5"],
-        cwd=settings.BASE_DIR,
-        start_new_session=True,
+        worker_command(), cwd=settings.BASE_DIR, start_new_session=True
     )
 
 
@@ -70,7 +84,7 @@ class Command(OperatorCommand):
 
         signal.signal(signal.SIGTERM, interrupted)
         worker = start_worker()
-        self.stdout.write(f"task worker: manage.py db_worker (pid {worker.pid})")
+        self.stdout.write(f"task worker: manage.py db_worker, every queue (pid {worker.pid})")
         try:
             self._serve(addrport)
         finally:
