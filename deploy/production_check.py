@@ -49,7 +49,15 @@ HOST = "127.0.0.1"
 PG = os.environ.get("PRODUCTION_CHECK_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("PRODUCTION_CHECK_REDIS", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("FUNDMGR_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-WEB_INSTANCES = 2
+#: The hosts this run stands in for: each is a honcho running some of the
+#: Procfile's processes with its own local folders and scratch folder; they
+#: share only PostgreSQL, Redis and the object storage. A web server on two of
+#: them; the task workers spread over three.
+HOSTS = {
+    "host-a": ("web", "worker-webhooks", "worker-email"),
+    "host-b": ("web", "worker-imports", "worker-default"),
+    "host-c": ("worker-exports",),
+}
 BUCKET = "fundmgr-production-check"
 FUND = "UNFSSC"
 FUND_NAME = "United Nations Fund for South-South Cooperation"
@@ -93,9 +101,11 @@ class Run:
         self.database = f"fundmgr_production_check_{self.token}"
         self.processes: list[subprocess.Popen] = []
         self.stripe: localstripe_server.LocalStripe | None = None
-        self.log = self.folder / "processes.log"
-        self.base_port = localstripe_server.free_port()
-        self.web = [f"http://{HOST}:{self.base_port + n}" for n in range(WEB_INSTANCES)]
+        self.ports = {host: localstripe_server.free_port() for host in HOSTS}
+        # honcho gives the Procfile's first process, web, its base port.
+        self.web = [
+            f"http://{HOST}:{self.ports[h]}" for h, names in HOSTS.items() if "web" in names
+        ]
 
     # -- services --------------------------------------------------------------
     def create_database(self) -> None:
@@ -165,11 +175,9 @@ class Run:
             AWS_S3_REGION_NAME="us-east-1",
             AWS_ACCESS_KEY_ID=self.aws_key,
             AWS_SECRET_ACCESS_KEY=self.aws_secret,
-            # No local folder of a web server is ever read by a worker: each
-            # process's own local folders are under its own scratch (below).
-            DOCUMENTS_ROOT=str(self.folder / "unused-documents"),
-            IMPORTS_ROOT=str(self.folder / "unused-imports"),
-            EXPORTS_ROOT=str(self.folder / "unused-exports"),
+            DOCUMENTS_ROOT=str(self.folder / "local-documents"),
+            IMPORTS_ROOT=str(self.folder / "local-imports"),
+            EXPORTS_ROOT=str(self.folder / "local-exports"),
             # Every upload goes to the background, through object storage.
             IMPORT_INLINE_MAX_BYTES="1",
             STRIPE_SECRET_KEY=f"sk_test_{secrets.token_hex(12)}",
@@ -182,7 +190,7 @@ class Run:
             EMAIL_USE_TLS="0",
             DEFAULT_FROM_EMAIL="fund@production-check.example.org",
             ADMINS="Operator <operator@production-check.example.org>",
-            FUNDMGR_SCRATCH_ROOT=str(self.folder / "scratch"),
+            FUNDMGR_SCRATCH_DIR=str(self.folder / "scratch"),
             LOG_FORMAT="json",
             PYTHONUNBUFFERED="1",
         )
@@ -205,22 +213,69 @@ class Run:
         return done.stdout
 
     def start_processes(self, env: dict) -> None:
-        """The Procfile under honcho: two web servers, the task workers."""
-        concurrency = f"web={WEB_INSTANCES}"
-        self.spawn(
-            [
-                str(BIN / "honcho"),
-                "--no-colour",
-                "start",
-                "-f",
-                "Procfile",
-                "-p",
-                str(self.base_port),
-                "-c",
-                concurrency,
-            ],
-            "processes",
-            env={**env, "PATH": f"{BIN}:{env['PATH']}"},
+        """The Procfile under honcho, once per host, each with its own folders."""
+        no_dotenv = self.folder / "empty.env"  # never a developer's .env in the checkout
+        no_dotenv.write_text("")
+        for host, names in HOSTS.items():
+            own = self.folder / host
+            self.spawn(
+                [
+                    str(BIN / "honcho"),
+                    "--no-colour",
+                    "-e",
+                    str(no_dotenv),
+                    "start",
+                    "-f",
+                    "Procfile",
+                    "-p",
+                    str(self.ports[host]),
+                    *names,
+                ],  # fmt: skip
+                host,
+                env={
+                    **env,
+                    "PATH": f"{BIN}:{env['PATH']}",
+                    "FUNDMGR_SCRATCH_DIR": str(own / "scratch"),
+                    # Never used with object storage: checked to stay absent.
+                    "DOCUMENTS_ROOT": str(own / "local-documents"),
+                    "IMPORTS_ROOT": str(own / "local-imports"),
+                    "EXPORTS_ROOT": str(own / "local-exports"),
+                },
+            )
+
+    def stored_objects(self, endpoint: str) -> dict[str, int]:
+        """How many objects the bucket holds under each storage's prefix."""
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=self.aws_key,
+            aws_secret_access_key=self.aws_secret,
+            region_name="us-east-1",
+        )
+        counted: dict[str, int] = {}
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+            for item in page.get("Contents", []):
+                prefix = item["Key"].split("/", 1)[0]
+                counted[prefix] = counted.get(prefix, 0) + 1
+        return counted
+
+    def local_folders_used(self) -> list[str]:
+        """Local folders of any host that something wrote (none should be)."""
+        return sorted(
+            str(path.relative_to(self.folder))
+            for host in HOSTS
+            for path in (self.folder / host).glob("local-*")
+        )
+
+    def scratch_left(self) -> list[str]:
+        """Files left in the hosts' scratch folders (none should be)."""
+        return sorted(
+            str(path.relative_to(self.folder))
+            for host in HOSTS
+            for path in (self.folder / host / "scratch").rglob("*")
+            if path.is_file()
         )
 
     def stop(self) -> None:
@@ -238,12 +293,15 @@ class Run:
         if self.stripe is not None:
             self.stripe.stop()
 
-    def tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\n".join(text[-lines:])
+    def tail(self, lines: int = 15) -> str:
+        said = []
+        for host in HOSTS:
+            try:
+                text = (self.folder / f"{host}.log").read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            said += [f"--- {host}", *text[-lines:]]
+        return "\n".join(said)
 
 
 def app_code(secret: str, drift: int = 0) -> str:
@@ -448,13 +506,31 @@ def main() -> int:
             {**env, "SECURE_SSL_REDIRECT": "1"}, "check", "--deploy", "--fail-level", "WARNING"
         )
 
-        say(f"honcho starts the Procfile: web on {', '.join(run.web)} and the workers")
+        say(
+            f"honcho starts the Procfile on {len(HOSTS)} hosts: web on {', '.join(run.web)}; "
+            "the task workers spread over the three"
+        )
         run.start_processes(env)
         for url in run.web:
             wait_until(f"{url}/readyz", lambda url=url: http_status(f"{url}/readyz") == 200, 90)
 
         facts = journey(run, env)
         check_books(run, env, facts)
+        if run.local_folders_used():
+            raise CheckFailed(f"local folders were used: {run.local_folders_used()}")
+        if run.scratch_left():
+            raise CheckFailed(f"files were left in scratch folders: {run.scratch_left()}")
+        used = [h for h in HOSTS if (run.folder / h / "scratch").is_dir()]
+        if used != ["host-b", "host-c"]:
+            raise CheckFailed(f"the import and the export ran on {used}, not host-b and host-c")
+        stored = run.stored_objects(s3)
+        if stored.get("imports") or not stored.get("exports") or not stored.get("documents"):
+            raise CheckFailed(f"the bucket holds {stored}: an upload left, or no export")
+        say(
+            "the upload was imported on host-b and the workbook built on host-c, each in its "
+            f"own scratch folder, left empty; no host's local folders were used; the bucket "
+            f"holds {stored}"
+        )
         say(f"passed in {time.monotonic() - started:.0f} s")
         return 0
     except CheckFailed as failure:

@@ -1,4 +1,4 @@
-"""Log lines and error reports (docs/deploy-logging.md).
+"""Log lines and error reports (docs/deploy.md, "Logs and errors").
 
 - ``JsonFormatter``: production's format (``LOG_FORMAT=json``), one JSON object
   per line: ``time`` (ISO 8601, UTC), ``level``, ``logger``, ``message``,

@@ -289,7 +289,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # a view that checks the reader. FUNDMGR_STORAGE=local (the default) keeps each
 # in a folder below, outside STATIC_ROOT and MEDIA_ROOT (refused if inside);
 # FUNDMGR_STORAGE=s3 puts them in one private bucket of S3-compatible object
-# storage (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, ...: docs/deploy-storage.md),
+# storage (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, ...: docs/deploy.md, "Object storage"),
 # so web processes and workers may run on different hosts.
 #
 # Notes verbales, boarding passes and pledge letters, under random names.
@@ -448,7 +448,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# --- Logs and error reports (docs/deploy-logging.md) ---
+# --- Logs and error reports (docs/deploy.md, "Logs and errors") ---
 # One JSON object per line on stderr in production (LOG_FORMAT=json), a
 # readable line in development (text); both name the request id and the user
 # id (fundmgr/request_id.py, fundmgr/logs.py).

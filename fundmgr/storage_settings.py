@@ -6,7 +6,7 @@ settings module, so it imports nothing of Django's but its exceptions.
 folder (DOCUMENTS_ROOT, IMPORTS_ROOT, EXPORTS_ROOT); ``FUNDMGR_STORAGE=s3``
 puts all three in one private bucket of S3-compatible object storage, each
 under its own key prefix, so that web processes and workers on different
-hosts share them. docs/deploy-storage.md lists the variables."""
+hosts share them. docs/deploy.md, "Object storage" lists the variables."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -401,27 +402,36 @@ def test_honcho_starts_the_web_on_its_port_and_a_worker_on_every_queue(tmp_path)
         stderr=subprocess.STDOUT,
         text=True,
     )
-    log = ""
+    lines: list[str] = []
+    # A thread reads honcho's output as it comes (a non-blocking read of a text
+    # stream may return None mid-character), so the test never waits on a pipe.
+    reader = threading.Thread(target=lambda: lines.extend(honcho.stdout), daemon=True)
+    reader.start()
 
     def every_worker_listens() -> bool:
         # Each worker says which queue it works once it polls it.
+        log = "".join(lines)
         return all(
-            re.search(rf"worker-{queue}\.1 +\| Starting worker .* queues={queue}$", log, re.M)
+            re.search(rf"worker-{queue}\.1 +\|.*Starting worker .* queues={queue}\b", log)
             for queue in QUEUES
         )
 
     try:
         status = wait_for_health(f"http://127.0.0.1:{port}/healthz", honcho)
-        os.set_blocking(honcho.stdout.fileno(), False)
         deadline = time.monotonic() + 60
         while not every_worker_listens() and time.monotonic() < deadline:
-            assert honcho.poll() is None, log
-            log += honcho.stdout.read() or ""
+            assert honcho.poll() is None, "".join(lines)
             time.sleep(0.3)
     finally:
-        os.set_blocking(honcho.stdout.fileno(), True)
-        out, _ = stop(honcho, signal.SIGINT)
-        log += out
+        if honcho.poll() is None:
+            honcho.send_signal(signal.SIGINT)
+        try:
+            honcho.wait(30)
+        except subprocess.TimeoutExpired:
+            honcho.kill()
+            honcho.wait()
+        reader.join(10)
+    log = "".join(lines)
 
     assert status == 200
     assert every_worker_listens(), log
@@ -443,10 +453,14 @@ def documented_environment_file() -> str:
 
 
 def test_the_documented_environment_file_names_every_variable_the_settings_read():
-    source = (ROOT / "fundmgr" / "settings.py").read_text()
+    # The settings, and the modules they read the environment through.
+    source = "".join(
+        (ROOT / "fundmgr" / name).read_text()
+        for name in ("settings.py", "storage_settings.py", "sentry.py")
+    )
     read = set(
         re.findall(
-            r"""(?:os\.environ(?:\.get)?\(|os\.environ\[|env_list\()\s*["']([A-Z0-9_]+)["']""",
+            r"""(?:environ(?:\.get)?\(|environ\[|env_list\()\s*["']([A-Z0-9_]+)["']""",
             source,
         )
     )

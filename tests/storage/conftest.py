@@ -77,7 +77,7 @@ class S3Server:
         )
 
     def environ(self, prefix: str = "") -> dict[str, str]:
-        """The variables an operator sets (docs/deploy-storage.md)."""
+        """The variables an operator sets (docs/deploy.md, "Object storage")."""
         return {
             "FUNDMGR_STORAGE": "s3",
             "AWS_STORAGE_BUCKET_NAME": self.bucket,
