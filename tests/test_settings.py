@@ -90,6 +90,23 @@ def test_the_deployment_warnings_are_for_production_only(settings):
     assert warnings() == ["fundmgr.W001", "fundmgr.W002"]
 
 
+def test_a_probe_over_plain_http_gets_healthz_not_a_redirect_in_production(tmp_path):
+    """Production redirects plain HTTP to HTTPS, except the health endpoints,
+    which a load balancer probes on the application server itself."""
+    probe = (
+        "from django.test import Client; c = Client(HTTP_HOST='fund.example.org'); "
+        "print(c.get('/healthz').status_code, c.get('/readyz').status_code, "
+        "c.get('/').status_code)"
+    )
+    result = run_manage(
+        "shell", "-c", probe, **deployment(DATABASE_URL=f"sqlite:///{tmp_path}/none.sqlite3")
+    )
+    assert result.returncode == 0, result.stderr
+    healthz, readyz, home = result.stdout.strip().splitlines()[-1].split()
+    assert healthz == "200" and readyz in ("200", "503")  # answered, never redirected
+    assert home == "301"
+
+
 def test_production_mode_refuses_to_start_without_a_secret_key():
     result = run_manage("check", FUNDMGR_ENV="production", ALLOWED_HOSTS="fund.example.org")
     assert result.returncode != 0
