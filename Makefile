@@ -6,6 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+PRODVENV := .venv-production
 
 .PHONY: run test check install production-check migrate demo lint migrations-check typecheck format messages lock clean
 
@@ -55,14 +56,22 @@ format: install
 
 # Needs GNU gettext (Debian package `gettext`); the compiled catalogues are committed.
 messages: install
-	$(PY) manage.py makemessages -l fr -l es --no-obsolete --ignore=.venv --ignore=tests \
+	$(PY) manage.py makemessages -l fr -l es --no-obsolete --ignore=".venv*" --ignore=tests \
 		--ignore=staticfiles --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py compilemessages --ignore=".venv*"
 
 # The production layout on this machine as several hosts (deploy/production_check.py,
 # docs/deploy.md): needs PostgreSQL and Redis on loopback, and Debian's Chromium.
-production-check: install
-	$(PY) deploy/production_check.py
+production-check: install $(PRODVENV)/.installed
+	PRODUCTION_CHECK_VENV=$(PRODVENV) $(PY) deploy/production_check.py
+
+# What a server installs: requirements-production.lock, hash-checked, no
+# development tools (docs/deploy.md); the production check runs from it.
+$(PRODVENV)/.installed: requirements-production.lock
+	@test -x $(PRODVENV)/bin/python || $(PYTHON) -m venv $(PRODVENV)
+	$(PRODVENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PRODVENV)/bin/python -m pip install --quiet --require-hashes -r requirements-production.lock
+	@touch $@
 
 # Re-resolve the pinned dependencies after editing pyproject.toml.
 lock:
@@ -73,4 +82,4 @@ lock:
 		--python-version 3.12 -o requirements-production.lock -q
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) $(PRODVENV) db.sqlite3 staticfiles .pytest_cache

@@ -43,8 +43,11 @@ sys.path.insert(0, str(ROOT))
 
 from donors.payments import localstripe_server  # noqa: E402 - after the path
 
-PYTHON = sys.executable
-BIN = Path(PYTHON).parent
+#: This (development) virtualenv: honcho, moto's server, localstripe, Playwright.
+BIN = Path(sys.executable).parent
+#: The installation's own virtualenv, from requirements-production.lock (no
+#: development tools): every process of the installation runs from it.
+RUNTIME = Path(os.environ.get("PRODUCTION_CHECK_VENV", ROOT / ".venv-production")) / "bin"
 HOST = "127.0.0.1"
 PG = os.environ.get("PRODUCTION_CHECK_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("PRODUCTION_CHECK_REDIS", "redis://127.0.0.1:6379/0")
@@ -198,7 +201,7 @@ class Run:
 
     def manage(self, env: dict, *arguments: str) -> str:
         done = subprocess.run(  # noqa: S603 - fixed argument lists
-            [PYTHON, "manage.py", *arguments],
+            [str(RUNTIME / "python"), "manage.py", *arguments],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -234,7 +237,8 @@ class Run:
                 host,
                 env={
                     **env,
-                    "PATH": f"{BIN}:{env['PATH']}",
+                    # gunicorn and python from the production virtualenv.
+                    "PATH": f"{RUNTIME}:{env['PATH']}",
                     "FUNDMGR_SCRATCH_DIR": str(own / "scratch"),
                     # Never used with object storage: checked to stay absent.
                     "DOCUMENTS_ROOT": str(own / "local-documents"),
@@ -474,6 +478,13 @@ def check_books(run: Run, env: dict, facts: dict) -> None:
 
 
 def main() -> int:
+    if not (RUNTIME / "gunicorn").exists():
+        print(
+            f"production-check: no production virtualenv at {RUNTIME.parent} "
+            "(make production-check installs requirements-production.lock there)",
+            file=sys.stderr,
+        )
+        return 1
     if not Path(CHROMIUM).exists():
         print(f"production-check: no Chromium at {CHROMIUM}", file=sys.stderr)
         return 1
