@@ -1,0 +1,37 @@
+"""Restore a backup into the settings' database and storages, which must be
+new and empty, then check the copy holds the same books (docs/deploy-backup.md)."""
+
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from fundmgr.management.base import OperatorCommand
+from fundmgr.services.backup import BackupError, restore_backup
+
+
+class Command(OperatorCommand):
+    help = (
+        "Restore a backup folder into the settings' database (new and empty) and storages "
+        "(empty), after checking every file's SHA-256; then compare the copy's books, "
+        "row counts and files with the backup's manifest."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--input", required=True, help="a folder written by manage.py backup")
+
+    def handle(self, *args, input: str, **options):
+        folder = Path(input)
+        try:
+            summary = restore_backup(folder)
+        except BackupError as refused:
+            raise CommandError(str(refused)) from refused
+        except OSError as failed:
+            raise CommandError(f"the restore from {folder} failed: {failed}") from failed
+        manifest = summary.manifest
+        for note in summary.notes:
+            self.stderr.write(f"note: {note}")
+        self.stdout.write(
+            f"Restored the backup of {manifest['created_at']} from {folder}: "
+            f"{len(manifest['tables'])} tables, {summary.files} stored files; the books, "
+            f"row counts and files are identical (books sha256 {manifest['books']['sha256']})."
+        )
