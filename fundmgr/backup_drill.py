@@ -24,6 +24,7 @@ the drill, so it never reads or writes the live site.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -128,6 +129,8 @@ class Drill:
         )
 
     def new_site(self, label: str) -> Site:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,29}", label):
+            raise ValueError(f"a scratch site's label is a short lowercase name, not {label!r}")
         root = self.workdir / label
         for setting in ROOTS:
             (root / setting.removesuffix("_ROOT").removesuffix("_DIR").lower()).mkdir(
