@@ -37,7 +37,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
-from fundmgr.services.backup import read_manifest
+from fundmgr.services.backup import one_line, read_manifest
 
 #: The only variables of the drill's own environment its steps see.
 PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
@@ -141,8 +141,13 @@ class Drill:
             self.sites.append(site)
             return site
         name = f"fundmgr_drill_{self.token}_{label}"
-        with self._server_connection() as server:
-            server.execute(f'CREATE DATABASE "{name}"')  # our own name: [a-z0-9_]
+        try:
+            with self._server_connection() as server:
+                server.execute(f'CREATE DATABASE "{name}"')  # our own name: [a-z0-9_]
+        except Exception as refused:  # psycopg.Error: no server, no CREATEDB right
+            raise DrillFailed(
+                f"the scratch database {name} could not be made: {one_line(refused)}"
+            ) from refused
         credentials = quote(self.server.get("USER") or "", safe="")
         if self.server.get("PASSWORD"):
             credentials += ":" + quote(self.server["PASSWORD"], safe="")

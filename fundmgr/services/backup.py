@@ -267,8 +267,10 @@ def _prepare_output(output: Path) -> bool:
     return True
 
 
-def _private_copy(source, target: Path) -> tuple[str, int]:
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+def _private_copy(source, target: Path, root: Path) -> tuple[str, int]:
+    """Copies ``source`` into ``target`` (under ``root``), readable by its owner only."""
+    for folder in reversed([*target.relative_to(root).parents][:-1]):
+        (root / folder).mkdir(mode=0o700, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -330,7 +332,7 @@ def _write_backup(output: Path, vendor: str, aliases: tuple[str, ...]) -> Backup
         for name in storage_names(storage):
             _safe_name(name)
             with storage.open(name, "rb") as handle:
-                sha256, size = _private_copy(handle, output / FILES / alias / name)
+                sha256, size = _private_copy(handle, output / FILES / alias / name, output)
             files[name] = {"sha256": sha256, "size": size}
         stored[alias] = {"backend": type(storage).__module__ + "." + type(storage).__name__}
         stored[alias]["files"] = files
@@ -677,6 +679,12 @@ def restore_backup(folder: Path) -> BackupSummary:
             f"{pending} migrations of this version are not applied yet: run manage.py migrate"
         )
     return summary
+
+
+def one_line(error: BaseException) -> str:
+    """An unexpected failure (the disk, the database server) as one line."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def summarise(differences: list[str], most: int = 5) -> str:

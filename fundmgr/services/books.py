@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db import connection, models
 from django.utils import translation
 from django.utils.functional import Promise
@@ -208,8 +207,3 @@ def table_counts() -> dict[str, int]:
             cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608 - a table name
             counts[table] = cursor.fetchone()[0]
     return counts
-
-
-def model_tables() -> set[str]:
-    """The tables Django's models name (to tell them from stray tables)."""
-    return {model._meta.db_table for model in apps.get_models(include_auto_created=True)}

@@ -5,9 +5,10 @@ the host."""
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 
 from fundmgr.management.base import OperatorCommand
-from fundmgr.services.backup import BackupError, take_backup
+from fundmgr.services.backup import BackupError, one_line, take_backup
 
 
 class Command(OperatorCommand):
@@ -26,8 +27,8 @@ class Command(OperatorCommand):
             summary = take_backup(folder)
         except BackupError as refused:
             raise CommandError(str(refused)) from refused
-        except OSError as failed:
-            raise CommandError(f"the backup into {folder} failed: {failed}") from failed
+        except (OSError, DatabaseError) as failed:
+            raise CommandError(f"the backup into {folder} failed: {one_line(failed)}") from failed
         for alias, why in summary.skipped.items():
             self.stderr.write(f"note: storage {alias!r} skipped: {why}")
         manifest = summary.manifest

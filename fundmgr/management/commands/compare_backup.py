@@ -4,9 +4,10 @@ or to prove a backup just taken describes the live site (docs/deploy-backup.md).
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 
 from fundmgr.management.base import OperatorCommand
-from fundmgr.services.backup import BackupError, compare_with_backup, summarise
+from fundmgr.services.backup import BackupError, compare_with_backup, one_line, summarise
 
 
 class Command(OperatorCommand):
@@ -29,8 +30,8 @@ class Command(OperatorCommand):
             differences = compare_with_backup(folder)
         except BackupError as refused:
             raise CommandError(str(refused)) from refused
-        except OSError as failed:
-            raise CommandError(f"the comparison with {folder} failed: {failed}") from failed
+        except (OSError, DatabaseError) as failed:
+            raise CommandError(f"comparing with {folder} failed: {one_line(failed)}") from failed
         if differences:
             if all:
                 for difference in differences:

@@ -4,9 +4,10 @@ new and empty, then check the copy holds the same books (docs/deploy-backup.md).
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 
 from fundmgr.management.base import OperatorCommand
-from fundmgr.services.backup import BackupError, restore_backup
+from fundmgr.services.backup import BackupError, one_line, restore_backup
 
 
 class Command(OperatorCommand):
@@ -25,8 +26,8 @@ class Command(OperatorCommand):
             summary = restore_backup(folder)
         except BackupError as refused:
             raise CommandError(str(refused)) from refused
-        except OSError as failed:
-            raise CommandError(f"the restore from {folder} failed: {failed}") from failed
+        except (OSError, DatabaseError) as failed:
+            raise CommandError(f"the restore from {folder} failed: {one_line(failed)}") from failed
         manifest = summary.manifest
         for note in summary.notes:
             self.stderr.write(f"note: {note}")
