@@ -10,7 +10,8 @@ database and storage holding the same books.
 2. ``manage.py backup`` of it; ``manage.py compare_backup`` on the source (the
    manifest describes it).
 3. A scratch *restored* site, empty; ``manage.py restore`` into it.
-4. ``manage.py compare_backup`` on the restored site: the books fingerprint
+4. ``manage.py check --database default`` (the guards' check) and
+   ``manage.py compare_backup`` on the restored site: the books fingerprint
    (statement, trial balance, journal, audit trail), the row count of every
    table, every stored file's SHA-256, the guards and sequences.
 5. The scratch databases and folders are dropped (``--keep`` keeps them).
@@ -234,6 +235,8 @@ def run_drill(drill: Drill, *, after_restore: Callable[[Site], None] | None = No
         return DrillResult(drill.vendor, manifest, [f"source: {d}" for d in on_source])
     restored = drill.new_site("restored")
     drill.restore(restored, backup)
+    # The system check, as an operator runs it after a restore (the guards: E001/E002).
+    drill.manage(restored, "check", "--database", "default")
     if after_restore:
         after_restore(restored)
     return DrillResult(drill.vendor, manifest, drill.compare(restored, backup))

@@ -154,11 +154,9 @@ def postgres_env(settings_dict: dict[str, Any]) -> dict[str, str]:
     from django.db.backends.postgresql.client import DatabaseClient
 
     _args, extra = DatabaseClient.settings_to_cmd_args_env(settings_dict, [])
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("PG") or key in ("PGPASSFILE", "PGSERVICEFILE")
-    }
+    # The process's own PG* variables stay: Django's connection reads them
+    # too for what the settings leave out (a host, a password file).
+    env = dict(os.environ)
     env.update(extra or {})
     for key, setting in (("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGUSER", "USER")):
         if settings_dict.get(setting):
