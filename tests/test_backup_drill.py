@@ -25,8 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 VENDOR = "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
 
 
-def test_the_drill_backs_up_restores_and_finds_the_books_identical_then_drops_its_databases():
+def test_the_drill_backs_up_restores_and_finds_the_books_identical_then_drops_its_scratch(
+    tmp_path,
+):
+    scratch = tmp_path / "tmp"  # where the drill makes its scratch folder
+    scratch.mkdir()
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment["TMPDIR"] = str(scratch)
+    before = _scratch_databases()
     result = subprocess.run(
         [sys.executable, "manage.py", "backup_drill"],
         cwd=ROOT,
@@ -40,7 +46,8 @@ def test_the_drill_backs_up_restores_and_finds_the_books_identical_then_drops_it
     assert result.stdout.startswith(f"Backup drill passed on {VENDOR}: "), result.stdout
     assert "stored files restored identical" in result.stdout
     assert len(result.stdout.strip().splitlines()) == 1
-    assert _scratch_databases() == []
+    assert list(scratch.iterdir()) == []
+    assert _scratch_databases() == before
 
 
 def _scratch_databases() -> list[str]:
