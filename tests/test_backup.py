@@ -138,6 +138,44 @@ def test_a_storage_the_copy_does_not_define_is_named():
     ]
 
 
+# --- PostgreSQL's clients ---------------------------------------------------------------
+
+
+def test_pg_dump_and_pg_restore_get_the_password_in_their_environment_only(monkeypatch):
+    from fundmgr.services import backup
+
+    monkeypatch.setenv("PGPASSFILE", "/etc/fundmgr/pgpass")
+    env = backup.postgres_env(
+        {
+            "NAME": "books",
+            "USER": "fund",
+            "PASSWORD": "s3cret-pw",
+            "HOST": "db.internal",
+            "PORT": 5433,
+            "OPTIONS": {"sslmode": "verify-full"},
+        }
+    )
+
+    assert {k: env[k] for k in ("PGDATABASE", "PGUSER", "PGPASSWORD", "PGHOST", "PGPORT")} == {
+        "PGDATABASE": "books",
+        "PGUSER": "fund",
+        "PGPASSWORD": "s3cret-pw",
+        "PGHOST": "db.internal",
+        "PGPORT": "5433",
+    }
+    assert env["PGSSLMODE"] == "verify-full"
+    assert env["PGPASSFILE"] == "/etc/fundmgr/pgpass"  # the process's own, as Django's
+
+
+def test_a_postgresql_client_that_fails_is_one_line_naming_its_error(tmp_path):
+    from fundmgr.services.backup import BackupError, _run_client
+
+    with pytest.raises(BackupError, match=r"^pg_restore failed: pg_restore: error: .+"):
+        _run_client(["pg_restore", "--list", str(tmp_path / "none.pgdump")], {"PATH": "/usr/bin"})
+    with pytest.raises(BackupError, match="no_such_client is not installed"):
+        _run_client(["no_such_client"], {"PATH": "/usr/bin"})
+
+
 # --- the commands' refusals ----------------------------------------------------------------
 
 
