@@ -68,6 +68,7 @@ class BackupSummary:
     manifest: dict[str, Any]
     skipped: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    books_compared: bool = True
 
     @property
     def files(self) -> int:
@@ -140,7 +141,7 @@ def _safe_name(name: str) -> str:
         or name.startswith("/")
         or any(part in ("", ".", "..") for part in parts)
     ):
-        raise BackupError(f"the manifest names a file {name!r} outside its storage")
+        raise BackupError(f"the file name {name!r} would lead outside its storage's folder")
     return name
 
 
@@ -388,11 +389,12 @@ def read_manifest(folder: Path) -> dict[str, Any]:
                 _safe_name(name)
                 str(digest["sha256"])
                 int(digest["size"])
-        dict(manifest["tables"])
-        dict(manifest["migrations"])
+        if not all(isinstance(n, int) for n in manifest["tables"].values()):
+            raise ValueError("a table's row count is not a number")
+        for names in manifest["migrations"].values():
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ValueError("a migration is not named")
     except (KeyError, TypeError, AttributeError, ValueError) as wrong:
-        if isinstance(wrong, BackupError):
-            raise
         raise BackupError(f"{path} is incomplete or malformed ({wrong})") from wrong
     return manifest
 
@@ -420,16 +422,15 @@ def verify_backup(folder: Path, manifest: dict[str, Any]) -> None:
 # --- comparing a database and storages with a backup ------------------------------------
 
 
-def current_state(
-    as_of, aliases, *, sink: Callable[[str, str], None] | None = None
-) -> dict[str, Any]:
-    """What a manifest records, read from the settings' database and storages."""
+def current_state(as_of, aliases, *, books: bool = True) -> dict[str, Any]:
+    """What a manifest records, read from the settings' database and storages
+    (without the books: an empty fingerprint)."""
     stored = {}
     for alias in aliases:
         storage = storage_or_none(alias)
         stored[alias] = {"files": storage_files(storage) if storage else None}
     return {
-        "books": books_fingerprint(as_of, sink=sink).as_json(),
+        "books": books_fingerprint(as_of).as_json() if books else {"sections": {}},
         "tables": table_counts(),
         "storages": stored,
     }
@@ -548,10 +549,14 @@ def database_problems() -> list[str]:
     return problems
 
 
-def compare_with_backup(folder: Path, manifest: dict[str, Any] | None = None) -> list[str]:
+def compare_with_backup(
+    folder: Path, manifest: dict[str, Any] | None = None, *, books: bool = True
+) -> list[str]:
     """What differs between the settings' database and storages and the
     backup in ``folder``, then what the database itself reports (guards,
-    sequences); empty when the copy holds exactly what was backed up."""
+    sequences); empty when the copy holds exactly what was backed up.
+    ``books=False`` leaves the books out (a newer version reads them
+    otherwise than the one that made the backup)."""
     manifest = manifest or read_manifest(folder)
     if manifest["database"]["vendor"] != connection.vendor:
         return [
@@ -559,18 +564,17 @@ def compare_with_backup(folder: Path, manifest: dict[str, Any] | None = None) ->
             f"these settings' is {connection.vendor}"
         ]
     as_of = BooksFingerprint.from_json(manifest["books"]).as_of
-    actual = current_state(as_of, sorted(manifest["storages"]))
+    actual = current_state(as_of, sorted(manifest["storages"]), books=books)
+    if not books:
+        manifest = {**manifest, "books": {"sections": {}}}
     differences = compare_states(manifest, actual)
     differing = [
         name
         for name, digest in manifest["books"]["sections"].items()
         if actual["books"]["sections"].get(name, digest) != digest
     ]
-    return (
-        differences
-        + _first_line_differing(folder, sorted(differing), as_of)
-        + (database_problems())
-    )
+    first_lines = _first_line_differing(folder, sorted(differing), as_of)
+    return differences + first_lines + database_problems()
 
 
 # --- restoring ---------------------------------------------------------------------------
@@ -667,14 +671,20 @@ def restore_backup(folder: Path) -> BackupSummary:
             f"the database was restored but not the files ({failed}): drop and re-create "
             "the database, empty the storages and restore again"
         ) from failed
-    differences = compare_with_backup(folder, manifest)
+    # A newer version than the backup's reads the books with columns the
+    # restored tables do not have yet: it compares rows and files only.
+    pending = _unapplied_migrations()
+    differences = compare_with_backup(folder, manifest, books=not pending)
     if differences:
         raise BackupError("the restored copy differs from the backup: " + summarise(differences))
-    summary = BackupSummary(manifest, dict(manifest.get("skipped_storages", {})))
-    pending = _unapplied_migrations()
+    summary = BackupSummary(
+        manifest, dict(manifest.get("skipped_storages", {})), books_compared=not pending
+    )
     if pending:
         summary.notes.append(
-            f"{pending} migrations of this version are not applied yet: run manage.py migrate"
+            f"{pending} migrations of this version are not applied yet: the row counts and "
+            "files were compared, not the books; to compare the books too, restore with the "
+            "version that made the backup (then upgrade); else run manage.py migrate"
         )
     return summary
 

@@ -33,6 +33,11 @@ class Command(OperatorCommand):
             self.stderr.write(f"note: {note}")
         self.stdout.write(
             f"Restored the backup of {manifest['created_at']} from {folder}: "
-            f"{len(manifest['tables'])} tables, {summary.files} stored files; the books, "
-            f"row counts and files are identical (books sha256 {manifest['books']['sha256']})."
+            f"{len(manifest['tables'])} tables, {summary.files} stored files; "
+            + (
+                "the row counts and files are identical."
+                if not summary.books_compared
+                else "the books, row counts and files are identical "
+                f"(books sha256 {manifest['books']['sha256']})."
+            )
         )
