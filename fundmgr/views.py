@@ -6,10 +6,6 @@ events, entries or rates (prefetching, one balances query, pagination).
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -18,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fundmgr import extensions
-from fundmgr.models import Account, AuditRecord, Event, Fund, JournalEntry
+from fundmgr.models import AuditRecord, Event, Fund, JournalEntry
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.funds import positions
-from fundmgr.services.ledger import account_balances
+from fundmgr.services.ledger import trial_balance
 from fundmgr.services.manual_journals import REVERSIBLE_KINDS
 
 PAGE_SIZE = 50
@@ -66,33 +62,6 @@ class AsOfForm(forms.Form):
     )
 
 
-@dataclass(frozen=True)
-class TrialBalanceRow:
-    account: Account
-    debit: Decimal
-    credit: Decimal
-    balance: Decimal
-
-
-def _trial_balance(fund: Fund, as_of: datetime.date) -> tuple[list[TrialBalanceRow], dict]:
-    """Every account of the fund beside its posted totals (one query each)."""
-    totals = account_balances(fund, as_of)
-    rows = []
-    for account in fund.accounts.all():
-        row = totals.get(account.key)
-        rows.append(
-            TrialBalanceRow(
-                account,
-                row.debit if row else Decimal(0),
-                row.credit if row else Decimal(0),
-                row.balance if row else Decimal(0),
-            )
-        )
-    debits = sum((row.debit for row in rows), Decimal(0))
-    credits = sum((row.credit for row in rows), Decimal(0))
-    return rows, {"debit": debits, "credit": credits, "balanced": debits == credits}
-
-
 def fund_detail(request, code):
     """A fund's headline and programme; its trial balance for those who read the books."""
     fund = get_object_or_404(
@@ -110,7 +79,7 @@ def fund_detail(request, code):
         raw = request.GET.get("as_of", "").strip()
         form = AsOfForm({"as_of": raw}) if raw else AsOfForm(initial={"as_of": today})
         as_of = form.cleaned_data["as_of"] if raw and form.is_valid() else today
-        rows, totals = _trial_balance(fund, as_of)
+        rows, totals = trial_balance(fund, as_of)
         context.update(as_of_form=form, balances_as_of=as_of, trial_balance=rows, totals=totals)
     return render(request, "funds/detail.html", context)
 

@@ -13,5 +13,9 @@ class ReportsConfig(AppConfig):
 
         extensions.add_demo_loader("reports.conference", 30, load_conference_demo)
         extensions.add_demo_loader("reports.bank", 40, load_bank_demo)
+        # Each fund's financial statement is part of the books a backup is checked against.
+        from reports.services.statement import statement_for_books
+
+        extensions.add_books_section("statement", statement_for_books)
         # Registers the reconciliation workbook with the exporters (fundmgr.exporters).
         from reports import workbook  # noqa: F401

@@ -1,7 +1,8 @@
 """Every management command turns a refusal into a CommandError: one line on
 stderr and exit status 1, never a traceback. (Refusals of malformed import
 files: tests/uploads/test_import_commands.py; load_demo in production:
-tests/test_settings.py; open_fund: tests/test_fund_opening.py. demo_logins,
+tests/test_settings.py; open_fund: tests/test_fund_opening.py; backup, restore and
+compare_backup: tests/test_backup.py; backup_drill: tests/test_backup_drill.py. demo_logins,
 prune_exports, prune_imports, process_stripe_events and rundev take no value
 they could refuse: Stripe's errors are reported per event and the run goes on.)"""
 

@@ -455,6 +455,35 @@ def account_balances(
     }
 
 
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    account: Account
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+def trial_balance(fund: Fund, as_of: datetime.date) -> tuple[list[TrialBalanceRow], dict]:
+    """Every account of the fund beside its posted totals up to ``as_of``, and
+    the two columns' totals (two queries): the fund page shows it, and the
+    books' fingerprint a backup is checked against renders it."""
+    totals = account_balances(fund, as_of)
+    rows = []
+    for account in fund.accounts.all():
+        row = totals.get(account.key)
+        rows.append(
+            TrialBalanceRow(
+                account,
+                row.debit if row else Decimal(0),
+                row.credit if row else Decimal(0),
+                row.balance if row else Decimal(0),
+            )
+        )
+    debits = sum((row.debit for row in rows), Decimal(0))
+    credits = sum((row.credit for row in rows), Decimal(0))
+    return rows, {"debit": debits, "credit": credits, "balanced": debits == credits}
+
+
 def balance(fund: Fund, key: str, as_of: datetime.date | None = None) -> Money:
     row = account_balances(fund, as_of).get(key)
     return Money(row.balance if row else Decimal(0), fund.base_currency)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -336,6 +337,21 @@ def fund_statement(
         cash_received=m(cash),
         currency=currency,
     )
+
+
+def statement_for_books(fund: Fund, as_of: datetime.date) -> Iterator[object]:
+    """The fund's section of the books' fingerprint (fundmgr.services.books):
+    its statement from its first entry to ``as_of``, the totals derived from
+    it, and the receivable pledge by pledge."""
+    statement = fund_statement(fund, as_of)
+    yield statement
+    yield {
+        "total_income": statement.total_income,
+        "total_charges": statement.total_charges,
+        "computed_closing": statement.computed_closing,
+        "difference": statement.difference,
+    }
+    yield from receivable_shares(fund, as_of, statement.receivable.amount)
 
 
 def _contributions_by_donor(

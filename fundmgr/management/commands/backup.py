@@ -1,0 +1,41 @@
+"""Back up the database and the stored files into a new folder
+(docs/deploy.md, "Backup and restore"); run it from cron or a timer, then copy the folder off
+the host."""
+
+from pathlib import Path
+
+from django.core.management.base import CommandError
+from django.db import DatabaseError
+
+from fundmgr.management.base import OperatorCommand
+from fundmgr.services.backup import BackupError, one_line, take_backup
+
+
+class Command(OperatorCommand):
+    help = (
+        "Write a backup (database dump, every file of the documents, imports and exports "
+        "storages, and a manifest with their SHA-256 and the books' fingerprint) into a "
+        "new or empty folder."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", required=True, help="a new or empty folder")
+
+    def handle(self, *args, output: str, **options):
+        folder = Path(output)
+        try:
+            summary = take_backup(folder)
+        except BackupError as refused:
+            raise CommandError(str(refused)) from refused
+        except (OSError, DatabaseError) as failed:
+            raise CommandError(f"the backup into {folder} failed: {one_line(failed)}") from failed
+        for alias, why in summary.skipped.items():
+            self.stderr.write(f"note: storage {alias!r} skipped: {why}")
+        manifest = summary.manifest
+        books = manifest["books"]
+        self.stdout.write(
+            f"Backup written to {folder}: {manifest['database']['vendor']} database "
+            f"({manifest['database']['size']} bytes, {len(manifest['tables'])} tables), "
+            f"{summary.files} stored files ({summary.file_bytes} bytes); "
+            f"books as of {books['as_of']}: sha256 {books['sha256']}."
+        )
