@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sqlite3
 from contextlib import closing
 from decimal import Decimal
@@ -189,6 +190,28 @@ def test_backup_refuses_a_folder_that_is_not_empty_and_leaves_it_alone(tmp_path)
     refused_in_one_line(result)
     assert "is not empty: a backup never writes over another; give a new folder" in result.stderr
     assert [p.name for p in output.iterdir()] == ["earlier.txt"]
+
+
+def test_backup_under_a_folder_writes_a_new_folder_named_by_the_time(tmp_path):
+    database = tmp_path / "db.sqlite3"
+    assert run_manage(database, "migrate", "-v0").returncode == 0
+    backups = tmp_path / "backups"
+    backups.mkdir()
+
+    result = run_manage(database, "backup", "--under", str(backups))
+
+    assert result.returncode == 0, result.stderr
+    (made,) = backups.iterdir()
+    assert re.fullmatch(r"\d{8}T\d{6}Z", made.name)
+    assert (made / "manifest.json").is_file()
+    assert f"Backup written to {made}" in result.stdout
+
+
+def test_backup_under_a_folder_that_does_not_exist_is_refused_in_one_line(tmp_path):
+    result = run_manage(tmp_path / "db.sqlite3", "backup", "--under", str(tmp_path / "none"))
+
+    refused_in_one_line(result)
+    assert "is not a folder: make it first" in result.stderr
 
 
 def test_backup_without_an_output_folder_is_refused_in_one_line(tmp_path):

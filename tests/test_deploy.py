@@ -285,9 +285,14 @@ def test_every_unit_runs_as_the_fundmgr_user_with_the_environment_file_and_harde
             "ProtectSystem": "strict",
             "PrivateTmp": "yes",
             "ProtectHome": "yes",
-            "ReadWritePaths": "/var/lib/fundmgr",
         }.items():
             assert service.get(setting) == [value], f"{name}: {setting}"
+        # Writable: the state folder, and for the backup its own folder too.
+        (writable,) = service["ReadWritePaths"]
+        expected = "/var/lib/fundmgr"
+        if name == "fundmgr-backup.service":
+            expected += " /var/backups/fundmgr"
+        assert writable == expected, name
 
 
 def test_every_service_runs_gunicorn_or_a_manage_command_that_accepts_its_options(settings):
@@ -330,6 +335,8 @@ def test_every_scheduled_job_has_a_timer_and_every_timer_its_service():
         "prune_form_tokens",
         "prune_db_task_results",
         "check_day_totals",
+        "check_queue_tally",
+        "backup",
         "clearsessions",
     } <= commands
 

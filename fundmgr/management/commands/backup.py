@@ -2,6 +2,7 @@
 (docs/deploy.md, "Backup and restore"); run it from cron or a timer, then copy the folder off
 the host."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -19,10 +20,21 @@ class Command(OperatorCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", required=True, help="a new or empty folder")
+        where = parser.add_mutually_exclusive_group(required=True)
+        where.add_argument("--output", help="a new or empty folder")
+        where.add_argument(
+            "--under",
+            help="a folder in which to make a new one named by the time, in UTC "
+            "(20261206T020000Z): what the daily timer runs",
+        )
 
-    def handle(self, *args, output: str, **options):
-        folder = Path(output)
+    def handle(self, *args, output: str | None, under: str | None, **options):
+        if under is not None:
+            if not Path(under).is_dir():
+                raise CommandError(f"{under} is not a folder: make it first (its owner only)")
+            folder = Path(under) / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        else:
+            folder = Path(output or "")
         try:
             summary = take_backup(folder)
         except BackupError as refused:
