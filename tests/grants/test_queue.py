@@ -340,3 +340,37 @@ def test_the_filter_form_keeps_the_chosen_values_selected(as_officer, make_grant
     assert '<option value="NP" selected>' in body
     assert '<option value="yes" selected>' in body
     assert '<select name="region" id="id_region">' in body
+
+
+def test_the_queue_is_kept_in_a_shared_redis_cache_and_read_back_by_another_process(
+    as_officer, make_grant, event, settings, django_assert_num_queries
+):
+    """With REDIS_URL every web process shares the queue's cache: a page one
+    process computed (its parts pickled into Redis) is read back whole by
+    another, which asks the database for nothing but the stamp."""
+    import uuid
+
+    import redis
+    from django.core.cache import caches
+
+    prefix = f"test-queue-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    make_grant(name="Shared Delegate")
+    try:
+        first = as_officer.get(queue_url(event))
+        caches["default"].close()  # as if another process: a new connection
+        with django_assert_num_queries(6):
+            again = as_officer.get(queue_url(event))
+        assert "Shared Delegate" in again.content.decode()
+        assert without_csrf(again) == without_csrf(first)
+        assert any(redis.Redis.from_url("redis://127.0.0.1:6379/15").scan_iter(f"{prefix}:*"))
+    finally:
+        server = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+        for key in server.scan_iter(f"{prefix}:*"):
+            server.delete(key)
