@@ -61,9 +61,16 @@ def worker_queue(settings, monkeypatch):
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
 
-def run_worker() -> None:
+def run_worker(queue_name: str) -> None:
+    """What the worker of that queue does (Procfile, deploy/systemd): every task waiting there."""
     call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+        "db_worker",
+        queue_name=queue_name,
+        batch=True,
+        reload=False,
+        startup_delay=False,
+        interval=0,
+        verbosity=0,
     )
 
 
@@ -214,7 +221,7 @@ def test_an_export_built_by_a_worker_is_downloaded_from_the_bucket_then_pruned(
     export = Export.objects.get()
 
     worker = as_another_host(settings, tmp_path)
-    run_worker()
+    run_worker("exports")
     export.refresh_from_db()
     assert export.status == Export.Status.DONE, export.error
     assert s3.keys("exports") == [export.file_name]
@@ -241,7 +248,7 @@ def test_a_workbook_gone_from_the_bucket_is_not_found_rather_than_an_error(
     client, s3, fund, officer, worker_queue
 ):
     export = exports.request_export(fund, AS_OF, officer)
-    run_worker()
+    run_worker("exports")
     export.refresh_from_db()
     s3.server.client().delete_object(
         Bucket=s3.server.bucket, Key=s3.key("exports", export.file_name)
@@ -271,7 +278,7 @@ def test_an_upload_taken_by_the_web_is_imported_by_a_worker_on_another_host(
     assert not web_folders.exists() and not (tmp_path / "web-scratch").exists()
 
     worker = as_another_host(settings, tmp_path)
-    run_worker()
+    run_worker("imports")
 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.error
@@ -304,7 +311,7 @@ def test_nominations_taken_by_the_web_are_imported_elsewhere_and_their_notes_lan
     assert len(s3.keys("imports")) == 2  # the sheet and the ZIP
 
     worker = as_another_host(settings, tmp_path)
-    run_worker()
+    run_worker("imports")
 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, (job.error, job.problems)
@@ -330,7 +337,7 @@ def test_an_upload_gone_from_the_bucket_fails_its_job_saying_so_and_imports_noth
     s3.server.client().delete_object(
         Bucket=s3.server.bucket, Key=s3.key("imports", job.stored_files[0])
     )
-    run_worker()
+    run_worker("imports")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert job.error == "The uploaded file is no longer there: upload it again."
