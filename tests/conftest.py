@@ -54,6 +54,20 @@ def rate_limit_clock_mid_window(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def task_loggers_kept():
+    """``db_worker`` run inside a test sets the task loggers' levels for its
+    verbosity (0: CRITICAL), for the rest of the process: put them back, so a
+    later test still sees a task's errors and lines."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("django.tasks", "django_tasks_db")]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: rate-limit counters and throttles
     are keyed by client address or account id, which tests reuse (a rolled-back
