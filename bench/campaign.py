@@ -85,6 +85,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import os
 import random
 import re
@@ -95,6 +96,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -155,8 +157,8 @@ class Kind:
     def percentile(self, share: float) -> float:
         if not self.latencies:
             return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+        ordered = sorted(self.latencies)  # nearest rank
+        return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 class Recorder:
@@ -335,8 +337,6 @@ class Installation:
                 if process.poll() is not None:
                     raise BenchFailed(f"{name} exited {process.returncode} at start")
             try:
-                import urllib.request
-
                 with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as answer:  # noqa: S310 - loopback
                     if answer.status == 200:
                         return
@@ -424,7 +424,7 @@ async def donor(
     number: int, method: str, run: Installation, session, recorder: Recorder, campaign: Campaign
 ) -> None:
     """One donor's pledge from its own address: the form, the pledge, and for a
-    card the payment page and the payment on Stripe."""
+    card the payment page (paid on Stripe later: ``pay_on_stripe``)."""
     card = method == "card"
     address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
     headers = {"X-Forwarded-For": address}
