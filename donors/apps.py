@@ -11,8 +11,8 @@ class DonorsConfig(AppConfig):
 
         from donors import guards
         from donors.demo import load_donor_demo
-        from donors.models import Appeal
-        from fundmgr import extensions
+        from donors.models import Appeal, Donor, Pledge, Receipt
+        from fundmgr import extensions, public_pages
 
         extensions.add_fund_section(
             "donors.appeals",
@@ -23,3 +23,5 @@ class DonorsConfig(AppConfig):
         )
         extensions.add_demo_loader("donors", 10, load_donor_demo)
         guards.register()  # its database guards, for the system check (fundmgr.checks)
+        # An appeal's public page shows these (donors.views.appeal_page).
+        public_pages.watch(Appeal, Donor, Pledge, Receipt)

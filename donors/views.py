@@ -30,6 +30,7 @@ from donors.services.online import (
 from donors.services.pledges import InstalmentSpec, PledgeError
 from donors.services.signin import is_donor_only
 from fundmgr.money import Money
+from fundmgr.public_pages import cached_public_page
 from fundmgr.ratelimit import client_address, hit
 
 PLEDGES_PER_HOUR = 10
@@ -52,6 +53,7 @@ def _remember(request, pledge: Pledge) -> None:
         request.session[SESSION_KEY] = [*mine, pledge.reference]
 
 
+@cached_public_page
 def appeal_page(request, slug):
     appeal = get_object_or_404(Appeal.objects.select_related("fund", "event"), slug=slug)
     return render(

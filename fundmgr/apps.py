@@ -15,3 +15,7 @@ class FundmgrConfig(AppConfig):
 
         people_audit.connect()  # users, roles and permissions reach the audit trail
         request_id.connect()  # request and task ids on the log lines
+        from fundmgr import public_pages
+        from fundmgr.models import Fund
+
+        public_pages.watch(Fund)  # its name is on every appeal's public page

@@ -123,6 +123,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fundmgr.roles.roles_context",
                 "fundmgr.accounts.context.two_factor_context",
+                # After Django's CSRF processor: public pages cached whole (fundmgr.public_pages).
+                "fundmgr.public_pages.csrf_placeholder",
             ],
         },
     },
@@ -394,6 +396,11 @@ REFUSALS_AUDITED_PER_HOUR = int(os.environ.get("REFUSALS_AUDITED_PER_HOUR", "100
 # /readyz fails when the oldest task waiting in the database queue is older
 # than this many seconds: a task worker has stopped (fundmgr/health.py).
 FUNDMGR_READY_MAX_TASK_AGE = int(os.environ.get("FUNDMGR_READY_MAX_TASK_AGE", "900"))
+
+# The longest a public page (an appeal's) is served from the cache to visitors
+# without a session; a change to what it shows replaces it at once, except a
+# bulk change, seen within this many seconds (fundmgr/public_pages.py). 0: never.
+FUNDMGR_PUBLIC_PAGE_SECONDS = int(os.environ.get("FUNDMGR_PUBLIC_PAGE_SECONDS", "60"))
 
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")
 

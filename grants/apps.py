@@ -18,5 +18,10 @@ class GrantsConfig(AppConfig):
         )
         extensions.add_demo_loader("grants", 20, load_grant_demo)
         guards.register()  # its database guards, for the system check (fundmgr.checks)
+        # An appeal's public page counts the delegates funded (donors.views.appeal_page).
+        from fundmgr import public_pages
+        from grants.models import Grant
+
+        public_pages.watch(Grant)
         # Registers the officers' queue export with the exporters (fundmgr.exporters).
         from grants import export  # noqa: F401

@@ -54,6 +54,15 @@ def rate_limit_clock_mid_window(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def public_pages_computed(settings):
+    """Public pages are computed on every request in the tests, which read
+    them right after changing their records inside a transaction that never
+    commits (the cache's version moves at commit); tests/test_public_pages.py
+    turns the cache on."""
+    settings.FUNDMGR_PUBLIC_PAGE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def task_loggers_kept():
     """``db_worker`` run inside a test sets the task loggers' levels for its
     verbosity (0: CRITICAL), for the rest of the process: put them back, so a
