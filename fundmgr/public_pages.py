@@ -13,7 +13,8 @@ would not match).
 
 What a page shows changes when the records it is made of change: the apps
 name those models (``watch``), and a change to any of them, once committed,
-moves a version that every cached page's key carries. Changes that send no
+moves a version that every cached page's key carries (seen at once by the
+process that made the change, within a second by the others). Changes that send no
 signal (a bulk insert, a queryset update, raw SQL) are seen within
 FUNDMGR_PUBLIC_PAGE_SECONDS, the longest a page is kept (0: never cached).
 """
@@ -21,6 +22,7 @@ FUNDMGR_PUBLIC_PAGE_SECONDS, the longest a page is kept (0: never cached).
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import cache as remember
 from functools import wraps
 
@@ -51,11 +53,27 @@ def csrf_placeholder(request) -> dict:
     return {"csrf_token": placeholder()} if getattr(request, RENDERING, False) else {}
 
 
+#: This process's last reading of the version: (value, when read). Read again
+#: after VERSION_SECONDS, so that a page costs one trip to the shared cache,
+#: not two; another process's change is seen here within that second.
+_seen: list = [0, -1.0]
+VERSION_SECONDS = 1.0
+
+
+def _version() -> int:
+    now = time.monotonic()
+    if now - _seen[1] > VERSION_SECONDS:
+        _seen[:] = [cache.get(VERSION_KEY, 0), now]
+    return _seen[0]
+
+
 def _bump() -> None:
     try:
-        cache.incr(VERSION_KEY)
+        value = cache.incr(VERSION_KEY)
     except ValueError:  # not there yet (or evicted): any new value will do
-        cache.set(VERSION_KEY, 1, None)
+        value = time.time_ns()
+        cache.set(VERSION_KEY, value, None)
+    _seen[:] = [value, time.monotonic()]  # this process sees its own change at once
 
 
 def changed(**_signal) -> None:
@@ -85,7 +103,7 @@ def cached_public_page(view):
         seconds = settings.FUNDMGR_PUBLIC_PAGE_SECONDS
         if seconds <= 0 or request.method != "GET" or not _without_state(request):
             return view(request, *args, **kwargs)
-        version = cache.get(VERSION_KEY, 0)
+        version = _version()
         address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
         key = f"fundmgr:public-page:{version}:{get_language()}:{address}"
         page = cache.get(key)
