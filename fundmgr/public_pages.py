@@ -67,6 +67,36 @@ def _version() -> int:
     return _seen[0]
 
 
+#: Pages this process served lately, by the same key as in the shared cache
+#: (which names the version): (expires, page). A read costs no trip to Redis
+#: while the version stands; a change moves the version, so never a stale one.
+_pages: dict[str, tuple[float, tuple[str, str]]] = {}
+PAGES_KEPT = 256
+
+
+def forget_local() -> None:
+    """Drop this process's memory of the version and the pages (the shared
+    cache was emptied: tests)."""
+    _seen[:] = [0, -1.0]
+    _pages.clear()
+
+
+def _page(key: str) -> tuple[str, str] | None:
+    kept = _pages.get(key)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    page = cache.get(key)
+    if page is not None:
+        _keep(key, page)
+    return page
+
+
+def _keep(key: str, page: tuple[str, str]) -> None:
+    if len(_pages) >= PAGES_KEPT:
+        _pages.clear()
+    _pages[key] = (time.monotonic() + settings.FUNDMGR_PUBLIC_PAGE_SECONDS, page)
+
+
 def _bump() -> None:
     try:
         value = cache.incr(VERSION_KEY)
@@ -106,7 +136,7 @@ def cached_public_page(view):
         version = _version()
         address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
         key = f"fundmgr:public-page:{version}:{get_language()}:{address}"
-        page = cache.get(key)
+        page = _page(key)
         if page is None:
             setattr(request, RENDERING, True)
             try:
@@ -121,6 +151,7 @@ def cached_public_page(view):
                 return response
             page = (response.content.decode(response.charset), response["Content-Type"])
             cache.set(key, page, seconds)
+            _keep(key, page)
         content, content_type = page
         return HttpResponse(content.replace(placeholder(), get_token(request)), content_type)
 

@@ -83,7 +83,10 @@ def empty_cache():
     database hands out the same ids again)."""
     from django.core.cache import cache
 
+    from fundmgr import public_pages
+
     cache.clear()
+    public_pages.forget_local()  # what this process remembers of the cache
     yield
 
 
