@@ -106,6 +106,10 @@ class Run:
         self.stripe: localstripe_server.LocalStripe | None = None
         self.ports = {host: localstripe_server.free_port() for host in HOSTS}
         # honcho gives the Procfile's first process, web, its base port.
+        self.aws_key = "AKIA" + secrets.token_hex(8).upper()
+        self.aws_secret = secrets.token_urlsafe(30)
+        self.webhook_secret = "whsec_" + secrets.token_hex(16)
+        self.finance_password = secrets.token_urlsafe(18)
         self.web = [
             f"http://{HOST}:{self.ports[h]}" for h, names in HOSTS.items() if "web" in names
         ]
@@ -128,16 +132,20 @@ class Run:
         self.spawn([str(BIN / "moto_server"), "-H", HOST, "-p", str(port)], "moto")
         endpoint = f"http://{HOST}:{port}"
         wait_until("the S3 server", lambda: http_status(endpoint) == 200, timeout=30)
+        self.s3(endpoint).create_bucket(Bucket=BUCKET)
+        return endpoint
+
+    def s3(self, endpoint: str):
+        """A client of the run's S3 server, with the run's key."""
         import boto3
 
-        boto3.client(
+        return boto3.client(
             "s3",
             endpoint_url=endpoint,
             aws_access_key_id=self.aws_key,
             aws_secret_access_key=self.aws_secret,
             region_name="us-east-1",
-        ).create_bucket(Bucket=BUCKET)
-        return endpoint
+        )
 
     def spawn(self, command: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
         log = (self.folder / f"{name}.log").open("ab")
@@ -249,15 +257,7 @@ class Run:
 
     def stored_objects(self, endpoint: str) -> dict[str, int]:
         """How many objects the bucket holds under each storage's prefix."""
-        import boto3
-
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=self.aws_key,
-            aws_secret_access_key=self.aws_secret,
-            region_name="us-east-1",
-        )
+        client = self.s3(endpoint)
         counted: dict[str, int] = {}
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
             for item in page.get("Contents", []):
@@ -314,6 +314,20 @@ def app_code(secret: str, drift: int = 0) -> str:
     return f"{totp(b32decode(secret), step=30, digits=6, drift=drift):06d}"
 
 
+def fill_pledge(page, web: str, name: str, kind: str, email: str, amount: str, method: str):
+    """From the home page to the appeal's pledge form, filled in EUR and sent."""
+    page.goto(f"{web}/")
+    page.get_by_role("link", name=re.compile("Support the participation")).click()
+    page.get_by_role("link", name="Make a pledge").click()
+    page.get_by_label("Name of the donor").fill(name)
+    page.get_by_label("Kind of donor").select_option(kind)
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_label("Amount", exact=True).fill(amount)
+    page.get_by_label("Currency").select_option("EUR")
+    page.get_by_label(method).check()
+    page.get_by_role("button", name="Pledge", exact=True).click()
+
+
 def journey(run: Run, env: dict) -> dict:
     """Donors and finance over HTTP in Chromium; returns what the books must show."""
     from playwright.sync_api import expect, sync_playwright
@@ -331,32 +345,16 @@ def journey(run: Run, env: dict) -> dict:
         page.set_default_timeout(30_000)
 
         say(f"a donor pledges 5,000 EUR by bank transfer on {web1}")
-        page.goto(f"{web1}/")
-        page.get_by_role("link", name=re.compile("Support the participation")).click()
-        page.get_by_role("link", name="Make a pledge").click()
-        page.get_by_label("Name of the donor").fill("Fondation Exemple")
-        page.get_by_label("Kind of donor").select_option("philanthropic")
-        page.get_by_label("E-mail", exact=True).fill("dons@fondation-exemple.org")
-        page.get_by_label("Amount", exact=True).fill("5000")
-        page.get_by_label("Currency").select_option("EUR")
-        page.get_by_label("Bank transfer").check()
-        page.get_by_role("button", name="Pledge", exact=True).click()
+        fill_pledge(page, web1, "Fondation Exemple", "philanthropic", "dons@fondation-exemple.org",
+                    "5000", "Bank transfer")  # fmt: skip
         expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your pledge")
         facts["transfer_reference"] = page.locator(".reference").inner_text().strip()
 
         say(f"a donor pledges 250 EUR by card on {web2}; Stripe's webhook reaches a worker")
         card = browser.new_context(locale="en-GB").new_page()
         card.set_default_timeout(30_000)
-        card.goto(f"{web2}/")
-        card.get_by_role("link", name=re.compile("Support the participation")).click()
-        card.get_by_role("link", name="Make a pledge").click()
-        card.get_by_label("Name of the donor").fill("Card Giver")
-        card.get_by_label("Kind of donor").select_option("individual")
-        card.get_by_label("E-mail", exact=True).fill("card-giver@example.org")
-        card.get_by_label("Amount", exact=True).fill("250")
-        card.get_by_label("Currency").select_option("EUR")
-        card.get_by_label("Card, now").check()
-        card.get_by_role("button", name="Pledge", exact=True).click()
+        fill_pledge(card, web2, "Card Giver", "individual", "card-giver@example.org", "250",
+                    "Card, now")  # fmt: skip
         expect(card.get_by_role("heading", level=1)).to_have_text("Pay by card")
         card.get_by_label("Development card: Visa, paid").check()
         card.get_by_role("button", name=re.compile(r"^Pay ")).click()
@@ -489,10 +487,6 @@ def main() -> int:
         print(f"production-check: no Chromium at {CHROMIUM}", file=sys.stderr)
         return 1
     run = Run()
-    run.aws_key = "AKIA" + secrets.token_hex(8).upper()
-    run.aws_secret = secrets.token_urlsafe(30)
-    run.webhook_secret = "whsec_" + secrets.token_hex(16)
-    run.finance_password = secrets.token_urlsafe(18)
     started = time.monotonic()
     try:
         say(f"run folder {run.folder}; database {run.database}")

@@ -198,7 +198,7 @@ def _filter_form_html(request, event: Event, countries, filters) -> str:
         tuple(countries),
         sorted((name, tuple(request.GET.getlist(name))) for name in QueueFilterForm.base_fields),
     )
-    key = "grants:queue-filters:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
+    key = "grants:queue-filters:" + _digest(shown)
     html = cache.get(key)
     if html is None:
         form = QueueFilterForm(request.GET or None, countries=countries)
@@ -245,8 +245,7 @@ QUEUE_CACHE_SECONDS = 15 * 60
 
 
 def _queue_cache_key(event: Event, stamp: str, can_certify: bool, query) -> str:
-    wanted = sorted((name, tuple(query.getlist(name))) for name in query)
-    digest = hashlib.sha256(repr(wanted).encode()).hexdigest()[:32]
+    digest = _digest(sorted((name, tuple(query.getlist(name))) for name in query))
     today = timezone.localdate().isoformat()
     return f"grants:queue:{event.pk}:{stamp}:{today}:{get_language()}:{int(can_certify)}:{digest}"
 
@@ -430,8 +429,7 @@ QUEUE_ROW_VERSION = 1
 
 
 def _row_key(event: Event, values: tuple) -> str:
-    digest = hashlib.sha256(repr(values).encode()).hexdigest()[:40]
-    return f"grants:queue-row:{event.pk}:{digest}"
+    return f"grants:queue-row:{event.pk}:{_digest(values)}"
 
 
 def _queue_rows_html(request, grants, event: Event, can_certify: bool) -> list[str]:
