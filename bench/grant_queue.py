@@ -103,6 +103,12 @@ def main() -> int:
         help="time this process's CPU, not the wall clock (less disturbed by a busy machine; "
         "leaves out the database server's own time on PostgreSQL)",
     )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="time the queue's phases (wall clock, summed over the requests) as read, after "
+        "the stamp moved and after a grant on it changed, beside the bare view's whole request",
+    )
     args = parser.parse_args()
     if args.grants < 1 or args.repeat < 3:
         parser.error("--grants >= 1, --repeat >= 3")
@@ -343,6 +349,8 @@ def _run(args, database_url: str) -> int:
             if os.environ.get("BENCH_CALLERS"):
                 stats.print_callers(os.environ["BENCH_CALLERS"])
             print(stream.getvalue())
+        if args.phases:
+            _print_phases(get, queue, args.repeat, grants_changed, grant_on_page_changed)
         t0 = time.perf_counter()
         response = get(f"/grants/{event.code}/export.xlsx")
         size = sum(len(chunk) for chunk in response.streaming_content)
@@ -371,6 +379,97 @@ def _run(args, database_url: str) -> int:
     )
     print(f"export of all {args.grants} rows: {export_seconds:.2f} s, {size / 1e6:.1f} MB xlsx")
     return 0
+
+
+def _print_phases(get, queue: str, repeat: int, grants_changed, grant_on_page_changed) -> None:
+    """Where a request of the unfiltered queue spends its time, phase by phase:
+    each function below is wrapped with a wall-clock timer (nested phases
+    overlap their callers'), medians per request. cProfile's own cost distorts
+    these small functions; perf_counter around them does not much."""
+    import functools
+
+    from django.core.cache import caches
+
+    import grants.views as views
+    from grants import queries
+
+    spent: dict[str, float] = {}
+
+    def timed(owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+
+        setattr(owner, name, wrapper)
+
+    cache = caches["default"]
+    for owner, name, label in [
+        (views, "_event", "event (select_related)"),
+        (views, "current_stamps", "stamps"),
+        (views, "_certifier_role", "certifier role"),
+        (queries, "queue_countries", "countries"),
+        (queries, "queue_summary", "summary (tally)"),
+        (queries.QueueRows, "__getitem__", "page of rows"),
+        (views, "_digest", "digests"),
+        (views, "_queue_parts", "parts (all computed)"),
+        (views, "_queue_rows_html", "rows html"),
+        (views, "_by_state_rows", "by-state rows"),
+        (views, "render", "outer render (layout)"),
+        (cache, "get", "cache.get"),
+        (cache, "get_many", "cache.get_many"),
+        (cache, "set", "cache.set"),
+        (cache, "set_many", "cache.set_many"),
+    ]:
+        timed(owner, name, label)
+    total = 0.0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        get(BASELINE_PATH)
+        total += time.perf_counter() - t0
+    print(f"the bare view: {1000 * total / repeat:.2f} ms a request")
+    for title, before in [
+        ("as read", None),
+        ("after the stamp moved", grants_changed),
+        ("after a grant on it changed", grant_on_page_changed),
+    ]:
+        spent.clear()
+        total = 0.0
+        for _ in range(repeat):
+            if before:
+                before()
+            t0 = time.perf_counter()
+            get(queue)
+            total += time.perf_counter() - t0
+        print(f"phases of the unfiltered queue, {title}: {1000 * total / repeat:.2f} ms a request")
+        if os.environ.get("BENCH_KEYS"):
+            _print_keys_asked(cache, get, queue, before)
+        for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+            print(f"  {label:28s} {1000 * seconds / repeat:7.3f} ms")
+
+
+def _print_keys_asked(cache, get, queue: str, before) -> None:
+    """The cache keys one request of the queue asks for (BENCH_KEYS=1)."""
+    asked: list[str] = []
+    plain_get = cache.get
+
+    def get_and_note(key, *args, **kwargs):
+        asked.append(key)
+        return plain_get(key, *args, **kwargs)
+
+    cache.get = get_and_note
+    try:
+        if before:
+            before()
+        get(queue)
+    finally:
+        cache.get = plain_get
+    print("  cache.get asked for:", ", ".join(key.split(":")[1] for key in asked))
 
 
 if __name__ == "__main__":

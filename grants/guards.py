@@ -5,8 +5,8 @@ grant (grants.stamp, grants.tally).
 
 The system check (fundmgr.checks) compares the installed triggers with
 these; tests/test_guard_definitions.py ties them to the SQL of the latest
-migration of each guard (grants 0003, 0004, and 0008 for the queue's tally,
-grants.tally). To change a guard, change it
+migration of each guard (grants 0003, 0004 and 0009 for the stamp, and 0008
+for the queue's tally, grants.tally). To change a guard, change it
 here (or in grants.stamp) AND write a new migration carrying the new SQL
 (docs/architecture.md, "Changing a guard")."""
 
@@ -21,11 +21,6 @@ _transitions_sqlite, _transitions_postgres = guards.append_only(TRANSITIONS)
 
 #: How PostgreSQL shows each trigger (pg_get_triggerdef, schema left out).
 POSTGRES_SHOWN: dict[str, str] = {
-    "grants_grant_stamp": (
-        "CREATE CONSTRAINT TRIGGER grants_grant_stamp AFTER INSERT OR DELETE OR UPDATE ON"
-        " grants_grant DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
-        " EXECUTE FUNCTION grants_bump_stamp()"
-    ),
     "grants_granttransition_append_only": (
         "CREATE TRIGGER grants_granttransition_append_only BEFORE DELETE OR UPDATE ON"
         " grants_granttransition FOR EACH ROW"
@@ -38,9 +33,9 @@ POSTGRES_SHOWN: dict[str, str] = {
 def register() -> None:
     guards.register(
         "grants",
-        migration="0008_queue_tally",
+        migration="0009_stamp_on_event_fund_policy",
         sqlite=_transitions_sqlite | stamp.SQLITE_TRIGGERS | tally.SQLITE_TRIGGERS,
         postgres_functions=stamp.POSTGRES_FUNCTIONS | tally.POSTGRES_FUNCTIONS,
         postgres=_transitions_postgres | stamp.POSTGRES_TRIGGERS | tally.POSTGRES_TRIGGERS,
-        postgres_shown=POSTGRES_SHOWN | tally.POSTGRES_SHOWN,
+        postgres_shown=POSTGRES_SHOWN | stamp.POSTGRES_SHOWN | tally.POSTGRES_SHOWN,
     )

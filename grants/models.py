@@ -511,6 +511,9 @@ class QueueStamp(models.Model):
 
     token = models.CharField(max_length=32)
     version = models.BigIntegerField(default=0)
+    #: Moves with a change to an event, its fund or its travel policy only
+    #: (``version`` moves too): the queue keeps the event under it.
+    events_version = models.BigIntegerField(db_default=0)
 
     class Meta:
         verbose_name = "queue stamp"

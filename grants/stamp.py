@@ -1,7 +1,9 @@
 """A stamp that changes whenever any grant changes, however it is changed
 (a service, an import's bulk insert, the admin, raw SQL): a database trigger
-on the grants table bumps it. The officer queue caches what it shows under
-the stamp, so a page is computed once per change of the data, not per request.
+on the grants table bumps it, and on the tables of what else the queue shows
+(the events, their funds and travel policies). The officer queue caches what
+it shows under the stamp, so a page is computed once per change of the data,
+not per request.
 
 On PostgreSQL the trigger is a deferred constraint trigger: it bumps the stamp
 when the transaction commits, so the stamp's row lock is always the last one a
@@ -14,45 +16,89 @@ data under the older stamp, never older data under the newer one.
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
 from grants.models import QueueStamp
 
-TABLE = "grants_grant"
 STAMP = "grants_queuestamp"
+#: The tables whose changes move the stamp, by the name their triggers carry,
+#: and what their triggers bump: the grants move the queue's stamp; the
+#: events, their funds and travel policies move it and the events' own.
+TABLES = {
+    "grant": ("grants_grant", "grants_bump_stamp", "version = version + 1"),
+    "event": (
+        "fundmgr_event",
+        "grants_bump_event_stamp",
+        "version = version + 1, events_version = events_version + 1",
+    ),
+    "fund": (
+        "fundmgr_fund",
+        "grants_bump_event_stamp",
+        "version = version + 1, events_version = events_version + 1",
+    ),
+    "travelpolicy": (
+        "grants_travelpolicy",
+        "grants_bump_event_stamp",
+        "version = version + 1, events_version = events_version + 1",
+    ),
+}
 
-# The trigger's SQL as it is now (grants.guards registers it for the system
-# check). It is installed by migration grants 0004, which carries its own copy
-# of this SQL: a change here needs a new migration (docs/architecture.md,
-# "Changing a guard"). Constant table names only: no input reaches them.
+# The triggers' SQL as it is now (grants.guards registers it for the system
+# check). Installed by migrations grants 0004 (the grants) and 0009 (the
+# others), which carry their own copies of this SQL: a change here needs a new
+# migration (docs/architecture.md, "Changing a guard"). Constant table names
+# only: no input reaches them.
 SQLITE_TRIGGERS = {  # noqa: S608
-    f"grants_grant_stamp_{op.lower()}": (
-        f"""CREATE TRIGGER IF NOT EXISTS grants_grant_stamp_{op.lower()} AFTER {op} ON {TABLE}
-    BEGIN UPDATE {STAMP} SET version = version + 1; END"""  # noqa: S608
+    f"grants_{name}_stamp_{op.lower()}": (
+        f"""CREATE TRIGGER IF NOT EXISTS grants_{name}_stamp_{op.lower()} AFTER {op} ON {table}
+    BEGIN UPDATE {STAMP} SET {bump}; END"""  # noqa: S608
     )
+    for name, (table, _function, bump) in TABLES.items()
     for op in ("INSERT", "UPDATE", "DELETE")
 }
 
 POSTGRES_FUNCTIONS = {
-    "grants_bump_stamp": f"""CREATE OR REPLACE FUNCTION grants_bump_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+    function: f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      UPDATE {STAMP} SET version = version + 1;
+      UPDATE {STAMP} SET {bump};
       RETURN NULL;
-    END $$""",  # noqa: S608, E501
+    END $$"""  # noqa: S608, E501
+    for _table, function, bump in TABLES.values()
 }
 POSTGRES_TRIGGERS = {
-    "grants_grant_stamp": f"""CREATE CONSTRAINT TRIGGER grants_grant_stamp AFTER INSERT OR UPDATE OR DELETE
-    ON {TABLE} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION grants_bump_stamp()""",  # noqa: E501
+    f"grants_{name}_stamp": f"""CREATE CONSTRAINT TRIGGER grants_{name}_stamp AFTER INSERT OR UPDATE OR DELETE
+    ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {function}()"""  # noqa: E501
+    for name, (table, function, _bump) in TABLES.items()
+}
+#: How PostgreSQL shows each (pg_get_triggerdef, schema left out).
+POSTGRES_SHOWN = {
+    f"grants_{name}_stamp": (
+        f"CREATE CONSTRAINT TRIGGER grants_{name}_stamp AFTER INSERT OR DELETE OR UPDATE ON"
+        f" {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+        f" EXECUTE FUNCTION {function}()"
+    )
+    for name, (table, function, _bump) in TABLES.items()
 }
 
 
-def current_stamp() -> str:
-    """The stamp now (one query, written in SQL: on every request of the queue,
+class Stamps(NamedTuple):
+    """The queue's stamp (any change to what the queue shows) and the events'
+    (a change to an event, its fund or its travel policy only)."""
+
+    queue: str
+    events: str
+
+
+def current_stamps() -> Stamps:
+    """The stamps now (one query, written in SQL: on every request of the queue,
     the ORM took longer to build it than the database to answer); made if
     missing (a new database, or a flush)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token, version FROM {STAMP} ORDER BY id LIMIT 1")  # noqa: S608
+        cursor.execute(
+            f"SELECT token, version, events_version FROM {STAMP} ORDER BY id LIMIT 1"  # noqa: S608
+        )
         row = cursor.fetchone()
     if row is None:
         try:
@@ -60,5 +106,10 @@ def current_stamp() -> str:
                 made = QueueStamp.objects.create(pk=1, token=uuid.uuid4().hex)
         except IntegrityError:  # made at the same moment by another request
             made = QueueStamp.objects.get(pk=1)
-        row = (made.token, made.version)
-    return f"{row[0]}:{row[1]}"
+        row = (made.token, made.version, made.events_version)
+    return Stamps(f"{row[0]}:{row[1]}", f"{row[0]}:{row[2]}")
+
+
+def current_stamp() -> str:
+    """The queue's stamp now."""
+    return current_stamps().queue

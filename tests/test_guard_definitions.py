@@ -106,7 +106,7 @@ def test_every_app_with_guards_registers_them():
     _latest, last = migrated_definitions()
     assert last == {
         "fundmgr": "0017_account_guard",
-        "grants": "0008_queue_tally",
+        "grants": "0009_stamp_on_event_fund_policy",
         "donors": "0010_cancelled_pledge_guards",
     }
 
