@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from donors.models import DonorKind, PaymentMethod
+from fundmgr.form_fields import CountryChoiceField
 from fundmgr.models import Country
 from fundmgr.services.rates import currencies_with_rates
 from fundmgr.uploads import UploadForm
@@ -17,7 +18,7 @@ from fundmgr.uploads import UploadForm
 class PledgeForm(forms.Form):
     name = forms.CharField(label=_("Name of the donor"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of donor"), choices=DonorKind.choices)
-    country = forms.ModelChoiceField(
+    country = CountryChoiceField(
         label=_("Country"),
         queryset=Country.objects.all(),
         required=False,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fundmgr.form_fields import CountryChoiceField
 from fundmgr.models import Country
 from fundmgr.services.rates import currencies_with_rates
 from fundmgr.uploads import UploadForm
@@ -30,7 +31,7 @@ class NominationForm(forms.Form):
     nominee_name = forms.CharField(label=_("Delegate's name"), max_length=200)
     nominee_title = forms.CharField(label=_("Title or function"), max_length=200)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
-    country = forms.ModelChoiceField(label=_("Nominating country"), queryset=Country.objects.none())
+    country = CountryChoiceField(label=_("Nominating country"), queryset=Country.objects.none())
     nominee_email = forms.EmailField(label=_("Delegate's e-mail (optional)"), required=False)
     departure_city = forms.CharField(label=_("Departure city"), max_length=100)
     departure_airport = forms.CharField(

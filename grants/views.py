@@ -25,13 +25,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Prefetch
-from django.forms.utils import flatatt
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -92,28 +91,6 @@ def _formatted(language: str, currency: str, amount: str) -> str:
     return pattern.apply(rounded, locale, currency=currency, currency_digits=True)
 
 
-class QuickSelect(forms.Select):
-    """A select written in Python: through Django's widget templates (one per
-    option) the filter form's five selects cost more than the table."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) == chosen else "", label)  # noqa: S308
-                for key, label in self.choices
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            options,
-        )
-
-
 @role_required(*BOOK_READERS)
 def events(request):
     """Every event with nominations, or that has a travel policy: the way into its queue."""
@@ -121,24 +98,22 @@ def events(request):
 
 
 class QueueFilterForm(forms.Form):
-    state = forms.ChoiceField(label=gettext_lazy("State"), required=False, widget=QuickSelect)
-    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False, widget=QuickSelect)
-    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False, widget=QuickSelect)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
     ldc = forms.ChoiceField(
         label=gettext_lazy("LDC on the eligibility date"),
         required=False,
-        widget=QuickSelect,
         choices=[
             ("", gettext_lazy("All")),
             ("yes", gettext_lazy("yes")),
             ("no", gettext_lazy("no")),
         ],
     )
-    gender = forms.ChoiceField(label=gettext_lazy("Gender"), required=False, widget=QuickSelect)
+    gender = forms.ChoiceField(label=gettext_lazy("Gender"), required=False)
     overdue = forms.ChoiceField(
         label=gettext_lazy("Travel claim"),
         required=False,
-        widget=QuickSelect,
         choices=[("", gettext_lazy("All")), ("yes", gettext_lazy("overdue"))],
     )
 

@@ -123,8 +123,8 @@ def test_prune_deletes_only_keys_whose_tokens_have_expired(admin_user):
 #: Forms that post but record no money through a one-time token, and why.
 #: A new form posting to the server must carry ``{% once_field %}`` or be listed here.
 WITHOUT_TOKEN = {
-    ("base.html", "logout"): "signs out",
-    ("base.html", "set_language"): "changes the language",
+    ("includes/site_header.html", "logout"): "signs out",
+    ("includes/site_header.html", "set_language"): "changes the language",
     ("donors/finance/pledge.html", "finance-pledge-binding"): (
         "books the receivable once by its idempotency key; a repeat says 'already binding'"
     ),
