@@ -31,6 +31,11 @@ class Command(OperatorCommand):
                 raise CommandError(
                     _("--as-of must be a date as YYYY-MM-DD, not %(value)r.") % {"value": as_of}
                 ) from None
+        folder = Path(output)
+        if not folder.is_dir():  # refused before the database is read
+            raise CommandError(
+                _("%(folder)s could not be written: there is no such folder.") % {"folder": folder}
+            )
         try:
             the_fund = Fund.objects.get(code=fund)
         except Fund.DoesNotExist:
@@ -39,11 +44,6 @@ class Command(OperatorCommand):
                 _("There is no fund %(code)r (funds: %(known)s).")
                 % {"code": fund, "known": known or _("none")}
             ) from None
-        folder = Path(output)
-        if not folder.is_dir():  # refused before anything is built
-            raise CommandError(
-                _("%(folder)s could not be written: there is no such folder.") % {"folder": folder}
-            )
         try:
             files = export_iati(the_fund, folder, day)
         except IatiExportRefused as refused:
