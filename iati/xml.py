@@ -4,6 +4,7 @@ as decimal text with its currency and value date, the reporting organisation."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +15,15 @@ from fundmgr.money import quantum
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 VERSION = "2.03"
 
+#: What XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/F):
+#: a donor's name typed or imported with one must not stop the export.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with what XML cannot hold removed; outside text is data."""
+    return NOT_XML.sub("", text)
+
 
 def sub(parent, tag: str, text: str | None = None, **attributes) -> etree._Element:
     """A child element; attributes given as ``iso_date=`` are written ``iso-date``."""
@@ -21,7 +31,7 @@ def sub(parent, tag: str, text: str | None = None, **attributes) -> etree._Eleme
         parent, tag, {k.replace("_", "-"): str(v) for k, v in attributes.items() if v != ""}
     )
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -158,3 +158,12 @@ def test_a_fund_without_events_or_books_still_makes_a_valid_file(fund):
     tree = build_activities(fund)
     assert schema_problems(tree, ACTIVITIES) == []
     assert tree.getroot().findall("iati-activity/transaction") == []
+
+
+def test_a_donor_name_with_characters_xml_cannot_hold_still_makes_a_valid_file(books, fund):
+    books.listed.name = "Kingdom of the\x0b Netherlands\x1f (test)"
+    books.listed.save()
+    tree = build_activities(fund)
+    assert schema_problems(tree, ACTIVITIES) == []
+    (row,) = of_type(tree, "11")
+    assert narrative(row["provider"]) == "Kingdom of the Netherlands (test)"
