@@ -11,6 +11,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from lxml import etree
 
@@ -167,3 +169,17 @@ def test_a_donor_name_with_characters_xml_cannot_hold_still_makes_a_valid_file(b
     assert schema_problems(tree, ACTIVITIES) == []
     (row,) = of_type(tree, "11")
     assert narrative(row["provider"]) == "Kingdom of the Netherlands (test)"
+
+
+def test_the_file_costs_the_same_number_of_queries_however_many_rows(
+    books, fund, admin_user, make_grant, walk
+):
+    with CaptureQueriesContext(connection) as before:
+        build_activities(fund)
+    for country in ["ET", "BD", "ET"]:
+        walk(make_grant(country=country), "settled", actual="1000.00")
+    with CaptureQueriesContext(connection) as after:
+        tree = build_activities(fund)
+    # One line per country of the day: Nepal, Ethiopia (two delegates), Bangladesh.
+    assert len(of_type(tree, "4")) == 3
+    assert len(after.captured_queries) == len(before.captured_queries)
