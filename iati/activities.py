@@ -123,11 +123,13 @@ def _transaction(parent, flow: s.Flow, donors, countries) -> None:
         return
     country = countries.get(flow.country, flow.country)
     what = {
-        s.OUTGOING_COMMITMENT: _("Travel grants committed for delegates of %(country)s"),
-        s.DISBURSEMENT: _("Travel advances paid to delegates of %(country)s"),
-        s.EXPENDITURE: _("Travel claims settled for delegates of %(country)s"),
+        s.OUTGOING_COMMITMENT: _(
+            "Travel grants committed for delegates of %(country)s (sum of the day)"
+        ),
+        s.DISBURSEMENT: _("Travel advances paid to delegates of %(country)s (sum of the day)"),
+        s.EXPENDITURE: _("Travel claims settled for delegates of %(country)s (sum of the day)"),
     }[flow.type]
-    narrated(element, "description", what % {"country": country} + _(" (sum of the day)"))
+    narrated(element, "description", what % {"country": country})
     _our_org(element, "provider-org")
     narrated(element, "receiver-org", _("Delegates of %(country)s") % {"country": country})
 
