@@ -1,6 +1,7 @@
-"""Writing a fund's IATI files (``manage.py export_iati``): built, checked
-against the schemas and the product rule, then written; a file that fails
-either check is never written (docs/iati.md)."""
+"""Writing and publishing a fund's IATI files (docs/iati.md): built, checked
+against the schemas and the product rule, then written (``export_iati``) or
+stored for the public addresses (``publish``); files that fail either check
+are never written nor published."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from fundmgr.models import Fund
+from donors.models import Donor
+from fundmgr.models import AuditRecord, Event, Fund
 from iati import selectors
 from iati.activities import build_activities
 from iati.checks import check_transactions
+from iati.models import Publication
 from iati.organisation import build_organisation
 from iati.schemas import ACTIVITIES, ORGANISATIONS, schema_problems
 
@@ -84,3 +89,59 @@ def export_iati(fund: Fund, folder: Path, as_of: datetime.date | None = None) ->
     _write(files.activities, folder / ACTIVITIES_FILE)
     _write(files.organisation, folder / ORGANISATION_FILE)
     return files
+
+
+def _text(document: etree._ElementTree) -> str:
+    return etree.tostring(
+        document, xml_declaration=True, encoding="utf-8", pretty_print=True
+    ).decode()
+
+
+def _audited(model) -> Q:
+    meta = model._meta
+    return Q(target_type__app_label=meta.app_label, target_type__model=meta.model_name)
+
+
+def books_stamp(fund: Fund) -> str:
+    """What the files are made of, in two queries: the fund's posted entries
+    (immutable and never deleted, so their count and last id say whether
+    any was added) and the last audited change to a donor, an event or the
+    fund (names, listing, identifiers, host countries)."""
+    entries = fund.entries.posted().aggregate(count=Count("id"), last=Max("id"))
+    changes = AuditRecord.objects.filter(
+        _audited(Donor) | _audited(Event) | (_audited(Fund) & Q(target_id=str(fund.pk)))
+    ).aggregate(last=Max("id"))
+    return f"entries {entries['count']}/{entries['last'] or 0}; changes {changes['last'] or 0}"
+
+
+def publish(fund: Fund, as_of: datetime.date | None = None) -> Publication:
+    """Generate and check the fund's files; store them for the public
+    addresses if they pass, and the outcome either way. Two runs at once
+    are served one after the other (the publication's row lock)."""
+    stamp = books_stamp(fund)
+    files = build_iati_files(fund, as_of)
+    with transaction.atomic():
+        Publication.objects.get_or_create(fund=fund)
+        publication = Publication.objects.select_for_update().get(fund=fund)
+        publication.checked_at = timezone.now()
+        publication.valid = not files.problems
+        publication.problems = files.problems
+        publication.stamp = stamp
+        if publication.valid:
+            publication.activities = _text(files.activities)
+            publication.organisation = _text(files.organisation)
+            publication.published_at = publication.checked_at
+            publication.transactions = len(
+                files.activities.getroot().findall("iati-activity/transaction")
+            )
+        publication.save()
+    return publication
+
+
+def publish_if_changed(fund: Fund) -> Publication | None:
+    """``publish`` when the books moved since the last generation (the
+    scheduled job, ``manage.py publish_iati``); None when nothing changed."""
+    last = Publication.objects.filter(fund=fund).values_list("stamp", flat=True).first()
+    if last is not None and last == books_stamp(fund):
+        return None
+    return publish(fund)
