@@ -56,9 +56,7 @@ def test_nothing_is_served_before_a_publication_nor_for_an_unknown_fund(fund, cl
     assert client.get(reverse("iati-organisation", args=["NOPE"])).status_code == 404
 
 
-def test_files_that_fail_a_check_never_replace_the_published_ones(
-    books, fund, admin_user, client
-):
+def test_files_that_fail_a_check_never_replace_the_published_ones(books, fund, admin_user, client):
     first = publish(fund)
     served = client.get(reverse("iati-activities", args=[fund.code])).content
     _spend_by_hand(fund, admin_user)
