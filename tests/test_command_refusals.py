@@ -100,7 +100,7 @@ def test_load_demo_refuses_production_mode_with_a_command_error(db, settings):
 
 # -- a wrong argument is a refusal like any other ------------------------------------
 
-PROJECT_APPS = ("fundmgr", "donors", "grants", "reports")
+PROJECT_APPS = ("fundmgr", "donors", "grants", "reports", "iati")
 
 
 def test_every_project_command_is_an_operator_command():
