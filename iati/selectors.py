@@ -17,12 +17,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 
 from donors.models import Donor, Pledge, Receipt
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import Country, EntryKind, Fund, JournalEntry, Leg
+from fundmgr.models import AuditRecord, Country, EntryKind, Event, Fund, JournalEntry, Leg
 from fundmgr.models.ledger import source_type_is
 from grants.models import Grant
 
@@ -228,3 +228,20 @@ def event_dates(fund: Fund) -> tuple[datetime.date | None, datetime.date | None]
     if not dates:
         return None, None
     return min(start for start, _end in dates), max(end for _start, end in dates)
+
+
+def _audited(model) -> Q:
+    meta = model._meta
+    return Q(target_type__app_label=meta.app_label, target_type__model=meta.model_name)
+
+
+def books_stamp(fund: Fund) -> str:
+    """What the files are made of, in two queries: the fund's posted entries
+    (immutable and never deleted, so their count and last id say whether
+    any was added) and the last audited change to a donor, an event or the
+    fund (names, listing, identifiers, host countries)."""
+    entries = fund.entries.posted().aggregate(count=Count("id"), last=Max("id"))
+    changes = AuditRecord.objects.filter(
+        _audited(Donor) | _audited(Event) | (_audited(Fund) & Q(target_id=str(fund.pk)))
+    ).aggregate(last=Max("id"))
+    return f"entries {entries['count']}/{entries['last'] or 0}; changes {changes['last'] or 0}"

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from donors.models import Donor
-from fundmgr.models import AuditRecord, Event, Fund
+from fundmgr.models import Fund
 from iati import selectors
 from iati.activities import build_activities
 from iati.checks import check_transactions
@@ -97,28 +95,11 @@ def _text(document: etree._ElementTree) -> str:
     ).decode()
 
 
-def _audited(model) -> Q:
-    meta = model._meta
-    return Q(target_type__app_label=meta.app_label, target_type__model=meta.model_name)
-
-
-def books_stamp(fund: Fund) -> str:
-    """What the files are made of, in two queries: the fund's posted entries
-    (immutable and never deleted, so their count and last id say whether
-    any was added) and the last audited change to a donor, an event or the
-    fund (names, listing, identifiers, host countries)."""
-    entries = fund.entries.posted().aggregate(count=Count("id"), last=Max("id"))
-    changes = AuditRecord.objects.filter(
-        _audited(Donor) | _audited(Event) | (_audited(Fund) & Q(target_id=str(fund.pk)))
-    ).aggregate(last=Max("id"))
-    return f"entries {entries['count']}/{entries['last'] or 0}; changes {changes['last'] or 0}"
-
-
 def publish(fund: Fund, as_of: datetime.date | None = None) -> Publication:
     """Generate and check the fund's files; store them for the public
     addresses if they pass, and the outcome either way. Two runs at once
     are served one after the other (the publication's row lock)."""
-    stamp = books_stamp(fund)
+    stamp = selectors.books_stamp(fund)
     files = build_iati_files(fund, as_of)
     with transaction.atomic():
         Publication.objects.get_or_create(fund=fund)
@@ -142,6 +123,6 @@ def publish_if_changed(fund: Fund) -> Publication | None:
     """``publish`` when the books moved since the last generation (the
     scheduled job, ``manage.py publish_iati``); None when nothing changed."""
     last = Publication.objects.filter(fund=fund).values_list("stamp", flat=True).first()
-    if last is not None and last == books_stamp(fund):
+    if last is not None and last == selectors.books_stamp(fund):
         return None
     return publish(fund)

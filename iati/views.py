@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from fundmgr.models import Fund
 from fundmgr.roles import Role, has_role, role_required
 from iati.models import Publication
-from iati.services import ACTIVITIES_FILE, ORGANISATION_FILE, books_stamp
+from iati.selectors import books_stamp
+from iati.services import ACTIVITIES_FILE, ORGANISATION_FILE
 from iati.tasks import regenerate_iati
 
 PUBLISHERS = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)

@@ -21,7 +21,8 @@ from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry
 from iati.models import Publication
 from iati.schemas import ACTIVITIES, schema_problems
-from iati.services import books_stamp, publish, publish_if_changed
+from iati.selectors import books_stamp
+from iati.services import publish, publish_if_changed
 from tests.iati.conftest import books
 
 pytestmark = pytest.mark.django_db
