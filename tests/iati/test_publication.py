@@ -124,3 +124,14 @@ def test_the_auditor_reads_the_page_but_cannot_generate(books, fund, client, mak
     assert client.get(reverse("iati-publisher", args=[fund.code])).status_code == 200
     assert client.post(reverse("iati-generate", args=[fund.code])).status_code == 403
     assert not Publication.objects.filter(fund=fund).exists()
+
+
+def test_the_fund_page_links_to_the_publisher_page_for_finance_only(fund, client, make_user):
+    url, link = (
+        reverse("fund-detail", args=[fund.code]),
+        reverse("iati-publisher", args=[fund.code]),
+    )
+    client.force_login(make_user("publisher", Role.FINANCE_OFFICER))
+    assert link in client.get(url).content.decode()
+    client.force_login(make_user("certifier", Role.FUND_OFFICER))
+    assert link not in client.get(url).content.decode()
