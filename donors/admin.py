@@ -14,5 +14,6 @@ class DonorAdmin(AuditedAdmin):
     search_fields = ["name", "email", "iati_identifier"]
     list_select_related = ["country"]
     fields = ["name", "kind", "country", "email", "listed_publicly", "iati_identifier"]
-    # The sign-in account is the donor's own: tied by the sign-in flow, never here.
+    # Only the donor chooses to be listed publicly; the sign-in account is
+    # tied by the sign-in flow. Neither is edited here.
     readonly_fields = ["listed_publicly"]
