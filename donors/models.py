@@ -20,6 +20,7 @@ from djmoney.models.fields import MoneyField
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, Event, Fund, JournalEntry
 from fundmgr.private_files import UnguessableName, documents_storage
+from iati.identifiers import validate_organisation_identifier
 
 
 class DonorKind(models.TextChoices):
@@ -62,6 +63,18 @@ class Donor(models.Model):
         _("list my name among the donors"),
         default=False,
         help_text=_("Leave unticked to give anonymously."),
+    )
+    # Named in the fund's IATI activity file (docs/iati.md); empty when unknown.
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        default="",
+        validators=[validate_organisation_identifier],
+        help_text=_(
+            "Registration agency and number, as the donor publishes it to IATI, "
+            "e.g. XM-DAC-7 or GB-GOV-1. Leave empty if unknown."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

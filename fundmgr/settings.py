@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "donors",
     "grants",
     "reports",
+    "iati",
 ]
 
 MIDDLEWARE = [
@@ -535,3 +536,14 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# IATI publishing (docs/iati.md): the organisation that administers the funds
+# and reports them. UNOSSC has no identifier of its own on an IATI list; it is
+# hosted by UNDP, whose identifier (OECD DAC list) is XM-DAC-41114. Type 40:
+# multilateral (OrganisationType codelist).
+FUNDMGR_IATI_REPORTING_ORG_REF = os.environ.get("FUNDMGR_IATI_REPORTING_ORG_REF", "XM-DAC-41114")
+FUNDMGR_IATI_REPORTING_ORG_TYPE = os.environ.get("FUNDMGR_IATI_REPORTING_ORG_TYPE", "40")
+FUNDMGR_IATI_REPORTING_ORG_NAME = os.environ.get(
+    "FUNDMGR_IATI_REPORTING_ORG_NAME",
+    "United Nations Office for South-South Cooperation (UNOSSC), hosted by UNDP",
+)

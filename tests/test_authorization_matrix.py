@@ -53,6 +53,7 @@ from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.manual_journals import LineSpec, propose_journal
 from grants.models import Grant, GrantState
+from iati.services import publish
 from reports.exports import exports_storage
 from reports.models import Export
 
@@ -253,6 +254,15 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     # reads the books is refused. The fund officer's post, which carries no
     # one-time token (fundmgr/once.py), certifies nothing: 400.
     "grant-action": {"POST": empty_form_refused(*FUND_OFFICERS)},
+    # IATI: the published files are public, for the IATI Registry; the
+    # publisher page is finance's (the auditor reads it), generating is finance's.
+    "iati-activities": {"GET": everyone()},
+    "iati-organisation": {"GET": everyone()},
+    "iati-publisher": {"GET": only(*FINANCE_AND_ADMIN, "auditor")},
+    "iati-generate": {
+        "POST": only(*FINANCE_AND_ADMIN),
+        "GET": outcomes("403", **{p: "405" for p in FINANCE_AND_ADMIN}),
+    },
     # The admin site: the administrator only; everyone else is sent to sign in.
     "admin:index": {"GET": outcomes("login", administrator="ok")},
 }
@@ -360,6 +370,7 @@ def build_world() -> World:
         "administrator": demo["admin"],
     }
     code, ref = fund.code, mine.reference
+    publish(fund)  # its public IATI addresses answer
     waiting = BankLine.objects.filter(fund=fund).waiting().first()
     opening = JournalEntry.objects.get(fund=fund, kind="opening")
     proposed = propose_journal(
@@ -413,6 +424,10 @@ def build_world() -> World:
         "import-job": [job.pk],
         "mail-send-again": [unsent.pk],
         "fund-statement": [code],
+        "iati-activities": [code],
+        "iati-organisation": [code],
+        "iati-publisher": [code],
+        "iati-generate": [code],
         "fund-dashboard": [code],
         "fund-exports": [code],
         "export-download": [code, export.pk],

@@ -2,9 +2,10 @@
 stderr and exit status 1, never a traceback. (Refusals of malformed import
 files: tests/uploads/test_import_commands.py; load_demo in production:
 tests/test_settings.py; open_fund: tests/test_fund_opening.py; backup, restore and
-compare_backup: tests/test_backup.py; backup_drill: tests/test_backup_drill.py. demo_logins,
-prune_exports, prune_imports, process_stripe_events and rundev take no value
-they could refuse: Stripe's errors are reported per event and the run goes on.)"""
+compare_backup: tests/test_backup.py; backup_drill: tests/test_backup_drill.py;
+export_iati: tests/iati/test_export_command.py. demo_logins, prune_exports,
+prune_imports, process_stripe_events and rundev take no value they could
+refuse: Stripe's errors are reported per event and the run goes on.)"""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def test_load_demo_refuses_production_mode_with_a_command_error(db, settings):
 
 # -- a wrong argument is a refusal like any other ------------------------------------
 
-PROJECT_APPS = ("fundmgr", "donors", "grants", "reports")
+PROJECT_APPS = ("fundmgr", "donors", "grants", "reports", "iati")
 
 
 def test_every_project_command_is_an_operator_command():

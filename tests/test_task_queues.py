@@ -33,8 +33,9 @@ EXPECTED = {
     "donors.services.notifications.send_receipt_acknowledgements": "email",
     "fundmgr.tasks.run_import_job": "imports",
     "reports.tasks.build_export": "exports",
+    "iati.tasks.regenerate_iati": "exports",
 }
-APPS = ("fundmgr", "donors", "grants", "reports")
+APPS = ("fundmgr", "donors", "grants", "reports", "iati")
 #: Not imported, and no task in them: the entry points of the application
 #: server, the settings, and localstripe's child program (development only).
 NOT_IMPORTED = (

@@ -1,0 +1,216 @@
+"""The fund's IATI 2.03 activity file: the fund as one activity reported by
+its administering organisation (docs/iati.md maps every element).
+
+Written in English (``xml:lang="en"``) whatever the language active. Travel
+grants appear only as sums by the delegates' country (``iati.selectors``);
+donors are named only when they chose to be listed publicly.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from donors.models import DonorKind
+from fundmgr.chart import AccountKey
+from fundmgr.models import Fund
+from fundmgr.services.ledger import balance
+from iati import selectors as s
+from iati.xml import VERSION, XML_LANG, narrated, reporting_org, stamp, sub, value
+
+#: OrganisationType codes for the kinds of donor (IATI codelist OrganisationType).
+ORGANISATION_TYPE: dict[str, str] = {
+    DonorKind.MEMBER_STATE: "10",  # Government
+    DonorKind.UN_ENTITY: "40",  # Multilateral
+    DonorKind.INTERGOVERNMENTAL: "40",
+    DonorKind.FINANCIAL_INSTITUTION: "40",
+    DonorKind.NGO: "21",  # International NGO
+    DonorKind.CIVIL_SOCIETY: "22",  # National NGO
+    DonorKind.ACADEMIA: "80",  # Academic, Training and Research
+    DonorKind.SCIENTIFIC: "80",
+    DonorKind.PRIVATE_SECTOR: "70",  # Private Sector
+    DonorKind.PHILANTHROPIC: "60",  # Foundation
+    DonorKind.INDIVIDUAL: "90",  # Other
+}
+GOVERNMENT = "10"
+
+#: ActivityStatus and ActivityDateType codes used.
+IMPLEMENTATION, FINALISATION = "2", "3"
+ACTUAL_START, PLANNED_END = "2", "3"
+#: OrganisationRole codes.
+FUNDING, ACCOUNTABLE, IMPLEMENTING = "1", "2", "4"
+
+
+def activity_identifier(fund: Fund) -> str:
+    """The reporting organisation's identifier, then the fund's code."""
+    return f"{settings.FUNDMGR_IATI_REPORTING_ORG_REF}-{fund.code}"
+
+
+def _donor_org(parent, tag: str, donor: s.DonorOrg | None, **attributes) -> None:
+    if donor is not None and donor.listed:
+        narrated(
+            parent,
+            tag,
+            donor.name,
+            ref=donor.iati_identifier,
+            type=ORGANISATION_TYPE.get(donor.kind, "90"),
+            **attributes,
+        )
+    else:
+        narrated(parent, tag, _("A donor not listed publicly"), **attributes)
+
+
+def _our_org(parent, tag: str) -> None:
+    narrated(
+        parent,
+        tag,
+        settings.FUNDMGR_IATI_REPORTING_ORG_NAME,
+        ref=settings.FUNDMGR_IATI_REPORTING_ORG_REF,
+        type=settings.FUNDMGR_IATI_REPORTING_ORG_TYPE,
+    )
+
+
+def country_shares(flows: list[s.Flow]) -> list[tuple[str, Decimal]]:
+    """Each recipient country's share (%) of the travel grants committed,
+    to two decimals, summing to exactly 100 (largest remainders get the cents)."""
+    committed: dict[str, Decimal] = defaultdict(Decimal)
+    for flow in flows:
+        if flow.type == s.OUTGOING_COMMITMENT and flow.country:
+            committed[flow.country] += flow.base
+    total = sum(committed.values(), Decimal(0))
+    if total <= 0:
+        return []
+    cent = Decimal("0.01")
+    exact = {code: amount * 100 / total for code, amount in committed.items()}
+    shares = {code: share.quantize(cent, rounding=ROUND_DOWN) for code, share in exact.items()}
+    left = int((Decimal(100) - sum(shares.values())) / cent)
+    for code in sorted(exact, key=lambda c: (shares[c] - exact[c], c))[:left]:
+        shares[code] += cent
+    return sorted(shares.items())
+
+
+def _status(fund: Fund, as_of: datetime.date) -> str:
+    """Finalisation once every event has ended and no commitment is open."""
+    _first, last = s.event_dates(fund)
+    if last is not None and last < as_of:
+        if not balance(fund, AccountKey.COMMITMENTS, as_of).amount:
+            return FINALISATION
+    return IMPLEMENTATION
+
+
+def _transaction(parent, flow: s.Flow, donors, countries) -> None:
+    element = sub(parent, "transaction")
+    sub(element, "transaction-type", code=flow.type)
+    sub(element, "transaction-date", iso_date=flow.date.isoformat())
+    value(element, "value", flow.value, flow.currency, flow.value_date)
+    if flow.type in (s.INCOMING_COMMITMENT, s.INCOMING_FUNDS):
+        text = (
+            _("Binding pledge to the fund")
+            if flow.type == s.INCOMING_COMMITMENT
+            else _("Contribution received")
+        )
+        if flow.value < 0:
+            text = _("Binding pledge reduced (cancelled or redated)")
+        narrated(element, "description", text)
+        _donor_org(element, "provider-org", donors.get(flow.donor_id))
+        _our_org(element, "receiver-org")
+        return
+    country = countries.get(flow.country, flow.country)
+    what = {
+        s.OUTGOING_COMMITMENT: _(
+            "Travel grants committed for delegates of %(country)s (sum of the day)"
+        ),
+        s.DISBURSEMENT: _("Travel advances paid to delegates of %(country)s (sum of the day)"),
+        s.EXPENDITURE: _("Travel claims settled for delegates of %(country)s (sum of the day)"),
+    }[flow.type]
+    narrated(element, "description", what % {"country": country})
+    _our_org(element, "provider-org")
+    narrated(element, "receiver-org", _("Delegates of %(country)s") % {"country": country})
+
+
+def build_activities(
+    fund: Fund, as_of: datetime.date | None = None, *, generated: datetime.datetime | None = None
+) -> etree._ElementTree:
+    """The activity file of ``fund`` with every transaction up to ``as_of``
+    (default today); ``generated``: the time written in it (default now)."""
+    as_of = as_of or timezone.localdate()
+    generated = generated or timezone.now()
+    flows = s.all_flows(fund, as_of)
+    donors = s.donors_named(flow.donor_id for flow in flows)
+    shares = country_shares(flows)
+    countries = s.country_names(
+        [flow.country for flow in flows] + [code for code, _share in shares]
+    )
+    with translation.override("en"):
+        root = etree.Element(
+            "iati-activities", {"version": VERSION, "generated-datetime": stamp(generated)}
+        )
+        activity = sub(
+            root,
+            "iati-activity",
+            last_updated_datetime=stamp(generated),
+            default_currency=fund.base_currency,
+        )
+        activity.set(XML_LANG, "en")
+        sub(activity, "iati-identifier", activity_identifier(fund))
+        reporting_org(activity)
+        narrated(activity, "title", fund.name)
+        narrated(activity, "description", fund.description.strip() or fund.name, type="1")
+        _participants(activity, fund, donors)
+        sub(activity, "activity-status", code=_status(fund, as_of))
+        _dates(activity, fund, flows, as_of)
+        for code, share in shares:
+            narrated(
+                activity,
+                "recipient-country",
+                countries.get(code, code),
+                code=code,
+                percentage=f"{share:f}",
+            )
+        for flow in flows:
+            _transaction(activity, flow, donors, countries)
+    return etree.ElementTree(root)
+
+
+def _participants(activity, fund: Fund, donors: dict[int, s.DonorOrg]) -> None:
+    listed = sorted(
+        (donor for donor in donors.values() if donor.listed), key=lambda d: d.name.casefold()
+    )
+    for donor in listed:
+        _donor_org(activity, "participating-org", donor, role=FUNDING)
+    if any(not donor.listed for donor in donors.values()):
+        narrated(
+            activity, "participating-org", _("Other donors (not listed publicly)"), role=FUNDING
+        )
+    for role in (ACCOUNTABLE, IMPLEMENTING):
+        narrated(
+            activity,
+            "participating-org",
+            settings.FUNDMGR_IATI_REPORTING_ORG_NAME,
+            ref=settings.FUNDMGR_IATI_REPORTING_ORG_REF,
+            type=settings.FUNDMGR_IATI_REPORTING_ORG_TYPE,
+            role=role,
+        )
+    for _code, name in s.host_countries(fund):
+        narrated(
+            activity,
+            "participating-org",
+            _("Government of %(country)s (host country)") % {"country": name},
+            type=GOVERNMENT,
+            role=IMPLEMENTING,
+        )
+
+
+def _dates(activity, fund: Fund, flows: list[s.Flow], as_of: datetime.date) -> None:
+    first_event, last_event = s.event_dates(fund)
+    started = min((flow.date for flow in flows), default=None)
+    start = min(d for d in (started, first_event, fund.created_at.date()) if d is not None)
+    sub(activity, "activity-date", type=ACTUAL_START, iso_date=start.isoformat())
+    if last_event is not None:
+        sub(activity, "activity-date", type=PLANNED_END, iso_date=last_event.isoformat())

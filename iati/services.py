@@ -1,0 +1,128 @@
+"""Writing and publishing a fund's IATI files (docs/iati.md): built, checked
+against the schemas and the product rule, then written (``export_iati``) or
+stored for the public addresses (``publish``); files that fail either check
+are never written nor published."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from fundmgr.models import Fund
+from iati import selectors
+from iati.activities import build_activities
+from iati.checks import check_transactions
+from iati.models import Publication
+from iati.organisation import build_organisation
+from iati.schemas import ACTIVITIES, ORGANISATIONS, schema_problems
+
+ACTIVITIES_FILE = "activities.xml"
+ORGANISATION_FILE = "organisation.xml"
+
+
+class IatiExportRefused(ValueError):
+    """The files were not written; ``problems`` says why, one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        first = problems[0] if problems else ""
+        more = len(problems) - 1
+        message = _("The IATI files were not written: %(first)s") % {"first": first}
+        if more:
+            message += " " + _("(and %(count)d more problems)") % {"count": more}
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class IatiFiles:
+    activities: etree._ElementTree
+    organisation: etree._ElementTree
+    problems: list[str]
+
+
+def build_iati_files(
+    fund: Fund, as_of: datetime.date | None = None, generated: datetime.datetime | None = None
+) -> IatiFiles:
+    """Both files and every problem found in them: schema, then product rule."""
+    as_of = as_of or timezone.localdate()
+    generated = generated or timezone.now()
+    activities = build_activities(fund, as_of, generated=generated)
+    organisation = build_organisation(fund, as_of, generated=generated)
+    problems = [
+        *(f"{ACTIVITIES_FILE} {p}" for p in schema_problems(activities, ACTIVITIES)),
+        *(f"{ORGANISATION_FILE} {p}" for p in schema_problems(organisation, ORGANISATIONS)),
+        *check_transactions(fund, as_of, flows=selectors.all_flows(fund, as_of)),
+    ]
+    return IatiFiles(activities, organisation, problems)
+
+
+def _write(document: etree._ElementTree, path: Path) -> None:
+    """Whole or not at all: a reader never sees half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            document.write(out, xml_declaration=True, encoding="utf-8", pretty_print=True)
+        os.chmod(temporary, 0o644)  # noqa: S103 - a public file, for the IATI Registry to fetch
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export_iati(fund: Fund, folder: Path, as_of: datetime.date | None = None) -> IatiFiles:
+    """Write ``activities.xml`` and ``organisation.xml`` into ``folder``;
+    IatiExportRefused (nothing written) if either fails a check; OSError if
+    the folder cannot be written."""
+    files = build_iati_files(fund, as_of)
+    if files.problems:
+        raise IatiExportRefused(files.problems)
+    _write(files.activities, folder / ACTIVITIES_FILE)
+    _write(files.organisation, folder / ORGANISATION_FILE)
+    return files
+
+
+def _text(document: etree._ElementTree) -> str:
+    return etree.tostring(
+        document, xml_declaration=True, encoding="utf-8", pretty_print=True
+    ).decode()
+
+
+def publish(fund: Fund, as_of: datetime.date | None = None) -> Publication:
+    """Generate and check the fund's files; store them for the public
+    addresses if they pass, and the outcome either way. Two runs at once
+    are served one after the other (the publication's row lock)."""
+    stamp = selectors.books_stamp(fund)
+    files = build_iati_files(fund, as_of)
+    with transaction.atomic():
+        Publication.objects.get_or_create(fund=fund)
+        publication = Publication.objects.select_for_update().get(fund=fund)
+        publication.checked_at = timezone.now()
+        publication.valid = not files.problems
+        publication.problems = files.problems
+        publication.stamp = stamp
+        if publication.valid:
+            publication.activities = _text(files.activities)
+            publication.organisation = _text(files.organisation)
+            publication.published_at = publication.checked_at
+            publication.transactions = len(
+                files.activities.getroot().findall("iati-activity/transaction")
+            )
+        publication.save()
+    return publication
+
+
+def publish_if_changed(fund: Fund) -> Publication | None:
+    """``publish`` when the books moved since the last generation (the
+    scheduled job, ``manage.py publish_iati``); None when nothing changed."""
+    last = Publication.objects.filter(fund=fund).values_list("stamp", flat=True).first()
+    if last is not None and last == selectors.books_stamp(fund):
+        return None
+    return publish(fund)
