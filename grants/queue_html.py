@@ -78,6 +78,22 @@ def by_state_table(by_state_rows: str, any_rows: bool, filters_active: bool) -> 
     )
 
 
+def by_state_rows(rows) -> SafeString:
+    """The counts by state's rows: (link, current or not, state's label, count,
+    cost and open commitment as shown), each value escaped."""
+    current_mark = ' aria-current="true"'
+    return mark_safe(  # noqa: S308 - every value escaped
+        "\n".join(
+            f'        <tr>\n          <th scope="row"><a href="{_e(link)}"'
+            f"{current_mark if current else ''}>{_e(label)}</a></th>\n"
+            f'          <td class="num">{_e(count)}</td>\n'
+            f'          <td class="num">{_e(cost)}</td>\n'
+            f'          <td class="num">{_e(committed)}</td>\n        </tr>'
+            for link, current, label, count, cost, committed in rows
+        )
+    )
+
+
 def matching_paragraph(count: int, cost: str, committed: str) -> SafeString:
     """How many grants match the filters, and their totals (a live status)."""
     sentence = ngettext(

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
 
 from babel import Locale
 from django import forms
@@ -30,7 +31,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -342,22 +342,16 @@ def _by_state_rows(request, by_state, filters, money) -> str:
     the head): each state links to the queue filtered on it, the other filters
     kept, back to the first page."""
     link = _state_link(request.GET)
-    return format_html_join(
-        "\n",
-        '        <tr>\n          <th scope="row"><a href="{}"{}>{}</a></th>\n'
-        '          <td class="num">{}</td>\n          <td class="num">{}</td>\n'
-        '          <td class="num">{}</td>\n        </tr>',
+    return queue_html.by_state_rows(
         (
-            (
-                link(row.state),
-                mark_safe(' aria-current="true"') if row.state == filters.state else "",  # noqa: S308
-                row.label,
-                row.count,
-                money(row.cost),
-                money(row.committed),
-            )
-            for row in by_state
-        ),
+            link(row.state),
+            row.state == filters.state,
+            row.label,
+            row.count,
+            money(row.cost),
+            money(row.committed),
+        )
+        for row in by_state
     )
 
 
@@ -377,9 +371,7 @@ def _state_link(query) -> Callable[[str], str]:
         (after if seen else before).append(encoded.urlencode())
 
     def link(state: str) -> str:
-        encoded = QueryDict(mutable=True)
-        encoded["state"] = state
-        return "?" + "&".join([*before, encoded.urlencode(), *after])
+        return "?" + "&".join([*before, urlencode({"state": state}), *after])
 
     return link
 
