@@ -348,6 +348,8 @@ def _run(args, database_url: str) -> int:
             stats.print_stats(int(os.environ.get("BENCH_LINES", "45")))
             if os.environ.get("BENCH_CALLERS"):
                 stats.print_callers(os.environ["BENCH_CALLERS"])
+            if os.environ.get("BENCH_CALLEES"):
+                stats.print_callees(os.environ["BENCH_CALLEES"])
             print(stream.getvalue())
         if args.phases:
             _print_phases(get, queue, args.repeat, grants_changed, grant_on_page_changed)

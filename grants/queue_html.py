@@ -11,6 +11,7 @@ templates' own messages, so their translations are unchanged.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -245,6 +246,12 @@ def row(shown, labels: RowLabels) -> SafeString:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _escaped(text: str) -> str:
+    return html.escape(text)
+
+
 def _e(value) -> str:
-    """Django's ``escape``, minus its lazy wrapper: ``html.escape`` of the text."""
-    return html.escape(str(value))
+    """Django's ``escape``, minus its lazy wrapper: ``html.escape`` of the text
+    (remembered: a page repeats its labels, and the next page its names)."""
+    return _escaped(str(value))

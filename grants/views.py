@@ -30,7 +30,7 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -449,9 +449,7 @@ def _labels(choices) -> dict:
 def _queue_rows(page: list[queries.QueueGrant], event: Event) -> list[QueueRow]:
     money = money_formatter(event.fund.base_currency)
     days, today = queries.claim_period(event), timezone.localdate()
-    countries = Locale.parse(babel_locale()).territories
-    regions, genders = _labels(Region.choices), _labels(Gender.choices)
-    priorities, states = _labels(Priority.choices), _labels(GrantState.choices)
+    countries, regions, genders, priorities, states = _row_labels(get_language())
     return [
         QueueRow(
             grant,
@@ -466,6 +464,20 @@ def _queue_rows(page: list[queries.QueueGrant], event: Event) -> list[QueueRow]:
         )
         for grant in page
     ]
+
+
+@functools.lru_cache(maxsize=16)
+def _row_labels(language: str) -> tuple[dict, ...]:
+    """The rows' labels in ``language``: countries' names (CLDR, through Babel's
+    slower mapping once) and the choices' labels, looked up once per language."""
+    with translation.override(language):
+        return (
+            dict(Locale.parse(babel_locale()).territories),
+            _labels(Region.choices),
+            _labels(Gender.choices),
+            _labels(Priority.choices),
+            _labels(GrantState.choices),
+        )
 
 
 def _bulk_certify(request, event: Event):
