@@ -80,3 +80,18 @@ def test_the_header_follows_the_language(officer_client):
 def test_a_visitor_not_signed_in_gets_a_sign_in_link_back_to_this_page(client):
     html = header(client.get(reverse("home") + "?q=1"))
     assert f'href="{reverse("login")}?next={reverse("home")}%3Fq%3D1"' in html
+
+
+@pytest.mark.parametrize("path", ["home", "login", "donor-sign-in"])
+def test_a_visitors_kept_header_is_the_header_rendered_afresh(client, settings, path):
+    url = reverse(path) + "?q=<1>&r=2"
+    kept = header(client.get(url))
+    again = header(client.get(url))
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    fresh = header(client.get(url))
+    assert without_tokens(kept) == without_tokens(again) == without_tokens(fresh)
+    sign_in = re.search(r'<a class="button button-quiet" href="([^"]+)">', fresh).group(1)
+    if path == "login":
+        assert sign_in == reverse("login")  # no way back to the sign-in page itself
+    else:
+        assert sign_in == f"{reverse('login')}?next={reverse(path)}%3Fq%3D%253C1%253E%26r%3D2"

@@ -7,11 +7,10 @@ the language form returns to. Rendered through the template language it cost
 more than a page read from the cache (a dozen URLs reversed, the languages'
 names, the roles' labels): a staff page's layout took twice the bare view
 (docs/performance.md). It is rendered once per person, their name, roles,
-second-factor offer, language and current menu item, with placeholders where
-the token and the address go, and each request puts its own in. Visitors who
-are not signed in get it rendered each time (their sign-in link carries the
-page's address; the public pages keep their own whole-page cache,
-fundmgr.public_pages).
+second-factor offer, language and current menu item (for visitors not signed
+in: per language and menu item), with placeholders where the token and the
+page's address go (the language form's return, the sign-in link's next), and
+each request puts its own in.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import hashlib
 import html
 from functools import cache as remember
 from pathlib import Path
+from urllib.parse import quote
 
 from django import template
 from django.conf import settings
@@ -50,11 +50,11 @@ SECONDS = 60 * 60
 
 
 @remember
-def _placeholders() -> tuple[str, str]:
-    """Where the token and the address go: derived from SECRET_KEY, the same
-    in every process, never guessable from outside."""
+def _placeholders() -> tuple[str, str, str]:
+    """Where the token, the address and the sign-in link's return go: derived
+    from SECRET_KEY, the same in every process, never guessable from outside."""
     secret = salted_hmac("fundmgr.layout", "header placeholders", algorithm="sha256").hexdigest()
-    return f"csrf-{secret[:32]}", f"here-{secret[32:]}"
+    return f"csrf-{secret[:20]}", f"here-{secret[20:40]}", f"next-{secret[40:60]}"
 
 
 @remember
@@ -63,6 +63,11 @@ def _template_version() -> str:
     from an older one's cache entry."""
     source = Path(get_template(TEMPLATE).origin.name).read_bytes()
     return hashlib.sha256(source).hexdigest()[:12]
+
+
+@remember
+def _login_path(prefix: str, urlconf) -> str:
+    return reverse("login", urlconf=urlconf)
 
 
 @remember
@@ -79,36 +84,47 @@ def _menu_paths(prefix: str, urlconf) -> frozenset[str]:
 @register.simple_tag(takes_context=True)
 def site_header(context) -> str:
     request = context.get("request")
-    user = context.get("user")
     if request is None:
-        return get_template(TEMPLATE).render(context.flatten())
-    path = request.path
-    menu_path = path if path in _menu_paths(get_script_prefix(), get_urlconf()) else ""
-    here = request.get_full_path()
+        return get_template(TEMPLATE).render(context.flatten() | {"sign_in_next": ""})
+    user = context.get("user")
+    signed_in = getattr(user, "is_authenticated", False)
+    path, here = request.path, request.get_full_path()
+    prefix, urlconf = get_script_prefix(), get_urlconf()
+    menu_path = path if path in _menu_paths(prefix, urlconf) else ""
+    # What ``?next={{ request.get_full_path|urlencode }}`` wrote, but on the sign-in page.
+    sign_in_next = "" if path == _login_path(prefix, urlconf) else "?next=" + quote(here, safe="/")
     token = context.get("csrf_token")
-    if not getattr(user, "is_authenticated", False) or not token or str(token) == "NOTPROVIDED":
+    if not token or str(token) == "NOTPROVIDED":  # no CSRF processor: nothing to keep
         return get_template(TEMPLATE).render(
-            context.flatten() | {"menu_path": menu_path, "here": here}
+            context.flatten() | {"menu_path": menu_path, "here": here, "sign_in_next": sign_in_next}
         )
-    csrf, where = _placeholders()
+    csrf, where, back = _placeholders()
     shown = (
         _template_version(),
         get_language(),
-        get_script_prefix(),
-        user.pk,
-        user.get_username(),
-        sorted(roles_of(user)),
-        bool(context.get("offers_two_factor")),
+        prefix,
         menu_path,
         tuple(code for code, _name in settings.LANGUAGES),
+        # Who: everything the header shows of the person signed in, if any.
+        (
+            user.pk,
+            user.get_username(),
+            sorted(roles_of(user)),
+            bool(context.get("offers_two_factor")),
+        )
+        if signed_in
+        else None,
     )
     key = "fundmgr:header:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
     written = cache.get(key)
     if written is None:
         written = get_template(TEMPLATE).render(
-            context.flatten() | {"csrf_token": csrf, "menu_path": menu_path, "here": where}
+            context.flatten()
+            | {"csrf_token": csrf, "menu_path": menu_path, "here": where, "sign_in_next": back}
         )
         cache.set(key, written, SECONDS)
-    return mark_safe(  # noqa: S308 - the template's output, the token and address escaped
-        written.replace(csrf, html.escape(str(token))).replace(where, html.escape(here))
+    return mark_safe(  # noqa: S308 - the template's output; what is put in, escaped
+        written.replace(csrf, html.escape(str(token)))
+        .replace(where, html.escape(here))
+        .replace(back, html.escape(sign_in_next))
     )
