@@ -150,6 +150,9 @@ WITHOUT_TOKEN = {
     ("donors/my_pledges.html", "donor-listing"): "the donor's listing, no money",
     ("donors/my_pledges.html", "donor-password"): "a password",
     ("donors/payments/pay.html", ""): "card payment: Stripe's idempotency keys",
+    ("iati/publisher.html", "iati-generate"): (
+        "no money: generates the IATI files again, the same files for the same books"
+    ),
     ("donors/payments/pay.html", "card-confirm-development"): "development card stand-in",
     ("donors/pledge_confirm.html", ""): "confirms a pledge's owner, no money",
     ("donors/pledge_form.html", ""): "the public pledge form: its own token (Pledge.form_token)",
