@@ -58,6 +58,7 @@ urlpatterns = [
     path("", include("donors.urls")),
     path("", include("grants.urls")),
     path("", include("reports.urls")),
+    path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path(".well-known/security.txt", well_known.security_txt, name="security-txt"),

@@ -13,7 +13,7 @@ from fundmgr import extensions
 from fundmgr.reference import ensure_reference_data
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = {"donors", "grants", "reports"}
+APPS = {"api", "donors", "grants", "reports"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -1,0 +1,48 @@
+"""Every API call made with a token goes to the audit trail, refusals included."""
+
+from __future__ import annotations
+
+from api.authentication import REFUSED_TOKEN
+from api.models import ApiToken
+from api.services.tokens import mark_used
+from fundmgr.services.audit import log_action
+
+CALL = "api:call"
+REFUSED = "api:token-refused"
+
+
+def record_call(request, response) -> None:
+    """One record per call: who (the token's owner), with which token, what
+    was asked and what was answered. A call with no token, or an unknown one,
+    names nobody and is not recorded (anyone can send one)."""
+    token = getattr(request, "_auth", None)
+    action = CALL
+    if not isinstance(token, ApiToken):
+        token = getattr(request._request, REFUSED_TOKEN, None)
+        action = REFUSED
+    if not isinstance(token, ApiToken):
+        return
+    if action == CALL:
+        mark_used(token)
+    log_action(
+        None,
+        action,
+        token.owner,
+        data={
+            "token": token.prefix,
+            "token_name": token.name,
+            "method": request.method,
+            "path": request.path,
+            "query": request.META.get("QUERY_STRING", "")[:500],
+            "status": response.status_code,
+        },
+    )
+
+
+class AuditedMixin:
+    """For every API view: the call is recorded once its answer is known."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record_call(request, response)
+        return response
