@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 
@@ -9,6 +12,30 @@ class ApiCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        """A cursor the API did not give is the request's fault (400), not a
+        missing page (DRF's 404)."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise bad_cursor() from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """A well-formed cursor whose position is not a value of the ordering's
+        field (a date that is not one) fails when the page's filter is built."""
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (DjangoValidationError, ValueError, TypeError):
+            if request.query_params.get(self.cursor_query_param):
+                raise bad_cursor() from None
+            raise
+
+
+def bad_cursor() -> ValidationError:
+    return ValidationError(
+        {"cursor": [_("This is not a cursor the API gave: follow the next and previous links.")]}
+    )
 
 
 def cursor_pagination(*ordering: str) -> type[ApiCursorPagination]:
