@@ -51,13 +51,6 @@ def as_of(query: dict) -> datetime.date:
     return query.get("as_of") or timezone.localdate()
 
 
-def read(serializer_class, request) -> dict:
-    """The request's query parameters, validated (raises a 400 otherwise)."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 AS_OF = OpenApiParameter(
     "as_of",
     OpenApiTypes.DATE,

@@ -7,7 +7,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
 from api.pagination import cursor_pagination
-from api.query import FROM, TO, DateRangeQuery, read
+from api.query import FROM, TO, DateRangeQuery
+from api.serializers.errors import responses
 from api.serializers.events import EventSerializer
 from api.views.base import BooksView
 from fundmgr.models import Event, EventSession
@@ -21,6 +22,7 @@ class EventQuery(DateRangeQuery):
 
 
 @extend_schema(
+    responses=responses(EventSerializer(many=True)),
     summary=_("Events"),
     parameters=[
         OpenApiParameter("fund", OpenApiTypes.STR, description=_("Only this fund's (its code).")),
@@ -32,11 +34,12 @@ class EventList(BooksView, generics.ListAPIView):
     """The events the funds pay for, with their sessions, latest first;
     ``from``/``to`` filter the first day. Two queries per page."""
 
+    query_class = EventQuery
     serializer_class = EventSerializer
     pagination_class = cursor_pagination("-starts_on", "code")
 
     def get_queryset(self):
-        query = read(EventQuery, self.request)
+        query = self.query
         events = Event.objects.select_related("fund").prefetch_related(
             Prefetch("sessions", queryset=EventSession.objects.order_by("date", "starts_at"))
         )

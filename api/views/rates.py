@@ -7,7 +7,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
 from api.pagination import cursor_pagination
-from api.query import FROM, TO, DateRangeQuery, read
+from api.query import FROM, TO, DateRangeQuery
+from api.serializers.errors import responses
 from api.serializers.rates import ExchangeRateSerializer
 from api.views.base import BooksView
 from fundmgr.models import ExchangeRate
@@ -28,6 +29,7 @@ class RateQuery(DateRangeQuery):
 
 
 @extend_schema(
+    responses=responses(ExchangeRateSerializer(many=True)),
     summary=_("Exchange rates"),
     parameters=[
         OpenApiParameter(
@@ -42,11 +44,12 @@ class ExchangeRateList(BooksView, generics.ListAPIView):
     replace it), newest effective date first; ``from``/``to`` filter the
     effective date."""
 
+    query_class = RateQuery
     serializer_class = ExchangeRateSerializer
     pagination_class = cursor_pagination("-effective_date", "currency", "-id")
 
     def get_queryset(self):
-        query = read(RateQuery, self.request)
+        query = self.query
         rates = ExchangeRate.objects.current()
         if "currency" in query:
             rates = rates.filter(currency=query["currency"])

@@ -114,6 +114,8 @@ def test_cursor_pages_cover_every_row_once(reader, fund):
         "/api/v1/exchange-rates/?currency=euro",
         "/api/v1/exchange-rates/?from=2019-05-01&to=2019-01-01",
         "/api/v1/events/?to=%00",
+        "/api/v1/events/?to=",
+        "/api/v1/events/?form=2019-01-01",
         "/api/v1/events/?cursor=not-a-cursor",
         "/api/v1/funds/?cursor=bz14",  # o=x: an offset that is no number
         "/api/v1/exchange-rates/?cursor=cD0yMDE5",
@@ -126,8 +128,12 @@ def test_a_bad_parameter_is_a_400_naming_it_never_a_500(reader, fund, rates, url
     assert answer.json()
 
 
-def test_a_page_size_that_is_not_a_number_falls_back_to_the_default(reader, fund):
-    assert reader.get("/api/v1/funds/?page_size=many").status_code == 200
+@pytest.mark.parametrize("size", ["many", "0", "-1", "201", "1.5"])
+def test_a_page_size_that_is_not_from_1_to_200_is_a_400(reader, fund, size):
+    answer = reader.get(f"/api/v1/funds/?page_size={size}")
+
+    assert answer.status_code == 400
+    assert "page_size" in answer.json()
 
 
 # -- a fixed number of queries per page, whatever its size ------------------------
