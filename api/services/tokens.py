@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiToken
 from api.scopes import Scope, scopes_for
+from fundmgr.roles import Role, has_role
 from fundmgr.services.audit import log_action
 
 #: Every token starts with this, so a secret pasted where it should not be
@@ -81,14 +82,15 @@ def create_token(owner: User, *, name: str, scopes: list[str], days: int, by: Us
 
 
 def revoke_token(token: ApiToken, *, by: User) -> ApiToken:
-    """Revoke ``token`` for good (its owner only); revoking twice changes nothing."""
-    if token.owner_id != by.pk:
+    """Revoke ``token`` for good: its owner, or an administrator (a token
+    leaked, a person leaving); revoking twice changes nothing."""
+    if token.owner_id != by.pk and not has_role(by, Role.ADMINISTRATOR):
         raise PermissionDenied(_("A person revokes only their own API tokens."))
     if token.revoked_at is None:
         with transaction.atomic():
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-            log_action(token, "api-token:revoked", by)
+            log_action(token, "api-token:revoked", by, data={"owner": token.owner_id})
     return token
 
 

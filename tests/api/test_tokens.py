@@ -190,3 +190,59 @@ def test_a_call_with_a_token_records_when_it_was_last_used(finance):
     bearer(new.plain).get("/api/v1/funds/")
 
     assert ApiToken.objects.get(pk=new.token.pk).last_used_at is not None
+
+
+def test_an_administrator_revokes_anyone_s_token_in_the_admin_site(client, finance, make_user):
+    new = new_token(finance)
+    administrator = make_user("site-admin", Role.ADMINISTRATOR)
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+
+    answer = client.post(
+        "/admin/api/apitoken/",
+        {"action": "revoke", "_selected_action": [new.token.pk]},
+    )
+
+    assert answer.status_code == 302
+    assert bearer(new.plain).get("/api/v1/funds/").status_code == 401
+    record = AuditRecord.objects.for_object(new.token).get(action="api-token:revoked")
+    assert record.actor == administrator
+
+
+def test_the_admin_site_never_shows_a_token_s_digest(client, finance, make_user):
+    new = new_token(finance)
+    administrator = make_user("site-admin", Role.ADMINISTRATOR)
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+
+    page = client.get(f"/admin/api/apitoken/{new.token.pk}/change/").content.decode()
+
+    assert new.token.prefix in page
+    assert new.token.secret_hash not in page
+
+
+def test_nobody_but_the_owner_or_an_administrator_revokes_a_token(finance, make_user):
+    new = new_token(finance)
+
+    with pytest.raises(PermissionDenied):
+        revoke_token(new.token, by=make_user("finance-2", Role.FINANCE_OFFICER))
+
+
+def test_book_readers_find_their_tokens_page_in_the_header_and_donors_do_not(client, make_user):
+    client.force_login(make_user("auditor-1", Role.AUDITOR))
+    assert 'href="/accounts/api-tokens/"' in client.get("/").content.decode()
+
+    client.force_login(make_user("donor-1", Role.DONOR))
+    assert 'href="/accounts/api-tokens/"' not in client.get("/").content.decode()
+
+
+def test_a_refused_form_saves_nothing_and_says_why(client, finance):
+    client.force_login(finance)
+
+    answer = client.post("/accounts/api-tokens/", {"name": "", "scopes": ["imports:write"]})
+
+    assert answer.status_code == 400
+    assert not ApiToken.objects.exists()
+    assert "This field is required." in answer.content.decode()
