@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.core.cache import cache
+
 from api.authentication import REFUSED_TOKEN
 from api.models import ApiToken
 from api.services.tokens import mark_used
@@ -9,6 +13,16 @@ from fundmgr.services.audit import log_action
 
 CALL = "api:call"
 REFUSED = "api:token-refused"
+
+logger = logging.getLogger(__name__)
+
+
+def _first_throttled(token: ApiToken, response) -> bool:
+    """Only a token's first throttled call in a window is audited: the trail is
+    append-only, and a script looping past its limit must not grow it without
+    bound (the others go to the log)."""
+    wait = int(response.get("Retry-After", "60") or 60)
+    return cache.add(f"api-throttled-audit:{token.pk}", 1, timeout=max(wait, 1))
 
 
 def record_call(request, response) -> None:
@@ -21,6 +35,11 @@ def record_call(request, response) -> None:
         token = getattr(request._request, REFUSED_TOKEN, None)
         action = REFUSED
     if not isinstance(token, ApiToken):
+        return
+    if response.status_code == 429 and not _first_throttled(token, response):
+        logger.warning(
+            "throttled API call %s %s, token %s", request.method, request.path, token.prefix
+        )
         return
     if action == CALL:
         mark_used(token)
