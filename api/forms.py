@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from api.scopes import Scope
@@ -20,10 +21,14 @@ class NewTokenForm(forms.Form):
         label=_("Expires after"),
         coerce=int,
         initial=90,
-        choices=[(days, _("%(days)d days") % {"days": days}) for days in EXPIRY_CHOICES_DAYS],
+        choices=(),
     )
 
     def __init__(self, *args, allowed: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(Scope.choices)
         self.fields["scopes"].choices = [(scope, labels[scope]) for scope in allowed]
+        # Built here, in the reader's language (a label formatted at import would not be).
+        self.fields["days"].choices = [
+            (days, gettext("%(days)d days") % {"days": days}) for days in EXPIRY_CHOICES_DAYS
+        ]
