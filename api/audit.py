@@ -14,15 +14,17 @@ from fundmgr.services.audit import log_action
 CALL = "api:call"
 REFUSED = "api:token-refused"
 
+#: A refused (revoked, expired) token is audited once in this many seconds.
+REFUSED_TOKEN_SECONDS = 3600
+
 logger = logging.getLogger(__name__)
 
 
-def _first_throttled(token: ApiToken, response) -> bool:
-    """Only a token's first throttled call in a window is audited: the trail is
-    append-only, and a script looping past its limit must not grow it without
-    bound (the others go to the log)."""
-    wait = int(response.get("Retry-After", "60") or 60)
-    return cache.add(f"api-throttled-audit:{token.pk}", 1, timeout=max(wait, 1))
+def _first_in_window(kind: str, token: ApiToken, seconds: int) -> bool:
+    """True for the first call of ``kind`` by ``token`` in ``seconds``: the trail
+    is append-only, and a script looping past its limit, or on with a revoked
+    token, must not grow it without bound (the others go to the log)."""
+    return cache.add(f"api-audit:{kind}:{token.pk}", 1, timeout=max(seconds, 1))
 
 
 def record_call(request, response) -> None:
@@ -36,9 +38,20 @@ def record_call(request, response) -> None:
         action = REFUSED
     if not isinstance(token, ApiToken):
         return
-    if response.status_code == 429 and not _first_throttled(token, response):
+    if action == REFUSED:
+        repeated = not _first_in_window(REFUSED, token, REFUSED_TOKEN_SECONDS)
+    elif response.status_code == 429:
+        wait = int(response.get("Retry-After") or 60)
+        repeated = not _first_in_window("throttled", token, wait)
+    else:
+        repeated = False
+    if repeated:
         logger.warning(
-            "throttled API call %s %s, token %s", request.method, request.path, token.prefix
+            "API call %s %s with token %s answered %s (not audited: a repeat)",
+            request.method,
+            request.path,
+            token.prefix,
+            response.status_code,
         )
         return
     if action == CALL:
