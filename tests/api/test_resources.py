@@ -215,3 +215,33 @@ def test_the_events_page_runs_a_fixed_number_of_queries(
         answer = reader.get("/api/v1/events/")
 
     assert len(answer.json()["results"]) == rows
+
+
+def test_the_demo_fund_s_statement_and_position_match_the_services_to_the_cent(make_user):
+    """With real books (the BAPA+40 demo): every amount the API gives is the
+    service's, as a string, in the fund's currency."""
+    from django.core.management import call_command
+
+    from fundmgr.services.funds import positions
+    from reports.services.statement import fund_statement
+
+    call_command("load_demo", verbosity=0)
+    client = bearer(issue(make_user("reader", Role.FINANCE_OFFICER)))
+    fund = Fund.objects.get(code="UNFSSC")
+    day = datetime.date(2019, 3, 31)
+    statement = fund_statement(fund, day)
+    position = positions([fund], day)[0]
+
+    row = client.get("/api/v1/funds/UNFSSC/statement/?as_of=2019-03-31").json()
+    fund_row = client.get("/api/v1/funds/UNFSSC/?as_of=2019-03-31").json()
+
+    assert statement.contributions.amount > 0
+    assert row["contributions"] == {
+        "amount": f"{statement.contributions.amount:f}",
+        "currency": fund.base_currency,
+    }
+    assert [line["amount"]["amount"] for line in row["contributions_by_donor"]] == [
+        f"{line.amount.amount:f}" for line in statement.contributions_by_donor
+    ]
+    assert row["closing"]["amount"] == f"{statement.closing.amount:f}"
+    assert fund_row["cash"]["amount"] == f"{position.cash.amount:f}"
