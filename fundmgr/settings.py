@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "grants",
     "reports",
     "iati",
+    # The REST API (docs/api.md): DRF, its schema, the docs pages' static files.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -411,6 +416,40 @@ FUNDMGR_READY_MAX_TASK_AGE = int(os.environ.get("FUNDMGR_READY_MAX_TASK_AGE", "9
 # without a session; a change to what it shows replaces it at once, except a
 # bulk change, seen within this many seconds (fundmgr/public_pages.py). 0: never.
 FUNDMGR_PUBLIC_PAGE_SECONDS = int(os.environ.get("FUNDMGR_PUBLIC_PAGE_SECONDS", "60"))
+
+# --- The REST API (/api/v1/, docs/api.md) ---------------------------------------
+# Personal tokens only (api.authentication), one permission (the token's scope
+# and its owner's roles today, api.permissions), a rate limit per token on the
+# shared cache (api.throttling), JSON only: no browsable API, whose pages have
+# inline scripts and would take a session.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+# Calls one token may make in a minute; past it, 429 with Retry-After.
+FUNDMGR_API_REQUESTS_PER_MINUTE = int(os.environ.get("FUNDMGR_API_REQUESTS_PER_MINUTE", "120"))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "fundmgr API",
+    "DESCRIPTION": (
+        "Read the trust fund's books: funds with their position, the financial "
+        "statement, exchange rates and events. Authenticate with a personal API "
+        "token: Authorization: Bearer <token>. Money is an object with the amount "
+        "as a string and its currency; dates are ISO 8601."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")
 

@@ -59,6 +59,7 @@ urlpatterns = [
     path("", include("grants.urls")),
     path("", include("reports.urls")),
     path("", include("iati.urls")),
+    path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path(".well-known/security.txt", well_known.security_txt, name="security-txt"),

@@ -25,8 +25,9 @@ HARMLESS_POSTS = ("/accounts/logout/", "/i18n/setlang/")
 EXPORT_FORM = re.compile(r"^/reports/[^/]+/exports/$")
 #: The public appeal's pledge form is anyone's, signed in or not; no role's.
 PUBLIC_FORM = re.compile(r"^/appeals/[^/]+/pledge/$")
-#: The auditor's own second factor: protecting their own account changes no books.
-OWN_ACCOUNT = re.compile(r"^/accounts/two-factor/")
+#: The auditor's own account: their second factor, and their API tokens (which
+#: read the books in their name, with no more rights than their role): changes no books.
+OWN_ACCOUNT = re.compile(r"^/accounts/(two-factor|api-tokens)/")
 FORM = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
 
 

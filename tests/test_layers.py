@@ -13,7 +13,7 @@ from fundmgr import extensions
 from fundmgr.reference import ensure_reference_data
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = {"donors", "grants", "reports", "iati"}
+APPS = {"api", "donors", "grants", "reports", "iati"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+
+from api.pagination import cursor_pagination
+from api.query import FROM, TO, DateRangeQuery
+from api.serializers.errors import responses
+from api.serializers.events import EventSerializer
+from api.views.base import BooksView
+from fundmgr.models import Event, EventSession
+
+
+class EventQuery(DateRangeQuery):
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["fund"] = serializers.CharField(required=False, max_length=20)
+        return fields
+
+
+@extend_schema(
+    responses=responses(EventSerializer(many=True)),
+    summary=_("Events"),
+    parameters=[
+        OpenApiParameter("fund", OpenApiTypes.STR, description=_("Only this fund's (its code).")),
+        FROM,
+        TO,
+    ],
+)
+class EventList(BooksView, generics.ListAPIView):
+    """The events the funds pay for, with their sessions, latest first;
+    ``from``/``to`` filter the first day. Two queries per page."""
+
+    query_class = EventQuery
+    serializer_class = EventSerializer
+    pagination_class = cursor_pagination("-starts_on", "code")
+
+    def get_queryset(self):
+        query = self.query
+        events = Event.objects.select_related("fund").prefetch_related(
+            Prefetch("sessions", queryset=EventSession.objects.order_by("date", "starts_at"))
+        )
+        if "fund" in query:
+            events = events.filter(fund__code=query["fund"])
+        if "from" in query:
+            events = events.filter(starts_on__gte=query["from"])
+        if "to" in query:
+            events = events.filter(starts_on__lte=query["to"])
+        return events
