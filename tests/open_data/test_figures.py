@@ -126,3 +126,21 @@ def test_a_fund_without_books_has_empty_tables_and_zero_totals(fund):
         D("0.00"),
         D("0.00"),
     )
+
+
+def test_a_pledge_cancelled_after_part_payment_is_a_negative_commitment_in_its_year(
+    open_books, admin_user
+):
+    from donors.models import Pledge
+    from donors.services.pledges import cancel_pledge
+
+    fund = open_books.books.pledge.fund
+    kwd = Pledge.objects.get(donor=open_books.quiet)
+    cancel_pledge(kwd, admin_user, reason="Budget cut", on=datetime.date(2020, 6, 30))
+
+    data = open_data(fund, AS_OF)
+
+    # 600 KWD unpaid of 1,000, at the booked 0.303: 1980.20 taken back in 2020.
+    assert DonorYear(OTHERS, 2020, D("-1980.20"), D("0.00")) in data.by_year
+    assert data.by_donor[-1] == DonorBalance(OTHERS, D("1320.13"), D("1820.13"), D("0.00"))
+    assert data.outstanding == fund_statement(fund, AS_OF).receivable.amount
