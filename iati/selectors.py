@@ -56,6 +56,10 @@ class Flow:
     base: Decimal
     donor_id: int | None = None
     country: str = ""
+    #: Incoming funds: what the receipt cleared from pledges receivable, in
+    #: the fund's currency at the pledge's rate (the public contributions
+    #: page's "outstanding", reports/open_data.py).
+    cleared: Decimal = Decimal(0)
 
 
 def _period(queryset: QuerySet, field: str, start, end) -> QuerySet:
@@ -128,7 +132,14 @@ def incoming_funds(
     rows = (
         _period(Receipt.objects.filter(fund=fund), "value_date", start, end)
         .order_by("value_date", "id")
-        .values("value_date", "donor_id", "amount", "amount_currency", "base_amount")
+        .values(
+            "value_date",
+            "donor_id",
+            "amount",
+            "amount_currency",
+            "base_amount",
+            "receivable_cleared",
+        )
     )
     return [
         Flow(
@@ -139,6 +150,7 @@ def incoming_funds(
             row["value_date"],
             row["base_amount"],
             donor_id=row["donor_id"],
+            cleared=row["receivable_cleared"],
         )
         for row in rows
     ]

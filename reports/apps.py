@@ -17,5 +17,14 @@ class ReportsConfig(AppConfig):
         from reports.services.statement import statement_for_books
 
         extensions.add_books_section("statement", statement_for_books)
+        # The public contributions page (reports/open_data.py) shows these; a
+        # grant's entries are posted with a change to the grant, a pledge's
+        # reversal or write-down with a change to the pledge.
+        from donors.models import Donor, Pledge, Receipt
+        from fundmgr import public_pages
+        from fundmgr.models import Fund
+        from grants.models import Grant
+
+        public_pages.watch(Fund, Donor, Pledge, Receipt, Grant)
         # Registers the reconciliation workbook with the exporters (fundmgr.exporters).
         from reports import workbook  # noqa: F401

@@ -1,5 +1,5 @@
 """Finance reports: the fund's statement, the conference cost reconciliation,
-the dashboard."""
+the dashboard, the public contributions data."""
 
 from django.urls import include, path
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("reports.urls_dashboard")),
     path("", include("reports.urls_exports")),
     path("", include("reports.urls_bank")),
+    path("", include("reports.urls_open_data")),
 ]

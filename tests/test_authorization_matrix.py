@@ -265,6 +265,9 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "POST": only(*FINANCE_AND_ADMIN),
         "GET": outcomes("403", **{p: "405" for p in FINANCE_AND_ADMIN}),
     },
+    # The fund's public contributions data and its files: open to everyone.
+    "open-contributions": {"GET": everyone()},
+    "open-contributions-file": {"GET": everyone()},
     # The admin site: the administrator only; everyone else is sent to sign in.
     "admin:index": {"GET": outcomes("login", administrator="ok")},
     # API tokens: each staff member's own page (donors and focal points have no
@@ -459,6 +462,8 @@ def build_world() -> World:
         "iati-organisation": [code],
         "iati-publisher": [code],
         "iati-generate": [code],
+        "open-contributions": [code],
+        "open-contributions-file": [code, "by-donor", "xlsx"],
         "fund-dashboard": [code],
         "fund-exports": [code],
         "export-download": [code, export.pk],
