@@ -28,7 +28,7 @@ LOCALE = Path(settings.LOCALE_PATHS[0])
 PROJECT = Path(settings.BASE_DIR)
 
 #: What the catalogues are built from (the Makefile's `messages` target).
-SOURCES = ["fundmgr", "donors", "grants", "reports", "iati", "templates", "manage.py"]
+SOURCES = ["fundmgr", "donors", "grants", "reports", "iati", "api", "templates", "manage.py"]
 MAKEMESSAGES_IGNORES = [
     "--ignore=.venv",
     "--ignore=tests",
