@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Value
@@ -71,11 +72,11 @@ def event_grants(event: Event, filters: QueueFilters, *, ignore_state: bool = Fa
     return grants
 
 
-@dataclass(frozen=True, slots=True)
-class QueueGrant:
+class QueueGrant(NamedTuple):
     """What a row of the queue shows of a grant: 14 columns instead of the
     grant's 45 and its event's, read as plain values (turning 50 rows into
-    model instances was the largest cost of the page computed afresh)."""
+    model instances was the largest cost of the page computed afresh; a
+    named tuple is made ten times faster than a frozen dataclass)."""
 
     pk: int
     reference: str

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from babel import Locale
@@ -405,8 +406,7 @@ def _certifier_role() -> str:
     return first[0] if first else Role.FUND_OFFICER
 
 
-@dataclass(frozen=True)
-class QueueRow:
+class QueueRow(NamedTuple):
     """A grant of the page with its labels in the reader's language, looked up
     once per page (``get_FOO_display`` re-hashes every choice on each call)."""
 
