@@ -118,6 +118,8 @@ def main() -> int:
     if not database_url:
         scratch = tempfile.mkdtemp(prefix="fundmgr-queuebench-")
         database_url = f"sqlite:///{scratch}/bench.sqlite3"
+    else:
+        _create_if_missing(database_url)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fundmgr.settings")
     os.environ.setdefault("DEBUG", "0")
@@ -128,6 +130,21 @@ def main() -> int:
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _create_if_missing(database_url: str) -> None:
+    """A scratch PostgreSQL database named in DATABASE_URL is made if the
+    server has none of that name (a new machine); only a name with "bench"."""
+    import psycopg
+    from psycopg import sql
+
+    server, _slash, name = database_url.rpartition("/")
+    if not database_url.startswith("postgres") or "bench" not in name:
+        return
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if found.fetchone() is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _load(args):
