@@ -213,8 +213,7 @@ def queue(request, code):
         cache.set(event_key, event, QUEUE_CACHE_SECONDS)
     cached, seen = found.get(key), {}
     if cached is None:
-        cached, seen = _queue_parts(request, event, can_certify)
-        cache.set(key, cached, QUEUE_CACHE_SECONDS)
+        cached, seen = _queue_parts(request, event, can_certify, keep_as=key)
     # ``seen`` (the counts and the page, when computed now) is for the tests' eyes.
     return render(
         request,
@@ -235,9 +234,12 @@ def _queue_cache_key(code: str, stamp: str, can_certify: bool, query) -> str:
     return f"grants:queue:{stamp}:{today}:{get_language()}:{int(can_certify)}:{digest}"
 
 
-def _queue_parts(request, event: Event, can_certify: bool) -> tuple[dict[str, str], dict]:
+def _queue_parts(
+    request, event: Event, can_certify: bool, *, keep_as: str
+) -> tuple[dict[str, str], dict]:
     """The queue's filters, counts, rows and pagination, rendered (3 queries),
-    and the counts and page they show.
+    and the counts and page they show; kept in the cache under ``keep_as``
+    too (the stamp's and query's key the view looks up first).
 
     What it reads (the filter form's countries, the counts by state from the
     tally, one page of rows) is a few rows whatever the number of grants; the
@@ -284,6 +286,7 @@ def _queue_parts(request, event: Event, can_certify: bool) -> tuple[dict[str, st
     seen = {"summary": summary, "page": page}
     parts = cache.get(key)
     if parts is not None:
+        cache.set(keep_as, parts, QUEUE_CACHE_SECONDS)
         return parts, seen
     money = money_formatter(event.fund.base_currency)
     matching = _count_shown(summary.matching, money)
@@ -329,7 +332,9 @@ def _queue_parts(request, event: Event, can_certify: bool) -> tuple[dict[str, st
         ),
         "pagination": mark_safe(found[pages_key]),  # noqa: S308 - rendered by its template
     }
-    cache.set(key, parts, QUEUE_CACHE_SECONDS)
+    # Under what it shows and under the stamp and query (the next reader's key):
+    # one trip to a shared cache.
+    cache.set_many({key: parts, keep_as: parts}, QUEUE_CACHE_SECONDS)
     return parts, seen
 
 
