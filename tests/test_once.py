@@ -150,6 +150,10 @@ WITHOUT_TOKEN = {
     ("donors/my_pledges.html", "donor-listing"): "the donor's listing, no money",
     ("donors/my_pledges.html", "donor-password"): "a password",
     ("donors/payments/pay.html", ""): "card payment: Stripe's idempotency keys",
+    ("api/tokens.html", "api-token-revoke"): "revokes a token, no money; a repeat finds it revoked",
+    ("api/tokens.html", ""): (
+        "creates an API token, no money; its secret is shown once, a second is just another token"
+    ),
     ("iati/publisher.html", "iati-generate"): (
         "no money: generates the IATI files again, the same files for the same books"
     ),
