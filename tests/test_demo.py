@@ -46,3 +46,11 @@ def test_demo_rates_cover_the_conference_months_and_are_marked_illustrative(db):
     march = ExchangeRate.objects.filter(effective_date=datetime.date(2019, 3, 1))
     assert march.filter(currency="EUR").exists() and march.filter(currency="ARS").exists()
     assert not ExchangeRate.objects.filter(illustrative=False).exists()
+
+
+def test_the_demo_publishes_its_iati_files_at_their_public_addresses(db, client):
+    call_command("load_demo", verbosity=0)
+    response = client.get("/iati/UNFSSC/activities.xml")
+    assert response.status_code == 200
+    assert b"<iati-activities" in response.content
+    assert client.get("/iati/UNFSSC/organisation.xml").status_code == 200
