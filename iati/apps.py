@@ -8,9 +8,7 @@ class IatiConfig(AppConfig):
 
     def ready(self) -> None:
         from fundmgr import extensions
-        from iati.services import publish_if_changed
+        from iati.demo import load_iati_demo
 
-        # Last: the demo's books complete, its files are published at their
-        # public addresses, as the scheduled job would (idempotent: unchanged
-        # books publish nothing again).
-        extensions.add_demo_loader("iati", 90, publish_if_changed)
+        # Last: the demo's books complete, its files are published.
+        extensions.add_demo_loader("iati", 90, load_iati_demo)

@@ -49,7 +49,13 @@ def test_no_service_imports_template_tags():
 
 def test_the_apps_register_their_demo_in_order_after_the_core():
     loaders = [loader.load.__module__ for loader in extensions.demo_loaders()]
-    assert loaders == ["donors.demo", "grants.demo", "reports.demo", "reports.demo_bank"]
+    assert loaders == [
+        "donors.demo",
+        "grants.demo",
+        "reports.demo",
+        "reports.demo_bank",
+        "iati.demo",
+    ]
 
 
 @pytest.mark.django_db
