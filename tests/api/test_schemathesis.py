@@ -73,6 +73,11 @@ def test_every_operation_answers_as_its_schema_says_for_every_role(tokens, conne
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         )
         def answers_as_documented(case):
+            # A Host header is the server's to check before the API sees the
+            # request (Django answers an invalid one with its own 400 page):
+            # what the API documents starts after it.
+            for name in [name for name in (case.headers or {}) if name.lower() == "host"]:
+                del case.headers[name]
             for token in tokens.values():
                 case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
 
