@@ -108,8 +108,3 @@ def current_stamps() -> Stamps:
             made = QueueStamp.objects.get(pk=1)
         row = (made.token, made.version, made.events_version)
     return Stamps(f"{row[0]}:{row[1]}", f"{row[0]}:{row[2]}")
-
-
-def current_stamp() -> str:
-    """The queue's stamp now."""
-    return current_stamps().queue

@@ -95,3 +95,18 @@ def test_a_visitors_kept_header_is_the_header_rendered_afresh(client, settings, 
         assert sign_in == reverse("login")  # no way back to the sign-in page itself
     else:
         assert sign_in == f"{reverse('login')}?next={reverse(path)}%3Fq%3D%253C1%253E%26r%3D2"
+
+
+def test_every_menu_link_the_template_marks_current_is_one_the_tag_knows():
+    """The tag keeps a header per menu item it knows: a link the template
+    compares with ``menu_path`` but the tag does not list would never be marked."""
+    from pathlib import Path
+
+    from django.template.loader import get_template
+
+    from fundmgr.templatetags.layout import MENU, TEMPLATE
+
+    source = Path(get_template(TEMPLATE).origin.name).read_text()
+    names = dict(re.findall(r"\{% url '([\w-]+)' as (\w+) %\}", source))
+    marked = set(re.findall(r"\{% if menu_path == (\w+) %\}", source))
+    assert marked and {name for name, var in names.items() if var in marked} == set(MENU)

@@ -35,7 +35,8 @@ from fundmgr.roles import roles_of
 register = template.Library()
 
 TEMPLATE = "includes/site_header.html"
-#: The menu's pages: the current one is marked (aria-current).
+#: The menu's pages: the current one is marked (aria-current). The same as
+#: the template's ``menu_path ==`` links (tests/test_site_header.py checks).
 MENU = (
     "home",
     "donor-home",
@@ -85,7 +86,7 @@ def _menu_paths(prefix: str, urlconf) -> frozenset[str]:
 def site_header(context) -> str:
     request = context.get("request")
     if request is None:
-        return get_template(TEMPLATE).render(context.flatten() | {"sign_in_next": ""})
+        return _render(context, sign_in_next="")
     user = context.get("user")
     signed_in = getattr(user, "is_authenticated", False)
     path, here = request.path, request.get_full_path()
@@ -95,9 +96,7 @@ def site_header(context) -> str:
     sign_in_next = "" if path == _login_path(prefix, urlconf) else "?next=" + quote(here, safe="/")
     token = context.get("csrf_token")
     if not token or str(token) == "NOTPROVIDED":  # no CSRF processor: nothing to keep
-        return get_template(TEMPLATE).render(
-            context.flatten() | {"menu_path": menu_path, "here": here, "sign_in_next": sign_in_next}
-        )
+        return _render(context, menu_path=menu_path, here=here, sign_in_next=sign_in_next)
     csrf, where, back = _placeholders()
     shown = (
         _template_version(),
@@ -118,9 +117,8 @@ def site_header(context) -> str:
     key = "fundmgr:header:" + hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
     written = cache.get(key)
     if written is None:
-        written = get_template(TEMPLATE).render(
-            context.flatten()
-            | {"csrf_token": csrf, "menu_path": menu_path, "here": where, "sign_in_next": back}
+        written = _render(
+            context, csrf_token=csrf, menu_path=menu_path, here=where, sign_in_next=back
         )
         cache.set(key, written, SECONDS)
     return mark_safe(  # noqa: S308 - the template's output; what is put in, escaped
@@ -128,3 +126,7 @@ def site_header(context) -> str:
         .replace(where, html.escape(here))
         .replace(back, html.escape(sign_in_next))
     )
+
+
+def _render(context, **values) -> str:
+    return get_template(TEMPLATE).render(context.flatten() | values)

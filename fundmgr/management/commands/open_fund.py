@@ -3,7 +3,6 @@ fund with its chart of accounts and first PSC rate (fundmgr.services.funds)."""
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fundmgr.management.base import OperatorCommand
-from fundmgr.management.options import actor_named
+from fundmgr.management.options import actor_named, day_option
 from fundmgr.models import Fund
 from fundmgr.services.funds import open_fund
 
@@ -75,16 +74,7 @@ class Command(OperatorCommand):
     def handle(self, *args, code, name, currency, psc_rate, psc_from, reserve, **options):
         rate = _decimal("--psc-rate", psc_rate)
         reserve_pct = _decimal("--reserve", reserve)
-        if psc_from is None:
-            day = timezone.localdate()
-        else:
-            try:
-                day = datetime.date.fromisoformat(psc_from)
-            except ValueError:
-                raise CommandError(
-                    _("--psc-from must be a date as YYYY-MM-DD, not %(value)r.")
-                    % {"value": psc_from}
-                ) from None
+        day = timezone.localdate() if psc_from is None else day_option("--psc-from", psc_from)
         if Fund.objects.filter(code=code).exists():
             raise CommandError(
                 _("A fund with the code %(code)r exists already; nothing was changed.")

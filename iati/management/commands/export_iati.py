@@ -3,14 +3,13 @@ activity and organisation files (docs/iati.md)."""
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from fundmgr.management.base import OperatorCommand
-from fundmgr.models import Fund
+from fundmgr.management.options import day_option, fund_or_known
 from iati.services import ACTIVITIES_FILE, ORGANISATION_FILE, IatiExportRefused, export_iati
 
 
@@ -23,27 +22,13 @@ class Command(OperatorCommand):
         parser.add_argument("--as-of", help="the last day reported, YYYY-MM-DD (default today)")
 
     def handle(self, *args, fund, output, as_of=None, **options):
-        day = None
-        if as_of:
-            try:
-                day = datetime.date.fromisoformat(as_of)
-            except ValueError:
-                raise CommandError(
-                    _("--as-of must be a date as YYYY-MM-DD, not %(value)r.") % {"value": as_of}
-                ) from None
+        day = day_option("--as-of", as_of) if as_of else None
         folder = Path(output)
         if not folder.is_dir():  # refused before the database is read
             raise CommandError(
                 _("%(folder)s could not be written: there is no such folder.") % {"folder": folder}
             )
-        try:
-            the_fund = Fund.objects.get(code=fund)
-        except Fund.DoesNotExist:
-            known = ", ".join(Fund.objects.order_by("code").values_list("code", flat=True))
-            raise CommandError(
-                _("There is no fund %(code)r (funds: %(known)s).")
-                % {"code": fund, "known": known or _("none")}
-            ) from None
+        the_fund = fund_or_known(fund)
         try:
             files = export_iati(the_fund, folder, day)
         except IatiExportRefused as refused:

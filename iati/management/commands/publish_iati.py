@@ -4,10 +4,10 @@ they were last generated, and publish them if they pass both checks."""
 
 from __future__ import annotations
 
-from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from fundmgr.management.base import OperatorCommand
+from fundmgr.management.options import fund_or_known
 from fundmgr.models import Fund
 from iati.services import publish_if_changed
 
@@ -19,11 +19,7 @@ class Command(OperatorCommand):
         parser.add_argument("--fund", help="only this fund's code")
 
     def handle(self, *args, fund=None, **options):
-        funds = Fund.objects.order_by("code")
-        if fund:
-            funds = funds.filter(code=fund)
-            if not funds.exists():
-                raise CommandError(_("There is no fund %(code)r.") % {"code": fund})
+        funds = [fund_or_known(fund)] if fund else Fund.objects.order_by("code")
         for each in funds:
             publication = publish_if_changed(each)
             if publication is None:

@@ -3,14 +3,13 @@ the fund's reconciliation workbook (``reports.workbook``)."""
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from fundmgr.management.base import OperatorCommand
-from fundmgr.models import Fund
+from fundmgr.management.options import day_option, fund_or_known
 from reports.workbook import write_reconciliation_workbook
 
 
@@ -23,20 +22,8 @@ class Command(OperatorCommand):
         parser.add_argument("--output", required=True, help="the .xlsx file to write")
 
     def handle(self, *args, fund, as_of, output, **options):
-        try:
-            day = datetime.date.fromisoformat(as_of)
-        except ValueError:
-            raise CommandError(
-                _("--as-of must be a date as YYYY-MM-DD, not %(value)r.") % {"value": as_of}
-            ) from None
-        try:
-            the_fund = Fund.objects.get(code=fund)
-        except Fund.DoesNotExist:
-            known = ", ".join(Fund.objects.order_by("code").values_list("code", flat=True))
-            raise CommandError(
-                _("There is no fund %(code)r (funds: %(known)s).")
-                % {"code": fund, "known": known or _("none")}
-            ) from None
+        day = day_option("--as-of", as_of)
+        the_fund = fund_or_known(fund)
         folder = Path(output).parent
         if not folder.is_dir():  # refused before the workbook is built
             raise CommandError(
