@@ -56,7 +56,7 @@ format: install
 
 # Needs GNU gettext (Debian package `gettext`); the compiled catalogues are committed.
 messages: install
-	$(PY) manage.py makemessages -l fr -l es --no-obsolete --ignore=".venv*" --ignore=tests \
+	$(PY) manage.py makemessages -l ar -l zh_Hans -l fr -l ru -l es --no-obsolete --ignore=".venv*" --ignore=tests \
 		--ignore=staticfiles --ignore=bench
 	$(PY) manage.py compilemessages --ignore=".venv*"
 

@@ -50,6 +50,7 @@ from donors.views_account import pdf_response
 from fundmgr import once
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.downloads import private_download
+from fundmgr.formatting import country_choices
 from fundmgr.models import Country, Fund, ImportJob, JournalEntry
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import Money
@@ -250,8 +251,9 @@ class NewDonorForm(forms.Form):
 
 
 def _countries() -> list[tuple[str, str]]:
-    """The countries for the page's one list of codes."""
-    return list(Country.objects.order_by("name").values_list("iso2", "name"))
+    """The countries for the page's one list of codes, named and sorted in
+    the reader's language."""
+    return country_choices(Country.objects.values_list("iso2", "name"))
 
 
 @role_required(*BOOK_READERS)

@@ -10,10 +10,18 @@ from django.utils.translation import get_language
 from moneyed import Money as BaseMoney
 from moneyed.l10n import format_money
 
+from fundmgr.collation import sorted_names
 from fundmgr.money import Money, round_money, to_decimal
 
 #: Django language code -> the Babel locale whose conventions we print in.
-BABEL_LOCALES = {"en": "en_US", "fr": "fr_FR", "es": "es_ES"}
+BABEL_LOCALES = {
+    "en": "en_US",
+    "fr": "fr_FR",
+    "es": "es_ES",
+    "ar": "ar_001",
+    "ru": "ru_RU",
+    "zh": "zh_Hans_CN",
+}
 DEFAULT_LOCALE = "en_US"
 
 
@@ -59,3 +67,13 @@ def country_name(value, fallback: str = "") -> str:
     default = fallback or getattr(value, "name", "") or str(iso2)
     territories = Locale.parse(babel_locale()).territories
     return territories.get(str(iso2).upper(), default)
+
+
+def country_choices(countries) -> list[tuple[str, str]]:
+    """``(iso2, name)`` pairs (names as stored, in English) named in the
+    reader's language and sorted as that language sorts (fundmgr.collation):
+    the locale looked up once for all."""
+    territories = Locale.parse(babel_locale()).territories
+    return sorted_names(
+        (iso2, territories.get(iso2.upper(), name or iso2)) for iso2, name in countries
+    )

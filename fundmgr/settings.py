@@ -281,7 +281,15 @@ else:
 
 # Languages: English, French and Spanish, the UN working languages the product serves.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
+# The six official languages of the United Nations, in the UN's order.
+LANGUAGES = [
+    ("ar", _("Arabic")),
+    ("zh-hans", _("Chinese")),
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("ru", _("Russian")),
+    ("es", _("Spanish")),
+]
 LOCALE_PATHS = [BASE_DIR / "fundmgr" / "locale"]
 USE_I18N = True
 USE_TZ = True

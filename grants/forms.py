@@ -50,7 +50,7 @@ class NominationForm(forms.Form):
     def __init__(self, *args, countries=None, **kwargs):
         """``countries``: the ISO codes the person may nominate for, None for any."""
         super().__init__(*args, **kwargs)
-        queryset = Country.objects.order_by("name")
+        queryset = Country.objects.all()  # named and ordered in the reader's language
         if countries is not None:
             queryset = queryset.filter(iso2__in=countries)
         self.fields["country"].queryset = queryset

@@ -40,7 +40,7 @@ from django.views.decorators.http import require_POST
 from fundmgr import once
 from fundmgr.chart import AccountKey
 from fundmgr.downloads import private_download
-from fundmgr.formatting import babel_locale
+from fundmgr.formatting import babel_locale, country_choices
 from fundmgr.models import Event, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
@@ -130,15 +130,6 @@ class QueueFilterForm(forms.Form):
         """The valid choices; an invalid one is reported and filters nothing."""
         self.is_valid()
         return queries.QueueFilters.from_data(getattr(self, "cleaned_data", {}))
-
-
-def country_choices(countries) -> list[tuple[str, str]]:
-    """``(iso2, name)`` of ``countries`` (pairs of ISO code and English name)
-    in the reader's language, by name (``country_name``'s names, the locale
-    looked up once for all)."""
-    territories = Locale.parse(babel_locale()).territories
-    named = ((iso2, territories.get(iso2.upper(), name or iso2)) for iso2, name in countries)
-    return sorted(named, key=lambda choice: choice[1])
 
 
 def quick_filters(data, countries) -> queries.QueueFilters:

@@ -1,4 +1,4 @@
-"""The interface in French and Spanish: every string translated, the compiled
+"""The interface in the six UN languages: every string translated, the compiled
 catalogues in step with their sources, nothing left out of the catalogues,
 and pages and error messages that really come out in the reader's language."""
 
@@ -23,7 +23,10 @@ from fundmgr.roles import Role, require_role
 from fundmgr.services.rates import MissingExchangeRate
 from fundmgr.tabular import parse_date
 
-LANGUAGES = ["fr", "es"]
+#: The catalogues (their folders' names: Django's locale names).
+LANGUAGES = ["ar", "zh_Hans", "fr", "ru", "es"]
+#: The same languages as the site names them (Accept-Language, <html lang>).
+SITE_LANGUAGES = ["ar", "zh-hans", "fr", "ru", "es"]
 LOCALE = Path(settings.LOCALE_PATHS[0])
 PROJECT = Path(settings.BASE_DIR)
 
@@ -179,18 +182,32 @@ def test_catalogue_has_every_string_of_the_source(tmp_path):
     generated = translations(
         polib.pofile(str(tmp_path / "fundmgr/locale/fr/LC_MESSAGES/django.po"))
     )
-    committed = translations(polib.pofile(str(po_path("fr"))))
     assert len(generated) > 100
-    missing = sorted(generated.keys() - committed.keys(), key=str)
-    assert not missing, (
-        f"strings missing from the committed catalogues (run `make messages` and translate): "
-        f"{missing}"
-    )
+    for language in LANGUAGES:
+        committed = translations(polib.pofile(str(po_path(language))))
+        missing = sorted(generated.keys() - committed.keys(), key=str)
+        assert not missing, (
+            f"strings missing from the {language} catalogue (run `make messages` and "
+            f"translate): {missing}"
+        )
 
 
 # --- (d) pages and messages in the reader's language ----------------------------------
 
 HOME = {
+    "ar": [
+        "الصناديق الاستئمانية للتبرعات",
+        "المتاح للالتزام",
+        "الالتزامات القائمة",
+        "الانتقال إلى المحتوى الرئيسي",
+    ],
+    "zh-hans": ["自愿信托基金", "可用于承付", "未结承付款", "跳至主要内容"],
+    "ru": [
+        "Целевые фонды добровольных взносов",
+        "Доступно для принятия обязательств",
+        "Непогашенные обязательства",
+        "Перейти к основному содержанию",
+    ],
     "fr": [
         "Fonds d’affectation spéciale alimentés par des contributions volontaires",  # h1
         "Disponible pour engagement",
@@ -206,12 +223,13 @@ HOME = {
 }
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", SITE_LANGUAGES)
 def test_home_page_is_in_the_readers_language(client, fund, language):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'<html lang="{language}"' in html
+    direction = "rtl" if language == "ar" else "ltr"
+    assert f'<html lang="{language}" dir="{direction}"' in html
     for words in HOME[language]:
         assert words in html, words
     assert "Voluntary trust funds" not in html
