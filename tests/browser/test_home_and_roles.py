@@ -26,7 +26,7 @@ def translated(language: str, text: str) -> str:
         return translation.gettext(text)
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "es"])
+@pytest.mark.parametrize("language", ["ar", "zh-hans", "en", "fr", "ru", "es"])
 def test_home_page_switches_to_each_language_with_the_language_form(page, demo, language):
     page.goto("/")
     page.get_by_label(translated("en", "Language")).select_option(language)
@@ -44,11 +44,41 @@ def test_home_page_switches_to_each_language_with_the_language_form(page, demo, 
     assert held.amount < Decimal("318337.13")  # the grants did pay out
     units, cents = f"{held.amount:.2f}".split(".")
     thousands, rest = units[:-3], units[-3:]
-    separator = {"en": ",", "fr": r"\s", "es": r"\."}[language]
-    decimal_mark = {"en": r"\.", "fr": ",", "es": ","}[language]
+    separator = {"en": ",", "fr": r"\s", "es": r"\.", "ru": r"\s"}.get(language, ",")
+    decimal_mark = {"fr": ",", "es": ",", "ru": ","}.get(language, r"\.")
     pattern = f"{thousands}{separator}{rest}{decimal_mark}{cents}"
     cash = page.locator(".figure dd").first.inner_text()
     assert re.search(pattern, cash), (pattern, cash)
+
+
+def _text_edges(locator) -> tuple[float, float]:
+    """Where a heading's text begins and ends on the screen (its box spans the
+    whole column whichever way it runs)."""
+    return tuple(
+        locator.evaluate(
+            "h => { const r = document.createRange(); r.selectNodeContents(h);"
+            " const b = r.getBoundingClientRect(); return [b.left, b.right]; }"
+        )
+    )
+
+
+def test_arabic_pages_run_right_to_left_and_english_left_to_right(page, demo):
+    page.goto("/")
+    heading = page.get_by_role("heading", level=1)
+    column = page.locator("main#main").bounding_box()
+    left, right = _text_edges(heading)
+    assert left - column["x"] < 40 < column["x"] + column["width"] - right
+    page.get_by_label(translated("en", "Language")).select_option("ar")
+    page.locator("form.language-form button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(heading).to_have_text(translated("ar", "Voluntary trust funds"))
+    column = page.locator("main#main").bounding_box()
+    left, right = _text_edges(heading)
+    # Mirrored: the text starts at the right edge of the column.
+    assert column["x"] + column["width"] - right < 40 < left - column["x"]
+    # And so does the site's header: the fund's name before the menu, on the right.
+    brand = page.locator("header a").first.bounding_box()
+    assert brand["x"] > page.viewport_size["width"] / 2
 
 
 def test_keyboard_user_skips_straight_to_the_main_content(page, demo):
