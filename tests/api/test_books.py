@@ -9,6 +9,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from donors.models import Donor, DonorKind, PaymentMethod, Pledge, Receipt
 from donors.services.pledges import InstalmentSpec, record_pledge
@@ -363,3 +365,29 @@ def test_the_journal_entries_page_runs_a_fixed_number_of_queries(
     results = answer.json()["results"]
     assert len(results) == JournalEntry.objects.posted().count() >= 2 * rows
     assert all(len(row["legs"]) >= 2 for row in results)
+
+
+# -- money from a decimal column and a currency elsewhere ----------------------------
+
+
+@given(
+    amount=st.decimals(min_value=0, max_value=Decimal("1e12"), places=3),
+    currency=st.sampled_from(["USD", "EUR", "JPY", "KWD"]),
+)
+def test_a_base_amount_is_the_same_money_object_as_any_other(amount, currency):
+    """MoneyOfField (a base amount, a leg's debit) answers exactly what
+    MoneySerializer answers for that Money: a string to the currency's minor
+    unit, never a float."""
+    from types import SimpleNamespace
+
+    from api.serializers.money import MoneyOfField, MoneySerializer
+    from fundmgr.money import round_amount
+
+    row = SimpleNamespace(value=amount, fund=SimpleNamespace(currency=currency))
+
+    shown = MoneyOfField("value", "fund.currency").to_representation(row)
+
+    assert shown == MoneySerializer().to_representation(Money(amount, currency))
+    assert isinstance(shown["amount"], str)
+    assert Decimal(shown["amount"]) == round_amount(amount, currency)
+    assert shown["currency"] == currency
