@@ -62,3 +62,22 @@ FROM = OpenApiParameter(
 TO = OpenApiParameter(
     "to", OpenApiTypes.DATE, description=gettext_lazy("Up to this day (YYYY-MM-DD), inclusive.")
 )
+
+#: The largest id a filter takes (a 64-bit column's); past it, a 400.
+MOST_ID = 2**63 - 1
+
+
+def fund_field() -> serializers.CharField:
+    return serializers.CharField(required=False, max_length=20)
+
+
+def id_field() -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, min_value=1, max_value=MOST_ID)
+
+
+FUND = OpenApiParameter(
+    "fund", OpenApiTypes.STR, description=gettext_lazy("Only this fund's (its code).")
+)
+DONOR = OpenApiParameter(
+    "donor", OpenApiTypes.INT, description=gettext_lazy("Only this donor's (its id).")
+)

@@ -14,7 +14,13 @@ from fundmgr.services.imports import ANY_IMPORT_ROLE
 
 
 class Scope(models.TextChoices):
-    READ_BOOKS = "books:read", _("Read the books (funds, statements, exchange rates, events)")
+    READ_BOOKS = (
+        "books:read",
+        _(
+            "Read the books (funds, statements, exchange rates, events, donors, pledges, "
+            "receipts, journal entries)"
+        ),
+    )
     READ_GRANTS = "grants:read", _("Read travel grants")
     IMPORT_FILES = "imports:write", _("Import files")
     START_EXPORTS = "exports:start", _("Start exports")

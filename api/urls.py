@@ -19,3 +19,25 @@ urlpatterns = [
     path("api/v1/docs/", docs.SwaggerView.as_view(), name="api-docs"),
     path("api/v1/redoc/", docs.RedocView.as_view(), name="api-redoc"),
 ]
+
+# Donors' money and the journal (api/views/donors.py, api/views/journal.py).
+from api.views import donors as donor_views  # noqa: E402
+from api.views import journal as journal_views  # noqa: E402
+
+urlpatterns += [
+    path("api/v1/pledges/", donor_views.PledgeList.as_view(), name="api-pledges"),
+    path("api/v1/pledges/<str:id>/", donor_views.PledgeDetail.as_view(), name="api-pledge"),
+    path("api/v1/receipts/", donor_views.ReceiptList.as_view(), name="api-receipts"),
+    path("api/v1/donors/", donor_views.DonorList.as_view(), name="api-donors"),
+    path("api/v1/donors/<str:id>/", donor_views.DonorDetail.as_view(), name="api-donor"),
+    path(
+        "api/v1/journal-entries/",
+        journal_views.JournalEntryList.as_view(),
+        name="api-journal-entries",
+    ),
+    path(
+        "api/v1/journal-entries/<str:id>/",
+        journal_views.JournalEntryDetail.as_view(),
+        name="api-journal-entry",
+    ),
+]

@@ -281,6 +281,13 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "api-fund-statement": {"GET": everyone("401")},
     "api-exchange-rates": {"GET": everyone("401")},
     "api-events": {"GET": everyone("401")},
+    "api-pledges": {"GET": everyone("401")},
+    "api-pledge": {"GET": everyone("401")},
+    "api-receipts": {"GET": everyone("401")},
+    "api-donors": {"GET": everyone("401")},
+    "api-donor": {"GET": everyone("401")},
+    "api-journal-entries": {"GET": everyone("401")},
+    "api-journal-entry": {"GET": everyone("401")},
     # Its schema and documentation pages are public, like any API's.
     "api-schema": {"GET": everyone()},
     "api-docs": {"GET": everyone()},
@@ -296,6 +303,15 @@ API_MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "api-fund-statement": {"GET": only(*BOOK_READERS, anonymous="401")},
     "api-exchange-rates": {"GET": only(*BOOK_READERS, anonymous="401")},
     "api-events": {"GET": only(*BOOK_READERS, anonymous="401")},
+    # As the pledge register, a pledge's page (its receipts, its donor) and the
+    # fund's journal page: the books' readers.
+    "api-pledges": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-pledge": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-receipts": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-donors": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-donor": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-journal-entries": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-journal-entry": {"GET": only(*BOOK_READERS, anonymous="401")},
 }
 
 
@@ -490,6 +506,9 @@ def build_world() -> World:
         "api-token-revoke": [finance_token.pk],
         "api-fund": [code],
         "api-fund-statement": [code],
+        "api-pledge": [mine.pk],
+        "api-donor": [mine.donor_id],
+        "api-journal-entry": [opening.pk],
     }
     return World(users, args)
 

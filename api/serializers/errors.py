@@ -15,8 +15,9 @@ FIELD_ERRORS = {
 }
 
 
-def responses(ok, *, not_found: bool = False) -> dict:
-    """``ok`` for 200, and the errors every read may answer."""
+def responses(ok, *, not_found=False) -> dict:
+    """``ok`` for 200, and the errors every read may answer; ``not_found``
+    adds the 404, described by its text if it is one (a fund's by default)."""
     answers = {
         200: ok,
         400: OpenApiResponse(FIELD_ERRORS, description=_("A parameter is wrong; each is named.")),
@@ -30,5 +31,6 @@ def responses(ok, *, not_found: bool = False) -> dict:
         429: OpenApiResponse(DETAIL, description=_("Too many calls with this token this minute.")),
     }
     if not_found:
-        answers[404] = OpenApiResponse(DETAIL, description=_("No fund with this code."))
+        described = _("No fund with this code.") if not_found is True else not_found
+        answers[404] = OpenApiResponse(DETAIL, description=described)
     return answers

@@ -3,10 +3,13 @@ unit, with its currency; never a float."""
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fundmgr.money import round_amount
+from fundmgr.money import Money, round_amount
 
 
 class MoneySerializer(serializers.Serializer):
@@ -18,3 +21,17 @@ class MoneySerializer(serializers.Serializer):
     def to_representation(self, instance):
         code = instance.currency.code
         return {"amount": format(round_amount(instance.amount, code), "f"), "currency": code}
+
+
+@extend_schema_field(MoneySerializer)
+class MoneyOfField(serializers.Field):
+    """A decimal column shown as money in a currency another attribute names
+    (a base amount in its fund's currency): the same object as MoneySerializer."""
+
+    def __init__(self, amount: str, currency: str, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+        self.amount_of, self.currency_of = attrgetter(amount), attrgetter(currency)
+
+    def to_representation(self, value):
+        money = Money(self.amount_of(value), self.currency_of(value))
+        return MoneySerializer().to_representation(money)

@@ -5,7 +5,12 @@ query parameters read through one serializer, ``query_class``."""
 
 from __future__ import annotations
 
+import re
+
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
@@ -45,3 +50,22 @@ class BooksView(AuditedMixin, generics.GenericAPIView):
             )
         query.is_valid(raise_exception=True)
         self.query = query.validated_data
+
+
+#: The path parameter of a detail operation: a row's id.
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class ByIdMixin:
+    """A detail read by ``id`` among the rows the caller may see
+    (``get_queryset``): anything else, an id that is not one included, is the
+    same 404, so the answer never tells a hidden row from a missing one. The
+    URL takes any text (``<str:id>``) so that a malformed id is this JSON 404,
+    not the site's HTML page."""
+
+    def get_object(self):
+        raw = self.kwargs["id"]
+        # Ids are positive: 0 stands for an id that is not one (too long for
+        # the column, or not digits), which finds nothing.
+        pk = int(raw) if re.fullmatch(r"[0-9]{1,18}", raw) else 0
+        return get_object_or_404(self.get_queryset(), pk=pk)

@@ -19,6 +19,10 @@ READS = [
     "/api/v1/funds/TESTF/statement/",
     "/api/v1/exchange-rates/",
     "/api/v1/events/",
+    "/api/v1/pledges/",
+    "/api/v1/receipts/",
+    "/api/v1/donors/",
+    "/api/v1/journal-entries/",
 ]
 
 
@@ -67,3 +71,88 @@ def test_the_api_ignores_a_signed_in_session(client, make_user, fund):
     client.force_login(make_user("finance-1", Role.FINANCE_OFFICER))
 
     assert client.get("/api/v1/funds/").status_code == 401
+
+
+# -- donors' money and the journal: as on the pages ---------------------------------
+
+#: Each new resource and the page that shows the same rows to people signed in.
+PAGE_OF = {
+    "pledges": "/finance/TESTF/pledges/",
+    "pledge": "/finance/TESTF/pledges/{reference}/",
+    "receipts": "/finance/TESTF/pledges/{reference}/",  # its receipts
+    "donors": "/finance/TESTF/pledges/{reference}/",  # its donor, e-mail included
+    "donor": "/finance/TESTF/pledges/{reference}/",
+    "journal-entries": "/funds/TESTF/journal/",
+    "journal-entry": "/funds/TESTF/journal/",
+}
+#: Who reads them on the pages (fundmgr.roles.BOOK_READERS); nobody else.
+READERS = {
+    Role.FUND_OFFICER,
+    Role.APPROVING_OFFICER,
+    Role.FINANCE_OFFICER,
+    Role.AUDITOR,
+    Role.ADMINISTRATOR,
+}
+
+
+@pytest.fixture
+def booked(fund, rates, admin_user):
+    from tests.api.test_books import make_donor, make_pledge, make_receipt
+
+    pledge = make_pledge(fund, make_donor(), admin_user)
+    receipt = make_receipt(fund, pledge, admin_user)
+    urls = {
+        "pledges": "/api/v1/pledges/",
+        "pledge": f"/api/v1/pledges/{pledge.pk}/",
+        "receipts": "/api/v1/receipts/",
+        "donors": "/api/v1/donors/",
+        "donor": f"/api/v1/donors/{pledge.donor_id}/",
+        "journal-entries": "/api/v1/journal-entries/",
+        "journal-entry": f"/api/v1/journal-entries/{receipt.entry_id}/",
+    }
+    return pledge, urls
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("resource", list(PAGE_OF))
+def test_each_role_reads_each_resource_as_it_reads_the_page_that_shows_it(
+    make_user, client, booked, role, resource
+):
+    pledge, urls = booked
+    person = make_user(f"person-{role}", role)
+    client.force_login(person)
+
+    page = client.get(PAGE_OF[resource].format(reference=pledge.reference)).status_code
+    api = bearer(issue(person)).get(urls[resource]).status_code
+
+    assert (page, api) == ((200, 200) if role in READERS else (403, 403))
+
+
+@pytest.mark.parametrize("resource", list(PAGE_OF))
+def test_a_role_removed_is_a_right_removed_for_each_resource(make_user, booked, resource):
+    _pledge, urls = booked
+    auditor = make_user("auditor-1", Role.AUDITOR)
+    client = bearer(issue(auditor, [Scope.READ_BOOKS]))
+    assert client.get(urls[resource]).status_code == 200
+
+    auditor.groups.remove(Group.objects.get(name=Role.AUDITOR))
+    answer = client.get(urls[resource])
+
+    assert answer.status_code == 403
+    assert "no longer allow" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("resource", list(PAGE_OF))
+def test_each_call_to_a_resource_is_in_the_audit_trail(make_user, booked, resource):
+    _pledge, urls = booked
+    finance = make_user("finance-1", Role.FINANCE_OFFICER)
+
+    bearer(issue(finance)).get(urls[resource])
+
+    call = AuditRecord.objects.get(action="api:call")
+    assert call.actor == finance
+    assert (call.data["method"], call.data["path"], call.data["status"]) == (
+        "GET",
+        urls[resource],
+        200,
+    )

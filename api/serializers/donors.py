@@ -1,0 +1,120 @@
+"""Donors, their pledges with the instalments, and receipts, as the pledge
+register and a pledge's page show them to those who read the books."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from api.serializers.money import MoneyOfField, MoneySerializer
+from donors.models import Donor, Instalment, Pledge, Receipt
+
+
+class DonorSerializer(serializers.ModelSerializer):
+    """A donor with the fields a pledge's page shows (its e-mail included) and
+    the IATI organisation identifier the fund's IATI file names."""
+
+    country = serializers.CharField(source="country_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Donor
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "country",
+            "email",
+            "iati_identifier",
+            "listed_publicly",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DonorRefSerializer(serializers.ModelSerializer):
+    """The donor a pledge or a receipt is from (``/donors/{id}/`` for the rest)."""
+
+    class Meta:
+        model = Donor
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class InstalmentSerializer(serializers.ModelSerializer):
+    amount = MoneySerializer()
+
+    class Meta:
+        model = Instalment
+        fields = ["sequence", "amount", "due_date"]
+        read_only_fields = fields
+
+
+class PledgeSerializer(serializers.ModelSerializer):
+    """A pledge as the register shows it, with its schedule: ``amount`` in the
+    pledge's currency, ``base_amount`` in the fund's at the pledge date's
+    rate, ``received`` what receipts applied to it (the pledge's currency)."""
+
+    fund = serializers.CharField(source="fund.code", read_only=True)
+    donor = DonorRefSerializer(read_only=True)
+    appeal = serializers.CharField(source="appeal.slug", read_only=True, allow_null=True)
+    amount = MoneySerializer()
+    base_amount = MoneyOfField("base_amount", "fund.base_currency")
+    received = MoneyOfField("paid", "amount.currency.code")
+    instalments = InstalmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pledge
+        fields = [
+            "id",
+            "reference",
+            "source_reference",
+            "fund",
+            "donor",
+            "appeal",
+            "pledge_date",
+            "amount",
+            "base_amount",
+            "received",
+            "method",
+            "status",
+            "agreement_signed",
+            "confirmed",
+            "held_for_review",
+            "instalments",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    """Money received: ``amount`` as it came (its own currency), ``base_amount``
+    in the fund's currency at the value date's rate; ``entry`` is the journal
+    entry that booked it."""
+
+    fund = serializers.CharField(source="fund.code", read_only=True)
+    donor = DonorRefSerializer(read_only=True)
+    pledge = serializers.IntegerField(source="pledge_id", read_only=True, allow_null=True)
+    pledge_reference = serializers.CharField(
+        source="pledge.reference", read_only=True, allow_null=True
+    )
+    amount = MoneySerializer()
+    base_amount = MoneyOfField("base_amount", "fund.base_currency")
+    entry = serializers.IntegerField(source="entry_id", read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = [
+            "id",
+            "number",
+            "fund",
+            "donor",
+            "pledge",
+            "pledge_reference",
+            "value_date",
+            "amount",
+            "base_amount",
+            "method",
+            "external_reference",
+            "entry",
+            "created_at",
+        ]
+        read_only_fields = fields
