@@ -1,4 +1,4 @@
-"""A CSV field (reports/open_data_files.py): text that a spreadsheet would
+"""A CSV field (fundmgr/csv_files.py): text that a spreadsheet would
 take for a formula is made inert; amounts stay numbers."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports.open_data_files import csv_field, csv_file
+from fundmgr.csv_files import csv_field, csv_file
 
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"], ids=repr)
