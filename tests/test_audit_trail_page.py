@@ -206,9 +206,7 @@ def test_each_record_links_to_the_page_of_what_it_is_about(reading, fund, rates,
     assert f'<a href="{reverse("fund-detail", args=[fund.code])}">{fund}</a>' in html
 
 
-def test_no_link_where_the_reader_may_not_open_the_records_page(
-    client, fund, admin_user, auditor
-):
+def test_no_link_where_the_reader_may_not_open_the_records_page(client, fund, admin_user, auditor):
     admin_user.is_staff = admin_user.is_superuser = True  # the admin site's administrator
     admin_user.save()
     event = Event.objects.create(
