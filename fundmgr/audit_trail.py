@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -222,28 +221,51 @@ def csv_header() -> list[str]:
 
 
 def csv_rows(queryset: QuerySet) -> Iterator[list]:
-    """One row per record, read in chunks: a trail of any length is written
-    without holding it in memory. Every text is outside text to the CSV
-    writer (``fundmgr.csv_files``), which makes formulas inert."""
+    """One row per record, read as plain values in chunks: a trail of any
+    length is written without holding it in memory. Every text is outside
+    text to the CSV writer (``fundmgr.csv_files``), which makes formulas inert."""
     yes, no = _("yes"), _("no")
-    labels: dict[int, str] = {}
-    for record in queryset.iterator(chunk_size=EXPORT_CHUNK):
-        kind = record.target_type
-        if kind is not None and kind.pk not in labels:
-            labels[kind.pk] = _model_label(kind.app_label, kind.model)
+    labels: dict[tuple[str, str], str] = {}
+    values = queryset.values_list(
+        "at",
+        "actor__username",
+        "system_actor",
+        "action",
+        "is_refusal",
+        "target_type__app_label",
+        "target_type__model",
+        "target_id",
+        "target_repr",
+        "reason",
+        "data",
+    )
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # data was stored as JSON
+    for (
+        at,
+        username,
+        system,
+        action,
+        refused,
+        app,
+        model,
+        number,
+        shown,
+        why,
+        data,
+    ) in values.iterator(chunk_size=EXPORT_CHUNK):
+        if app is not None and (app, model) not in labels:
+            labels[app, model] = _model_label(app, model)
         yield [
-            record.at.astimezone(datetime.UTC).isoformat(),
-            record.who,
-            no if record.actor_id else yes,
-            record.action,
-            yes if record.is_refusal else no,
-            labels[kind.pk] if kind is not None else "",
-            record.target_id,
-            record.target_repr,
-            record.reason,
-            json.dumps(record.data, cls=DjangoJSONEncoder, ensure_ascii=False)
-            if record.data
-            else "",
+            at.astimezone(datetime.UTC).isoformat(),
+            username if username is not None else system,
+            no if username is not None else yes,
+            action,
+            yes if refused else no,
+            labels[app, model] if app is not None else "",
+            number,
+            shown,
+            why,
+            encode(data) if data else "",
         ]
 
 

@@ -38,19 +38,20 @@ def csv_file(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return b"".join(csv_stream(header, rows))
 
 
-def csv_stream(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[bytes]:
-    """The file as UTF-8 bytes, the byte order mark and header first, then one
-    line per row as the rows are read."""
+def csv_stream(
+    header: Sequence[str], rows: Iterable[Sequence], *, block: int = 64 * 1024
+) -> Iterator[bytes]:
+    """The file as UTF-8 bytes, the byte order mark and header first, then the
+    rows as they are read, in blocks of about ``block`` characters (a write
+    to the client per block, not per line)."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-
-    def line(cells: Sequence) -> str:
-        writer.writerow([csv_field(cell) for cell in cells])
-        text = out.getvalue()
-        out.seek(0)
-        out.truncate()
-        return text
-
-    yield (BOM + line(header)).encode("utf-8")
+    out.write(BOM)
+    writer.writerow([csv_field(cell) for cell in header])
     for row in rows:
-        yield line(row).encode("utf-8")
+        writer.writerow([csv_field(cell) for cell in row])
+        if out.tell() >= block:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
