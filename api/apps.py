@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("REST API")
+
+    def ready(self):
+        # The API's refusals are refusals in the audit trail too (its filter
+        # "only refused attempts", fundmgr.audit_trail): a revoked or expired
+        # token, and a call refused for its token's scope or owner's role (403)
+        # or its rate (429).
+        from django.db.models import Q
+
+        from api.audit import CALL, REFUSED
+        from fundmgr import extensions
+
+        extensions.add_refusal(
+            "api", Q(action=REFUSED) | Q(action=CALL, data__status__in=[401, 403, 429])
+        )

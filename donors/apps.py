@@ -25,3 +25,6 @@ class DonorsConfig(AppConfig):
         guards.register()  # its database guards, for the system check (fundmgr.checks)
         # An appeal's public page shows these (donors.views.appeal_page).
         public_pages.watch(Appeal, Donor, Pledge, Receipt)
+        from donors import audit_links
+
+        audit_links.register()  # the audit trail links to pledges, receipts, bank lines

@@ -19,3 +19,6 @@ class FundmgrConfig(AppConfig):
         from fundmgr.models import Fund
 
         public_pages.watch(Fund)  # its name is on every appeal's public page
+        from fundmgr import audit_trail
+
+        audit_trail.register_core_links()  # the audit trail links to funds, entries...

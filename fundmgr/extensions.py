@@ -8,7 +8,11 @@
 - *demo loaders*: each app's part of the demo, in order, after the core's;
 - *books sections*: what an app adds to the books' fingerprint that a backup
   is checked against (fundmgr.services.books; the reports app: each fund's
-  financial statement).
+  financial statement);
+- *record links*: the page the audit trail links a record of a model to, and
+  who may open it (fundmgr.audit_trail; the donors app: pledges, bank lines...);
+- *refusals*: the audit records that say something was refused, beyond the
+  core's own (the api app: a refused token, a call answered 401, 403 or 429).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Model, Prefetch, Q, QuerySet
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,20 @@ _fund_sections: dict[str, FundSection] = {}
 _reference_loaders: dict[str, Callable[[], None]] = {}
 _demo_loaders: dict[str, DemoLoader] = {}
 _books_sections: dict[str, Callable] = {}
+_record_links: dict[str, RecordLink] = {}
+_refusals: dict[str, Q] = {}
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    """How the audit trail links to a record of one model: ``queryset()``
+    fetches the records of a page in one query with what ``url`` needs
+    (``select_related``); ``may_open(user, record)`` answers as the page's
+    own view would, so no link leads to a refusal."""
+
+    queryset: Callable[[], QuerySet]
+    url: Callable[[Model], str]
+    may_open: Callable[[object, Model], bool]
 
 
 def add_fund_section(name: str, prefetch: Callable[[], Prefetch], template: str) -> None:
@@ -70,3 +88,28 @@ def demo_loaders() -> list[DemoLoader]:
 
 def books_sections() -> dict[str, Callable]:
     return dict(sorted(_books_sections.items()))
+
+
+def add_record_link(
+    model: type[Model],
+    url: Callable[[Model], str],
+    may_open: Callable[[object, Model], bool],
+    queryset: Callable[[], QuerySet] | None = None,
+) -> None:
+    _record_links[model._meta.label_lower] = RecordLink(
+        queryset or model._default_manager.all, url, may_open
+    )
+
+
+def record_links() -> dict[str, RecordLink]:
+    """By the model's ``app_label.model`` (its content type's natural key)."""
+    return dict(_record_links)
+
+
+def add_refusal(name: str, records: Q) -> None:
+    """``records`` selects the audit records that are refusals of this kind."""
+    _refusals[name] = records
+
+
+def refusals() -> dict[str, Q]:
+    return dict(sorted(_refusals.items()))

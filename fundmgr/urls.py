@@ -48,6 +48,7 @@ urlpatterns = [
     path("rates/revise/", views_rates.revise_exchange_rate, name="revise-rate"),
     path("rates/history/", views_rates.rate_history, name="rate-history"),
     path("audit/", views.audit_trail, name="audit-trail"),
+    path("audit/audit-trail.csv", views.audit_trail_csv, name="audit-trail-csv"),
     path("imports/<int:pk>/", views_imports.job_page, name="import-job"),
     path("mail/", views_mail.undelivered, name="undelivered-mail"),
     path("mail/<int:pk>/send-again/", views_mail.send_again, name="mail-send-again"),

@@ -9,18 +9,26 @@ from __future__ import annotations
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
+from fundmgr import audit_trail as audit
 from fundmgr import extensions
-from fundmgr.models import AuditRecord, Event, Fund, JournalEntry
+from fundmgr.csv_files import csv_stream
+from fundmgr.models import Event, Fund, JournalEntry
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
+from fundmgr.services.audit import log_action
 from fundmgr.services.funds import positions
 from fundmgr.services.ledger import trial_balance
 from fundmgr.services.manual_journals import REVERSIBLE_KINDS
 
 PAGE_SIZE = 50
+#: The audit record of a download of the audit trail.
+EXPORTED = "audit-trail:exported"
 
 
 def _page(request, queryset):
@@ -109,9 +117,52 @@ def fund_journal(request, code):
     )
 
 
-@role_required(Role.AUDITOR, Role.ADMINISTRATOR)
+#: Who reads the audit trail, on the page and as a CSV file.
+AUDIT_READERS = (Role.AUDITOR, Role.ADMINISTRATOR)
+
+
+@role_required(*AUDIT_READERS)
 def audit_trail(request):
-    """Who did what, to which record, when and why: newest first."""
+    """Who did what, to which record, when and why: newest first, filtered
+    by the GET form; each record links to the page of what it is about
+    where the reader may open it."""
+    form = audit.AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return _audit_page(request, form, None, status=400)
+    records = form.filter(audit.for_reading()) if form.is_bound else audit.for_reading()
+    page = _page(request, records)
+    audit.attach_links(page.object_list, request.user)
+    return _audit_page(request, form, page)
+
+
+def _audit_page(request, form, page, status=200):
     return render(
-        request, "audit/list.html", {"page": _page(request, AuditRecord.objects.for_table())}
+        request,
+        "audit/list.html",
+        {"form": form, "page": page, "errors": form.messages() if form.is_bound else []},
+        status=status,
     )
+
+
+@role_required(*AUDIT_READERS)
+@require_GET
+def audit_trail_csv(request):
+    """The records the page's filters select, every one, as a CSV file
+    streamed as it is read. Downloading the trail is itself recorded."""
+    form = audit.AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return _audit_page(request, form, None, status=400)
+    log_action(
+        None,
+        EXPORTED,
+        request.user,
+        data={name: str(value) for name, value in form.cleaned_data.items() if value},
+    )
+    rows = audit.csv_rows(form.filter(audit.for_reading()))
+    response = StreamingHttpResponse(
+        csv_stream(audit.csv_header(), rows), content_type="text/csv; charset=utf-8"
+    )
+    name = f"audit-trail-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    add_never_cache_headers(response)
+    return response

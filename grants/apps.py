@@ -23,5 +23,17 @@ class GrantsConfig(AppConfig):
         from grants.models import Grant
 
         public_pages.watch(Grant)
+        # The audit trail links a grant's records to its page (grants.views.detail).
+        from django.urls import reverse
+
+        from fundmgr.audit_trail import readers
+        from fundmgr.roles import BOOK_READERS
+
+        extensions.add_record_link(
+            Grant,
+            lambda grant: reverse("grant-detail", args=[grant.event.code, grant.reference]),
+            readers(*BOOK_READERS),
+            lambda: Grant.objects.select_related("event").only("pk", "reference", "event__code"),
+        )
         # Registers the officers' queue export with the exporters (fundmgr.exporters).
         from grants import export  # noqa: F401

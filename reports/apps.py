@@ -26,5 +26,27 @@ class ReportsConfig(AppConfig):
         from grants.models import Grant
 
         public_pages.watch(Fund, Donor, Pledge, Receipt, Grant)
+        # The audit trail links an event's and its conference budget's records
+        # to the conference page (reports.views_conference.conference).
+        from django.urls import reverse
+
+        from fundmgr.audit_trail import readers
+        from fundmgr.models import Event
+        from fundmgr.roles import BOOK_READERS
+        from reports.models import BudgetLine, HostContribution, HostCost
+
+        extensions.add_record_link(
+            Event,
+            lambda event: reverse("reports-conference", args=[event.code]),
+            readers(*BOOK_READERS),
+            lambda: Event.objects.only("pk", "code"),
+        )
+        for model in (BudgetLine, HostContribution, HostCost):
+            extensions.add_record_link(
+                model,
+                lambda record: reverse("reports-conference", args=[record.event.code]),
+                readers(*BOOK_READERS),
+                lambda model=model: model.objects.select_related("event").only("pk", "event__code"),
+            )
         # Registers the reconciliation workbook with the exporters (fundmgr.exporters).
         from reports import workbook  # noqa: F401

@@ -2,17 +2,15 @@
 per table (docs/open-data.md).
 
 Outside text (a donor's name) is data in both: the XLSX is written by
-``fundmgr.spreadsheet``, where a string is always a text cell; in the CSV
-every field is quoted and a text starting with ``=``, ``+``, ``-``, ``@``,
-tab or carriage return is prefixed with a single quote (OWASP's CSV
-injection guidance, docs/security.md). Amounts are decimal text in the
-CSV (never floats: ``1234.50``, no thousands separator, whatever the
+``fundmgr.spreadsheet``, where a string is always a text cell, and the CSV by
+``fundmgr.csv_files``, where a text that would start a formula is made inert
+(OWASP's CSV injection guidance, docs/security.md). Amounts are decimal text in
+the CSV (never floats: ``1234.50``, no thousands separator, whatever the
 language) and numbers with the currency's format in the XLSX.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,11 +19,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fundmgr.csv_files import csv_file
 from fundmgr.spreadsheet import BOLD, Book, Cell, money
 from reports.open_data import OpenData
-
-#: What starts a formula in a spreadsheet that opens the CSV.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -89,23 +85,6 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def csv_field(value) -> str:
-    """One CSV field: an amount as decimal text, a text made inert."""
-    if isinstance(value, Decimal | int):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_file(header: Sequence[str], rows: Sequence[Sequence]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([csv_field(cell) for cell in header])
-    writer.writerows([csv_field(cell) for cell in row] for row in rows)
-    # With a byte order mark, so that Excel reads the UTF-8 (names in any script).
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def xlsx_file(

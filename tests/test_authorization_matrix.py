@@ -172,6 +172,7 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "entry-reverse": {"GET": only("finance_officer"), "POST": outcomes(finance_officer="400")},
     "rate-history": {"GET": only(*BOOK_READERS)},
     "audit-trail": {"GET": only("auditor", "administrator")},
+    "audit-trail-csv": {"GET": only("auditor", "administrator")},
     "finance-register": {"GET": only(*BOOK_READERS)},
     "finance-statement": {"GET": only(*BOOK_READERS)},
     "finance-pledge": {"GET": only(*BOOK_READERS)},

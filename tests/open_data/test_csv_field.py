@@ -1,4 +1,4 @@
-"""A CSV field (reports/open_data_files.py): text that a spreadsheet would
+"""A CSV field (fundmgr/csv_files.py): text that a spreadsheet would
 take for a formula is made inert; amounts stay numbers."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports.open_data_files import csv_field, csv_file
+from fundmgr.csv_files import csv_field, csv_file, csv_stream
 
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"], ids=repr)
@@ -34,3 +34,13 @@ def test_every_field_is_quoted_and_reads_back_as_written():
     text = content.decode("utf-8-sig")
     assert text.splitlines()[1] == '"\'=A1, ""quoted""","10.00"'
     assert list(csv.reader(io.StringIO(text)))[1] == ['\'=A1, "quoted"', "10.00"]
+
+
+def test_a_streamed_file_comes_in_blocks_and_equals_the_file_built_at_once():
+    rows = [[f"=row {n}", Decimal(n)] for n in range(2000)]
+
+    blocks = list(csv_stream(["Who", "Amount"], iter(rows), block=4096))
+
+    assert len(blocks) > 5 and all(len(block) < 4096 + 200 for block in blocks)
+    assert b"".join(blocks) == csv_file(["Who", "Amount"], rows)
+    assert b"".join(blocks).decode("utf-8-sig").splitlines()[1] == '"\'=row 0","0"'
