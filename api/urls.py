@@ -19,3 +19,10 @@ urlpatterns = [
     path("api/v1/docs/", docs.SwaggerView.as_view(), name="api-docs"),
     path("api/v1/redoc/", docs.RedocView.as_view(), name="api-redoc"),
 ]
+
+from api.views import imports as import_views  # noqa: E402 - appended, as other resources are
+
+urlpatterns += [
+    path("api/v1/imports/", import_views.ImportList.as_view(), name="api-imports"),
+    path("api/v1/imports/<int:pk>/", import_views.ImportDetail.as_view(), name="api-import"),
+]
