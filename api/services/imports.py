@@ -43,12 +43,12 @@ KINDS = (EXCHANGE_RATES, PLEDGE_REGISTER, BANK_STATEMENT)
 
 #: The background job's kind of each (UN rates are never a job: a few hundred
 #: lines, docs/background-jobs.md).
-JOB_KINDS = {
+JOB_KINDS: dict[str, str] = {
     PLEDGE_REGISTER: ImportJob.Kind.PLEDGE_REGISTER,
     BANK_STATEMENT: ImportJob.Kind.BANK_STATEMENT,
 }
 #: A job's kind as the API spells it (nominations, made on their page, too).
-API_KIND = {
+API_KIND: dict[str, str] = {
     ImportJob.Kind.PLEDGE_REGISTER: PLEDGE_REGISTER,
     ImportJob.Kind.BANK_STATEMENT: BANK_STATEMENT,
     ImportJob.Kind.NOMINATIONS: "nominations",

@@ -205,6 +205,7 @@ class ImportList(ImportsView, generics.ListAPIView):
 
 @extend_schema(
     summary=gettext_lazy("One import"),
+    parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     responses={
         **responses(ImportSerializer),
         404: OpenApiResponse(
@@ -223,10 +224,13 @@ class ImportDetail(ImportsView, generics.RetrieveAPIView):
     serializer_class = ImportSerializer
 
     def get_object(self):
+        pk = self.kwargs["pk"]
         job = (
             ImportJob.objects.select_related("fund", "event", "requested_by")
-            .filter(pk=self.kwargs["pk"])
+            .filter(pk=int(pk))
             .first()
+            if pk.isascii() and pk.isdigit() and len(pk) < 19
+            else None
         )
         if job is None or not api_imports.may_see(self.request.user, job):
             raise NotFound(_("No import of yours, or of a kind you may import, has this id."))

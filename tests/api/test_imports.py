@@ -404,3 +404,11 @@ def test_the_list_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(PER_CALL + 1):
         rows = api.get(URL).json()["results"]
     assert len(rows) == count
+
+
+@pytest.mark.parametrize("pk", ["abc", "-1", "99999999999999999999999"])
+def test_an_id_that_is_not_one_is_a_json_404(api, pk):
+    answer = api.get(f"{URL}{pk}/")
+
+    assert answer.status_code == 404
+    assert "detail" in answer.json()
