@@ -6,12 +6,13 @@ and what a second copy does are the services'."""
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -29,6 +30,7 @@ from fundmgr.tabular import FileRejected
 IMPORT_ERRORS = {
     "type": "object",
     "properties": {
+        "detail": {"type": "string", "description": "A body that is not readable multipart."},
         "problems": {
             "type": "array",
             "items": {
@@ -36,7 +38,7 @@ IMPORT_ERRORS = {
                 "properties": {"line": {"type": "integer"}, "message": {"type": "string"}},
                 "required": ["line", "message"],
             },
-        }
+        },
     },
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
     "example": {
@@ -160,13 +162,20 @@ class ImportList(ImportsView, generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(outcomes, many=True).data)
 
     def post(self, request, *args, **kwargs):
-        kind = request.data.get("kind")
+        try:
+            fields = request.data
+        except (TooManyFieldsSent, TooManyFilesSent, RequestDataTooBig) as error:
+            # Django's own limits on a body (its HTML 400 otherwise).
+            raise ParseError(
+                _("Too many fields or files in one request: send one file and its fields.")
+            ) from error
+        kind = fields.get("kind")
         # The kind's roles first, as its upload page: no one learns what a
         # file they may not import would have been told.
         if kind in api_imports.KINDS:
             api_imports.require_kind_role(request.user, kind)
-        asked = ImportRequestSerializer(data=request.data)
-        unknown = sorted(set(request.data) - set(asked.fields))
+        asked = ImportRequestSerializer(data=fields)
+        unknown = sorted(set(fields) - set(asked.fields))
         if unknown:
             known = ", ".join(sorted(asked.fields))
             raise ValidationError(

@@ -412,3 +412,16 @@ def test_an_id_that_is_not_one_is_a_json_404(api, pk):
 
     assert answer.status_code == 404
     assert "detail" in answer.json()
+
+
+def test_a_body_that_is_not_readable_multipart_is_a_json_400(api):
+    no_boundary = api.generic("POST", URL, b"junk", content_type="multipart/form-data")
+    parts = "".join(
+        f'--bb\r\nContent-Disposition: form-data; name="f{n}"\r\n\r\n1\r\n' for n in range(1100)
+    )
+    too_many = api.generic(
+        "POST", URL, f"{parts}--bb--\r\n".encode(), content_type="multipart/form-data; boundary=bb"
+    )
+
+    assert no_boundary.status_code == too_many.status_code == 400
+    assert "detail" in no_boundary.json() and "Too many fields" in too_many.json()["detail"]
