@@ -59,7 +59,7 @@ class ImportsView(BooksView):
     required_scope = Scope.IMPORT_FILES
 
 
-def _job_answer(request, outcome: Outcome, code: int) -> Response:
+def _answer(request, outcome: Outcome, code: int) -> Response:
     answer = Response(ImportSerializer(outcome, context={"request": request}).data, status=code)
     if outcome.job is not None:
         answer["Location"] = answer.data["url"]
@@ -208,8 +208,8 @@ class ImportList(ImportsView, generics.ListAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         if outcome.job is not None and outcome.new_job:
-            return _job_answer(request, outcome, status.HTTP_202_ACCEPTED)
-        return _job_answer(request, outcome, status.HTTP_200_OK)
+            return _answer(request, outcome, status.HTTP_202_ACCEPTED)
+        return _answer(request, outcome, status.HTTP_200_OK)
 
 
 @extend_schema(
