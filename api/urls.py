@@ -41,3 +41,11 @@ urlpatterns += [
         name="api-journal-entry",
     ),
 ]
+
+from api.views import imports as import_views  # noqa: E402 - appended, as other resources are
+
+# ``str``, not ``int``: an id that is not a number is the API's JSON 404, not Django's page.
+urlpatterns += [
+    path("api/v1/imports/", import_views.ImportList.as_view(), name="api-imports"),
+    path("api/v1/imports/<str:pk>/", import_views.ImportDetail.as_view(), name="api-import"),
+]

@@ -9,7 +9,9 @@ verbales (a ZIP of up to 200 MB); everyone else sends at most a pledge letter
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from fundmgr.roles import BOOK_READERS, has_role
 
@@ -31,10 +33,19 @@ class RequestBodyLimitMiddleware:
             length = 0
         limit = limit_for(request)
         if length > limit:
-            return render(
-                request,
-                "413.html",
-                {"limit_mb": limit // (1024 * 1024), "size_mb": -(-length // (1024 * 1024))},
-                status=413,
-            )
+            sizes = {"limit_mb": limit // (1024 * 1024), "size_mb": -(-length // (1024 * 1024))}
+            if request.path.startswith("/api/"):
+                # The API answers JSON, errors included (docs/api.md). Its token
+                # is read after this, so an API call has the public limit.
+                return JsonResponse(
+                    {
+                        "detail": _(
+                            "The request is about %(size_mb)d MB; at most %(limit_mb)d MB "
+                            "can be sent at once. Nothing was saved."
+                        )
+                        % sizes
+                    },
+                    status=413,
+                )
+            return render(request, "413.html", sizes, status=413)
         return self.get_response(request)

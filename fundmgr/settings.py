@@ -447,7 +447,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the trust fund's books: funds with their position, the financial "
         "statement, exchange rates, events, donors, pledges with their schedules, "
-        "receipts and journal entries. Authenticate with a personal API "
+        "receipts and journal entries; import UN exchange rates, pledge registers "
+        "and bank statements. Authenticate with a personal API "
         "token: Authorization: Bearer <token>. Money is an object with the amount "
         "as a string and its currency; dates are ISO 8601."
     ),

@@ -28,6 +28,7 @@ from fundmgr.services.rate_corrections import (
 from fundmgr.services.rate_import import (
     anchor_rows_skipped,
     import_exchange_rates,
+    rates_imported,
     rates_replaced,
 )
 from fundmgr.tabular import FileRejected
@@ -270,11 +271,7 @@ def import_rates(request):
         except FileRejected as error:
             rejected = error
         else:
-            messages.success(
-                request,
-                _("%(name)s: %(created)d rates added, %(unchanged)d already recorded.")
-                % {"name": upload.name, "created": result.created, "unchanged": result.unchanged},
-            )
+            messages.success(request, rates_imported(upload.name, result))
             if result.replaced:
                 messages.info(request, rates_replaced(result.replaced))
             if result.skipped:

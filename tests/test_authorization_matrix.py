@@ -110,6 +110,8 @@ FINANCE_AND_ADMIN = ("finance_officer", "administrator")
 FUND_OFFICERS = ("fund_officer", "both_officer_roles")
 NOMINATORS = (*FUND_OFFICERS, "focal_point")
 OWN_DONOR = {"other_donor": "404", "anonymous": "login"}
+#: Those who may import some kind of file (fundmgr.services.imports.ANY_IMPORT_ROLE).
+IMPORTERS = (*FINANCE_AND_ADMIN, *FUND_OFFICERS)
 
 # name -> {method: row}. Rows name the expected outcome for every persona.
 MATRIX: dict[str, dict[str, dict[str, str]]] = {
@@ -293,6 +295,8 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "api-schema": {"GET": everyone()},
     "api-docs": {"GET": everyone()},
     "api-redoc": {"GET": everyone()},
+    "api-imports": {"GET": everyone("401"), "POST": everyone("401")},
+    "api-import": {"GET": everyone("401")},
 }
 
 #: The API called with a bearer token carrying every scope, whatever its owner's
@@ -313,6 +317,16 @@ API_MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "api-donor": {"GET": only(*BOOK_READERS, anonymous="401")},
     "api-journal-entries": {"GET": only(*BOOK_READERS, anonymous="401")},
     "api-journal-entry": {"GET": only(*BOOK_READERS, anonymous="401")},
+    # Imports: whoever may import some kind of file (fund officers: nominations);
+    # an empty POST reaches the view (400); a bank statement's job is seen by
+    # those who may import bank statements, and does not exist for the others.
+    "api-imports": {
+        "GET": only(*IMPORTERS, anonymous="401"),
+        "POST": outcomes(anonymous="401", **{p: "400" for p in IMPORTERS}),
+    },
+    "api-import": {
+        "GET": only(*FINANCE_AND_ADMIN, anonymous="401", **{p: "404" for p in FUND_OFFICERS})
+    },
 }
 
 
@@ -473,6 +487,7 @@ def build_world() -> World:
         "finance-queue-redate": [code, waiting.pk],
         "finance-new-receipt": [code],
         "import-job": [job.pk],
+        "api-import": [job.pk],
         "mail-send-again": [unsent.pk],
         "fund-statement": [code],
         "iati-activities": [code],
@@ -649,7 +664,7 @@ def api_operations() -> set[tuple[str, str]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     found = set()
     for path, operations in schema["paths"].items():
-        example = path.replace("{code}", "X")
+        example = path.replace("{code}", "X").replace("{id}", "1")
         for method in operations:
             found.add((resolve(example).url_name, method.upper()))
     return found

@@ -172,6 +172,15 @@ def request_import(
 
     The same upload again while its job still waits or runs (a double submit)
     is that job, not a second one."""
+    return request_import_once(kind, uploads, fund=fund, event=event, by=by)[0]
+
+
+def request_import_once(
+    kind: str, uploads: Sequence, *, fund: Fund | None = None, event: Event | None = None, by: Actor
+) -> tuple[ImportJob, bool]:
+    """``request_import``, also saying whether this call recorded the job
+    (False: the same upload's job was already waiting or running), which the
+    API answers differently (202, or 200 with the earlier job)."""
     if kind not in IMPORTERS:
         raise ImportRefused(_("This kind of import does not exist."))
     require_import_role(by, kind)
@@ -215,12 +224,12 @@ def request_import(
                     result = run_import_job.enqueue(job.pk)
                     ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
                     job.refresh_from_db()
-                    return job
+                    return job, True
     except BaseException:
         delete_stored(imports_storage(), stored)
         raise
     delete_stored(imports_storage(), stored)  # the earlier job has the same bytes
-    return job
+    return job, False
 
 
 # Running ----------------------------------------------------------------------

@@ -51,6 +51,15 @@ class RateImportResult:
     replaced: int = 0
 
 
+def rates_imported(name: str, result: RateImportResult) -> str:
+    """What the import page and the API tell of a file imported."""
+    return _("%(name)s: %(created)d rates added, %(unchanged)d already recorded.") % {
+        "name": name,
+        "created": result.created,
+        "unchanged": result.unchanged,
+    }
+
+
 def anchor_rows_skipped(count: int) -> str:
     """What to tell the importer about the USD rows at 1 left out."""
     return ngettext(
