@@ -19,3 +19,18 @@ urlpatterns = [
     path("api/v1/docs/", docs.SwaggerView.as_view(), name="api-docs"),
     path("api/v1/redoc/", docs.RedocView.as_view(), name="api-redoc"),
 ]
+
+# Travel grants and exports (appended apart, so other resources' lines merge cleanly).
+from api.views import exports, grants  # noqa: E402
+
+urlpatterns += [
+    path("api/v1/grants/", grants.GrantList.as_view(), name="api-grants"),
+    path("api/v1/grants/<int:pk>/", grants.GrantDetail.as_view(), name="api-grant"),
+    path("api/v1/exports/", exports.ExportList.as_view(), name="api-exports"),
+    path("api/v1/exports/<int:pk>/", exports.ExportDetail.as_view(), name="api-export"),
+    path(
+        "api/v1/exports/<int:pk>/download/",
+        exports.ExportDownload.as_view(),
+        name="api-export-download",
+    ),
+]

@@ -449,6 +449,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choices whose field names other resources use too ("kind", "status", "state").
+    "ENUM_NAME_OVERRIDES": {
+        "ExportKindEnum": "reports.models.Export.Kind",
+        "ExportStatusEnum": "reports.models.Export.Status",
+        "GrantStateEnum": "grants.models.GrantState",
+    },
 }
 
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")

@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import EntryKind, Event, JournalEntry
+from fundmgr.models import EntryKind, Event, JournalEntry, Signature
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import quantum
+from fundmgr.roles import BOOK_READERS, has_role
 from grants.models import Grant, GrantState, TravelPolicy
 from grants.tally import amount as tally_amount
 
@@ -344,6 +345,43 @@ def grant_events() -> QuerySet:
         .annotate(grant_count=Count("grants", distinct=True))
         .order_by("-starts_on", "code")
     )
+
+
+# --- Grants with their people, and who reads them ---------------------------------
+
+#: Who reads a grant with its delegate's personal data (name, title, gender,
+#: e-mail, where they leave from, the documents): the readers of the grant
+#: pages that show them (the queue, its export, each grant's page and its
+#: documents: grants.views). The API shows a grant's delegate to them only.
+PERSONAL_DATA_READERS = BOOK_READERS
+
+
+def reads_personal_data(user) -> bool:
+    return has_role(user, *PERSONAL_DATA_READERS)
+
+
+def grants_with_people() -> QuerySet:
+    """Grants with their event, fund, country and nominator: a list in one query."""
+    return Grant.objects.select_related("event__fund", "country", "nominated_by")
+
+
+def signatures_by_grant(grant_ids: Iterable[int]) -> dict[int, list[Signature]]:
+    """Each grant's signatures (who certified, who approved) with their
+    signers, in the order signed: one query for any number of grants (the
+    record type by a join, never a query of the content-type cache)."""
+    found: dict[int, list[Signature]] = {}
+    rows = (
+        Signature.objects.filter(
+            record_type__app_label=Grant._meta.app_label,
+            record_type__model=Grant._meta.model_name,
+            record_id__in=[str(pk) for pk in grant_ids],
+        )
+        .select_related("signer")
+        .order_by("signed_at", "id")
+    )
+    for signature in rows:
+        found.setdefault(int(signature.record_id), []).append(signature)
+    return found
 
 
 # --- A grant in the ledger ----------------------------------------------------------

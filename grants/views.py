@@ -4,7 +4,8 @@ page with the entitlement, eligibility, documents, money and history, and one
 form per action the workflow allows the reader. Views are thin: every change
 goes through ``grants.services.workflow``; every read through ``grants.queries``.
 
-Those who read the books (``BOOK_READERS``) see the pages; what each may do is
+Those who read the books (``BOOK_READERS``; ``queries.PERSONAL_DATA_READERS``
+on the pages that show delegates, which the API reads too) see the pages; what each may do is
 decided by the workflow (``available_actions``) and enforced again by its
 services, whose refusals come back as a message on the page, nothing changed.
 """
@@ -190,7 +191,7 @@ def _filter_form(request, event: Event) -> QueueFilterForm:
     return QueueFilterForm(request.GET or None, countries=queries.queue_countries(event))
 
 
-@role_required(*BOOK_READERS)
+@role_required(*queries.PERSONAL_DATA_READERS)
 def queue(request, code):
     """An event's nominations and grants: filters, counts and totals by state,
     one page of rows; fund officers certify the selected rows at once."""
@@ -511,7 +512,7 @@ def _bulk_certify(request, event: Event):
     return back
 
 
-@role_required(*BOOK_READERS)
+@role_required(*queries.PERSONAL_DATA_READERS)
 def export(request, code):
     """Every row the queue's filters match (not one page), as an Excel workbook."""
     event = _event(code)
@@ -824,7 +825,7 @@ def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
     )
 
 
-@role_required(*BOOK_READERS)
+@role_required(*queries.PERSONAL_DATA_READERS)
 def detail(request, code, reference):
     return _render_grant(request, _grant(code, reference))
 
@@ -861,7 +862,7 @@ def act(request, code, reference, action):
 DOCUMENTS = {"note-verbale": "note_verbale", "boarding-passes": "boarding_passes"}
 
 
-@role_required(*BOOK_READERS)
+@role_required(*queries.PERSONAL_DATA_READERS)
 def document(request, code, reference, kind):
     """A grant's note verbale or boarding passes: stored outside the web root and
     served only to those who read the books, never through a public media URL."""
