@@ -16,7 +16,10 @@ from grants import queries
 from grants.models import GrantState
 from tests.api.helpers import bearer, issue
 from tests.api.test_resources import PER_CALL
-from tests.grants.conftest import event, make_grant, officer  # noqa: F401
+from tests.grants import conftest as grant_fixtures
+
+# The grants' own fixtures: an event on the test fund, grants in any state.
+event, make_grant, officer = grant_fixtures.event, grant_fixtures.make_grant, grant_fixtures.officer
 
 pytestmark = pytest.mark.django_db
 
