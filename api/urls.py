@@ -5,7 +5,7 @@ from api.views import docs, events, funds, rates, tokens
 urlpatterns = [
     # Each staff member's own tokens: a page of the site, signed in as usual.
     path("accounts/api-tokens/", tokens.tokens, name="api-tokens"),
-    path("accounts/api-tokens/<int:pk>/revoke/", tokens.revoke, name="api-token-revoke"),
+    path("accounts/api-tokens/<str:pk>/revoke/", tokens.revoke, name="api-token-revoke"),
     path("api/v1/funds/", funds.FundList.as_view(), name="api-funds"),
     path("api/v1/funds/<str:code>/", funds.FundDetail.as_view(), name="api-fund"),
     path(
@@ -25,11 +25,11 @@ from api.views import exports, grants  # noqa: E402
 
 urlpatterns += [
     path("api/v1/grants/", grants.GrantList.as_view(), name="api-grants"),
-    path("api/v1/grants/<int:pk>/", grants.GrantDetail.as_view(), name="api-grant"),
+    path("api/v1/grants/<str:pk>/", grants.GrantDetail.as_view(), name="api-grant"),
     path("api/v1/exports/", exports.ExportList.as_view(), name="api-exports"),
-    path("api/v1/exports/<int:pk>/", exports.ExportDetail.as_view(), name="api-export"),
+    path("api/v1/exports/<str:pk>/", exports.ExportDetail.as_view(), name="api-export"),
     path(
-        "api/v1/exports/<int:pk>/download/",
+        "api/v1/exports/<str:pk>/download/",
         exports.ExportDownload.as_view(),
         name="api-export-download",
     ),

@@ -281,6 +281,11 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "api-fund-statement": {"GET": everyone("401")},
     "api-exchange-rates": {"GET": everyone("401")},
     "api-events": {"GET": everyone("401")},
+    "api-grants": {"GET": everyone("401")},
+    "api-grant": {"GET": everyone("401")},
+    "api-exports": {"GET": everyone("401"), "POST": everyone("401")},
+    "api-export": {"GET": everyone("401")},
+    "api-export-download": {"GET": everyone("401")},
     # Its schema and documentation pages are public, like any API's.
     "api-schema": {"GET": everyone()},
     "api-docs": {"GET": everyone()},
@@ -296,6 +301,17 @@ API_MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "api-fund-statement": {"GET": only(*BOOK_READERS, anonymous="401")},
     "api-exchange-rates": {"GET": only(*BOOK_READERS, anonymous="401")},
     "api-events": {"GET": only(*BOOK_READERS, anonymous="401")},
+    # The grant pages' readers, as on the pages (each grant, with its delegate).
+    "api-grants": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-grant": {"GET": only(*BOOK_READERS, anonymous="401")},
+    # The export page's: every book reader lists their own, starts one (an
+    # empty body is refused, 400: they got through), follows and downloads any.
+    "api-exports": {
+        "GET": only(*BOOK_READERS, anonymous="401"),
+        "POST": empty_form_refused(*BOOK_READERS, anonymous="401"),
+    },
+    "api-export": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-export-download": {"GET": only(*BOOK_READERS, anonymous="401")},
 }
 
 
@@ -480,6 +496,9 @@ def build_world() -> World:
         "reports-conference-cost": [event.code],
         "grant-queue": [event.code],
         "grant-export": [event.code],
+        "api-grant": [grant.pk],
+        "api-export": [export.pk],
+        "api-export-download": [export.pk],
         "grant-detail": [event.code, grant.reference],
         "grant-document": [event.code, grant.reference, "note-verbale"],
         "grant-action": [event.code, submitted.reference, "certify"],
@@ -629,7 +648,7 @@ def api_operations() -> set[tuple[str, str]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     found = set()
     for path, operations in schema["paths"].items():
-        example = path.replace("{code}", "X")
+        example = path.replace("{code}", "X").replace("{id}", "1")
         for method in operations:
             found.add((resolve(example).url_name, method.upper()))
     return found

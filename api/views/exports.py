@@ -5,7 +5,6 @@ follow it, download its file. The building is the background jobs' runner's
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from api.pagination import cursor_pagination
@@ -58,6 +58,9 @@ class ExportListQuery(serializers.Serializer):
 
 
 NOT_FOUND = OpenApiResponse(DETAIL, description=gettext_lazy("No export with this id."))
+#: The id is read as text, so that an id that is not a number is this API's
+#: 404 (JSON), not the site's page; the schema says what it is.
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 IDEMPOTENCY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     OpenApiTypes.STR,
@@ -194,6 +197,7 @@ class ExportList(ExportsView, generics.ListAPIView):
 
 @extend_schema(
     summary=gettext_lazy("An export: its status and progress"),
+    parameters=[ID],
     responses={**responses(ExportSerializer), 404: NOT_FOUND},
 )
 class ExportDetail(ExportsView, generics.RetrieveAPIView):
@@ -202,6 +206,7 @@ class ExportDetail(ExportsView, generics.RetrieveAPIView):
 
 @extend_schema(
     summary=gettext_lazy("An export's file"),
+    parameters=[ID],
     responses={
         (200, XLSX): OpenApiResponse(
             OpenApiTypes.BINARY, description=gettext_lazy("The workbook, once ready.")

@@ -123,6 +123,8 @@ class GrantList(GrantsView, generics.ListAPIView):
         404: OpenApiResponse(DETAIL, description=_("No grant with this id that you may read.")),
     },
     summary=_("A travel grant"),
+    # Read as text, so that an id that is not a number is this API's 404.
+    parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
 )
 class GrantDetail(GrantsView, generics.RetrieveAPIView):
     """One grant, by its id (``id`` in the list); one the caller may not read is a 404."""
