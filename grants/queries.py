@@ -21,10 +21,11 @@ from django.utils import timezone
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Event, JournalEntry, Signature
+from fundmgr.models.countries import Region
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import quantum
 from fundmgr.roles import BOOK_READERS, has_role
-from grants.models import Grant, GrantState, TravelPolicy
+from grants.models import Gender, Grant, GrantState, TravelPolicy
 from grants.tally import amount as tally_amount
 
 ZERO = Decimal(0)
@@ -53,6 +54,30 @@ class QueueFilters:
 
     def active(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
+
+
+def filter_choices(countries) -> dict[str, list[str]]:
+    """The values each of the queue's filters takes (its form's choices), with
+    ``countries`` the (iso2, name) pairs the queue offers (``queue_countries``)."""
+    return {
+        "state": list(GrantState.values),
+        "country": [iso2 for iso2, _name in countries],
+        "region": list(Region.values),
+        "ldc": ["yes", "no"],
+        "gender": list(Gender.values),
+        "overdue": ["yes"],
+    }
+
+
+def filter_problems(event: Event, data: dict) -> dict[str, list[str]]:
+    """The filters in ``data`` that the event's queue does not offer, each with
+    the values it does (empty values mean "all" and are fine)."""
+    valid = filter_choices(queue_countries(event))
+    return {
+        str(name): valid.get(name, [])
+        for name, value in data.items()
+        if name not in valid or (value and value not in valid[name])
+    }
 
 
 def event_grants(event: Event, filters: QueueFilters, *, ignore_state: bool = False) -> QuerySet:

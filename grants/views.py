@@ -149,14 +149,7 @@ def quick_filters(data, countries) -> queries.QueueFilters:
     filtering nothing. The form itself is built only to be rendered."""
     if not data:
         return queries.QueueFilters()
-    valid = {
-        "state": GrantState.values,
-        "country": [iso2 for iso2, _name in countries],
-        "region": Region.values,
-        "ldc": ["yes", "no"],
-        "gender": Gender.values,
-        "overdue": ["yes"],
-    }
+    valid = queries.filter_choices(countries)
     wanted = {name: data.get(name) for name in valid}
     return queries.QueueFilters.from_data(
         {name: value for name, value in wanted.items() if value in valid[name]}

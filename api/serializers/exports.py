@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from api.query import DATE_ERROR, DATE_FORMAT
-from fundmgr.models import Fund
+from fundmgr.models import Event, Fund
 from reports.models import Export
 
 PROGRESS_SCHEMA = inline_serializer(
@@ -20,7 +20,9 @@ PROGRESS_SCHEMA = inline_serializer(
 
 class ExportSerializer(serializers.ModelSerializer):
     fund = serializers.CharField(source="fund.code")
+    event = serializers.CharField(source="event.code", allow_null=True, default=None)
     kind = serializers.ChoiceField(choices=Export.Kind.choices)
+    filters = serializers.DictField(child=serializers.CharField())
     status = serializers.ChoiceField(choices=Export.Status.choices)
     progress = serializers.SerializerMethodField(
         help_text=gettext_lazy("Rows written of the rows in all (0 of 0: not known yet).")
@@ -35,6 +37,8 @@ class ExportSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "fund",
+            "event",
+            "filters",
             "as_of",
             "status",
             "progress",
@@ -62,10 +66,24 @@ class ExportSerializer(serializers.ModelSerializer):
 
 
 class ExportRequestSerializer(serializers.Serializer):
-    """What the export page asks: the kind, the fund and the day it is as of."""
+    """What the export pages ask: the kind, the fund and the day it is as of;
+    for the travel grants, the event and the queue's filters."""
 
     kind = serializers.ChoiceField(choices=Export.Kind.choices)
     fund = serializers.CharField(max_length=20, help_text=gettext_lazy("The fund's code."))
+    event = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("For “grants” only, and then required: the event's code."),
+    )
+    filters = serializers.DictField(
+        required=False,
+        child=serializers.CharField(allow_blank=True, max_length=30),
+        help_text=gettext_lazy(
+            "For “grants” only: the queue's filters (state, country, region, ldc, gender, "
+            "overdue), as on its page; none: every grant."
+        ),
+    )
     as_of = serializers.DateField(
         required=False,
         input_formats=DATE_FORMAT,
@@ -93,6 +111,18 @@ class ExportRequestSerializer(serializers.Serializer):
             )
         return fund
 
+    def validate_event(self, code: str) -> Event:
+        event = Event.objects.filter(code=code).first()
+        if event is None:
+            raise serializers.ValidationError(
+                _("No event has the code “%(code)s”.") % {"code": code}
+            )
+        return event
+
     def validate(self, attrs):
         attrs.setdefault("as_of", timezone.localdate())
+        if attrs["kind"] == Export.Kind.GRANTS and "event" not in attrs:
+            raise serializers.ValidationError(
+                {"event": [_("An export of travel grants needs the event's code.")]}
+            )
         return attrs

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.urls import resolve, reverse
 from django.utils.translation import gettext as _
 
-from fundmgr.models import FormSubmission, Fund
+from fundmgr.models import Event, FormSubmission, Fund
 from reports.exports import request_export
 from reports.models import Export
 
@@ -54,12 +54,24 @@ def _first(stored: str) -> Export:
 
 
 def start_export(
-    *, kind: str, fund: Fund, as_of: datetime.date, by: User, key: str | None = None
+    *,
+    kind: str,
+    fund: Fund,
+    as_of: datetime.date,
+    by: User,
+    event: Event | None = None,
+    filters: dict | None = None,
+    key: str | None = None,
 ) -> Started:
     """Start one export (the page's checks), or, for a key that started one
     already, return that export; ``KeyReused`` if it started a different one."""
+    filters = filters or {}
+
+    def start() -> Export:
+        return request_export(fund, as_of, by, kind, event=event, filters=filters)
+
     if key is None:
-        return Started(request_export(fund, as_of, by, kind), repeated=False)
+        return Started(start(), repeated=False)
     stored = _stored_key(by, key)
     with transaction.atomic():
         try:
@@ -68,14 +80,15 @@ def start_export(
         except IntegrityError:
             export = None  # claimed before (or a moment ago: the insert waited for it)
         else:
-            export = request_export(fund, as_of, by, kind)
+            export = start()
             FormSubmission.objects.filter(key=stored).update(
                 result=reverse("api-export", args=[export.pk])
             )
     if export is not None:
         return Started(export, repeated=False)
     first = _first(stored)
-    if (first.kind, first.fund_id, first.as_of) != (kind, fund.pk, as_of):
+    asked = (kind, fund.pk, as_of, event.pk if event else None, filters)
+    if (first.kind, first.fund_id, first.as_of, first.event_id, first.filters) != asked:
         raise KeyReused(
             _(
                 "This Idempotency-Key already started export %(id)d (%(kind)s, %(fund)s, as of "

@@ -177,11 +177,13 @@ class ExportList(ExportsView, generics.ListAPIView):
                 kind=fields["kind"],
                 fund=fields["fund"],
                 as_of=fields["as_of"],
+                event=fields.get("event"),
+                filters=fields.get("filters"),
                 by=request.user,
                 key=key,
             )
         except exports.ExportError as refused:
-            raise ValidationError({"as_of": [str(refused)]}) from None
+            raise ValidationError({refused.field: [str(refused)]}) from None
         except KeyReused as reused:
             raise Conflict({IDEMPOTENCY_HEADER: [str(reused)]}) from None
         except PermissionDenied:

@@ -261,3 +261,78 @@ def test_the_exports_list_runs_a_fixed_number_of_queries(
         answer = client.get(URL)
 
     assert len(answer.json()["results"]) == rows
+
+
+# -- The travel grants of an event: the queue's export, in the background -------------
+
+
+@pytest.fixture
+def conference(fund, make_user):
+    from tests.grants import conftest as grant_fixtures
+
+    event = grant_fixtures.event.__wrapped__(fund)
+    make = grant_fixtures.make_grant.__wrapped__(event, make_user("nominator", Role.FUND_OFFICER))
+    make(name="Sita Sharma", country="NP")
+    make(name="Jean Pierre", country="HT", state="certified")
+    return event
+
+
+def test_an_event_s_grants_are_exported_in_the_background_under_the_queue_s_filters(
+    client, conference
+):
+    import io
+
+    import openpyxl
+
+    body = {"kind": "grants", "fund": "TESTF", "event": "CONF19", "filters": {"country": "NP"}}
+    started = start(client, body)
+
+    assert started.status_code == 202, started.content
+    row = started.json()
+    assert (row["event"], row["filters"], row["status"]) == ("CONF19", {"country": "NP"}, "done")
+    file = client.get(row["download"])
+    assert 'filename="CONF19-grants-' in file["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(file.streaming_content)))
+    names = [sheet_row[1] for sheet_row in book.worksheets[0].iter_rows(values_only=True)]
+    assert "Sita Sharma" in names and "Jean Pierre" not in names
+
+
+GRANTS = {"kind": "grants", "fund": "TESTF", "event": "CONF19"}
+
+
+@pytest.mark.parametrize(
+    "body, named",
+    [
+        ({"kind": "grants", "fund": "TESTF"}, "event"),
+        ({**GRANTS, "event": "NOPE"}, "event"),
+        ({**GRANTS, "filters": {"state": "x"}}, "filters"),
+        ({**GRANTS, "filters": {"colour": "red"}}, "filters"),
+        ({**GRANTS, "filters": ["NP"]}, "filters"),
+        ({**BODY, "event": "CONF19"}, "event"),
+    ],
+)
+def test_a_bad_grants_export_is_a_400_naming_the_field_and_starts_nothing(
+    client, conference, body, named
+):
+    answer = start(client, body)
+
+    assert answer.status_code == 400
+    assert named in answer.json()
+    assert not Export.objects.exists()
+
+
+def test_an_event_of_another_fund_is_refused(client, conference, admin_user):
+    from decimal import Decimal
+
+    from fundmgr.services.funds import open_fund
+
+    open_fund(
+        code="OTHER", name="Other", by=admin_user, psc_rate_pct=Decimal("7"),
+        psc_from=datetime.date(2018, 1, 1),
+    )  # fmt: skip
+
+    answer = start(client, {"kind": "grants", "fund": "OTHER", "event": "CONF19"})
+
+    assert answer.status_code == 400
+    assert "event" in answer.json()
+    assert not Export.objects.exists()
