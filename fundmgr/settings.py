@@ -438,7 +438,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "fundmgr API",
     "DESCRIPTION": (
         "Read the trust fund's books: funds with their position, the financial "
-        "statement, exchange rates and events. Authenticate with a personal API "
+        "statement, exchange rates and events; read travel grants; start, follow "
+        "and download exports. Authenticate with a personal API "
         "token: Authorization: Bearer <token>. Money is an object with the amount "
         "as a string and its currency; dates are ISO 8601."
     ),
