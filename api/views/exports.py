@@ -4,7 +4,6 @@ follow it, download its file. The building is the background jobs' runner's
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +37,11 @@ class Conflict(APIException):
 
 class Gone(APIException):
     status_code = status.HTTP_410_GONE
+
+
+class FileMissing(APIException):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = gettext_lazy("This export's file is not there any more: start another.")
 
 
 class ExportsView(BooksView):
@@ -186,8 +190,6 @@ class ExportList(ExportsView, generics.ListAPIView):
             raise ValidationError({refused.field: [str(refused)]}) from None
         except KeyReused as reused:
             raise Conflict({IDEMPOTENCY_HEADER: [str(reused)]}) from None
-        except PermissionDenied:
-            raise  # DRF answers 403 (the role, checked again by the service)
         answer = Response(self.get_serializer(started.export).data, status=status.HTTP_202_ACCEPTED)
         answer["Location"] = request.build_absolute_uri(
             reverse("api-export", args=[started.export.pk])
@@ -256,10 +258,5 @@ class ExportDownload(ExportsView, generics.RetrieveAPIView):
         except exports.ExportGone:
             raise Gone(_("This export has expired: start another.")) from None
         except exports.ExportMissing:
-            raise Http404Detail() from None
+            raise FileMissing() from None
         return private_download(handle, export.download_name, XLSX)
-
-
-class Http404Detail(APIException):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_detail = gettext_lazy("This export's file is not there any more: start another.")
