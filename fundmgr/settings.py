@@ -447,8 +447,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the trust fund's books: funds with their position, the financial "
         "statement, exchange rates, events, donors, pledges with their schedules, "
-        "receipts and journal entries; import UN exchange rates, pledge registers "
-        "and bank statements. Authenticate with a personal API "
+        "receipts and journal entries; read travel grants; start, follow and "
+        "download exports; import UN exchange rates, pledge registers and bank "
+        "statements. Authenticate with a personal API "
         "token: Authorization: Bearer <token>. Money is an object with the amount "
         "as a string and its currency; dates are ISO 8601."
     ),
@@ -459,6 +460,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choices whose field names other resources use too ("kind", "status", "state").
+    "ENUM_NAME_OVERRIDES": {
+        "ExportKindEnum": "reports.models.Export.Kind",
+        "ExportStatusEnum": "reports.models.Export.Status",
+        "GrantStateEnum": "grants.models.GrantState",
+    },
 }
 
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fundmgr.invalid")

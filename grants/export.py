@@ -211,6 +211,15 @@ def queue_workbook(event: Event, filters: QueueFilters):
     return handle
 
 
+def write_event_grants(
+    fund, as_of: datetime.date, destination, *, progress=None, event: Event, filters: dict
+):
+    """The queue's workbook, built by the export worker (``reports.exports.WRITERS``,
+    for an export asked through the API): the event's grants under ``filters``
+    as they stand when it is built, exactly as the queue's export page writes them."""
+    GrantQueueExport(event, QueueFilters.from_data(filters)).write(destination, progress=progress)
+
+
 def _describe(filters: QueueFilters) -> str:
     labels = {
         "state": _("state"),

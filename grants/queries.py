@@ -20,10 +20,12 @@ from django.utils import timezone
 
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.models import EntryKind, Event, JournalEntry
+from fundmgr.models import EntryKind, Event, JournalEntry, Signature
+from fundmgr.models.countries import Region
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import quantum
-from grants.models import Grant, GrantState, TravelPolicy
+from fundmgr.roles import BOOK_READERS, has_role
+from grants.models import Gender, Grant, GrantState, TravelPolicy
 from grants.tally import amount as tally_amount
 
 ZERO = Decimal(0)
@@ -52,6 +54,30 @@ class QueueFilters:
 
     def active(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
+
+
+def filter_choices(countries) -> dict[str, list[str]]:
+    """The values each of the queue's filters takes (its form's choices), with
+    ``countries`` the (iso2, name) pairs the queue offers (``queue_countries``)."""
+    return {
+        "state": list(GrantState.values),
+        "country": [iso2 for iso2, _name in countries],
+        "region": list(Region.values),
+        "ldc": ["yes", "no"],
+        "gender": list(Gender.values),
+        "overdue": ["yes"],
+    }
+
+
+def filter_problems(event: Event, data: dict) -> dict[str, list[str]]:
+    """The filters in ``data`` that the event's queue does not offer, each with
+    the values it does (empty values mean "all" and are fine)."""
+    valid = filter_choices(queue_countries(event))
+    return {
+        str(name): valid.get(name, [])
+        for name, value in data.items()
+        if name not in valid or (value and value not in valid[name])
+    }
 
 
 def event_grants(event: Event, filters: QueueFilters, *, ignore_state: bool = False) -> QuerySet:
@@ -344,6 +370,43 @@ def grant_events() -> QuerySet:
         .annotate(grant_count=Count("grants", distinct=True))
         .order_by("-starts_on", "code")
     )
+
+
+# --- Grants with their people, and who reads them ---------------------------------
+
+#: Who reads a grant with its delegate's personal data (name, title, gender,
+#: e-mail, where they leave from, the documents): the readers of the grant
+#: pages that show them (the queue, its export, each grant's page and its
+#: documents: grants.views). The API shows a grant's delegate to them only.
+PERSONAL_DATA_READERS = BOOK_READERS
+
+
+def reads_personal_data(user) -> bool:
+    return has_role(user, *PERSONAL_DATA_READERS)
+
+
+def grants_with_people() -> QuerySet:
+    """Grants with their event, fund, country and nominator: a list in one query."""
+    return Grant.objects.select_related("event__fund", "country", "nominated_by")
+
+
+def signatures_by_grant(grant_ids: Iterable[int]) -> dict[int, list[Signature]]:
+    """Each grant's signatures (who certified, who approved) with their
+    signers, in the order signed: one query for any number of grants (the
+    record type by a join, never a query of the content-type cache)."""
+    found: dict[int, list[Signature]] = {}
+    rows = (
+        Signature.objects.filter(
+            record_type__app_label=Grant._meta.app_label,
+            record_type__model=Grant._meta.model_name,
+            record_id__in=[str(pk) for pk in grant_ids],
+        )
+        .select_related("signer")
+        .order_by("signed_at", "id")
+    )
+    for signature in rows:
+        found.setdefault(int(signature.record_id), []).append(signature)
+    return found
 
 
 # --- A grant in the ledger ----------------------------------------------------------

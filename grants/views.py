@@ -4,7 +4,8 @@ page with the entitlement, eligibility, documents, money and history, and one
 form per action the workflow allows the reader. Views are thin: every change
 goes through ``grants.services.workflow``; every read through ``grants.queries``.
 
-Those who read the books (``BOOK_READERS``) see the pages; what each may do is
+Those who read the books (``BOOK_READERS``; ``queries.PERSONAL_DATA_READERS``
+on the pages that show delegates, which the API reads too) see the pages; what each may do is
 decided by the workflow (``available_actions``) and enforced again by its
 services, whose refusals come back as a message on the page, nothing changed.
 """
@@ -139,14 +140,7 @@ def quick_filters(data, countries) -> queries.QueueFilters:
     filtering nothing. The form itself is built only to be rendered."""
     if not data:
         return queries.QueueFilters()
-    valid = {
-        "state": GrantState.values,
-        "country": [iso2 for iso2, _name in countries],
-        "region": Region.values,
-        "ldc": ["yes", "no"],
-        "gender": Gender.values,
-        "overdue": ["yes"],
-    }
+    valid = queries.filter_choices(countries)
     wanted = {name: data.get(name) for name in valid}
     return queries.QueueFilters.from_data(
         {name: value for name, value in wanted.items() if value in valid[name]}
@@ -181,7 +175,7 @@ def _filter_form(request, event: Event) -> QueueFilterForm:
     return QueueFilterForm(request.GET or None, countries=queries.queue_countries(event))
 
 
-@role_required(*BOOK_READERS)
+@role_required(*queries.PERSONAL_DATA_READERS)
 def queue(request, code):
     """An event's nominations and grants: filters, counts and totals by state,
     one page of rows; fund officers certify the selected rows at once."""
@@ -502,7 +496,7 @@ def _bulk_certify(request, event: Event):
     return back
 
 
-@role_required(*BOOK_READERS)
+@role_required(*queries.PERSONAL_DATA_READERS)
 def export(request, code):
     """Every row the queue's filters match (not one page), as an Excel workbook."""
     event = _event(code)
@@ -815,7 +809,7 @@ def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
     )
 
 
-@role_required(*BOOK_READERS)
+@role_required(*queries.PERSONAL_DATA_READERS)
 def detail(request, code, reference):
     return _render_grant(request, _grant(code, reference))
 
@@ -852,7 +846,7 @@ def act(request, code, reference, action):
 DOCUMENTS = {"note-verbale": "note_verbale", "boarding-passes": "boarding_passes"}
 
 
-@role_required(*BOOK_READERS)
+@role_required(*queries.PERSONAL_DATA_READERS)
 def document(request, code, reference, kind):
     """A grant's note verbale or boarding passes: stored outside the web root and
     served only to those who read the books, never through a public media URL."""

@@ -28,12 +28,13 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from fundmgr.models import Fund
+from fundmgr.models import Event, Fund
 from fundmgr.private_files import save_local
 from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import BOOK_READERS, require_role
 from fundmgr.services.audit import log_action
 from fundmgr.services.jobs import Done, JobRunner, Run
+from grants.queries import PERSONAL_DATA_READERS, filter_problems
 from reports.models import Export
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,15 @@ PRUNE_ACTOR = "prune-exports"
 #: a dotted path (resolved when the task runs) or a callable.
 WRITERS: dict[str, str | Callable] = {
     Export.Kind.RECONCILIATION: "reports.workbook.write_reconciliation_workbook",
+    # Also given ``event=`` and ``filters=``: the queue's export, in the background.
+    Export.Kind.GRANTS: "grants.export.write_event_grants",
+}
+
+#: Who may ask for, be built and download each kind: its page's readers (the
+#: grants, with their delegates, are the grant pages' readers').
+KIND_ROLES: dict[str, tuple[str, ...]] = {
+    Export.Kind.RECONCILIATION: BOOK_READERS,
+    Export.Kind.GRANTS: PERSONAL_DATA_READERS,
 }
 
 #: The row is updated when a sheet ends (``total`` changes or ``done`` reaches
@@ -59,7 +69,12 @@ STALE_AFTER = Export.STALE_AFTER
 
 
 class ExportError(Exception):
-    """The request cannot be accepted; the message is for the user."""
+    """The request cannot be accepted; the message is for the user, ``field``
+    names what it is about."""
+
+    def __init__(self, message: str, field: str = "as_of"):
+        super().__init__(message)
+        self.field = field
 
 
 class ExportGone(Exception):
@@ -79,10 +94,17 @@ def exports_storage() -> Storage:
 
 
 def request_export(
-    fund: Fund, as_of: datetime.date, by, kind: str = Export.Kind.RECONCILIATION
+    fund: Fund,
+    as_of: datetime.date,
+    by,
+    kind: str = Export.Kind.RECONCILIATION,
+    *,
+    event: Event | None = None,
+    filters: dict | None = None,
 ) -> Export:
-    """Record a book reader's request and enqueue its building."""
-    require_role(by, *BOOK_READERS)
+    """Record a book reader's request and enqueue its building. A grants export
+    names one of the fund's events and, optionally, the queue's filters."""
+    require_role(by, *KIND_ROLES.get(kind, BOOK_READERS))
     if not isinstance(as_of, datetime.date) or isinstance(as_of, datetime.datetime):
         raise ExportError(_("Give the date the workbook is as of."))
     if as_of > timezone.localdate():
@@ -91,7 +113,23 @@ def request_export(
             % {"date": as_of.isoformat()}
         )
     if kind not in WRITERS:
-        raise ExportError(_("This kind of export does not exist."))
+        raise ExportError(_("This kind of export does not exist."), "kind")
+    filters = filters or {}
+    if kind == Export.Kind.GRANTS:
+        if event is None or event.fund_id != fund.pk:
+            raise ExportError(_("Give one of this fund's events."), "event")
+        problems = filter_problems(event, filters)
+        if problems:
+            raise ExportError(
+                "; ".join(
+                    _("“%(name)s” takes: %(values)s")
+                    % {"name": name, "values": ", ".join(values) or _("nothing")}
+                    for name, values in sorted(problems.items())
+                ),
+                "filters",
+            )
+    elif event is not None or filters:
+        raise ExportError(_("Only an export of travel grants takes an event."), "event")
     from reports.tasks import build_export
 
     # The row and its task are written in one transaction: the worker never
@@ -101,6 +139,8 @@ def request_export(
             fund=fund,
             kind=kind,
             as_of=as_of,
+            event=event,
+            filters=filters,
             requested_by=by,
             language=translation.get_language() or "",
         )
@@ -130,13 +170,13 @@ class ExportRunner(JobRunner):
     name = "export"
     worker_actor = WORKER_ACTOR
     prune_actor = PRUNE_ACTOR
-    related = ("fund", "requested_by")
+    related = ("fund", "requested_by", "event")
     logger = logger
 
     storage_alias = STORAGE
 
     def check_requester(self, job: Export) -> None:
-        require_role(job.requested_by, *BOOK_READERS)
+        require_role(job.requested_by, *KIND_ROLES[job.kind])
 
     def lost_role_message(self, job: Export) -> str:
         return _(
@@ -151,7 +191,8 @@ class ExportRunner(JobRunner):
         # happens), then saved whole: the storage never holds half a workbook
         # under a name a done row gives.
         temporary = run.scratch_file(suffix=".xlsx")
-        _writer(job.kind)(job.fund, job.as_of, temporary, progress=run.progress)
+        more = {"event": job.event, "filters": job.filters} if job.event_id else {}
+        _writer(job.kind)(job.fund, job.as_of, temporary, progress=run.progress, **more)
         size = temporary.stat().st_size
         file_name = save_local(storage, name, temporary)
         return Done(
@@ -180,7 +221,7 @@ def readable_file(export: Export, by, now: datetime.datetime | None = None) -> F
     """The file a book reader may download, opened from the exports storage;
     any book reader may read any of a fund's exports (they read every fund's
     books), nobody else any."""
-    require_role(by, *BOOK_READERS)
+    require_role(by, *KIND_ROLES[export.kind])
     now = now or timezone.now()
     if export.status == Export.Status.EXPIRED or (
         export.status == Export.Status.DONE and export.expires_at <= now

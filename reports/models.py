@@ -300,6 +300,7 @@ class Export(BackgroundJob):
 
     class Kind(models.TextChoices):
         RECONCILIATION = "reconciliation", _("Reconciliation workbook")
+        GRANTS = "grants", _("Travel grants of an event")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -313,6 +314,17 @@ class Export(BackgroundJob):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     as_of = models.DateField(_("as of"))
+    #: A grants export's event (one of the fund's) and the queue's filters it
+    #: was asked with (grants.queries.QueueFilters, by name; empty: all).
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("event"),
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
     status = status_field(Status)
     file_name = models.CharField(
         _("file, relative to the exports folder"), max_length=200, blank=True
@@ -345,6 +357,12 @@ class Export(BackgroundJob):
                 condition=Q(status="done") | Q(file_name=""),
                 name="export_file_only_when_done",
             ),
+            # The grants of an event, and only they, name one.
+            models.CheckConstraint(
+                condition=Q(kind="grants", event__isnull=False)
+                | (~Q(kind="grants") & Q(event__isnull=True)),
+                name="export_event_iff_grants",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -356,4 +374,6 @@ class Export(BackgroundJob):
     @property
     def download_name(self) -> str:
         """The name the reader's browser saves it under."""
+        if self.event_id:
+            return f"{self.event.code}-grants-{self.as_of:%Y-%m-%d}.xlsx"
         return f"{self.fund.code}-{self.kind}-{self.as_of:%Y-%m-%d}.xlsx"

@@ -291,6 +291,11 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "api-donor": {"GET": everyone("401")},
     "api-journal-entries": {"GET": everyone("401")},
     "api-journal-entry": {"GET": everyone("401")},
+    "api-grants": {"GET": everyone("401")},
+    "api-grant": {"GET": everyone("401")},
+    "api-exports": {"GET": everyone("401"), "POST": everyone("401")},
+    "api-export": {"GET": everyone("401")},
+    "api-export-download": {"GET": everyone("401")},
     # Its schema and documentation pages are public, like any API's.
     "api-schema": {"GET": everyone()},
     "api-docs": {"GET": everyone()},
@@ -327,6 +332,17 @@ API_MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "api-import": {
         "GET": only(*FINANCE_AND_ADMIN, anonymous="401", **{p: "404" for p in FUND_OFFICERS})
     },
+    # The grant pages' readers, as on the pages (each grant, with its delegate).
+    "api-grants": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-grant": {"GET": only(*BOOK_READERS, anonymous="401")},
+    # The export page's: every book reader lists their own, starts one (an
+    # empty body is refused, 400: they got through), follows and downloads any.
+    "api-exports": {
+        "GET": only(*BOOK_READERS, anonymous="401"),
+        "POST": empty_form_refused(*BOOK_READERS, anonymous="401"),
+    },
+    "api-export": {"GET": only(*BOOK_READERS, anonymous="401")},
+    "api-export-download": {"GET": only(*BOOK_READERS, anonymous="401")},
 }
 
 
@@ -512,6 +528,9 @@ def build_world() -> World:
         "reports-conference-cost": [event.code],
         "grant-queue": [event.code],
         "grant-export": [event.code],
+        "api-grant": [grant.pk],
+        "api-export": [export.pk],
+        "api-export-download": [export.pk],
         "grant-detail": [event.code, grant.reference],
         "grant-document": [event.code, grant.reference, "note-verbale"],
         "grant-action": [event.code, submitted.reference, "certify"],

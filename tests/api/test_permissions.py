@@ -142,6 +142,67 @@ def test_a_role_removed_is_a_right_removed_for_each_resource(make_user, booked, 
     assert "no longer allow" in answer.json()["detail"]
 
 
+# -- Travel grants and exports: their own scopes, the same rule ---------------------
+
+#: (method, address, the scope it needs); {grant} and {export} are filled in.
+GRANT_AND_EXPORT_CALLS = [
+    ("GET", "/api/v1/grants/", Scope.READ_GRANTS),
+    ("GET", "/api/v1/grants/{grant}/", Scope.READ_GRANTS),
+    ("GET", "/api/v1/exports/", Scope.START_EXPORTS),
+    ("POST", "/api/v1/exports/", Scope.START_EXPORTS),
+    ("GET", "/api/v1/exports/{export}/", Scope.START_EXPORTS),
+    ("GET", "/api/v1/exports/{export}/download/", Scope.START_EXPORTS),
+]
+
+
+@pytest.fixture
+def objects(fund, make_user, settings, tmp_path):
+    """A grant and a ready export, with the export's file in its storage."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports.exports import exports_storage
+    from reports.models import Export
+    from tests.grants import conftest as grant_fixtures
+
+    settings.EXPORTS_ROOT = tmp_path / "exports"
+    nominator = make_user("nominator", Role.FUND_OFFICER)
+    event = grant_fixtures.event.__wrapped__(fund)
+    grant = grant_fixtures.make_grant.__wrapped__(event, nominator)()
+    exports_storage().save("perm.xlsx", ContentFile(b"PK not really a workbook"))
+    export = Export.objects.create(
+        fund=fund, kind=Export.Kind.RECONCILIATION, as_of=datetime.date(2019, 3, 31),
+        requested_by=nominator, status=Export.Status.DONE, file_name="perm.xlsx", size=24,
+        finished_at=timezone.now(), expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )  # fmt: skip
+    return {"grant": grant.pk, "export": export.pk}
+
+
+def call(client, method: str, url: str, objects):
+    url = url.format(**objects)
+    if method == "POST":
+        body = {"kind": "reconciliation", "fund": "TESTF", "as_of": "2019-03-31"}
+        return client.post(url, body, content_type="application/json")
+    return client.get(url)
+
+
+@pytest.mark.parametrize("method, url, scope", GRANT_AND_EXPORT_CALLS)
+def test_a_role_removed_is_a_right_removed_for_grants_and_exports(
+    make_user, objects, method, url, scope
+):
+    officer = make_user("officer-1", Role.FUND_OFFICER)
+    client = bearer(issue(officer, [scope]))
+    assert call(client, method, url, objects).status_code in (200, 202)
+
+    officer.groups.remove(Group.objects.get(name=Role.FUND_OFFICER))
+    answer = call(client, method, url, objects)
+
+    assert answer.status_code == 403
+    assert "no longer allow" in answer.json()["detail"]
+
+
 @pytest.mark.parametrize("resource", list(PAGE_OF))
 def test_each_call_to_a_resource_is_in_the_audit_trail(make_user, booked, resource):
     _pledge, urls = booked
@@ -156,3 +217,23 @@ def test_each_call_to_a_resource_is_in_the_audit_trail(make_user, booked, resour
         urls[resource],
         200,
     )
+
+
+@pytest.mark.parametrize("method, url, scope", GRANT_AND_EXPORT_CALLS)
+def test_each_grant_and_export_call_needs_its_own_scope(make_user, objects, method, url, scope):
+    others = [other for other in Scope.values if other != scope]
+    client = bearer(issue(make_user("admin-1", Role.ADMINISTRATOR), others))
+
+    answer = call(client, method, url, objects)
+
+    assert answer.status_code == 403
+    assert scope in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("role", [Role.DONOR, Role.FOCAL_POINT])
+def test_donors_and_focal_points_read_no_grants_and_start_no_exports(make_user, objects, role):
+    client = bearer(issue(make_user("someone", role)))
+
+    answers = [call(client, *row[:2], objects).status_code for row in GRANT_AND_EXPORT_CALLS]
+
+    assert answers == [403] * len(GRANT_AND_EXPORT_CALLS)
