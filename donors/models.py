@@ -305,6 +305,13 @@ class Pledge(models.Model):
             ),
         ]
 
+    @property
+    def next_actor(self):
+        """Who acts next on the pledge (donors.work.pledge_next_actor)."""
+        from donors.work import pledge_next_actor
+
+        return pledge_next_actor(self)
+
     def __str__(self) -> str:
         return f"{self.reference} {self.donor} {self.amount}"
 
@@ -580,6 +587,13 @@ class BankLine(models.Model):
                 fields=["statement", "line_number"], name="bank_line_number_once"
             ),
         ]
+
+    @property
+    def next_actor(self):
+        """Who acts next on the line (donors.work.bank_line_next_actor)."""
+        from donors.work import bank_line_next_actor
+
+        return bank_line_next_actor(self)
 
     def __str__(self) -> str:
         return f"{self.statement_id}/{self.line_number} {self.value_date} {self.amount}"
