@@ -88,7 +88,7 @@ def donor_work(user) -> list:
                     home,
                     pledge.get_status_display(),
                     str(pledge_next_actor(pledge)),
-                    pledge.pledge_date,
+                    on=pledge.pledge_date,
                 )
                 for pledge in latest
             ],

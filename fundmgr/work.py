@@ -84,7 +84,8 @@ class WorkRow:
     url: str = ""
     status: str = ""
     detail: str = ""
-    when: datetime.datetime | datetime.date | None = None
+    when: datetime.datetime | None = None
+    on: datetime.date | None = None
 
 
 @dataclass

@@ -276,6 +276,9 @@ def test_the_donor_sees_only_their_own_pledges(client, make_user, fund):
     part = section(user, Role.DONOR)
     assert [i.count for i in part.items] == [1]
     assert len(part.rows) == 1 and part.rows[0].detail == "Waiting for: the donor"
+    client.force_login(user)
+    html = client.get(reverse("my-work")).content.decode()
+    assert part.rows[0].text in html and "Other" not in html
 
 
 # --- Fixed queries ---------------------------------------------------------------------
