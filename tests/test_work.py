@@ -388,3 +388,62 @@ def test_the_grant_page_says_who_acts_next_and_links_its_quotes(client, make_gra
     html = page.content.decode()
     assert "Waiting for: a fund officer" in html
     assert reverse("grants-quotes", args=[grant.event.code, grant.reference]) in html
+
+
+# --- The menu takes each role to its work ---------------------------------------------
+
+
+def menu(client) -> str:
+    html = client.get(reverse("my-work")).content.decode()
+    return html[html.index('<nav class="site-nav"') : html.index("</nav>", html.index("site-nav"))]
+
+
+@pytest.mark.parametrize(
+    ("role", "present", "absent"),
+    [
+        (
+            Role.FINANCE_OFFICER,
+            ["finance-pledges", "reports-bank", "reports-statement"],
+            ["my-nominations"],
+        ),
+        (Role.FOCAL_POINT, ["my-nominations"], ["finance-pledges", "grant-events"]),
+        (Role.APPROVING_OFFICER, ["grant-events"], ["finance-pledges", "my-nominations"]),
+        (Role.DONOR, ["donor-home"], ["finance-pledges", "grant-events"]),
+    ],
+)
+def test_the_menu_takes_each_role_to_its_work(client, make_user, role, present, absent):
+    client.force_login(make_user("someone", role))
+    links = menu(client)
+    assert f'href="{reverse("my-work")}" aria-current="page"' in links
+    for name in present:
+        assert f'href="{reverse(name)}"' in links
+    for name in absent:
+        assert f'href="{reverse(name)}"' not in links
+
+
+def test_with_one_fund_the_menu_goes_straight_to_its_pages(client, finance, fund):
+    client.force_login(finance)
+    for name, page in [
+        ("finance-pledges", "finance-register"),
+        ("reports-bank", "bank-reconciliation"),
+        ("reports-statement", "fund-statement"),
+    ]:
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"] == reverse(page, args=[fund.code])
+
+
+def test_with_several_funds_the_menu_offers_each(client, finance, fund, admin_user):
+    from fundmgr.services.funds import open_fund
+
+    other = open_fund(
+        code="OTHER",
+        name="Another fund",
+        by=admin_user,
+        psc_rate_pct=Decimal("7"),
+        psc_from=datetime.date(2018, 1, 1),
+    )
+    client.force_login(finance)
+    html = client.get(reverse("finance-pledges")).content.decode()
+    for each in (fund, other):
+        assert reverse("finance-register", args=[each.code]) in html
