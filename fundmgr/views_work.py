@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from fundmgr import work
+from fundmgr import extensions, work
 from fundmgr.models import Fund
 from fundmgr.roles import role_labels, roles_of
 
@@ -28,7 +28,7 @@ def my_work(request):
 
 
 def _roles_without_work(user) -> list[str]:
-    with_work = {part.role for part in work.extensions.work()}
+    with_work = {part.role for part in extensions.work()}
     return role_labels(roles_of(user) - with_work)
 
 
