@@ -35,6 +35,7 @@ def test_finance_records_the_hosts_cash_which_stays_apart_from_the_trust_fund(pa
     page.get_by_label("Username").fill("finance")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Funds").click()
     page.get_by_role("link", name=f"Details of {FUND_NAME}").click()
     page.get_by_role("link", name="Conference costs and the host country's contribution").click()
 

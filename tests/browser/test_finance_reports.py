@@ -32,6 +32,7 @@ def test_finance_reads_the_statement_downloads_the_workbook_and_sees_the_dashboa
     page.get_by_label("Username").fill("finance")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Funds").click()
     page.get_by_role("link", name=f"Details of {FUND_NAME}").click()
 
     page.get_by_role("link", name="Financial statement").click()

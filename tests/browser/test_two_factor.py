@@ -81,7 +81,7 @@ def test_finance_officer_sets_up_an_app_then_signs_in_with_its_code(page, financ
     page.get_by_label("Code").fill(next_app_code(finance_officer, secret))
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("Signed in as finance-officer")).to_be_visible()
-    expect(page.get_by_role("heading", name="Voluntary trust funds")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()  # where staff land
 
     sign_out(page)
     sign_in_with_password(page)
