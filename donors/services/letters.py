@@ -174,11 +174,14 @@ class _Letter(FPDF):
         missing = {ord(char) for text in texts for char in text} - self.covered
         if not missing:
             return
+        unclaimed = set(missing)
         for family, files in FONTS.items():
-            ranges = files.ranges
-            if family == FAMILY or family.lower() in self.fonts:
+            if family == FAMILY:
                 continue
-            if any(ranges is None or any(a <= c <= b for a, b in ranges) for c in missing):
+            ranges = files.ranges
+            mine = {c for c in unclaimed if ranges is None or any(a <= c <= b for a, b in ranges)}
+            unclaimed -= mine
+            if mine and family.lower() not in self.fonts:
                 self._add_family(family)
                 self.set_fallback_fonts(
                     [f for f in FONTS if f != FAMILY and f.lower() in self.fonts]
