@@ -140,16 +140,18 @@ def test_an_arabic_name_is_joined_and_drawn_right_to_left(arabic):
 
 
 def test_a_letter_in_arabic_is_laid_out_right_to_left(arabic, russian):
-    """Arabic is not among the site's languages yet; the letter is ready: with
-    the catalogue missing its sentences stay English, its layout is mirrored."""
+    """In Arabic the letter's sentences are Arabic and its layout is mirrored."""
     pledge, receipt = russian
     english, _ = _letters(pledge, receipt, "en")
     mirrored, _ = _letters(pledge, receipt, "ar")
     assert b"/Lang (ar)" in mirrored
     left, right = pdf_line_starts(english), pdf_line_starts(mirrored)
+    with translation.override("ar"):
+        label = translation.gettext("Receipt number")
+    assert label != "Receipt number"
     # The label before its value: left of it in English, right of it in Arabic.
     assert left["Receipt number"] < left[receipt.number]
-    assert right["Receipt number"] > right[receipt.number]
+    assert right[label] > right[receipt.number]
     # Lines begin at the right margin: the donor's name ends there.
     assert left[RUSSIAN] == pytest.approx(21 / 25.4 * 72, abs=0.1)  # margin and cell padding
     assert right[RUSSIAN] > 350
@@ -162,11 +164,11 @@ def test_the_tables_of_a_pledge_letter_in_arabic_are_mirrored(russian):
     pledge, receipt = russian
     _, english = _letters(pledge, receipt, "en")
     _, mirrored = _letters(pledge, receipt, "ar")
-    for starts, first_left in (
-        (pdf_line_starts(english), True),
-        (pdf_line_starts(mirrored), False),
-    ):
-        number_column, amount_column = starts[receipt.number], starts["€100.00"]
+    for pdf, first_left in ((english, True), (mirrored, False)):
+        starts = pdf_line_starts(pdf)
+        # The amount's cell: "€100.00" in English, "100.00 €" (as read) in Arabic.
+        amount_column = next(x for text, x in starts.items() if "100.00" in text)
+        number_column = starts[receipt.number]
         assert (number_column < amount_column) is first_left
 
 

@@ -97,7 +97,7 @@ def test_the_donor_downloads_the_receipt_acknowledgement_as_a_pdf(client, paid_p
     assert receipt.number in text
     assert "€250.00" in text  # the original currency, to its minor unit
     assert "$284.09" in text  # 250 / 0.880, at the value date's rate
-    assert "1 USD = 0.88 EUR" in text and "March 1, 2019" in text
+    assert "1 USD = 0.88 EUR" in text and "1 March 2019" in text
     assert pledge.reference in text
     assert "Test trust fund" in text
     assert "Société Générale" in text and "France" in text and "dons@societe.example" in text

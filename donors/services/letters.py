@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Literal, cast
 
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from fpdf import FPDF
@@ -34,7 +33,7 @@ from fpdf.enums import XPos, YPos
 
 from donors.models import Donor, DonorKind, Pledge, Receipt
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.formatting import country_name, money, number
+from fundmgr.formatting import country_name, long_date, money, number
 from fundmgr.models import Country
 from fundmgr.money import Money
 from fundmgr.services.rates import convert
@@ -92,7 +91,8 @@ def _label(model, field: str) -> str:
 
 
 def _day(value: datetime.date) -> str:
-    return date_format(value, "DATE_FORMAT")
+    # One unambiguous style per language, as on the pages (fundmgr.formatting).
+    return long_date(value)
 
 
 def _usd_lines(amount: Money, day: datetime.date) -> list[tuple[str, str]]:
