@@ -57,18 +57,33 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A page of a new browser context, whose every document is checked by axe
-    (``AxeWatch``): a test fails on any accessibility violation it meets."""
-    context = browser.new_context(locale="en-GB", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.base_url = live_server.url
-    watch = AxeWatch(page)
-    yield page
-    if not page.is_closed():
-        watch.check_pending()
-    context.close()
+def new_page(browser, live_server):
+    """Opens pages, each in a new browser context (a person of its own), whose
+    every document is checked by axe (``AxeWatch``): a test fails on any
+    accessibility violation it meets."""
+    opened = []
+
+    def open_page():
+        context = browser.new_context(locale="en-GB", base_url=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.base_url = live_server.url
+        opened.append(AxeWatch(page))
+        return page
+
+    yield open_page
+    try:
+        for watch in opened:
+            if not watch.page.is_closed():
+                watch.check_pending()
+    finally:
+        for watch in opened:
+            watch.page.context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 # Accessibility: axe-core on every page a browser test visits.
@@ -166,8 +181,8 @@ class AxeWatch:
 
 
 def in_arabic(page, path: str | None = None) -> None:
-    """Show ``path`` (or the page now shown, again) in Arabic, right to left,
-    check it with axe, and turn the context back to English."""
+    """Show ``path`` in Arabic, right to left, and check it with axe; without
+    a path, the page now shown, which is then shown again in English."""
     from playwright.sync_api import expect
 
     page.axe_watch.check_pending()
@@ -180,3 +195,5 @@ def in_arabic(page, path: str | None = None) -> None:
         page.axe_watch.check_pending()
     finally:
         page.context.clear_cookies(name="django_language")
+    if not path:
+        page.goto(url)

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from fundmgr.roles import Role
+from tests.browser.conftest import in_arabic
 
 PASSWORD = "a-finance-officer-passphrase"  # noqa: S105 - test account
 
@@ -62,6 +63,7 @@ def test_finance_officer_sets_up_an_app_then_signs_in_with_its_code(page, financ
     page.goto("/rates/")
     expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
 
+    in_arabic(page)
     secret = page.get_by_label("Secret key (to type in instead of scanning)").input_value()
     page.get_by_label("Code from the app").fill(app_code(secret))
     page.get_by_role("button", name="Confirm").click()
