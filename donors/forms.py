@@ -60,8 +60,26 @@ class InstalmentForm(forms.Form):
         label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
+    def __init__(self, *args, number: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each row's controls named apart ("Amount of instalment 2"): a screen
+        # reader's list of fields, and an error summary, tell the rows apart.
+        if number is not None:
+            self.fields["amount"].label = _("Amount of instalment %(number)d") % {"number": number}
+            self.fields["due_date"].label = _("Due date of instalment %(number)d") % {
+                "number": number
+            }
 
-InstalmentFormSet = forms.formset_factory(InstalmentForm, extra=3, max_num=20, absolute_max=20)
+
+class _InstalmentRows(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        return kwargs if index is None else {**kwargs, "number": index + 1}
+
+
+InstalmentFormSet = forms.formset_factory(
+    InstalmentForm, formset=_InstalmentRows, extra=3, max_num=20, absolute_max=20
+)
 
 
 class StatementUploadForm(UploadForm):

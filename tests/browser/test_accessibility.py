@@ -1,9 +1,14 @@
 """The axe check the browser tests run on every page: it fails on a
-violation, naming the rule, its impact and the element."""
+violation, naming the rule, its impact and the element. A refused form's
+summary takes the focus and leads to each field, in English and Arabic."""
+
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility
+from tests.donor_fixtures import appeal  # noqa: F401 - fixture
 
 
 def test_the_axe_check_fails_naming_the_rule_and_element_of_a_violation(page, db):
@@ -19,3 +24,28 @@ def test_the_axe_check_fails_naming_the_rule_and_element_of_a_violation(page, db
     report = str(failure.value)
     assert "image-alt (critical)" in report
     assert "#no-alt" in report
+
+
+def test_a_refused_form_puts_the_focus_on_its_summary_whose_links_lead_to_the_fields(
+    page,
+    appeal,  # noqa: F811 - fixture
+):
+    for language in ("en", "ar"):
+        if language == "ar":
+            page.context.add_cookies(
+                [{"name": "django_language", "value": "ar", "url": page.base_url}]
+            )
+        page.goto(f"/appeals/{appeal.slug}/pledge/")
+        page.locator("form.stacked-form button[type=submit]").click()
+
+        summary = page.locator("#error-summary")
+        expect(summary).to_be_focused()
+        expect(page).to_have_title(re.compile(r"^Error: " if language == "en" else r"^\S"))
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        if language == "en":
+            expect(summary.get_by_role("heading", level=2)).to_have_text(
+                re.compile(r"^There are \d+ problems with your form$")
+            )
+            summary.get_by_role("link", name=re.compile("^Name of the donor: ")).click()
+            expect(page.get_by_label("Name of the donor")).to_be_focused()
+        page.axe_watch.check_pending()  # the page with its summary, in each language

@@ -92,6 +92,9 @@ def test_finance_officer_sets_up_an_app_then_signs_in_with_its_code(page, financ
     page.get_by_label("Code").fill(wrong)
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Two-factor authentication")).to_be_visible()
-    expect(page.get_by_text("That code is not right")).to_be_visible()
+    # Said in the page's error summary, which takes the focus, and by the field.
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text("Code: That code is not right")
+    expect(page.locator("#id_code_error")).to_contain_text("That code is not right")
     page.goto("/rates/")
     expect(page.get_by_role("heading", name="Two-factor authentication")).to_be_visible()
