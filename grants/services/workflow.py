@@ -183,12 +183,14 @@ def _check_who(grant: Grant, transition: Transition, by: Actor) -> None:
 
 
 def _nominates(grant: Grant, transition: Transition, by: Actor) -> bool:
-    if getattr(by, "pk", None) == grant.nominated_by_id:
+    person = getattr(by, "pk", None)  # a system actor (a name) nominates nothing
+    if person is not None and person == grant.nominated_by_id:
         return True
-    return (
-        transition.focal_point
+    return bool(
+        person is not None
+        and transition.focal_point
         and has_role(by, Role.FOCAL_POINT)
-        and FocalPoint.objects.filter(user=by, country_id=grant.country_id).exists()
+        and FocalPoint.objects.filter(user_id=person, country_id=grant.country_id).exists()
     )
 
 
