@@ -8,6 +8,7 @@ donors are named only when they chose to be listed publicly.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections import defaultdict
 from decimal import ROUND_DOWN, Decimal
@@ -22,7 +23,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.models import Fund
 from fundmgr.services.ledger import balance
 from iati import selectors as s
-from iati.xml import VERSION, XML_LANG, narrated, reporting_org, stamp, sub, value
+from iati.xml import VERSION, XML_LANG, amount_text, narrated, reporting_org, stamp, sub
 
 #: OrganisationType codes for the kinds of donor (IATI codelist OrganisationType).
 ORGANISATION_TYPE: dict[str, str] = {
@@ -104,44 +105,79 @@ def _status(fund: Fund, as_of: datetime.date) -> str:
     return IMPLEMENTATION
 
 
-def _transaction(parent, flow: s.Flow, donors, countries) -> None:
-    element = sub(parent, "transaction")
-    sub(element, "transaction-type", code=flow.type)
-    sub(element, "transaction-date", iso_date=flow.date.isoformat())
-    value(element, "value", flow.value, flow.currency, flow.value_date)
-    if flow.type in (s.INCOMING_COMMITMENT, s.INCOMING_FUNDS):
-        text = (
-            _("Binding pledge to the fund")
-            if flow.type == s.INCOMING_COMMITMENT
-            else _("Contribution received")
-        )
-        if flow.value < 0:
-            text = _("Binding pledge reduced (cancelled or redated)")
-        narrated(element, "description", text)
-        _donor_org(element, "provider-org", donors.get(flow.donor_id))
-        _our_org(element, "receiver-org")
-        return
-    country = countries.get(flow.country, flow.country)
-    what = {
+def _texts() -> dict[str, str]:
+    """The transactions' descriptions, translated once per file (gettext on
+    every one of 100,000 transactions was a fifth of the file's time)."""
+    return {
+        s.INCOMING_COMMITMENT: _("Binding pledge to the fund"),
+        s.INCOMING_FUNDS: _("Contribution received"),
+        REDUCED: _("Binding pledge reduced (cancelled or redated)"),
         s.OUTGOING_COMMITMENT: _(
             "Travel grants committed for delegates of %(country)s (sum of the day)"
         ),
         s.DISBURSEMENT: _("Travel advances paid to delegates of %(country)s (sum of the day)"),
         s.EXPENDITURE: _("Travel claims settled for delegates of %(country)s (sum of the day)"),
-    }[flow.type]
-    narrated(element, "description", what % {"country": country})
-    _our_org(element, "provider-org")
-    narrated(element, "receiver-org", _("Delegates of %(country)s") % {"country": country})
+        DELEGATES: _("Delegates of %(country)s"),
+    }
+
+
+REDUCED, DELEGATES = "reduced", "delegates"
+
+
+def _parties(flow: s.Flow, donors, countries, texts) -> list[etree._Element]:
+    """A transaction's description, provider and receiver, built detached."""
+    holder = etree.Element("transaction")
+    if flow.type in (s.INCOMING_COMMITMENT, s.INCOMING_FUNDS):
+        narrated(holder, "description", texts[REDUCED if flow.value < 0 else flow.type])
+        _donor_org(holder, "provider-org", donors.get(flow.donor_id))
+        _our_org(holder, "receiver-org")
+    else:
+        country = countries.get(flow.country, flow.country)
+        narrated(holder, "description", texts[flow.type] % {"country": country})
+        _our_org(holder, "provider-org")
+        narrated(holder, "receiver-org", texts[DELEGATES] % {"country": country})
+    return list(holder)
+
+
+def _transactions(activity, flows: list[s.Flow], donors, countries) -> None:
+    """One ``transaction`` per flow. Its description, provider and receiver
+    depend only on its type, sign and donor or country: built once for each
+    and copied (lxml copies in C), not built again for each of 100,000."""
+    texts = _texts()
+    parties: dict[tuple, list[etree._Element]] = {}
+    new = etree.SubElement
+    for flow in flows:
+        element = new(activity, "transaction")
+        new(element, "transaction-type", code=flow.type)
+        day = flow.date.isoformat()
+        new(element, "transaction-date", {"iso-date": day})
+        amount = new(
+            element,
+            "value",
+            {"currency": flow.currency, "value-date": flow.value_date.isoformat()},
+        )
+        amount.text = amount_text(flow.value, flow.currency)
+        key = (flow.type, flow.value < 0, flow.donor_id, flow.country)
+        made = parties.get(key)
+        if made is None:
+            made = parties[key] = _parties(flow, donors, countries, texts)
+        element.extend([copy.deepcopy(part) for part in made])
 
 
 def build_activities(
-    fund: Fund, as_of: datetime.date | None = None, *, generated: datetime.datetime | None = None
+    fund: Fund,
+    as_of: datetime.date | None = None,
+    *,
+    generated: datetime.datetime | None = None,
+    flows: list[s.Flow] | None = None,
 ) -> etree._ElementTree:
     """The activity file of ``fund`` with every transaction up to ``as_of``
-    (default today); ``generated``: the time written in it (default now)."""
+    (default today); ``generated``: the time written in it (default now);
+    ``flows``: ``selectors.all_flows(fund, as_of)`` when the caller has read them."""
     as_of = as_of or timezone.localdate()
     generated = generated or timezone.now()
-    flows = s.all_flows(fund, as_of)
+    if flows is None:
+        flows = s.all_flows(fund, as_of)
     donors = s.donors_named(flow.donor_id for flow in flows)
     shares = country_shares(flows)
     countries = s.country_names(
@@ -173,8 +209,7 @@ def build_activities(
                 code=code,
                 percentage=f"{share:f}",
             )
-        for flow in flows:
-            _transaction(activity, flow, donors, countries)
+        _transactions(activity, flows, donors, countries)
     return etree.ElementTree(root)
 
 

@@ -54,12 +54,14 @@ def build_iati_files(
     """Both files and every problem found in them: schema, then product rule."""
     as_of = as_of or timezone.localdate()
     generated = generated or timezone.now()
-    activities = build_activities(fund, as_of, generated=generated)
+    # Read once: the file and the product rule check the same transactions.
+    flows = selectors.all_flows(fund, as_of)
+    activities = build_activities(fund, as_of, generated=generated, flows=flows)
     organisation = build_organisation(fund, as_of, generated=generated)
     problems = [
         *(f"{ACTIVITIES_FILE} {p}" for p in schema_problems(activities, ACTIVITIES)),
         *(f"{ORGANISATION_FILE} {p}" for p in schema_problems(organisation, ORGANISATIONS)),
-        *check_transactions(fund, as_of, flows=selectors.all_flows(fund, as_of)),
+        *check_transactions(fund, as_of, flows=flows),
     ]
     return IatiFiles(activities, organisation, problems)
 
