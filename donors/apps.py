@@ -28,3 +28,6 @@ class DonorsConfig(AppConfig):
         from donors import audit_links
 
         audit_links.register()  # the audit trail links to pledges, receipts, bank lines
+        from donors import work
+
+        work.register()  # "My work": bank lines to resolve, the donor's pledges

@@ -60,8 +60,76 @@ class InstalmentForm(forms.Form):
         label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
+    def __init__(self, *args, number: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if number is not None:
+            # Each row's labels say which instalment they are, read out of context.
+            self.fields["amount"].label = _("Amount of instalment %(number)d") % {"number": number}
+            self.fields["due_date"].label = _("Due date of instalment %(number)d") % {
+                "number": number
+            }
 
-InstalmentFormSet = forms.formset_factory(InstalmentForm, extra=3, max_num=20, absolute_max=20)
+
+#: Instalments one pledge may have: ten years of monthly payments.
+MAX_INSTALMENTS = 120
+#: Empty rows the form starts with.
+FIRST_ROWS = 3
+#: The submit buttons that add or remove a row instead of pledging (no JavaScript).
+ROW_ACTION = "instalments-action"
+
+
+class BaseInstalmentFormSet(forms.BaseFormSet):
+    """Rows numbered from 1 in their labels; an unbound formset shows ``rows``
+    (what was typed, re-rendered after a row was added or removed) as extra,
+    empty-permitted forms, so a row left empty is skipped, not refused."""
+
+    def __init__(self, *args, rows: list[dict] | None = None, **kwargs):
+        self.rows = rows or []
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None:
+            kwargs["number"] = index + 1
+            if index < len(self.rows):
+                kwargs["initial"] = self.rows[index]
+        return kwargs
+
+
+def instalment_formset(data=None, *, rows: list[dict] | None = None):
+    """The pledge form's instalments: bound to ``data``, or showing ``rows``."""
+    shown = FIRST_ROWS if rows is None else len(rows)
+    formset = forms.formset_factory(
+        InstalmentForm,
+        formset=BaseInstalmentFormSet,
+        extra=shown,
+        max_num=MAX_INSTALMENTS,
+        absolute_max=MAX_INSTALMENTS,
+        validate_max=True,
+    )
+    return formset(data, rows=rows, prefix="instalments")
+
+
+def typed_rows(data, action: str) -> list[dict] | None:
+    """The rows as typed, with one added or one removed, for the button
+    ``action`` ("add" or "remove-<index>"); None for any other value."""
+    try:
+        count = min(max(int(data.get("instalments-TOTAL_FORMS", 0)), 0), MAX_INSTALMENTS)
+    except (TypeError, ValueError):
+        count = 0
+    rows = [
+        {
+            "amount": str(data.get(f"instalments-{i}-amount", ""))[:40],
+            "due_date": str(data.get(f"instalments-{i}-due_date", ""))[:40],
+        }
+        for i in range(count)
+    ]
+    if action == "add":
+        return rows + [{}] if len(rows) < MAX_INSTALMENTS else rows
+    if action.startswith("remove-") and action[7:].isdigit():
+        index = int(action[7:])
+        return [row for i, row in enumerate(rows) if i != index]
+    return None
 
 
 class StatementUploadForm(UploadForm):

@@ -308,6 +308,13 @@ class Pledge(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.donor} {self.amount}"
 
+    @property
+    def next_actor(self):
+        """Who acts next on the pledge (donors.work.pledge_next_actor)."""
+        from donors.work import pledge_next_actor
+
+        return pledge_next_actor(self)
+
 
 class Instalment(models.Model):
     pledge = models.ForeignKey(
@@ -588,6 +595,13 @@ class BankLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id}/{self.line_number} {self.value_date} {self.amount}"
+
+    @property
+    def next_actor(self):
+        """Who acts next on the line (donors.work.bank_line_next_actor)."""
+        from donors.work import bank_line_next_actor
+
+        return bank_line_next_actor(self)
 
 
 from donors.payments.models import *  # noqa: E402,F401,F403

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from donors import views, views_account, views_finance
+from donors import views, views_account, views_finance, views_menu
 
 urlpatterns = [
     path("", include("donors.payments.urls")),
@@ -36,6 +36,7 @@ urlpatterns = [
         views_account.receipt_letter_pdf,
         name="receipt-letter-pdf",
     ),
+    path("finance/pledges/", views_menu.pledges, name="finance-pledges"),
     path("finance/<str:code>/pledges/", views_finance.register, name="finance-register"),
     path(
         "finance/<str:code>/pledges/import/",

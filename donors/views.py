@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from donors.forms import InstalmentFormSet, PledgeForm
+from donors.forms import ROW_ACTION, PledgeForm, instalment_formset, typed_rows
 from donors.models import Appeal, Donor, PaymentMethod, Pledge
 from donors.payments.services import (
     card_payments_enabled,
@@ -94,6 +94,20 @@ def _rate_limited(request, form) -> bool:
     return verdict.limited
 
 
+#: What the pledge form keeps, as typed, when a row is added or removed (a
+#: browser never sends a file twice, so the letter is chosen again).
+TYPED_FIELDS = (
+    "name",
+    "kind",
+    "country",
+    "email",
+    "amount",
+    "currency",
+    "method",
+    "checkout_token",
+)
+
+
 def pledge_form(request, slug):
     appeal = get_object_or_404(Appeal.objects.select_related("fund"), slug=slug, is_open=True)
     donor = _signed_in_donor(request)
@@ -102,10 +116,29 @@ def pledge_form(request, slug):
         initial.update(
             name=donor.name, kind=donor.kind, email=donor.email, country=donor.country_id
         )
+    if (
+        request.method == "POST"
+        and (rows := typed_rows(request.POST, request.POST.get(ROW_ACTION, ""))) is not None
+    ):
+        # "Add an instalment" or "Remove": the same form again, as typed, with
+        # one row more or less, nothing checked nor recorded (no JavaScript needed).
+        typed = {name: request.POST.get(name, "") for name in TYPED_FIELDS}
+        typed["listed_publicly"] = bool(request.POST.get("listed_publicly"))
+        form = PledgeForm(methods=offered_methods(), initial={**initial, **typed})
+        return render(
+            request,
+            "donors/pledge_form.html",
+            {
+                "appeal": appeal,
+                "form": form,
+                "schedule": instalment_formset(rows=rows),
+                "signed_in_donor": donor,
+            },
+        )
     form = PledgeForm(
         request.POST or None, request.FILES or None, methods=offered_methods(), initial=initial
     )
-    schedule = InstalmentFormSet(request.POST or None, prefix="instalments")
+    schedule = instalment_formset(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

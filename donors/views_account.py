@@ -7,6 +7,7 @@ from __future__ import annotations
 from math import ceil
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -81,7 +82,7 @@ def sign_in_link(request, uidb64, token):
         )
     if request.method == "POST":
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("donor-home")
+        return redirect(settings.LOGIN_REDIRECT_URL)  # "My work": their pledges
     return render(request, "donors/sign_in_link.html", {"minutes": link_minutes()})
 
 

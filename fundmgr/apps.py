@@ -22,3 +22,6 @@ class FundmgrConfig(AppConfig):
         from fundmgr import audit_trail
 
         audit_trail.register_core_links()  # the audit trail links to funds, entries...
+        from fundmgr import work
+
+        work.register_core_work()  # "My work": journals to approve, recent activity

@@ -12,7 +12,9 @@
 - *record links*: the page the audit trail links a record of a model to, and
   who may open it (fundmgr.audit_trail; the donors app: pledges, bank lines...);
 - *refusals*: the audit records that say something was refused, beyond the
-  core's own (the api app: a refused token, a call answered 401, 403 or 429).
+  core's own (the api app: a refused token, a call answered 401, 403 or 429);
+- *work*: what awaits a person of a role on their "My work" page
+  (fundmgr.work; the grants app: grants to certify, approve, pay...).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ _demo_loaders: dict[str, DemoLoader] = {}
 _books_sections: dict[str, Callable] = {}
 _record_links: dict[str, RecordLink] = {}
 _refusals: dict[str, Q] = {}
+_work: dict[str, Work] = {}
 
 
 @dataclass(frozen=True)
@@ -113,3 +116,22 @@ def add_refusal(name: str, records: Q) -> None:
 
 def refusals() -> dict[str, Q]:
     return dict(sorted(_refusals.items()))
+
+
+@dataclass(frozen=True)
+class Work:
+    """A part of a role's section of "My work": ``build(user)`` returns its
+    counts and rows (``fundmgr.work.WorkItem``, ``WorkRow``) in a fixed number
+    of queries whatever the volumes; ``order`` places it in the section."""
+
+    role: str
+    order: int
+    build: Callable
+
+
+def add_work(name: str, role: str, order: int, build: Callable) -> None:
+    _work[name] = Work(role, order, build)
+
+
+def work() -> list[Work]:
+    return sorted(_work.values(), key=lambda part: part.order)

@@ -1,11 +1,15 @@
-"""Money, numbers and countries written the way the reader's language writes
+"""Money, numbers, dates and countries written the way the reader's language writes
 them (Babel's CLDR data; never a float): one module that services (letters,
 messages, exports) and templates (``fundmgr_tags``' filters) both use."""
 
 from __future__ import annotations
 
+import datetime
+
 from babel import Locale
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
+from django.utils import timezone
 from django.utils.translation import get_language
 from moneyed import Money as BaseMoney
 from moneyed.l10n import format_money
@@ -29,6 +33,45 @@ def babel_locale(language: str | None = None) -> str:
     """The Babel locale for a Django language code (``fr``, ``fr-ca``, ``es``...)."""
     code = (language or get_language() or "").lower().replace("_", "-")
     return BABEL_LOCALES.get(code.split("-")[0], DEFAULT_LOCALE)
+
+
+#: Dates follow the UN's editorial style in English, day before month
+#: ("6 December 2026"), where en_US would put the month first.
+DATE_LOCALES = {**BABEL_LOCALES, "en": "en_GB"}
+
+
+def _date_locale(language: str | None) -> str:
+    code = (language or get_language() or "").lower().replace("_", "-")
+    return DATE_LOCALES.get(code.split("-")[0], DATE_LOCALES["en"])
+
+
+def long_date(value, language: str | None = None) -> str:
+    """A date as people read it, one style per language, month named so no
+    reader can take the day for the month: 6 December 2026, 6 décembre 2026,
+    6 de diciembre de 2026, 6 декабря 2026 г., 2026年12月6日, 6 ديسمبر 2026.
+
+    ``{{ pledge.pledge_date|long_date }}``. A datetime is shown as its day in
+    the current time zone. Data (CSV and spreadsheet cells, the API, IATI,
+    ``<input type=date>``, ``<time datetime>``) stays ISO 8601.
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return format_date(value, "long", locale=_date_locale(language))
+
+
+def long_datetime(value, language: str | None = None) -> str:
+    """A moment as its long date and the hour and minute in the current time
+    zone, joined as the language joins them: 6 December 2026, 23:05."""
+    if value is None or value == "":
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    locale = Locale.parse(_date_locale(language))
+    day = format_date(value.date(), "long", locale=locale)
+    time = format_time(value.time(), "short", locale=locale)
+    return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
 
 
 def money(value, currency: str | None = None) -> str:

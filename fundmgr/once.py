@@ -38,10 +38,10 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from fundmgr.formatting import long_datetime
 from fundmgr.models import FormSubmission
 
 #: The hidden field's name, the same in every form (never prefixed).
@@ -221,7 +221,7 @@ class OnceMiddleware:
                 "This form was already sent, at %(time)s, and recorded then. Nothing was "
                 "recorded again."
             )
-            % {"time": date_format(when, "DATETIME_FORMAT")},
+            % {"time": long_datetime(when)},
         )
         return redirect((first.result if first else "") or _back(request) or "home")
 

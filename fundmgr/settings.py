@@ -183,7 +183,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "my-work"  # each role's work (fundmgr/work.py); a `next` wins
 LOGOUT_REDIRECT_URL = "home"
 
 # --- Staff sign-in: lockout, second factor, sessions, client address --------

@@ -9,11 +9,13 @@ from fundmgr import (
     views_journals,
     views_mail,
     views_rates,
+    views_work,
     well_known,
 )
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("work/", views_work.my_work, name="my-work"),
     path("funds/<str:code>/", views.fund_detail, name="fund-detail"),
     path("funds/<str:code>/journal/", views.fund_journal, name="fund-journal"),
     path("funds/<str:code>/journals/", views_journals.journals, name="manual-journals"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from fundmgr.formatting import long_date
 from fundmgr.models import AuditRecord, ExchangeRate
 from fundmgr.rate_queries import with_use
 from fundmgr.roles import BOOK_READERS, Role, has_role, require_role, role_required
@@ -177,7 +178,7 @@ def replace_exchange_rate(request):
                     _("The %(currency)s rate of %(day)s is now %(rate)s.")
                     % {
                         "currency": rate.currency,
-                        "day": rate.effective_date.isoformat(),
+                        "day": long_date(rate.effective_date),
                         "rate": rate.units_per_usd,
                     },
                 )
@@ -211,7 +212,7 @@ def revise_exchange_rate(request):
                 % {
                     "currency": rate.currency,
                     "rate": rate.units_per_usd,
-                    "day": rate.effective_date.isoformat(),
+                    "day": long_date(rate.effective_date),
                     "old": revision.revised.units_per_usd,
                 },
             )

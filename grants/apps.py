@@ -35,5 +35,9 @@ class GrantsConfig(AppConfig):
             readers(*BOOK_READERS),
             lambda: Grant.objects.select_related("event").only("pk", "reference", "event__code"),
         )
+        # "My work": what awaits each role in travel grants (fundmgr.work).
+        from grants import work
+
+        work.register()
         # Registers the officers' queue export with the exporters (fundmgr.exporters).
         from grants import export  # noqa: F401

@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("grants.urls_intake")),
     path("", include("grants.urls_officer")),
+    path("", include("grants.urls_focal")),
 ]

@@ -59,6 +59,7 @@ from grants.workflow import (
     Signs,
     TransitionRefused,
     available_actions,
+    next_actor,
     next_level,
     owed_by_traveller,
     signing_refusal,
@@ -805,8 +806,38 @@ def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
             "psc_charged": psc_charged,
             "claim_due_on": queries.claim_due_on(grant, days),
             "claim_overdue": queries.claim_overdue(grant, days, timezone.localdate()),
+            "next_actor": next_actor(grant.state, levels, len(signatures)),
+            "related": _related_pages(request.user, grant),
         },
     )
+
+
+def _related_pages(user, grant: Grant) -> list[tuple[str, str]]:
+    """The pages about this grant or its event the reader may open, as
+    (label, address): its quotes, the event's queue and nominations, the
+    conference's costs, the fund, and its records in the audit trail."""
+    code = grant.event.code
+    pages = []
+    if has_role(user, Role.FUND_OFFICER, Role.AUDITOR):
+        pages.append(
+            (
+                _("Airfare quotes and entitlement"),
+                reverse("grants-quotes", args=[code, grant.reference]),
+            )
+        )
+        pages.append((_("The event's nominations"), reverse("grants-nominations", args=[code])))
+    pages.append((_("The event's grant queue"), reverse("grant-queue", args=[code])))
+    pages.append(
+        (
+            _("Conference costs and the host country's contribution"),
+            reverse("reports-conference", args=[code]),
+        )
+    )
+    pages.append((grant.event.fund.name, reverse("fund-detail", args=[grant.event.fund.code])))
+    if has_role(user, Role.AUDITOR, Role.ADMINISTRATOR):
+        query = urlencode({"kind": "grants.grant", "record": grant.pk})
+        pages.append((_("Its records in the audit trail"), f"{reverse('audit-trail')}?{query}"))
+    return pages
 
 
 @role_required(*queries.PERSONAL_DATA_READERS)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from fundmgr.roles import Role, has_role
+from fundmgr.work import NOMINATOR, NextActor
 from grants.models import GrantState
 from grants.reference import DEFAULT_LEVELS
 
@@ -74,6 +75,12 @@ class Transition:
     roles: tuple[str, ...] = ()
     #: The person who nominated the delegate may fire it too.
     nominator: bool = False
+    #: ...and so may a focal point for the grant's country (their mission's
+    #: nominations, whoever typed them in).
+    focal_point: bool = False
+    #: The states from which the nominator (or focal point) may fire it, when
+    #: fewer than ``sources``; the roles keep every source.
+    nominator_sources: tuple[str, ...] | None = None
     #: Signing actions: the role comes from the approval level signed (data).
     signs: str = Signs.NONE
     #: Fired by the service itself, inside another action's transaction.
@@ -88,10 +95,17 @@ class Transition:
     def refusal(self, state: str) -> str:
         return str(self.refused) % {"state": state_name(state)}
 
+    def nominator_may_fire_from(self, state: str) -> bool:
+        return state in (self.nominator_sources or self.sources)
+
 
 #: The states from which a nomination may be withdrawn (everything before the
 #: advance is paid: after that, a delegate who does not travel is a no-show).
 WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.CERTIFIED, S.APPROVED, S.COMMITTED)
+#: Before a fund officer certifies it: the mission that nominated the
+#: delegate may take the nomination back itself until then (once certified,
+#: the certificate is a fund officer's to undo).
+BEFORE_CERTIFICATION = (S.DRAFT, S.SUBMITTED)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
@@ -158,6 +172,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.WITHDRAWN,
         roles=(Role.FUND_OFFICER,),
         nominator=True,
+        focal_point=True,
+        nominator_sources=BEFORE_CERTIFICATION,
         reason_required=True,
         effect=_("release of the open commitment, if any: Dr Commitments control / Cr Commitments"),
         refused=_("A grant that is %(state)s cannot be withdrawn."),
@@ -330,7 +346,10 @@ def may_fire(transition: Transition, grant, user, levels: Sequence, signatures: 
             return False
         return signing_refusal(grant, user, level, levels, signatures) is None
     allowed = has_role(user, *transition.roles) or (
-        transition.nominator and grant.nominated_by_id == user.pk and user.is_active
+        transition.nominator
+        and grant.nominated_by_id == user.pk
+        and user.is_active
+        and transition.nominator_may_fire_from(grant.state)
     )
     if not allowed:
         return False
@@ -355,6 +374,42 @@ def available_actions(grant, user, *, levels=None, signatures=None) -> list[Tran
 
         signatures = signatures_on(grant)
     return [t for t in TRANSITIONS if may_fire(t, grant, user, levels, signatures)]
+
+
+# --- Who acts next ---------------------------------------------------------------
+
+#: Who acts next on a grant in each state, when the approval chain does not
+#: decide it (submitted and certified follow the chain's levels). Approved is
+#: never seen (the last approval commits at once); committed waits for the
+#: advance (finance), an advance paid for the attendance (a fund officer), a
+#: travelled grant for its claim, a settled or no-show grant for its refund
+#: and closing (finance).
+NEXT_BY_STATE: dict[str, tuple[str, ...]] = {
+    S.DRAFT: (NOMINATOR,),
+    S.APPROVED: (Role.FINANCE_OFFICER,),
+    S.COMMITTED: (Role.FINANCE_OFFICER,),
+    S.ADVANCE_PAID: (Role.FUND_OFFICER,),
+    S.TRAVELLED: (Role.FINANCE_OFFICER,),
+    S.SETTLED: (Role.FINANCE_OFFICER,),
+    S.NO_SHOW: (Role.FINANCE_OFFICER,),
+    S.CLOSED: (),
+    S.REJECTED: (),
+    S.WITHDRAWN: (),
+}
+
+
+def next_actor(state: str, levels: Sequence = (), signed: int | None = None) -> NextActor:
+    """Who acts next on a grant in ``state``: the role of the next approval
+    level while it is being signed (``signed``: how many levels are signed;
+    unknown, the second level for a certified grant), else ``NEXT_BY_STATE``.
+    No query: ``levels`` are read by the caller, once for many grants."""
+    roles = [level.role for level in levels] or [level[3] for level in DEFAULT_LEVELS]
+    if state == S.SUBMITTED:
+        return NextActor((roles[0],))
+    if state == S.CERTIFIED:
+        index = signed if signed is not None else 1
+        return NextActor((roles[min(max(index, 1), len(roles) - 1)],))
+    return NextActor(NEXT_BY_STATE.get(state, ()))
 
 
 # --- The table, for the docs ------------------------------------------------------
@@ -388,7 +443,17 @@ def who_may_fire(transition: Transition) -> str:
         )
     names = [str(_("any %(role)s") % {"role": name}) for name in _role_names(transition.roles)]
     if transition.nominator:
-        names.insert(0, str(_("the nominator")))
+        nominator = (
+            _("the nominator or the country's focal point")
+            if transition.focal_point
+            else _("the nominator")
+        )
+        if transition.nominator_sources:
+            nominator = _("%(who)s (from %(states)s only)") % {
+                "who": nominator,
+                "states": ", ".join(f"`{state}`" for state in transition.nominator_sources),
+            }
+        names.insert(0, str(nominator))
     return str(_(" or ")).join(names)
 
 

@@ -48,5 +48,9 @@ class ReportsConfig(AppConfig):
                 readers(*BOOK_READERS),
                 lambda model=model: model.objects.select_related("event").only("pk", "event__code"),
             )
+        # "My work": card payouts still to match with their bank line (fundmgr.work).
+        from reports import work
+
+        work.register()
         # Registers the reconciliation workbook with the exporters (fundmgr.exporters).
         from reports import workbook  # noqa: F401

@@ -3,7 +3,12 @@ the dashboard, the public contributions data."""
 
 from django.urls import include, path
 
+from reports import views_menu
+
 urlpatterns = [
+    # The menu's entries (a fund's page, or the funds to choose from).
+    path("reports/bank/", views_menu.bank, name="reports-bank"),
+    path("reports/statement/", views_menu.statements, name="reports-statement"),
     path("", include("reports.urls_statement")),
     path("", include("reports.urls_conference")),
     path("", include("reports.urls_dashboard")),

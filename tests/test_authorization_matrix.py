@@ -160,6 +160,19 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "acknowledgement-letter": {"GET": outcomes("403", donor="ok", other_donor="404")},
     "acknowledgement-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
     "receipt-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
+    # "My work": every signed-in person's own page (what awaits their roles).
+    "my-work": {"GET": outcomes("ok")},
+    # A focal point's own nominations: their countries' only (tests/grants/
+    # test_focal_nominations.py: another country's is a 404); withdrawing
+    # with an empty form is refused (400): they got through to it.
+    "my-nominations": {"GET": only("focal_point")},
+    "my-nomination": {"GET": only("focal_point")},
+    "my-nomination-document": {"GET": only("focal_point")},
+    "my-nomination-withdraw": {"POST": empty_form_refused("focal_point")},
+    # The menu's ways to a fund's pledges, bank and statement: its readers.
+    "finance-pledges": {"GET": only(*BOOK_READERS)},
+    "reports-bank": {"GET": only(*BOOK_READERS)},
+    "reports-statement": {"GET": only(*BOOK_READERS)},
     # The books: every book reader reads them all; donors and focal points never.
     "fund-journal": {"GET": only(*BOOK_READERS)},
     "exchange-rates": {"GET": only(*BOOK_READERS)},
@@ -464,7 +477,11 @@ def build_world() -> World:
         ],
         _user("second-finance", Role.FINANCE_OFFICER),
     )
+    nepal = Grant.objects.filter(country_id="NP", note_verbale__gt="").first()
     args = {
+        "my-nomination": [event.code, nepal.reference],
+        "my-nomination-document": [event.code, nepal.reference],
+        "my-nomination-withdraw": [event.code, nepal.reference],
         "fund-detail": [code],
         "fund-journal": [code],
         "manual-journals": [code],

@@ -582,3 +582,21 @@ def test_a_new_donor_with_a_country_code_that_is_none_records_nothing_and_says_s
     assert not Donor.objects.filter(email="n@nuevo.example").exists()
     line.refresh_from_db()
     assert line.state == State.UNMATCHED
+
+
+def test_each_waiting_lines_fields_are_labelled_with_their_line(fund, officer, finance, rates):
+    from lxml import html
+
+    lines = import_lines(
+        fund,
+        officer,
+        ("2019-03-20", "40", "EUR", "gift", "Someone", "Q1"),
+        ("2019-03-21", "50", "EUR", "gift", "Someone else", "Q2"),
+    )
+    page = html.fromstring(finance.get(queue_url(fund), HTTP_ACCEPT_LANGUAGE="en").content)
+    labels = [" ".join(label.text_content().split()) for label in page.iter("label")]
+    assert len(labels) == len(set(labels)), labels  # no two controls share a name
+    for line in lines:
+        assert any(
+            label.endswith(f"(statement.csv, line {line.line_number})") for label in labels
+        ), labels

@@ -62,7 +62,9 @@ def test_a_donor_signs_in_by_the_emailed_link_and_sees_their_pledges_and_receipt
         by=admin_user,
     )
     response, _link = sign_in_by_link(client, "ALICE@example.org")
-    assert response.status_code == 302 and response.url == reverse("donor-home")
+    assert response.status_code == 302 and response.url == reverse(
+        "my-work"
+    )  # where everyone lands
     page = client.get(reverse("donor-home")).content.decode()
     assert pledge.reference in page and "TESTF-2019-000001" in page
     assert "$60.00" in page  # still to pay

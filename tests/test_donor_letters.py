@@ -1,15 +1,13 @@
 """Acknowledgement letters as PDF: for a receipt and for a pledge, to the donor
 who owns them and to those who read the books, never to another donor.
 
-pypdf is not a dependency: ``pdf_text`` reads the pages the way a viewer
-does, through each font's ToUnicode map (the text is written as glyph
-numbers of the embedded DejaVu subset, so the raw bytes never hold it)."""
+The pages are read back by ``tests.pdf_reading.pdf_text``, through each font's
+ToUnicode map (the text is written as glyph numbers of the embedded subsets,
+so the raw bytes never hold it). Other scripts: test_donor_letter_scripts.py."""
 
 from __future__ import annotations
 
 import datetime
-import re
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -24,108 +22,7 @@ from donors.services.receipts import record_receipt
 from fundmgr.models import Country
 from fundmgr.money import Money
 from fundmgr.roles import Role
-
-# -- reading a PDF's text without a PDF library -----------------------------------------
-
-_OBJECT = re.compile(rb"(\d+) 0 obj\s*(.*?)\s*endobj", re.S)
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-
-def _objects(data: bytes) -> dict[int, tuple[bytes, bytes | None]]:
-    """Object number -> (dictionary, decoded stream or None)."""
-    found = {}
-    for match in _OBJECT.finditer(data):
-        number, body = int(match.group(1)), match.group(2)
-        head, _sep, rest = body.partition(b"stream")
-        stream = None
-        if _sep:
-            length = int(re.search(rb"/Length (\d+)", head).group(1))
-            stream = rest.lstrip(b"\r\n")[:length]
-            if b"/FlateDecode" in head:
-                stream = zlib.decompress(stream)
-        found[number] = (head, stream)
-    return found
-
-
-def _cmap(stream: bytes) -> dict[int, str]:
-    table = {}
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", stream, re.S):
-        for code, text in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-            table[int(code, 16)] = bytes.fromhex(text.decode()).decode("utf-16-be")
-    for block in re.findall(rb"beginbfrange(.*?)endbfrange", stream, re.S):
-        for low, high, start in re.findall(
-            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
-        ):
-            for offset in range(int(high, 16) - int(low, 16) + 1):
-                table[int(low, 16) + offset] = chr(int(start, 16) + offset)
-    return table
-
-
-def _literal(content: bytes, at: int) -> tuple[bytes, int]:
-    """The PDF literal string opening at ``content[at] == b"("``, unescaped."""
-    out, depth, i = bytearray(), 1, at + 1
-    while True:
-        char = content[i : i + 1]
-        if char == b"\\":
-            following = content[i + 1 : i + 2]
-            if following in _ESCAPES:
-                out += _ESCAPES[following]
-                i += 2
-            elif following.isdigit():
-                digits = re.match(rb"[0-7]{1,3}", content[i + 1 : i + 4]).group(0)
-                out.append(int(digits, 8))
-                i += 1 + len(digits)
-            else:
-                out += following
-                i += 2
-            continue
-        if char == b"(":
-            depth += 1
-        elif char == b")":
-            depth -= 1
-            if depth == 0:
-                return bytes(out), i + 1
-        out += char
-        i += 1
-
-
-def pdf_text(data: bytes) -> str:
-    """The text of every page, one line per text object (BT ... ET)."""
-    objects = _objects(data)
-    to_unicode = {}
-    for number, (head, _stream) in objects.items():
-        ref = re.search(rb"/ToUnicode (\d+) 0 R", head)
-        if ref:
-            to_unicode[number] = _cmap(objects[int(ref.group(1))][1])
-    fonts = {}
-    for head, _stream in objects.values():
-        for name, number in re.findall(rb"/(F\d+) (\d+) 0 R", head):
-            if int(number) in to_unicode:
-                fonts[name] = to_unicode[int(number)]
-    lines = []
-    for head, stream in objects.values():
-        if stream is None or b"BT" not in stream or b"/Type /XObject" in head:
-            continue
-        cmap, line, i = {}, [], 0
-        while i < len(stream):
-            if stream.startswith(b"ET", i):
-                lines.append("".join(line))
-                line = []
-            font = re.match(rb"/(F\d+) ", stream[i : i + 12])
-            if font and stream[i - 1 : i] in (b" ", b"\n", b"T"):
-                cmap = fonts.get(font.group(1), cmap)
-            if stream[i : i + 1] == b"(":
-                raw, i = _literal(stream, i)
-                line.append(
-                    "".join(
-                        cmap.get(int.from_bytes(raw[k : k + 2], "big"), "?")
-                        for k in range(0, len(raw), 2)
-                    )
-                )
-                continue
-            i += 1
-    return "\n".join(lines)
-
+from tests.pdf_reading import pdf_text
 
 # -- fixtures -----------------------------------------------------------------------------
 
@@ -200,7 +97,7 @@ def test_the_donor_downloads_the_receipt_acknowledgement_as_a_pdf(client, paid_p
     assert receipt.number in text
     assert "€250.00" in text  # the original currency, to its minor unit
     assert "$284.09" in text  # 250 / 0.880, at the value date's rate
-    assert "1 USD = 0.88 EUR" in text and "March 1, 2019" in text
+    assert "1 USD = 0.88 EUR" in text and "1 March 2019" in text
     assert pledge.reference in text
     assert "Test trust fund" in text
     assert "Société Générale" in text and "France" in text and "dons@societe.example" in text

@@ -87,7 +87,9 @@ def test_opening_the_link_neither_signs_in_nor_uses_it_up_the_button_does(client
         assert page.status_code == 200 and signed_in_as(client) is None
         assert 'method="post"' in page.content.decode()
     response = client.post(link)
-    assert response.status_code == 302 and response.url == reverse("donor-home")
+    assert response.status_code == 302 and response.url == reverse(
+        "my-work"
+    )  # where everyone lands
     assert signed_in_as(client) is not None
 
 

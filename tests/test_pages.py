@@ -143,7 +143,7 @@ def test_home_shows_each_fund_with_its_figures_and_events(client, funded):
         assert label in html
     assert "Meeting MEET1" in html
     assert "Nairobi, Kenya" in html
-    assert "May 6, 2019" in html
+    assert "6 May 2019" in html
 
 
 def test_home_is_accessible_and_self_contained(client, funded):

@@ -83,7 +83,7 @@ def test_finance_replaces_an_unused_rate_and_is_told(rates, finance):
     assert response.status_code == 302
     assert rate_on("EUR", MARCH_10).units_per_usd == Decimal("0.875")
     page = finance.get(response.url).content.decode()
-    assert "The EUR rate of 2019-03-01 is now 0.875." in page
+    assert "The EUR rate of 1 March 2019 is now 0.875." in page
 
 
 def test_replacing_a_used_rate_is_refused_on_the_page_and_changes_nothing(
@@ -135,7 +135,7 @@ def test_finance_revises_a_used_rate_from_a_date_and_is_told_what_entries_keep(
     response = revise(finance)
     assert response.status_code == 302
     page = finance.get(response.url).content.decode()
-    assert "EUR is at 0.885 from 2019-03-15 (it was 0.880000)." in page
+    assert "EUR is at 0.885 from 15 March 2019 (it was 0.880000)." in page
     assert "1 posted entry dated from then keeps the rate it was converted at" in page
     assert rate_on("EUR", datetime.date(2019, 3, 20)).units_per_usd == Decimal("0.885")
 

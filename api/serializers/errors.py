@@ -15,6 +15,20 @@ FIELD_ERRORS = {
 }
 
 
+def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """A serializer's errors as the schema documents them, each field named
+    with its list of messages: a nested field's (a filter of ``filters``) as
+    ``filters.state``, never an object inside the answer."""
+    flat: dict[str, list[str]] = {}
+    for name, found in errors.items():
+        key = f"{prefix}{name}"
+        if isinstance(found, dict):
+            flat.update(flat_errors(found, prefix=f"{key}."))
+        else:
+            flat[key] = [str(message) for message in found]
+    return flat
+
+
 def responses(ok, *, not_found=False) -> dict:
     """``ok`` for 200, and the errors every read may answer; ``not_found``
     adds the 404, described by its text if it is one (a fund's by default)."""

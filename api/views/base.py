@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 
 from api.audit import AuditedMixin
 from api.scopes import Scope
+from api.serializers.errors import flat_errors
 
 
 class BooksView(AuditedMixin, generics.GenericAPIView):
@@ -48,7 +49,8 @@ class BooksView(AuditedMixin, generics.GenericAPIView):
                     for name in unknown
                 }
             )
-        query.is_valid(raise_exception=True)
+        if not query.is_valid():
+            raise ValidationError(flat_errors(query.errors))
         self.query = query.validated_data
 
 

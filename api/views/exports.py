@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from api.pagination import cursor_pagination
 from api.scopes import Scope
-from api.serializers.errors import DETAIL, FIELD_ERRORS, responses
+from api.serializers.errors import DETAIL, FIELD_ERRORS, flat_errors, responses
 from api.serializers.exports import ExportRequestSerializer, ExportSerializer
 from api.services.exports import KeyReused, start_export
 from api.views.base import BooksView
@@ -174,7 +174,8 @@ class ExportList(ExportsView, generics.ListAPIView):
         except ParseError as bad:
             raise ValidationError({"body": [str(bad.detail)]}) from None
         asked = ExportRequestSerializer(data=body)
-        asked.is_valid(raise_exception=True)
+        if not asked.is_valid():
+            raise ValidationError(flat_errors(asked.errors))
         fields = asked.validated_data
         try:
             started = start_export(

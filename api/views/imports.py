@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from api.pagination import cursor_pagination
 from api.scopes import Scope
-from api.serializers.errors import DETAIL, responses
+from api.serializers.errors import DETAIL, flat_errors, responses
 from api.serializers.imports import ImportRequestSerializer, ImportSerializer
 from api.services import imports as api_imports
 from api.services.imports import Outcome
@@ -187,7 +187,8 @@ class ImportList(ImportsView, generics.ListAPIView):
                     for name in unknown
                 }
             )
-        asked.is_valid(raise_exception=True)
+        if not asked.is_valid():
+            raise ValidationError(flat_errors(asked.errors))
         data = asked.validated_data
         try:
             outcome = api_imports.import_file(

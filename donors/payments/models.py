@@ -65,6 +65,9 @@ class CardPayment(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PROCESSING
     )
     failure_message = models.CharField(_("why it was declined"), max_length=500, blank=True)
+    # The site's address as the donor's browser reached it (a host Django
+    # allowed), for the links of the e-mail written when the outcome is known.
+    site_url = models.URLField(_("site address"), max_length=300, blank=True)
     fee_base = models.DecimalField(
         _("processing fee (fund currency)"), max_digits=20, decimal_places=3, default=0
     )

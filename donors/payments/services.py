@@ -47,7 +47,7 @@ from django.utils import timezone
 from donors.models import PaymentMethod, Pledge, Receipt
 from donors.payments import gateway
 from donors.payments.models import CardDispute, CardPayment, CardPayout, CardRefund, StripeEvent
-from donors.services.online import ONLINE_ACTOR, pledge_online
+from donors.services.online import ONLINE_ACTOR, pledge_online, send_card_outcome
 from donors.services.receipts import Fee, record_receipt
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
@@ -98,7 +98,10 @@ def pledge_by_card(*, checkout_token: str, **pledge_fields) -> CardPayment:
                 method=PaymentMethod.CARD, form_token=checkout_token, **pledge_fields
             )
             payment = CardPayment.objects.create(
-                pledge=pledge, amount=pledge.amount, checkout_token=checkout_token
+                pledge=pledge,
+                amount=pledge.amount,
+                checkout_token=checkout_token,
+                site_url=pledge_fields.get("base_url", "")[:300],
             )
             log_action(
                 payment, "card-payment:started", ONLINE_ACTOR, "", {"amount": str(pledge.amount)}
@@ -271,6 +274,7 @@ def _apply_payment(payment: CardPayment, state: PaymentState) -> str:
             "",
             {"intent": intent.id, "charge": charge.id, "receipt": receipt.number},
         )
+        send_card_outcome(pledge, paid=True, base_url=payment.site_url)
         return f"receipt {receipt.number} recorded"
     if payment.receipt_id:
         return f"no change: already paid, Stripe says {intent.status}"
@@ -289,6 +293,9 @@ def _apply_payment(payment: CardPayment, state: PaymentState) -> str:
             SYSTEM_ACTOR,
             payment.failure_message,
             {"intent": intent.id},
+        )
+        send_card_outcome(
+            payment.pledge, paid=False, reason=payment.failure_message, base_url=payment.site_url
         )
         return "marked declined"
     return f"no change: payment intent is {intent.status}"

@@ -54,6 +54,16 @@ def _refuse_if_cancelled(request, payment: CardPayment):
     return None
 
 
+def _processor_message(error: stripe.StripeError) -> str:
+    """What to tell the donor: "could not be reached" only when Stripe was not
+    reached (or failed on its side); an answer it gave, such as refusing
+    another card after a decline, is shown in its own words."""
+    if isinstance(error, stripe.APIConnectionError | stripe.APIError | stripe.RateLimitError):
+        return _("The card processor could not be reached. Try again.")
+    reason = error.user_message or str(error) or error.code or ""
+    return _("The card processor refused the payment: %(reason)s") % {"reason": reason}
+
+
 @with_stripe  # the only page that may load Stripe.js (Content-Security-Policy)
 def pay(request, reference):
     payment = _own_card_payment(request, reference)
@@ -64,9 +74,9 @@ def pay(request, reference):
     if request.method == "POST" or not payment.payment_intent_id:
         try:
             payment = services.ensure_payment_intent(payment)
-        except stripe.StripeError:
+        except stripe.StripeError as error:
             logger.exception("could not create the PaymentIntent for %s", reference)
-            messages.error(request, _("The card processor could not be reached. Try again."))
+            messages.error(request, _processor_message(error))
         if request.method == "POST":
             return redirect("card-pay", reference=reference)
     development = services.development_cards_enabled()
@@ -104,9 +114,9 @@ def confirm_development(request, reference):
         return redirect("card-pay", reference=reference)
     try:
         services.confirm_with_development_card(payment, card)
-    except stripe.StripeError:
+    except stripe.StripeError as error:
         logger.exception("confirming %s failed", reference)
-        messages.error(request, _("The card processor could not be reached. Try again."))
+        messages.error(request, _processor_message(error))
         return redirect("card-pay", reference=reference)
     return redirect("card-status", reference=reference)
 

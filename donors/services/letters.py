@@ -2,25 +2,30 @@
 
 Written with fpdf2 in the bundled DejaVu Sans (fundmgr/fonts), embedded and
 subset, so accents and names like "Société Générale" or "Ñuñoa" come out as
-typed. Every sentence goes through gettext: the letter is in the language
-active when it is made (the reader's, on the site). Amounts are shown in
-their own currency to its minor unit, with their value in US dollars at the
-UN operational rate of the day that counts (the value date for a receipt,
-the pledge date for a pledge).
+typed; what DejaVu lacks falls back on Noto Naskh Arabic and on a Simplified
+Chinese subset of Noto Sans CJK, and every line is shaped by HarfBuzz, so an
+Arabic name is joined and runs right to left inside any letter (docs/donors.md,
+"Scripts and fonts"). A letter in a right-to-left language (Arabic) is laid out
+right to left: paragraphs start on the right, labels stand right of their
+values, table columns are mirrored. Every sentence goes through gettext: the
+letter is in the language active when it is made (the reader's, on the site).
+Amounts are shown in their own currency to its minor unit, with their value in
+US dollars at the UN operational rate of the day that counts (the value date
+for a receipt, the pledge date for a pledge).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from fpdf import FPDF
@@ -28,18 +33,53 @@ from fpdf.enums import XPos, YPos
 
 from donors.models import Donor, DonorKind, Pledge, Receipt
 from fundmgr.db.exact_sum import ExactSum
-from fundmgr.formatting import country_name, money, number
+from fundmgr.formatting import country_name, long_date, money, number
 from fundmgr.models import Country
 from fundmgr.money import Money
 from fundmgr.services.rates import convert
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "fundmgr" / "fonts"
 FAMILY = "DejaVuSans"
+#: The Arabic script's blocks (with its supplements and presentation forms).
+#: DejaVu has Arabic glyphs of its own, too plain for a letter: they are left
+#: to Noto Naskh Arabic.
+ARABIC = [(0x0600, 0x06FF), (0x0750, 0x077F), (0x0870, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)]
+NOT_ARABIC = [
+    (low, high)
+    for low, high in zip(
+        [0] + [end + 1 for _start, end in ARABIC],
+        [start - 1 for start, _end in ARABIC] + [0x1FFFF],
+        strict=True,
+    )
+    if low <= high
+]
+
+
+@dataclass(frozen=True)
+class _Family:
+    regular: str
+    bold: str
+    #: The characters it is used for (``None``: all it has).
+    ranges: list[tuple[int, int]] | None = None
+
+
+#: The letter's font, then its fallbacks: a character DejaVu does not draw is
+#: looked up in Noto Naskh Arabic, then in the Simplified Chinese subset of
+#: Noto Sans CJK (fundmgr/fonts/README.md).
+FONTS = {
+    FAMILY: _Family("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", NOT_ARABIC),
+    "NotoNaskhArabic": _Family("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf", ARABIC),
+    "NotoSansSC": _Family("NotoSansCJKsc-Regular-GB2312.otf", "NotoSansCJKsc-Bold-GB2312.otf"),
+}
 LINE = 5.5  # mm
 LABEL_WIDTH = 62  # mm
 
+logger = logging.getLogger(__name__)
+
 # fontTools reports every glyph it keeps when subsetting, at INFO.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+Align = Literal["L", "R"]
 
 #: Tests read the text of the pages; production letters are compressed.
 COMPRESS = True
@@ -51,7 +91,8 @@ def _label(model, field: str) -> str:
 
 
 def _day(value: datetime.date) -> str:
-    return date_format(value, "DATE_FORMAT")
+    # One unambiguous style per language, as on the pages (fundmgr.formatting).
+    return long_date(value)
 
 
 def _usd_lines(amount: Money, day: datetime.date) -> list[tuple[str, str]]:
@@ -78,10 +119,18 @@ class _Letter(FPDF):
     def __init__(self, *, title: str, fund_name: str, note: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.set_compression(COMPRESS)
-        self.add_font(FAMILY, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font(FAMILY, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self._add_family(FAMILY)
+        # Characters both weights of the letter's font draw; another brings in
+        # the fallback fonts (``_fonts_for``).
+        self.covered = set(self.fonts[FAMILY.lower()].cmap) & set(  # type: ignore[union-attr]
+            self.fonts[FAMILY.lower() + "B"].cmap  # type: ignore[union-attr]
+        )
+        self.unknown: set[int] = set()  # characters no font draws, logged once
+        self.rtl = translation.get_language_bidi()
+        self.start: Align = "R" if self.rtl else "L"  # where a line begins
         self.note = note
         self.set_title(title)
+        self._fonts_for(title, note)
         self.set_author(fund_name)
         self.set_creator("fundmgr")
         self.set_lang(translation.get_language() or "en")
@@ -93,45 +142,122 @@ class _Letter(FPDF):
         self.set_y(-17)
         self.set_font(FAMILY, "", 7.5)
         self.set_text_color(90, 90, 90)
+        self._direction(self.note)
         self.multi_cell(0, 3.8, self.note, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
+
+    def _direction(self, text: str) -> None:
+        """Shape the coming paragraph with HarfBuzz in the direction of its first
+        strong character (as a browser's dir="auto"), else the letter's: "1 March
+        2019" stays in that order in an Arabic letter, an Arabic name runs right
+        to left in an English one. Runs in the other direction inside it are
+        reordered by the Unicode bidirectional algorithm."""
+        direction = "rtl" if self.rtl else "ltr"
+        for char in text:
+            kind = unicodedata.bidirectional(char)
+            if kind in ("L", "R", "AL"):
+                direction = "ltr" if kind == "L" else "rtl"
+                break
+        self.set_text_shaping(True, direction=direction)
+
+    def _add_family(self, family: str) -> None:
+        files = FONTS[family]
+        for style, name in (("", files.regular), ("B", files.bold)):
+            self.add_font(family, style, str(FONT_DIR / name), unicode_range=files.ranges)
+
+    def _fonts_for(self, *texts: str) -> None:
+        """Load a fallback font when some text needs a character of its own,
+        so a letter in Latin or Cyrillic script neither reads nor embeds them
+        (the Chinese font alone takes some 0.3 s to read). A character no font
+        has is left out: a blank the width of DejaVu's .notdef on the page and
+        nothing in its text; the letter is still made, and the log says which."""
+        missing = {ord(char) for text in texts for char in text} - self.covered
+        if not missing:
+            return
+        unclaimed = set(missing)
+        for family, files in FONTS.items():
+            if family == FAMILY:
+                continue
+            ranges = files.ranges
+            mine = {c for c in unclaimed if ranges is None or any(a <= c <= b for a, b in ranges)}
+            unclaimed -= mine
+            if mine and family.lower() not in self.fonts:
+                self._add_family(family)
+                self.set_fallback_fonts(
+                    [f for f in FONTS if f != FAMILY and f.lower() in self.fonts]
+                )
+        drawn = set().union(*(font.cmap for font in self.fonts.values()))  # type: ignore[union-attr]
+        if unknown := sorted(missing - drawn - self.unknown):
+            self.unknown.update(unknown)
+            logger.warning(
+                "Letter %r: no font draws %s; left blank.",
+                self.title,
+                ", ".join(f"U+{code:04X}" for code in unknown),
+            )
 
     # -- building blocks ----------------------------------------------------------
 
     def text_line(self, text: str, *, size: float = 10.5, bold: bool = False, gap: float = 0):
+        self._fonts_for(text)
         self.set_font(FAMILY, "B" if bold else "", size)
-        self.multi_cell(0, LINE * size / 10.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._direction(text)
+        self.multi_cell(
+            0, LINE * size / 10.5, text, align=self.start, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         if gap:
             self.ln(gap)
 
     def rows(self, rows: Sequence[tuple[str, str]]) -> None:
-        """Label and value pairs, the label in bold, long values wrapping."""
+        """Label and value pairs, the label in bold on the side lines begin
+        (left, or right in a right-to-left letter), long values wrapping."""
+        value_width = self.epw - LABEL_WIDTH
+        label_x = self.l_margin + (value_width if self.rtl else 0)
+        value_x = self.l_margin + (0 if self.rtl else LABEL_WIDTH)
+        self._fonts_for(*(text for row in rows for text in row))
         for label, value in rows:
             self.set_font(FAMILY, "B", 9.5)
+            self._direction(label)
             label_lines: list[str] = cast(
                 list,
-                self.multi_cell(LABEL_WIDTH, LINE, label, align="L", dry_run=True, output="LINES"),
+                self.multi_cell(
+                    LABEL_WIDTH, LINE, label, align=self.start, dry_run=True, output="LINES"
+                ),
             )
             if self.will_page_break(LINE * len(label_lines)):
                 self.add_page()
             top = self.get_y()
-            self.multi_cell(LABEL_WIDTH, LINE, label, align="L", new_x=XPos.RIGHT, new_y=YPos.TOP)
+            self.set_x(label_x)
+            self.multi_cell(
+                LABEL_WIDTH, LINE, label, align=self.start, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+            label_bottom = self.get_y()
+            self.set_xy(value_x, top)
             self.set_font(FAMILY, "", 9.5)
-            self.multi_cell(0, LINE, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.set_y(max(self.get_y(), top + LINE * len(label_lines)) + 1)
+            self._direction(value)
+            self.multi_cell(
+                value_width, LINE, value, align=self.start, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+            self.set_y(max(self.get_y(), label_bottom) + 1)
 
     def grid(self, headings: Sequence[str], body: Sequence[Sequence[str]]) -> None:
-        """A small table: the first columns left-aligned, amounts (last) right."""
-        widths = [LABEL_WIDTH, 0] if len(headings) == 2 else [LABEL_WIDTH, 50, 0]
+        """A small table: the first columns on the side lines begin, amounts (the
+        last column) on the other side, aligned to its edge; mirrored right to left."""
+        widths: list[float] = [LABEL_WIDTH] if len(headings) == 2 else [LABEL_WIDTH, 50]
+        widths.append(self.epw - sum(widths))
+        end: Align = "L" if self.rtl else "R"
+        aligns = [self.start] * (len(widths) - 1) + [end]
+        self._fonts_for(*headings, *(cell for line in body for cell in line))
         for row, bold in [(headings, True), *[(line, False) for line in body]]:
             self.set_font(FAMILY, "B" if bold else "", 9.5)
-            for i, cell in enumerate(row):
-                last = i == len(row) - 1
+            cells = list(zip(row, widths, aligns, strict=True))
+            for i, (cell, width, align) in enumerate(reversed(cells) if self.rtl else cells):
+                last = i == len(cells) - 1
+                self._direction(cell)
                 self.cell(
-                    widths[i],
+                    width,
                     LINE,
                     cell,
-                    align="R" if last else "L",
+                    align=align,
                     new_x=XPos.LMARGIN if last else XPos.RIGHT,
                     new_y=YPos.NEXT if last else YPos.TOP,
                 )

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from donors.models import Appeal, Donor, Pledge
+from donors.models import Appeal, Donor, PaymentMethod, Pledge
 from donors.services.notifications import send_pledge_acknowledgement
 from donors.services.pledges import (
     InstalmentSpec,
@@ -133,7 +133,10 @@ def pledge_online(
                 form_token=form_token,
             )
             # Written with the pledge, sent once it commits (fundmgr.services.mail).
-            if confirmed:
+            # A card pledge's e-mail waits for the card's outcome (send_card_outcome).
+            if method == PaymentMethod.CARD:
+                pass
+            elif confirmed:
                 send_pledge_acknowledgement(pledge)
             else:
                 send_confirmation_request(pledge, base_url)
@@ -180,17 +183,56 @@ def confirm_from_link(pledge: Pledge) -> PledgeChange:
     return confirm_pledge(pledge, CONFIRMING_ACTOR, how="e-mail link")
 
 
+def send_card_outcome(pledge: Pledge, *, paid: bool, reason: str = "", base_url: str = "") -> None:
+    """The one e-mail of a card pledge, written once the card's outcome is
+    known (the webhook's task, under the payment's lock), about the card and
+    never about a bank transfer.
+
+    Paid: the receipt's own thank-you (``record_receipt``) is that e-mail; an
+    unconfirmed pledge's address is also asked to confirm it. Declined: the
+    processor's reason and where to try another card, greeting the name typed
+    unless the pledge is the donor's, and capped per address like the
+    confirmation requests (anyone can type anyone's address)."""
+    if paid:
+        if not pledge.confirmed:
+            send_confirmation_request(pledge, base_url)
+        return
+    if not pledge.confirmed and _confirmations_limited(pledge):
+        return
+    site = (base_url or getattr(settings, "SITE_URL", "")).rstrip("/")
+    queue_mail(
+        kind="card-declined",
+        to=pledge.donor.email,
+        subject=_("Your card payment for pledge %(reference)s was declined")
+        % {"reference": pledge.reference},
+        body=render_to_string(
+            "donors/email/card_declined.txt",
+            {
+                "pledge": pledge,
+                "fund": pledge.fund,
+                "name": pledge.donor.name if pledge.confirmed else pledge.typed_name,
+                "reason": reason,
+                "link": site + reverse("card-pay", args=[pledge.reference]),
+            },
+        ),
+    )
+
+
+def _confirmations_limited(pledge: Pledge) -> bool:
+    return hit(
+        "confirm-mail",
+        pledge.donor.email.lower(),
+        limit=CONFIRMATIONS_PER_ADDRESS_PER_HOUR,
+        window_seconds=3600,
+    ).limited
+
+
 def send_confirmation_request(pledge: Pledge, base_url: str) -> None:
     """To the address typed, about this pledge only, greeting the name typed:
     nothing of the donor record that may already have that address. At most
     CONFIRMATIONS_PER_ADDRESS_PER_HOUR per address, silently beyond (the
     pledge stays recorded; finance can still attach it)."""
-    if hit(
-        "confirm-mail",
-        pledge.donor.email.lower(),
-        limit=CONFIRMATIONS_PER_ADDRESS_PER_HOUR,
-        window_seconds=3600,
-    ).limited:
+    if _confirmations_limited(pledge):
         return  # nobody's inbox is flooded, whatever client addresses the sender uses
     link = (base_url or getattr(settings, "SITE_URL", "")).rstrip("/") + confirmation_path(pledge)
     queue_mail(

@@ -4,6 +4,7 @@ make new recovery codes. Thin: the actions are in fundmgr.accounts.two_factor.""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
@@ -24,7 +25,7 @@ from fundmgr.roles import require_role
 from fundmgr.services.audit import log_action
 
 
-def _next_url(request, default: str = "home") -> str:
+def _next_url(request, default: str = settings.LOGIN_REDIRECT_URL) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -95,7 +96,11 @@ def verify(request):
     if user.is_verified():
         return HttpResponseRedirect(_next_url(request))
     if not two_factor.has_second_factor(user):
-        return redirect("two-factor-enrol") if second_factor_required(user) else redirect("home")
+        return (
+            redirect("two-factor-enrol")
+            if second_factor_required(user)
+            else redirect(settings.LOGIN_REDIRECT_URL)
+        )
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

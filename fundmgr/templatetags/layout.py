@@ -39,8 +39,13 @@ TEMPLATE = "includes/site_header.html"
 #: the template's ``menu_path ==`` links (tests/test_site_header.py checks).
 MENU = (
     "home",
+    "my-work",
+    "my-nominations",
     "donor-home",
     "donor-sign-in",
+    "finance-pledges",
+    "reports-bank",
+    "reports-statement",
     "grant-events",
     "exchange-rates",
     "undelivered-mail",

@@ -37,11 +37,18 @@ from fundmgr.chart import AccountKey
 from fundmgr.formatting import country_name, money
 from fundmgr.models import EntryKind, Fund
 from fundmgr.money import Money, quantum, round_amount, to_decimal
-from fundmgr.roles import require_role
+from fundmgr.roles import Role, has_role, require_role
 from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.duties import SeparationOfDutiesError, sign, signatures_on
 from fundmgr.services.ledger import credit, debit, post_entry
-from grants.models import ApprovalLevel, Grant, GrantState, GrantTransition, Priority
+from grants.models import (
+    ApprovalLevel,
+    FocalPoint,
+    Grant,
+    GrantState,
+    GrantTransition,
+    Priority,
+)
 from grants.queries import grant_entries
 from grants.services.commitments import (
     InsufficientFunds,
@@ -59,6 +66,7 @@ from grants.workflow import (
     next_level,
     owed_by_traveller,
     signing_refusal,
+    state_name,
 )
 
 __all__ = [
@@ -150,13 +158,40 @@ def _is_repeat(grant: Grant, transition: Transition, by: Actor) -> bool:
 
 
 def _check_who(grant: Grant, transition: Transition, by: Actor) -> None:
+    """The roles may fire a move from every source state; the nominator (and,
+    where the move says so, a focal point for the grant's country) from
+    ``nominator_sources`` only, told so in words past them."""
+    if has_role(by, *transition.roles):
+        return
     if (
         transition.nominator
-        and getattr(by, "pk", None) == grant.nominated_by_id
         and getattr(by, "is_active", False)
+        and _nominates(grant, transition, by)
     ):
+        if grant.state in transition.sources and not transition.nominator_may_fire_from(
+            grant.state
+        ):
+            raise TransitionRefused(
+                _(
+                    "Nomination %(reference)s is %(state)s: its nominator can no longer "
+                    "withdraw it. Ask a fund officer to withdraw it, saying why."
+                )
+                % {"reference": grant.reference, "state": state_name(grant.state)}
+            )
         return
     require_role(by, *transition.roles)
+
+
+def _nominates(grant: Grant, transition: Transition, by: Actor) -> bool:
+    person = getattr(by, "pk", None)  # a system actor (a name) nominates nothing
+    if person is not None and person == grant.nominated_by_id:
+        return True
+    return bool(
+        person is not None
+        and transition.focal_point
+        and has_role(by, Role.FOCAL_POINT)
+        and FocalPoint.objects.filter(user_id=person, country_id=grant.country_id).exists()
+    )
 
 
 def _check_state(grant: Grant, transition: Transition) -> None:

@@ -117,6 +117,20 @@ def test_a_bad_request_is_a_400_naming_the_field_and_starts_nothing(client, fund
     assert not Export.objects.exists()
 
 
+def test_a_bad_filter_is_named_by_its_path_as_a_list_of_messages_as_documented(client, fund):
+    # Schemathesis found a filter's error nested as an object, which the
+    # schema's 400 (a list of messages per field) does not allow.
+    answer = start(client, {**BODY, "kind": "grants", "filters": {"state": "x" * 31}})
+
+    assert answer.status_code == 400
+    assert "filters.state" in answer.json()
+    assert all(
+        isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+        for messages in answer.json().values()
+    )
+    assert not Export.objects.exists()
+
+
 def test_a_body_that_is_not_json_is_refused_and_starts_nothing(client, fund):
     broken = client.post(URL, "{kind:", content_type="application/json")
     form = client.post(URL, BODY)

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from fundmgr.demo import DEMO_PASSWORD
 from fundmgr.models import AuditRecord
+from tests.browser.conftest import in_arabic
 
 
 def sign_in(page, username):
@@ -18,15 +19,16 @@ def sign_in(page, username):
 
 
 def test_the_auditor_filters_the_trail_follows_a_record_and_finds_a_refusal(
-    page, browser, live_server, transactional_db
+    page, new_page, transactional_db
 ):
     call_command("load_demo", verbosity=0)
     certified = AuditRecord.objects.filter(action="grant:certify", actor__username="officer")
-    donor = browser.new_context(locale="en-GB", base_url=live_server.url).new_page()
+    donor = new_page()
     sign_in(donor, "donor")
     assert donor.goto("/audit/").status == 403  # a refusal, recorded
 
     sign_in(page, "auditor")
+    in_arabic(page, "/audit/")
     page.goto("/audit/")
     page.get_by_label("Person").select_option("officer")
     page.get_by_label("Action").select_option("grant:certify")

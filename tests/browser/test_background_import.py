@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from donors.models import BankStatement
 from fundmgr.demo import DEMO_PASSWORD
 from fundmgr.models import ImportJob
+from tests.browser.conftest import in_arabic
 from tests.conftest import DATABASE_TASKS
 
 
@@ -71,3 +72,4 @@ def test_finance_uploads_a_large_statement_follows_its_progress_and_opens_the_re
             "Bank statement large-statement.csv"
         )
         assert not list((tmp_path / "imports").iterdir())  # the upload is deleted
+        in_arabic(page, f"/imports/{job.pk}/")

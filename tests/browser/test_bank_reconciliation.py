@@ -19,6 +19,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.demo import DEMO_PASSWORD
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.services.ledger import account_balances
+from tests.browser.conftest import in_arabic
 
 
 @pytest.fixture
@@ -55,6 +56,7 @@ def test_finance_leaves_the_banks_charge_unreconciled_books_it_reopens_it_and_bo
     line = BankLine.objects.get(bank_ref="BK-FEE-1")
     row = page.locator(f'#open-lines tr[data-line="{line.pk}"]')
     expect(row).to_contain_text("MONTHLY FEE")
+    in_arabic(page)
     row.get_by_label("Because").select_option("bank_charge")
     row.get_by_label("Book it (bank charge or interest)").check()
     row.get_by_role("button", name="Leave unreconciled").click()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from donors.models import Pledge, Receipt
 from fundmgr.demo import DEMO_PASSWORD
+from tests.browser.conftest import in_arabic
 
 
 def test_donor_pledges_by_transfer_and_finance_imports_the_matching_line(
@@ -20,6 +21,7 @@ def test_donor_pledges_by_transfer_and_finance_imports_the_matching_line(
     page.goto("/")
     page.get_by_role("link", name=re.compile("Support the participation")).click()
     page.get_by_role("link", name="Make a pledge").click()
+    in_arabic(page)
     page.get_by_label("Name of the donor").fill("Fondation Exemple")
     page.get_by_label("Kind of donor").select_option("philanthropic")
     page.get_by_label("E-mail", exact=True).fill("dons@fondation-exemple.org")

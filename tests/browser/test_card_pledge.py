@@ -19,6 +19,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.models import ExchangeRate
 from fundmgr.money import Money
 from fundmgr.services.ledger import account_balances
+from tests.browser.conftest import in_arabic
 
 WEBHOOK_SECRET = "whsec_browser_test_only"
 
@@ -57,6 +58,7 @@ def test_a_donor_pledges_250_eur_by_card_and_sees_the_receipt_once_stripe_confir
         target=Money("100000", "USD"),
     )
 
+    in_arabic(page, "/appeals/ldc-travel/pledge/")
     page.goto("/appeals/ldc-travel/pledge/")
     page.get_by_label("Name of the donor").fill("Card Giver")
     page.get_by_label("Kind of donor").select_option("individual")

@@ -15,6 +15,7 @@ from fundmgr.demo import DEMO_PASSWORD
 from fundmgr.models import Fund
 from fundmgr.services.funds import positions
 from reports.models import HostContribution
+from tests.browser.conftest import in_arabic
 
 FUND_NAME = "United Nations Fund for South-South Cooperation"
 
@@ -35,9 +36,11 @@ def test_finance_records_the_hosts_cash_which_stays_apart_from_the_trust_fund(pa
     page.get_by_label("Username").fill("finance")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Funds").click()
     page.get_by_role("link", name=f"Details of {FUND_NAME}").click()
     page.get_by_role("link", name="Conference costs and the host country's contribution").click()
 
+    in_arabic(page)
     impact = page.get_by_role("region", name="Regular-budget impact")
     expect(impact).to_contain_text("no regular-budget money")
     received = page.get_by_role("row", name="Received in cash")

@@ -75,6 +75,7 @@ def test_the_public_pages_load_with_no_csp_violation(watched, demo):
 def test_a_book_readers_main_pages_load_with_no_csp_violation(watched, demo, username):
     sign_in(watched, username)
     for url in (
+        "/work/",
         "/funds/UNFSSC/",
         "/grants/BAPA40/",
         "/grants/BAPA40/nominations/",

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from fundmgr.demo import DEMO_PASSWORD
+from tests.browser.conftest import in_arabic
 
 FUND_NAME = "United Nations Fund for South-South Cooperation"
 
@@ -32,6 +33,7 @@ def test_finance_reads_the_statement_downloads_the_workbook_and_sees_the_dashboa
     page.get_by_label("Username").fill("finance")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Funds").click()
     page.get_by_role("link", name=f"Details of {FUND_NAME}").click()
 
     page.get_by_role("link", name="Financial statement").click()
@@ -39,6 +41,7 @@ def test_finance_reads_the_statement_downloads_the_workbook_and_sees_the_dashboa
     expect(page.get_by_text(re.compile("does not balance"))).to_have_count(0)
     expect(page.locator(".status-ok")).to_contain_text("= closing, to the cent")
     expect(page.get_by_text(re.compile("Closing balance", re.I)).first).to_be_visible()
+    in_arabic(page)
 
     page.go_back()
     page.get_by_role("link", name="Excel reconciliation").click()
@@ -61,3 +64,4 @@ def test_finance_reads_the_statement_downloads_the_workbook_and_sees_the_dashboa
     expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
     expect(page.get_by_role("img").first).to_be_visible()
     expect(page.locator("table caption").first).to_be_visible()
+    in_arabic(page)

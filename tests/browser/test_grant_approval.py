@@ -21,6 +21,7 @@ from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.ledger import credit, debit, post_entry
 from grants.models import Grant, GrantState
+from tests.browser.conftest import in_arabic
 from tests.grants.conftest import approver, event, make_grant, officer  # noqa: F401 - fixtures
 
 PASSWORD = "pw-for-tests-only"  # tests/conftest.py make_user
@@ -69,6 +70,7 @@ def test_an_officer_certifies_another_approves_and_one_person_never_signs_twice(
     page.get_by_role("link", name=f"{first.event.code} – {first.event.name}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Travel grants")
     page.get_by_role("link", name=first.reference).click()
+    in_arabic(page)
     certify = action(page, "Certify")
     certify.get_by_label("Reason or note").fill("Eligible, cost checked against the quotes")
     certify.get_by_role("button", name="Certify").click()

@@ -97,6 +97,9 @@ def test_each_demo_role_signs_in_and_sees_the_fund(page, demo, login):
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text(f"Signed in as {login.username}")).to_be_visible()
+    # Everyone lands on their work (fundmgr/work.py); the funds are a link away.
+    expect(page.get_by_role("heading", level=1, name="My work")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Funds").click()
     expect(page.get_by_role("heading", name=FUND_NAME)).to_be_visible()
     page.get_by_role("link", name=f"Details of {FUND_NAME}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(FUND_NAME)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from fundmgr.demo import DEMO_PASSWORD
 from fundmgr.models import JournalEntry, ManualJournal
 from fundmgr.roles import Role
+from tests.browser.conftest import in_arabic
 
 
 def sign_in(page, username):
@@ -19,7 +20,7 @@ def sign_in(page, username):
 
 
 def test_a_correcting_entry_is_prepared_by_one_officer_and_approved_by_another(
-    page, browser, live_server, transactional_db
+    page, new_page, transactional_db
 ):
     call_command("load_demo", verbosity=0)
     second = User.objects.create_user("finance2", "finance2@example.org", DEMO_PASSWORD)
@@ -44,8 +45,9 @@ def test_a_correcting_entry_is_prepared_by_one_officer_and_approved_by_another(
     expect(page.get_by_role("status")).to_contain_text("another finance officer approves it")
     expect(page.get_by_role("button", name="Approve and post")).to_have_count(0)
     journal = ManualJournal.objects.get()
+    in_arabic(page, f"/funds/{fund.code}/journals/")
 
-    other = browser.new_context(locale="en-GB", base_url=live_server.url).new_page()
+    other = new_page()
     sign_in(other, "finance2")
     other.goto(f"/funds/{fund.code}/journals/")
     other.get_by_role("link", name=journal.number).click()

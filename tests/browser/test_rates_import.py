@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from fundmgr.demo import DEMO_PASSWORD
 from fundmgr.models import ExchangeRate
 from fundmgr.rate_queries import with_use
+from tests.browser.conftest import in_arabic
 
 
 def sign_in(page, username):
@@ -47,6 +48,8 @@ def test_finance_officer_fixes_a_refused_rates_file_and_imports_it(
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("table")).to_contain_text("0.771")
     assert ExchangeRate.objects.count() == before + 2
+    in_arabic(page, "/rates/import/")
+    in_arabic(page, "/rates/")
 
 
 def test_an_auditor_sees_the_rates_but_no_way_to_import(page, transactional_db):

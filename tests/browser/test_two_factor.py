@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from fundmgr.roles import Role
+from tests.browser.conftest import in_arabic
 
 PASSWORD = "a-finance-officer-passphrase"  # noqa: S105 - test account
 
@@ -62,6 +63,7 @@ def test_finance_officer_sets_up_an_app_then_signs_in_with_its_code(page, financ
     page.goto("/rates/")
     expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
 
+    in_arabic(page)
     secret = page.get_by_label("Secret key (to type in instead of scanning)").input_value()
     page.get_by_label("Code from the app").fill(app_code(secret))
     page.get_by_role("button", name="Confirm").click()
@@ -81,7 +83,7 @@ def test_finance_officer_sets_up_an_app_then_signs_in_with_its_code(page, financ
     page.get_by_label("Code").fill(next_app_code(finance_officer, secret))
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("Signed in as finance-officer")).to_be_visible()
-    expect(page.get_by_role("heading", name="Voluntary trust funds")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()  # where staff land
 
     sign_out(page)
     sign_in_with_password(page)
@@ -90,6 +92,9 @@ def test_finance_officer_sets_up_an_app_then_signs_in_with_its_code(page, financ
     page.get_by_label("Code").fill(wrong)
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Two-factor authentication")).to_be_visible()
-    expect(page.get_by_text("That code is not right")).to_be_visible()
+    # Said in the page's error summary, which takes the focus, and by the field.
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text("Code: That code is not right")
+    expect(page.locator("#id_code_error")).to_contain_text("That code is not right")
     page.goto("/rates/")
     expect(page.get_by_role("heading", name="Two-factor authentication")).to_be_visible()

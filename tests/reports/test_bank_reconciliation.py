@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from lxml import html
 
 from donors.models import BankLine, UnreconciledReason
 from donors.payments.models import CardPayout
@@ -344,3 +345,13 @@ def test_only_a_finance_officer_may_match_a_payout(
     assert response.status_code == 403
     line.refresh_from_db()
     assert line.card_payout is None and line.state == BankLine.State.UNMATCHED
+
+
+def test_each_open_lines_controls_are_labelled_with_their_line(client, fund, finance, tmp_path):
+    lines = statement_lines(fund, finance, tmp_path, [(DAY, "-5.00", "FEE"), (DAY, "-7.00", "FEE")])
+    client.force_login(finance)
+    page = html.fromstring(client.get(url(fund), HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    labels = [" ".join(label.text_content().split()) for label in page.iter("label")]
+    assert len(labels) == len(set(labels)), labels  # no two controls share a name
+    for line in lines:
+        assert f"Because ({line.statement.file_name} · {line.line_number})" in labels

@@ -1,0 +1,1 @@
+"""The fonts the PDF letters embed, with their licences (README.md)."""

@@ -1,0 +1,209 @@
+"""What awaits each person: the "My work" page's sections, one per role they
+hold, and the "who acts next" sentence every grant, pledge and bank line shows.
+
+The core knows no app: each app registers its parts of a role's section
+(``fundmgr.extensions.add_work``) from its ``AppConfig.ready()``; the core
+adds its own (the journals a finance officer may approve, the auditor's
+recent activity). A part returns counts with links to the filtered lists
+where the work is done (``WorkItem``) and, for the roles whose work is a list
+(the focal point's nominations, the donor's pledges), rows (``WorkRow``).
+Each part runs a fixed number of queries whatever the volumes, so the page
+does too (tests/test_work.py).
+
+Separation of duties holds on the counts as on the buttons: a grant a person
+certified is not counted as awaiting their approval, a journal they prepared
+not as awaiting their approval (each part filters on the person).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fundmgr import extensions
+from fundmgr.roles import Role, roles_of
+
+#: Who acts next, as a sentence says it ("Waiting for: an approving officer").
+NOMINATOR = "nominator"
+TRAVELLER = "traveller"
+ACTORS = {
+    Role.FUND_OFFICER: gettext_lazy("a fund officer"),
+    Role.APPROVING_OFFICER: gettext_lazy("an approving officer"),
+    Role.FINANCE_OFFICER: gettext_lazy("a finance officer"),
+    Role.ADMINISTRATOR: gettext_lazy("an administrator"),
+    Role.DONOR: gettext_lazy("the donor"),
+    Role.FOCAL_POINT: gettext_lazy("a focal point"),
+    NOMINATOR: gettext_lazy("the nominator"),
+}
+
+
+@dataclass(frozen=True)
+class NextActor:
+    """Who acts next on a record: roles (or ``NOMINATOR``), none when nothing
+    is left to do. ``str()`` is the sentence the pages show."""
+
+    who: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> bool:
+        return not self.who
+
+    def __str__(self) -> str:
+        if not self.who:
+            return _("Nothing left to do")
+        names = str(_(" or ")).join(str(ACTORS.get(who, who)) for who in self.who)
+        return _("Waiting for: %(who)s") % {"who": names}
+
+
+NOBODY = NextActor()
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A count of things waiting, with the list where they are done."""
+
+    label: str
+    count: int
+    url: str = ""
+    #: Where, when the same work is counted per fund or event ("UNFSSC").
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """One thing in a list of the section (a nomination, a pledge, a record)."""
+
+    text: str
+    url: str = ""
+    status: str = ""
+    detail: str = ""
+    when: datetime.datetime | None = None
+    on: datetime.date | None = None
+
+
+@dataclass
+class Section:
+    role: str
+    title: str
+    items: list[WorkItem] = field(default_factory=list)
+    rows: list[WorkRow] = field(default_factory=list)
+    rows_title: str = ""
+    #: The page with everything the rows are the first of.
+    more_url: str = ""
+
+
+#: Titles of the sections, in the page's order.
+TITLES = {
+    Role.APPROVING_OFFICER: gettext_lazy("Approving officer"),
+    Role.FUND_OFFICER: gettext_lazy("Fund officer"),
+    Role.FINANCE_OFFICER: gettext_lazy("Finance officer"),
+    Role.FOCAL_POINT: gettext_lazy("Focal point"),
+    Role.AUDITOR: gettext_lazy("Auditor"),
+    Role.ADMINISTRATOR: gettext_lazy("Administrator"),
+    Role.DONOR: gettext_lazy("Donor"),
+}
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A part's rows and what they are: the section shows them under
+    ``title`` with a link to ``more_url``."""
+
+    title: str
+    rows: list[WorkRow]
+    more_url: str = ""
+
+
+def sections_for(user) -> list[Section]:
+    """A section per role the person holds that has work registered, in the
+    order of ``TITLES``; each part's counts and rows."""
+    roles = roles_of(user)
+    sections: dict[str, Section] = {}
+    for part in extensions.work():
+        if part.role not in roles:
+            continue
+        section = sections.setdefault(part.role, Section(part.role, str(TITLES[part.role])))
+        for found in part.build(user):
+            if isinstance(found, WorkItem):
+                section.items.append(found)
+            elif isinstance(found, Rows):
+                section.rows.extend(found.rows)
+                section.rows_title = str(found.title)
+                section.more_url = found.more_url
+    order = list(TITLES)
+    return sorted(sections.values(), key=lambda section: order.index(section.role))
+
+
+def per_place(
+    label: str, counts: Iterable[tuple[str, int]], url, *, zero_url: str = ""
+) -> list[WorkItem]:
+    """One item per fund or event with work (``url(code)`` its list), or a
+    single item counting none when there is none anywhere."""
+    items = [WorkItem(label, n, url(code), code) for code, n in counts if n]
+    return items or [WorkItem(label, 0, zero_url)]
+
+
+# --- The core's own parts ----------------------------------------------------------
+
+
+def journals_to_approve(user) -> list[WorkItem]:
+    """Manual journals waiting for a second finance officer: never one the
+    person prepared (they cannot approve it). One query."""
+    from fundmgr.models import ManualJournal
+
+    counts = (
+        ManualJournal.objects.filter(status=ManualJournal.Status.PROPOSED)
+        .exclude(prepared_by=user)
+        .values_list("fund__code")
+        .annotate(n=Count("id"))
+        .order_by("fund__code")
+    )
+    return per_place(
+        _("Journals to approve"), counts, lambda code: reverse("manual-journals", args=[code])
+    )
+
+
+#: How many records the auditor's section shows, newest first.
+RECENT = 10
+
+
+def recent_activity(user) -> list:
+    """The auditor's: records of the last seven days, and the latest ones
+    with links to what they are about (a query, and one per kind linked)."""
+    from fundmgr import audit_trail
+    from fundmgr.models import AuditRecord
+
+    since = timezone.now() - datetime.timedelta(days=7)
+    week = AuditRecord.objects.filter(at__gte=since).count()
+    latest = list(audit_trail.for_reading()[:RECENT])
+    audit_trail.attach_links(latest, user)
+    trail = reverse("audit-trail")
+    return [
+        WorkItem(_("Records in the last seven days"), week, trail),
+        Rows(
+            _("Recent activity"),
+            [
+                WorkRow(
+                    record.action,
+                    record.link,
+                    _("refused") if record.is_refusal else "",
+                    f"{record.who} · {record.target_repr}".strip(" ·"),
+                    record.at,
+                )
+                for record in latest
+            ],
+            trail,
+        ),
+    ]
+
+
+def register_core_work() -> None:
+    extensions.add_work("fundmgr.journals", Role.FINANCE_OFFICER, 50, journals_to_approve)
+    extensions.add_work("fundmgr.audit", Role.AUDITOR, 10, recent_activity)

@@ -1,0 +1,449 @@
+""" "My work" (fundmgr/work.py): where each role lands after signing in, with
+what awaits it counted and linked; a person with two roles sees both
+sections; separation of duties holds on the counts; the page runs the same
+number of queries whatever the volumes. And the "who acts next" rule of
+every grant state, pledge status and bank line state."""
+
+# The shared fixtures are imported; pytest's injection of them into the tests
+# looks like a redefinition to ruff.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from donors.models import BankLine, Donor, PaymentMethod, Pledge
+from fundmgr.models import AuditRecord
+from fundmgr.roles import Role
+from fundmgr.services.audit import log_action
+from fundmgr.work import NextActor, WorkItem, sections_for
+from grants.models import ApprovalLevel, FocalPoint, GrantState
+from grants.services import workflow
+from grants.workflow import next_actor
+from tests.grants.conftest import approver, event, finance, make_grant, officer  # noqa: F401
+from tests.grants.test_workflow_support import (  # noqa: F401 - fixtures
+    dual,
+    funded,
+    quick_password_hashing,
+    walk,
+)
+
+pytestmark = pytest.mark.django_db
+S = GrantState
+
+
+def section(user, role):
+    found = [s for s in sections_for(user) if s.role == role]
+    assert len(found) == 1, [s.role for s in sections_for(user)]
+    return found[0]
+
+
+def counts(user, role) -> dict[str, int]:
+    """Each label's total over funds and events."""
+    totals: dict[str, int] = {}
+    for item in section(user, role).items:
+        totals[item.label] = totals.get(item.label, 0) + item.count
+    return totals
+
+
+def give(user, *roles):
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    user.__dict__.pop("_fundmgr_roles", None)  # roles_of keeps them on the object
+
+
+# --- Landing after sign-in -----------------------------------------------------------
+
+
+def test_signing_in_lands_on_my_work(client, approver):
+    response = client.post(
+        reverse("login"), {"username": approver.username, "password": "pw-for-tests-only"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("my-work")
+
+
+def test_a_next_parameter_still_wins_over_my_work(client, approver):
+    wanted = reverse("grant-events")
+    response = client.post(
+        reverse("login") + f"?next={wanted}",
+        {"username": approver.username, "password": "pw-for-tests-only", "next": wanted},
+    )
+    assert response["Location"] == wanted
+
+
+def test_a_donor_signing_in_by_password_lands_on_my_work_with_their_pledges(client, make_user):
+    user = make_user("giver", Role.DONOR)
+    response = client.post(reverse("login"), {"username": "giver", "password": "pw-for-tests-only"})
+    assert response["Location"] == reverse("my-work")
+    page = client.get(reverse("my-work")).content.decode()
+    assert "Pledges still to pay" in page
+    assert user.username in page
+
+
+def test_my_work_asks_a_visitor_to_sign_in(client):
+    response = client.get(reverse("my-work"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_a_person_without_a_role_is_told_nothing_awaits_them(client, make_user):
+    client.force_login(make_user("nobody"))
+    page = client.get(reverse("my-work")).content.decode()
+    assert "Nothing awaits you" in page
+
+
+# --- The approving officer, and separation of duties ------------------------------------
+
+
+def test_the_approving_officer_counts_grants_certified_and_links_to_the_queue(
+    client, make_grant, walk, approver, funded
+):
+    certified = [walk(make_grant(), "certified") for _ in range(2)]
+    make_grant()  # submitted: not theirs yet
+    walk(make_grant(), "committed")  # approved already
+    assert counts(approver, Role.APPROVING_OFFICER) == {"Grants awaiting your approval": 2}
+    client.force_login(approver)
+    page = client.get(reverse("my-work")).content.decode()
+    event_code = certified[0].event.code
+    assert f'href="{reverse("grant-queue", args=[event_code])}?state=certified"' in page
+    for grant in certified:
+        assert reverse("grant-detail", args=[event_code, grant.reference]) in page
+
+
+def test_a_grant_the_person_certified_is_not_counted_as_awaiting_their_approval(
+    make_grant, dual, officer, funded
+):
+    mine = make_grant()
+    workflow.certify(mine, dual)
+    other = make_grant()
+    workflow.certify(other, officer)
+    work = counts(dual, Role.APPROVING_OFFICER)
+    assert work == {"Grants awaiting your approval": 1}
+    rows = section(dual, Role.APPROVING_OFFICER).rows
+    assert [row.url.rstrip("/").rsplit("/", 1)[1] for row in rows] == [other.reference]
+
+
+def test_a_grant_the_person_nominated_is_not_counted_as_awaiting_their_approval(
+    make_grant, officer, funded
+):
+    give(officer, Role.APPROVING_OFFICER)
+    grant = make_grant()  # nominated by the officer
+    signer = type(officer).objects.create_user("second-officer")
+    give(signer, Role.FUND_OFFICER)
+    workflow.certify(grant, signer)
+    assert counts(officer, Role.APPROVING_OFFICER) == {"Grants awaiting your approval": 0}
+
+
+def test_a_person_with_two_roles_sees_both_sections(make_grant, dual, walk, funded):
+    make_grant()
+    walk(make_grant(), "certified")
+    roles = [s.role for s in sections_for(dual)]
+    assert roles == [Role.APPROVING_OFFICER, Role.FUND_OFFICER]
+    assert counts(dual, Role.FUND_OFFICER)["Nominations to certify"] == 1
+    assert counts(dual, Role.APPROVING_OFFICER)["Grants awaiting your approval"] == 1
+
+
+def test_a_middle_approval_level_counts_for_its_role_only(
+    make_grant, officer, approver, finance, funded
+):
+    ApprovalLevel.objects.filter(code="approve").update(order=3)
+    ApprovalLevel.objects.create(
+        order=2, code="review", label="Reviewed", role=Role.FINANCE_OFFICER
+    )
+    grant = make_grant()
+    workflow.certify(grant, officer)
+    give(finance, Role.APPROVING_OFFICER)
+    assert counts(finance, Role.APPROVING_OFFICER) == {"Grants awaiting your approval": 1}
+    assert counts(approver, Role.APPROVING_OFFICER) == {"Grants awaiting your approval": 0}
+    assert str(next_actor(grant.state, list(ApprovalLevel.objects.order_by("order")), 1)) == (
+        "Waiting for: a finance officer"
+    )
+
+
+# --- The fund officer and finance ----------------------------------------------------
+
+
+def test_the_fund_officer_counts_nominations_to_certify_and_attendance_to_confirm(
+    make_grant, officer, walk, funded, event
+):
+    make_grant()
+    make_grant()
+    walk(make_grant(), "advance_paid")
+    work = counts(officer, Role.FUND_OFFICER)
+    assert work["Nominations to certify"] == 2
+    # The event (2019) has begun: the advance paid waits for its attendance.
+    assert work["Attendance to confirm"] == 1
+
+
+def test_finance_counts_its_work_across_the_apps(
+    make_grant, walk, finance, funded, make_user, fund
+):
+    walk(make_grant(), "committed")
+    walk(make_grant(), "travelled")
+    work = counts(finance, Role.FINANCE_OFFICER)
+    assert work == {
+        "Bank lines to resolve": 0,
+        "Pledges held for review": 0,
+        "Advances to pay": 1,
+        "Travel claims to settle": 1,
+        "Card payouts to match": 0,
+        "Journals to approve": 0,
+    }
+
+
+def test_a_journal_the_finance_officer_prepared_is_not_counted_as_awaiting_their_approval(
+    fund, finance, make_user
+):
+    from fundmgr.services.manual_journals import LineSpec, propose_journal
+
+    other = make_user("finance-two", Role.FINANCE_OFFICER)
+    lines = [
+        LineSpec(fund.accounts.get(key="bank_fees"), debit=Decimal("1")),
+        LineSpec(fund.accounts.get(key="interest"), credit=Decimal("1")),
+    ]
+    day = datetime.date(2019, 3, 1)
+    propose_journal(fund, day, "Mine", lines, finance)
+    propose_journal(fund, day, "Theirs", lines, other)
+    assert counts(finance, Role.FINANCE_OFFICER)["Journals to approve"] == 1
+    item = next(
+        i for i in section(finance, Role.FINANCE_OFFICER).items if i.label == "Journals to approve"
+    )
+    assert item == WorkItem(
+        "Journals to approve", 1, reverse("manual-journals", args=[fund.code]), fund.code
+    )
+
+
+# --- The focal point, the auditor, the donor ---------------------------------------------
+
+
+@pytest.fixture
+def focal(make_user, event):
+    user = make_user("focal", Role.FOCAL_POINT)
+    FocalPoint.objects.create(user=user, country_id="NP")
+    return user
+
+
+def test_the_focal_point_sees_their_countries_nominations_and_who_acts_next(
+    make_grant, focal, walk, funded
+):
+    ours = make_grant(country="NP")
+    walk(make_grant(country="NP"), "certified")
+    make_grant(country="HT")  # another country's
+    part = section(focal, Role.FOCAL_POINT)
+    assert {i.label: i.count for i in part.items} == {"Your nominations": 2, "Drafts to submit": 0}
+    assert [row.detail for row in part.rows] == [
+        "Waiting for: an approving officer",
+        "Waiting for: a fund officer",
+    ]
+    assert part.rows[1].url == reverse("my-nomination", args=[ours.event.code, ours.reference])
+
+
+def test_the_auditor_sees_recent_activity_linked(make_user, fund):
+    auditor = make_user("auditor", Role.AUDITOR)
+    log_action(fund, "fund:checked", auditor, "a look")
+    part = section(auditor, Role.AUDITOR)
+    assert part.items[0].count == AuditRecord.objects.count()
+    assert part.rows[0].text == "fund:checked"
+    assert part.more_url == reverse("audit-trail")
+
+
+def test_the_donor_sees_only_their_own_pledges(client, make_user, fund):
+    from donors.services.pledges import record_pledge
+    from fundmgr.money import Money
+
+    user = make_user("giver", Role.DONOR)
+    mine = Donor.objects.create(
+        name="Giver", email="giver@example.org", user=user, kind="government"
+    )
+    theirs = Donor.objects.create(name="Other", email="other@example.org", kind="government")
+    admin = make_user("fin", Role.FINANCE_OFFICER)
+    for donor in (mine, theirs):
+        record_pledge(
+            fund=fund,
+            donor=donor,
+            amount=Money("100", "USD"),
+            pledge_date=datetime.date(2019, 1, 10),
+            method=PaymentMethod.BANK_TRANSFER,
+            by=admin,
+        )
+    part = section(user, Role.DONOR)
+    assert [i.count for i in part.items] == [1]
+    assert len(part.rows) == 1 and part.rows[0].detail == "Waiting for: the donor"
+    client.force_login(user)
+    html = client.get(reverse("my-work")).content.decode()
+    assert part.rows[0].text in html and "Other" not in html
+
+
+# --- Fixed queries ---------------------------------------------------------------------
+
+
+#: Least developed countries: one committed grant each keeps under the cap.
+COUNTRIES = ["NP", "HT", "BD", "ET", "MZ"]
+
+
+def everything_for(make_grant, walk, countries):
+    for country in countries:
+        make_grant(country=country)
+        walk(make_grant(country=country), "certified")
+        walk(make_grant(country=country), "committed")
+
+
+def latest_about(fund, person):
+    """The auditor's latest records link to one kind of page at both sizes
+    (the links cost a query per kind of record shown, a handful at most)."""
+    for _ in range(10):
+        log_action(fund, "fund:read", person, "")
+
+
+def test_the_page_runs_the_same_queries_whatever_the_volumes(
+    client, make_user, make_grant, walk, funded, django_assert_num_queries
+):
+    person = make_user("everyone", *[role for role, _label in Role.choices])
+    FocalPoint.objects.create(user=person, country_id="NP")
+    client.force_login(person)
+    everything_for(make_grant, walk, COUNTRIES[:1])
+    client.get(reverse("my-work"))  # caches warmed (content types, the header)
+    latest_about(funded, person)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("my-work")).status_code == 200
+    everything_for(make_grant, walk, COUNTRIES[1:])
+    latest_about(funded, person)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert client.get(reverse("my-work")).status_code == 200
+
+
+# --- Who acts next ---------------------------------------------------------------------
+
+EXPECTED = {
+    S.DRAFT: "Waiting for: the nominator",
+    S.SUBMITTED: "Waiting for: a fund officer",
+    S.CERTIFIED: "Waiting for: an approving officer",
+    S.APPROVED: "Waiting for: a finance officer",
+    S.COMMITTED: "Waiting for: a finance officer",
+    S.ADVANCE_PAID: "Waiting for: a fund officer",
+    S.TRAVELLED: "Waiting for: a finance officer",
+    S.SETTLED: "Waiting for: a finance officer",
+    S.NO_SHOW: "Waiting for: a finance officer",
+    S.CLOSED: "Nothing left to do",
+    S.REJECTED: "Nothing left to do",
+    S.WITHDRAWN: "Nothing left to do",
+}
+
+
+def test_every_grant_state_has_a_next_actor():
+    assert set(EXPECTED) == set(GrantState.values)
+
+
+@pytest.mark.parametrize("state", list(EXPECTED))
+def test_who_acts_next_on_a_grant(state):
+    levels = list(ApprovalLevel.objects.order_by("order"))
+    assert str(next_actor(state, levels, 1 if state == S.CERTIFIED else None)) == EXPECTED[state]
+
+
+@pytest.mark.parametrize(
+    ("status", "held", "expected"),
+    [
+        (Pledge.Status.AWAITING_PAYMENT, False, "Waiting for: the donor"),
+        (Pledge.Status.PARTLY_PAID, False, "Waiting for: the donor"),
+        (Pledge.Status.AWAITING_PAYMENT, True, "Waiting for: a finance officer"),
+        (Pledge.Status.PAID, False, "Nothing left to do"),
+        (Pledge.Status.CANCELLED, True, "Nothing left to do"),
+    ],
+)
+def test_who_acts_next_on_a_pledge(status, held, expected):
+    assert str(Pledge(status=status, held_for_review=held).next_actor) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (BankLine.State.UNMATCHED, "Waiting for: a finance officer"),
+        (BankLine.State.ERROR, "Waiting for: a finance officer"),
+        (BankLine.State.MATCHED, "Nothing left to do"),
+        (BankLine.State.ALREADY_IMPORTED, "Nothing left to do"),
+        (BankLine.State.DISCARDED, "Nothing left to do"),
+    ],
+)
+def test_who_acts_next_on_a_bank_line(state, expected):
+    assert str(BankLine(state=state).next_actor) == expected
+
+
+def test_two_actors_are_named_together():
+    assert str(NextActor((Role.FINANCE_OFFICER, Role.FUND_OFFICER))) == (
+        "Waiting for: a finance officer or a fund officer"
+    )
+
+
+def test_the_grant_page_says_who_acts_next_and_links_its_quotes(client, make_grant, officer):
+    grant = make_grant()
+    client.force_login(officer)
+    page = client.get(reverse("grant-detail", args=[grant.event.code, grant.reference]))
+    html = page.content.decode()
+    assert "Waiting for: a fund officer" in html
+    assert reverse("grants-quotes", args=[grant.event.code, grant.reference]) in html
+
+
+# --- The menu takes each role to its work ---------------------------------------------
+
+
+def menu(client) -> str:
+    html = client.get(reverse("my-work")).content.decode()
+    return html[html.index('<nav class="site-nav"') : html.index("</nav>", html.index("site-nav"))]
+
+
+@pytest.mark.parametrize(
+    ("role", "present", "absent"),
+    [
+        (
+            Role.FINANCE_OFFICER,
+            ["finance-pledges", "reports-bank", "reports-statement"],
+            ["my-nominations"],
+        ),
+        (Role.FOCAL_POINT, ["my-nominations"], ["finance-pledges", "grant-events"]),
+        (Role.APPROVING_OFFICER, ["grant-events"], ["finance-pledges", "my-nominations"]),
+        (Role.DONOR, ["donor-home"], ["finance-pledges", "grant-events"]),
+    ],
+)
+def test_the_menu_takes_each_role_to_its_work(client, make_user, role, present, absent):
+    client.force_login(make_user("someone", role))
+    links = menu(client)
+    assert f'href="{reverse("my-work")}" aria-current="page"' in links
+    for name in present:
+        assert f'href="{reverse(name)}"' in links
+    for name in absent:
+        assert f'href="{reverse(name)}"' not in links
+
+
+def test_with_one_fund_the_menu_goes_straight_to_its_pages(client, finance, fund):
+    client.force_login(finance)
+    for name, page in [
+        ("finance-pledges", "finance-register"),
+        ("reports-bank", "bank-reconciliation"),
+        ("reports-statement", "fund-statement"),
+    ]:
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"] == reverse(page, args=[fund.code])
+
+
+def test_with_several_funds_the_menu_offers_each(client, finance, fund, admin_user):
+    from fundmgr.services.funds import open_fund
+
+    other = open_fund(
+        code="OTHER",
+        name="Another fund",
+        by=admin_user,
+        psc_rate_pct=Decimal("7"),
+        psc_from=datetime.date(2018, 1, 1),
+    )
+    client.force_login(finance)
+    html = client.get(reverse("finance-pledges")).content.decode()
+    for each in (fund, other):
+        assert reverse("finance-register", args=[each.code]) in html
