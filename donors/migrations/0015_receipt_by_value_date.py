@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donors', '0013_donor_iati_identifier'),
+        ('donors', '0014_card_payment_site_url'),
         ('fundmgr', '0019_entry_by_status_and_date'),
     ]
 
