@@ -3,11 +3,12 @@ aggregation of the same figures over the same legs, in one run.
 
 Builds a scratch database (SQLite in a temp dir by default, or DATABASE_URL: a
 PostgreSQL database whose name contains "bench", emptied first), migrates it,
-and loads the data of ``bench/reconciliation.py`` in bulk, straight into the
+and loads the books of ``bench/books.py`` in bulk, straight into the
 tables the services write (the ledger's guards still check every entry when
 it is posted): 500 donors; 100,000 receipts in USD and EUR over 2019, each
 with its balanced entry (Dr bank, Cr contributions) at the month's rate;
-20,000 grants, their commitment, expenditure and PSC posted in one entry each.
+20,000 grants, their commitment, expenditure and PSC posted in one entry each
+(the same loader makes bench/iati.py's and bench/api_lists.py's books).
 
 Then, medians of ``--repeat`` runs each:
 
@@ -39,15 +40,13 @@ import sys
 import tempfile
 import time
 import warnings
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 AS_OF = datetime.date(2019, 12, 31)
-CENT = Decimal("0.01")
-EUR_RATES = [Decimal("0.870") + Decimal("0.002") * month for month in range(12)]
 GOAL = 3
 
 
@@ -72,205 +71,14 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-# --- the data ------------------------------------------------------------------------
-
-
-def _entries(fund, rows, kind: str, sources=None):
-    """Insert entries as drafts with their legs, then post them all at once
-    (the guards check each entry as it is posted), as post_entry does.
-    ``rows``: (date, memo, [(account,
-    debit, credit, original Money, rate)]); ``sources``: each entry's source."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from fundmgr.models import JournalEntry, Leg
-
-    sources = sources or [None] * len(rows)
-    entries = JournalEntry.objects.bulk_create(
-        JournalEntry(
-            fund=fund,
-            date=day,
-            memo=memo,
-            kind=kind,
-            system_actor="bench",
-            source_type=ContentType.objects.get_for_model(source) if source else None,
-            source_id=source.pk if source else None,
-        )
-        for (day, memo, _legs), source in zip(rows, sources, strict=True)
-    )
-    legs = Leg.objects.bulk_create(
-        Leg(entry=entry, account=account, debit=dr, credit=cr, original=original, rate=rate)
-        for entry, (_day, _memo, legs) in zip(entries, rows, strict=True)
-        for account, dr, cr, original, rate in legs
-    )
-    JournalEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
-        status=JournalEntry.Status.POSTED
-    )
-    return entries, legs
+# --- the data: bench/books.py (shared with bench/iati.py and bench/api_lists.py) -----
 
 
 def _load(args):
-    from django.contrib.auth.models import Group, User
+    from bench.books import load_books
 
-    from donors.models import Donor, Receipt
-    from fundmgr.chart import AccountKey
-    from fundmgr.models import Country, Event, ExchangeRate
-    from fundmgr.money import Money
-    from fundmgr.roles import Role
-    from fundmgr.services.funds import open_fund
-    from fundmgr.services.ledger import rebuild_day_totals
-    from grants.models import Grant, GrantState, TravelPolicy
-
-    fund = open_fund(
-        code="SBENCH",
-        name="Statement benchmark fund",
-        by="bench",
-        psc_rate_pct=Decimal(8),
-        psc_from=datetime.date(2018, 1, 1),
-        operating_reserve_pct=Decimal(10),
-    )
-    accounts = {a.key: a for a in fund.accounts.all()}
-    ExchangeRate.objects.bulk_create(
-        ExchangeRate(
-            currency="EUR", effective_date=datetime.date(2019, month + 1, 1), units_per_usd=rate
-        )
-        for month, rate in enumerate(EUR_RATES)
-    )
-    donors = Donor.objects.bulk_create(
-        Donor(name=f"Donor {i}", kind="member_state", email=f"donor{i}@example.org")
-        for i in range(500)
-    )
-    batch = 5000
-    for start in range(0, args.receipts, batch):
-        rows, receipts = [], []
-        for i in range(start, min(start + batch, args.receipts)):
-            month = i % 12
-            day = datetime.date(2019, month + 1, 1 + i % 28)
-            euro = i % 3 == 0
-            original = Money(Decimal(100 + (i * 7919) % 90000) / 100, "EUR" if euro else "USD")
-            rate = EUR_RATES[month] if euro else Decimal(1)
-            usd = (original.amount / rate).quantize(CENT, rounding=ROUND_HALF_UP)
-            rows.append(
-                (
-                    day,
-                    f"Receipt {i}",
-                    [
-                        (accounts[AccountKey.BANK], usd, Decimal(0), original, rate),
-                        (accounts[AccountKey.CONTRIBUTIONS], Decimal(0), usd, original, rate),
-                    ],
-                )
-            )
-            receipts.append((i, day, original, usd))
-        # record_receipt: the entry's source is the donor when there is no pledge.
-        entries, _legs = _entries(
-            fund, rows, "receipt", [donors[i % len(donors)] for i, *_rest in receipts]
-        )
-        Receipt.objects.bulk_create(
-            Receipt(
-                fund=fund,
-                number=f"SB-2019-{i + 1:06d}",
-                donor=donors[i % len(donors)],
-                amount=original,
-                value_date=day,
-                method="bank",
-                base_amount=usd,
-                entry=entry,
-            )
-            for (i, day, original, usd), entry in zip(receipts, entries, strict=True)
-        )
-
-    event = Event.objects.create(
-        code="SBENCH19",
-        name="Statement benchmark conference",
-        fund=fund,
-        starts_on=datetime.date(2019, 3, 20),
-        ends_on=datetime.date(2019, 3, 22),
-        city="Buenos Aires",
-        country=Country.objects.get(iso2="AR"),
-        eligibility_date=datetime.date(2019, 3, 20),
-    )
-    TravelPolicy.objects.create(event=event)
-    officer = User.objects.create_user("bench-finance", "finance@example.org", "bench")
-    officer.groups.add(Group.objects.get(name=Role.FINANCE_OFFICER))
-    ldcs = list(Country.objects.ldc_on(event.eligibility_date).order_by("iso2"))
-    grants, committed, spent = [], Decimal(0), Decimal(0)
-    for i in range(args.grants):
-        cost = Decimal(1800 + (i * 37) % 1500)
-        settled = i % 10 == 0
-        actual = cost - 100 if settled else Decimal(0)
-        grants.append(
-            Grant(
-                event=event,
-                reference=f"SB-{i + 1:06d}",
-                state=GrantState.SETTLED if settled else GrantState.COMMITTED,
-                nominee_name=f"Delegate {i + 1}",
-                nominee_title="Director",
-                gender="female" if i % 2 else "male",
-                person_key=f"delegate {i + 1}",
-                country=ldcs[i % len(ldcs)],
-                nominated_by=officer,
-                note_verbale="notes-verbales/bench.pdf",
-                departure_city="Capital",
-                departure_airport="AAA",
-                depart_on=datetime.date(2019, 3, 18),
-                return_on=datetime.date(2019, 3, 23),
-                priority=1,
-                ldc_on_eligibility_date=True,
-                cost=cost,
-                psc_pct=Decimal(8),
-                psc_amount=(cost * Decimal("0.08")).quantize(CENT),
-                approved_amount=cost,
-                committed_amount=Decimal(0) if settled else cost,
-                actual_cost=actual,
-                balance_paid=actual,
-            )
-        )
-        if settled:
-            spent += actual
-        else:
-            committed += cost
-    Grant.objects.bulk_create(grants, batch_size=2000)
-    usd = lambda amount: Money(amount, "USD")  # noqa: E731
-    psc = (spent * Decimal("0.08")).quantize(CENT, rounding=ROUND_HALF_UP)
-    one = Decimal(1)
-    for kind, rows in (
-        (
-            "grant-commitment",
-            (
-                datetime.date(2019, 3, 1),
-                "Commitments of the grants still open",
-                [
-                    (accounts[AccountKey.COMMITMENTS], committed, 0, usd(committed), one),
-                    (accounts[AccountKey.COMMITMENTS_CONTROL], 0, committed, usd(committed), one),
-                ],
-            ),
-        ),
-        (
-            "grant-settlement",
-            (
-                datetime.date(2019, 4, 15),
-                "Settled travel claims",
-                [
-                    (accounts[AccountKey.TRAVEL_EXPENDITURE], spent, 0, usd(spent), one),
-                    (accounts[AccountKey.BANK], 0, spent, usd(spent), one),
-                ],
-            ),
-        ),
-        (
-            "grant-psc",
-            (
-                datetime.date(2019, 4, 15),
-                "PSC on the settled claims",
-                [
-                    (accounts[AccountKey.PSC], psc, 0, usd(psc), one),
-                    (accounts[AccountKey.BANK], 0, psc, usd(psc), one),
-                ],
-            ),
-        ),
-    ):
-        _entries(fund, [rows], kind)
-    # What post_entry keeps in step with each posting, made once for the bulk load.
-    rebuild_day_totals(fund)
-    return fund, officer
+    books = load_books(receipts=args.receipts, grants=args.grants, code="SBENCH")
+    return books.fund, books.officer
 
 
 # --- the baseline --------------------------------------------------------------------
@@ -389,13 +197,10 @@ def _run(args) -> int:
     from django.db import connection
     from django.test import Client
 
+    from bench.books import scratch_database
+
     vendor = connection.vendor
-    if connection.introspection.table_names():
-        name = str(settings.DATABASES["default"]["NAME"])
-        if vendor != "postgresql" or "bench" not in name:
-            raise SystemExit(f"{name} is not empty: give a scratch database (name with 'bench')")
-        with connection.cursor() as cursor:
-            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    scratch_database(settings, connection)
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     migrated = time.perf_counter()

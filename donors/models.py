@@ -401,6 +401,11 @@ class Receipt(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
         ]
+        indexes = [
+            # The API's receipts, every fund's newest first (api/views/donors.py):
+            # read from this index, not sorted whole (bench/api_lists.py).
+            models.Index(fields=["value_date", "id"], name="receipt_by_value_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.amount}"

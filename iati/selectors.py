@@ -41,7 +41,7 @@ GRANT_FLOWS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flow:
     """One IATI transaction: ``donor_id`` for money from a donor,
     ``country`` (ISO 3166 alpha-2) for travel grants to that country's
@@ -108,7 +108,7 @@ def incoming_commitments(
         .order_by("entry__date", "entry_id", "id")
     )
     flows = []
-    for row in rows:
+    for row in rows.iterator(chunk_size=2000):  # no cache of every row beside the flows
         sign = 1 if row["debit"] else -1
         flows.append(
             Flow(
@@ -152,7 +152,7 @@ def incoming_funds(
             donor_id=row["donor_id"],
             cleared=row["receivable_cleared"],
         )
-        for row in rows
+        for row in rows.iterator(chunk_size=2000)  # no cache of 100,000 rows beside the flows
     ]
 
 

@@ -38,13 +38,12 @@ class Command(OperatorCommand):
                 _("%(folder)s could not be written: %(reason)s")
                 % {"folder": folder, "reason": unwritable.strerror or unwritable}
             ) from unwritable
-        transactions = len(files.activities.getroot().findall("iati-activity/transaction"))
         self.stdout.write(
             _("Wrote %(activities)s (%(count)d transactions) and %(organisation)s in %(folder)s.")
             % {
                 "activities": ACTIVITIES_FILE,
                 "organisation": ORGANISATION_FILE,
-                "count": transactions,
+                "count": files.transactions,
                 "folder": folder,
             }
         )
