@@ -78,6 +78,7 @@ def russian(fund, rates, admin_user):
     return _pledge_and_receipt(fund, admin_user, RUSSIAN, "RU", "minfin@finance.example.ru")
 
 
+@pytest.mark.django_db  # the donor's fixture is asked for by name, after the database's setup
 @pytest.mark.parametrize(
     "donor, name", [("arabic", ARABIC), ("chinese", CHINESE), ("russian", RUSSIAN)]
 )

@@ -5,6 +5,7 @@ summary takes the focus and leads to each field, in English and Arabic."""
 import re
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility, in_arabic
@@ -36,7 +37,9 @@ def test_a_refused_form_puts_the_focus_on_its_summary_whose_links_lead_to_the_fi
                 [{"name": "django_language", "value": "ar", "url": page.base_url}]
             )
         page.goto(f"/appeals/{appeal.slug}/pledge/")
-        page.locator("form.stacked-form button[type=submit]").click()
+        with translation.override(language):
+            pledge = translation.gettext("Pledge")
+        page.get_by_role("button", name=pledge, exact=True).click()
 
         summary = page.locator("#error-summary")
         expect(summary).to_be_focused()

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from fundmgr.demo import DEMO_PASSWORD
+from fundmgr.formatting import long_date
 from fundmgr.models import ExchangeRate
 from fundmgr.rate_queries import with_use
 from tests.browser.conftest import in_arabic
@@ -80,7 +81,8 @@ def test_finance_officer_replaces_an_unused_rate_and_sees_a_bad_revision_refused
     replace.get_by_label("New rate (units per US dollar)").fill("0.8725")
     replace.get_by_label("Why (for the audit trail)").fill("official January figure")
     replace.get_by_role("button", name="Replace the rate").click()
-    expect(page.get_by_role("status")).to_contain_text(f"The EUR rate of {day} is now 0.8725")
+    shown = long_date(unused.effective_date)  # as the pages write dates
+    expect(page.get_by_role("status")).to_contain_text(f"The EUR rate of {shown} is now 0.8725")
 
     revise = page.get_by_role("form", name="Revise a rate from a date")
     revise.get_by_label("Currency").select_option("EUR")
