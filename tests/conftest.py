@@ -44,6 +44,19 @@ def fast_password_hashing():
 
 
 @pytest.fixture(autouse=True)
+def language_put_back():
+    """A request through the test client leaves its language active in the
+    thread (LocaleMiddleware activates it and nothing deactivates it): after a
+    test that read a page in Spanish, a command's output in the next test was
+    Spanish. Each test starts in the site's default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def rate_limit_clock_mid_window(monkeypatch):
     """Rate-limit windows are aligned on the wall clock (fundmgr.ratelimit.hit):
     a test running across the hour would see its count start again. Tests see
