@@ -52,6 +52,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.books import create_if_missing  # noqa: E402
+
 BASELINE_PATH = "/bench/bare/"
 TARGET_RATIO = 3.0
 #: Timed requests in each run of one kind (after one untimed).
@@ -91,6 +93,7 @@ def main() -> int:
         parser.error(f"--receipts >= 10, --grants >= 10, --repeat >= {RUN}")
     scratch = tempfile.mkdtemp(prefix="fundmgr-apibench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+    create_if_missing(database_url)  # a PostgreSQL scratch database a new machine lacks
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fundmgr.settings")
     os.environ.setdefault("DEBUG", "0")

@@ -354,3 +354,18 @@ def scratch_database(settings, connection) -> None:
             raise SystemExit(f"{name} is not empty: give a scratch database (name with 'bench')")
         with connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+
+def create_if_missing(database_url: str) -> None:
+    """A scratch PostgreSQL database named in DATABASE_URL is made if the
+    server has none of that name (a new machine); only a name with "bench"."""
+    import psycopg
+    from psycopg import sql
+
+    server, _slash, name = database_url.rpartition("/")
+    if not database_url.startswith("postgres") or "bench" not in name:
+        return
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if found.fetchone() is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -55,6 +55,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.books import create_if_missing  # noqa: E402
+
 BASELINE_PATH = "/bench/bare/"
 LAYOUT_PATH = "/bench/layout/"
 TARGET_RATIO = 3.0
@@ -123,7 +125,7 @@ def main() -> int:
         scratch = tempfile.mkdtemp(prefix="fundmgr-queuebench-")
         database_url = f"sqlite:///{scratch}/bench.sqlite3"
     else:
-        _create_if_missing(database_url)
+        create_if_missing(database_url)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fundmgr.settings")
     os.environ.setdefault("DEBUG", "0")
@@ -134,21 +136,6 @@ def main() -> int:
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _create_if_missing(database_url: str) -> None:
-    """A scratch PostgreSQL database named in DATABASE_URL is made if the
-    server has none of that name (a new machine); only a name with "bench"."""
-    import psycopg
-    from psycopg import sql
-
-    server, _slash, name = database_url.rpartition("/")
-    if not database_url.startswith("postgres") or "bench" not in name:
-        return
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if found.fetchone() is None:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _load(args):
@@ -249,14 +236,10 @@ def _run(args, database_url: str) -> int:
         path("", include("fundmgr.urls")),
     ]
 
+    from bench.books import scratch_database
+
     vendor = connection.vendor
-    if connection.introspection.table_names():
-        # Only a scratch database is emptied: its name must say so.
-        name = str(settings.DATABASES["default"]["NAME"])
-        if vendor != "postgresql" or "bench" not in name:
-            raise SystemExit(f"{name} is not empty: give a scratch database (name with 'bench')")
-        with connection.cursor() as cursor:
-            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    scratch_database(settings, connection)
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     migrated = time.perf_counter()

@@ -50,6 +50,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.books import create_if_missing  # noqa: E402
+
 AS_OF = datetime.date(2019, 12, 31)
 CODE = "IBENCH"
 GOAL_RATIO = 2.0
@@ -72,6 +74,7 @@ def main() -> int:
         return _child(args)
     scratch = tempfile.mkdtemp(prefix="fundmgr-iatibench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+    create_if_missing(database_url)  # a PostgreSQL scratch database a new machine lacks
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fundmgr.settings")
     os.environ.setdefault("DEBUG", "0")

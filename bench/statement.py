@@ -46,6 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.books import create_if_missing  # noqa: E402
+
 AS_OF = datetime.date(2019, 12, 31)
 GOAL = 3
 
@@ -61,6 +63,7 @@ def main() -> int:
     args = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="fundmgr-stmtbench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+    create_if_missing(database_url)  # a PostgreSQL scratch database a new machine lacks
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fundmgr.settings")
     os.environ.setdefault("DEBUG", "0")

@@ -58,6 +58,7 @@ from grants.workflow import (
     TRANSITIONS,
     Signs,
     TransitionRefused,
+    action_label,
     available_actions,
     next_actor,
     next_level,
@@ -707,11 +708,6 @@ def _shown(transition, form=None) -> ShownAction:
     )
 
 
-def _action_label(action: str) -> str:
-    transition = BY_ACTION.get(action)
-    return str(transition.label) if transition else action
-
-
 def _duty_refusals(grant: Grant, user, levels, signatures, allowed) -> list[tuple[str, str]]:
     """Signatures the person's roles would allow now but separation of duties
     forbids (they certified it, they nominated the delegate, they are the
@@ -796,7 +792,7 @@ def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
             "fund": grant.event.fund,
             "currency": grant.event.fund.base_currency,
             "quotes": list(grant.quotes.all()),
-            "history": [(step, _action_label(step.action)) for step in workflow.history(grant)],
+            "history": [(step, action_label(step.action)) for step in workflow.history(grant)],
             "actions": shown,
             "duty_refusals": _duty_refusals(grant, request.user, levels, signatures, allowed),
             "action_error": error,

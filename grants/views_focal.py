@@ -21,7 +21,14 @@ from fundmgr.roles import Role, role_required
 from grants import work
 from grants.models import Grant, GrantState
 from grants.services import workflow
-from grants.workflow import BEFORE_CERTIFICATION, BY_ACTION, Action, TransitionRefused, next_actor
+from grants.workflow import (
+    BEFORE_CERTIFICATION,
+    BY_ACTION,
+    Action,
+    TransitionRefused,
+    action_label,
+    next_actor,
+)
 
 PAGE_SIZE = 50
 WITHDRAW = BY_ACTION[Action.WITHDRAW]
@@ -80,13 +87,7 @@ def _page(
             "grant": grant,
             "event": grant.event,
             "next_actor": next_actor(grant.state, chain, next(iter(signed), 0)),
-            "history": [
-                (
-                    step,
-                    str(BY_ACTION[step.action].label) if step.action in BY_ACTION else step.action,
-                )
-                for step in workflow.history(grant)
-            ],
+            "history": [(step, action_label(step.action)) for step in workflow.history(grant)],
             "can_withdraw": grant.state in BEFORE_CERTIFICATION,
             "past_withdrawing": grant.state in WITHDRAW.sources
             and grant.state not in BEFORE_CERTIFICATION,

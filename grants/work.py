@@ -77,17 +77,22 @@ def _queue(state: str):
     return lambda code: reverse("grant-queue", args=[code]) + f"?state={state}"
 
 
-def _rows(grants, chain) -> list[WorkRow]:
+def _rows(grants, chain, *, page: str = "grant-detail", country: bool = True) -> list[WorkRow]:
+    """The newest grants, each linked to ``page`` with its state and who acts
+    next (after its country, for staff: a mission knows its own)."""
     found = with_signed(grants).select_related("event", "country").order_by("-id")[:ROWS]
-    return [
-        WorkRow(
-            f"{grant.reference} – {grant.nominee_name}",
-            reverse("grant-detail", args=[grant.event.code, grant.reference]),
-            grant.get_state_display(),
-            f"{country_name(grant.country)} · {next_actor(grant.state, chain, grant.signed)}",
+    rows = []
+    for grant in found:
+        who = str(next_actor(grant.state, chain, grant.signed))
+        rows.append(
+            WorkRow(
+                f"{grant.reference} – {grant.nominee_name}",
+                reverse(page, args=[grant.event.code, grant.reference]),
+                grant.get_state_display(),
+                f"{country_name(grant.country)} · {who}" if country else who,
+            )
         )
-        for grant in found
-    ]
+    return rows
 
 
 # --- Each role's part ------------------------------------------------------------
@@ -161,20 +166,11 @@ def focal_point_work(user) -> list:
     return [
         WorkItem(_("Your nominations"), counts["all"], mine),
         WorkItem(_("Drafts to submit"), counts["drafts"], mine + "?state=draft"),
-        Rows(_("Your latest nominations"), _focal_rows(grants, chain), mine),
-    ]
-
-
-def _focal_rows(grants, chain) -> list[WorkRow]:
-    found = with_signed(grants).select_related("event", "country").order_by("-id")[:ROWS]
-    return [
-        WorkRow(
-            f"{grant.reference} – {grant.nominee_name}",
-            reverse("my-nomination", args=[grant.event.code, grant.reference]),
-            grant.get_state_display(),
-            str(next_actor(grant.state, chain, grant.signed)),
-        )
-        for grant in found
+        Rows(
+            _("Your latest nominations"),
+            _rows(grants, chain, page="my-nomination", country=False),
+            mine,
+        ),
     ]
 
 

@@ -249,6 +249,14 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
+
+def action_label(action: str) -> str:
+    """A transition's name in the reader's language (an action no longer
+    defined is shown as recorded)."""
+    transition = BY_ACTION.get(action)
+    return str(transition.label) if transition else action
+
+
 #: Where the traveller may owe the fund an unused or refundable advance.
 RECEIVABLE_STATES = (S.SETTLED, S.NO_SHOW, S.CLOSED)
 

@@ -54,7 +54,7 @@ from fundmgr.models import AuditRecord, ImportJob, JournalEntry, OutgoingMail
 from fundmgr.money import Money
 from fundmgr.roles import Role
 from fundmgr.services.manual_journals import LineSpec, propose_journal
-from grants.models import Grant, GrantState
+from grants.models import FocalPoint, Grant, GrantState
 from iati.services import publish
 from reports.exports import exports_storage
 from reports.models import Export
@@ -64,6 +64,8 @@ PERSONAS = (
     "donor",
     "other_donor",
     "focal_point",
+    # A focal point of another country: another mission's nominations are not theirs.
+    "other_focal_point",
     "fund_officer",
     "approving_officer",
     "both_officer_roles",
@@ -108,7 +110,8 @@ def empty_form_refused(*who: str, **named: str) -> dict[str, str]:
 BOOK_READERS = STAFF
 FINANCE_AND_ADMIN = ("finance_officer", "administrator")
 FUND_OFFICERS = ("fund_officer", "both_officer_roles")
-NOMINATORS = (*FUND_OFFICERS, "focal_point")
+FOCAL_POINTS = ("focal_point", "other_focal_point")
+NOMINATORS = (*FUND_OFFICERS, *FOCAL_POINTS)
 OWN_DONOR = {"other_donor": "404", "anonymous": "login"}
 #: Those who may import some kind of file (fundmgr.services.imports.ANY_IMPORT_ROLE).
 IMPORTERS = (*FINANCE_AND_ADMIN, *FUND_OFFICERS)
@@ -139,12 +142,12 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "password_reset_complete": {"GET": everyone()},
     # A second factor protects staff and focal points (who upload delegates'
     # documents); a donor has none to set up.
-    "two-factor": {"GET": only(*STAFF, "focal_point")},
+    "two-factor": {"GET": only(*STAFF, *FOCAL_POINTS)},
     # Their forms post to themselves: setting up keeps the person's one pending
     # (unconfirmed) app device, whichever the method; an empty code confirms nothing.
-    "two-factor-enrol": {"GET": only(*STAFF, "focal_point"), "POST": only(*STAFF, "focal_point")},
+    "two-factor-enrol": {"GET": only(*STAFF, *FOCAL_POINTS), "POST": only(*STAFF, *FOCAL_POINTS)},
     "two-factor-verify": {"GET": outcomes("ok"), "POST": outcomes("ok")},
-    "two-factor-recovery-codes": {"POST": only(*STAFF, "focal_point")},
+    "two-factor-recovery-codes": {"POST": only(*STAFF, *FOCAL_POINTS)},
     # Card and thank-you pages: only the browser that pledged, or its donor signed in.
     "pledge-thanks": {"GET": outcomes("404", anonymous="404", donor="ok")},
     "card-pay": {"GET": outcomes("404", anonymous="404", donor="ok")},
@@ -162,13 +165,13 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "receipt-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
     # "My work": every signed-in person's own page (what awaits their roles).
     "my-work": {"GET": outcomes("ok")},
-    # A focal point's own nominations: their countries' only (tests/grants/
-    # test_focal_nominations.py: another country's is a 404); withdrawing
-    # with an empty form is refused (400): they got through to it.
-    "my-nominations": {"GET": only("focal_point")},
-    "my-nomination": {"GET": only("focal_point")},
-    "my-nomination-document": {"GET": only("focal_point")},
-    "my-nomination-withdraw": {"POST": empty_form_refused("focal_point")},
+    # A focal point's own nominations: their countries' only (another
+    # country's does not exist for them: 404); withdrawing with an empty form
+    # is refused (400): they got through to it.
+    "my-nominations": {"GET": only(*FOCAL_POINTS)},
+    "my-nomination": {"GET": only("focal_point", other_focal_point="404")},
+    "my-nomination-document": {"GET": only("focal_point", other_focal_point="404")},
+    "my-nomination-withdraw": {"POST": empty_form_refused("focal_point", other_focal_point="404")},
     # The menu's ways to a fund's pledges, bank and statement: its readers.
     "finance-pledges": {"GET": only(*BOOK_READERS)},
     "reports-bank": {"GET": only(*BOOK_READERS)},
@@ -408,6 +411,8 @@ def build_world() -> World:
     call_command("load_demo", verbosity=0)
     demo = {user.username: user for user in User.objects.all()}
     other = _user("other-donor", Role.DONOR)
+    other_focal = _user("other-focal", Role.FOCAL_POINT)
+    FocalPoint.objects.create(user=other_focal, country_id="HT")
     Donor.objects.filter(pledges__reference__isnull=False, user__isnull=True).update(user=other)
     mine = Pledge.objects.get(donor__user=demo["donor"])
     receipt = Receipt.objects.filter(donor__user=demo["donor"]).first()
@@ -456,6 +461,7 @@ def build_world() -> World:
         "donor": demo["donor"],
         "other_donor": other,
         "focal_point": demo["focal"],
+        "other_focal_point": other_focal,
         "fund_officer": demo["officer"],
         "approving_officer": demo["approver"],
         "both_officer_roles": demo["dual"],

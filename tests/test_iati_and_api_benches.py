@@ -1,4 +1,4 @@
-"""bench/iati.py and bench/api_lists.py at a tiny size, each in a process of
+"""bench/iati.py, bench/api_lists.py and bench/audit_trail.py at a tiny size, each in a process of
 its own on a scratch SQLite database: the scripts run, the product's IATI
 file holds the same transactions as the bare dump it is measured against (and
 passes the schemas and the product rule, or export_iati would refuse it), and
@@ -68,3 +68,21 @@ def test_the_tiny_api_bench_finds_every_list_s_query_count_fixed():
     # (a list with no row on a page may skip a query: each volume fills its pages).
     first = next(line for line in lines if line.startswith("receipts: first page of 200"))
     assert first.endswith("rows 10 and 110"), first
+
+
+def test_the_tiny_audit_trail_bench_reads_every_page_and_the_whole_csv():
+    done = _bench("bench/audit_trail.py", "--records=300", "--repeat=4")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    rows = dict(
+        re.findall(r"^(page, [^\n]*?|CSV of every record)\s{2,}.*?(\d+) queries", done.stdout, re.M)
+    )
+    assert set(rows) == {
+        "page, unfiltered",
+        "page, one action",
+        "page, a person's refused attempts",
+        "page, one year",
+        "CSV of every record",
+    }, done.stdout
+    # The CSV was read to its end: 300 records of some 60 bytes at least.
+    csv_size = re.search(r"CSV of every record .* (\d+) bytes", done.stdout)
+    assert csv_size and int(csv_size.group(1)) > 300 * 60, done.stdout

@@ -24,6 +24,8 @@ class BooksView(AuditedMixin, generics.GenericAPIView):
 
     required_scope = Scope.READ_BOOKS
     query_class: type[serializers.Serializer] = serializers.Serializer
+    #: A list's filters: each query parameter and the lookup it filters by.
+    filter_by: dict[str, str] = {}
 
     def initial(self, request, *args, **kwargs):
         """After authentication, permission and throttling: the query
@@ -52,6 +54,15 @@ class BooksView(AuditedMixin, generics.GenericAPIView):
         if not query.is_valid():
             raise ValidationError(flat_errors(query.errors))
         self.query = query.validated_data
+
+    def filtered(self, queryset):
+        """``queryset`` narrowed by the filters the call gave (``filter_by``)."""
+        given = {
+            lookup: self.query[name]
+            for name, lookup in self.filter_by.items()
+            if name in self.query
+        }
+        return queryset.filter(**given)
 
 
 #: The path parameter of a detail operation: a row's id.

@@ -67,21 +67,16 @@ class PledgeList(BooksView, generics.ListAPIView):
     query_class = PledgeQuery
     serializer_class = PledgeSerializer
     pagination_class = cursor_pagination("-pledge_date", "-id")
+    filter_by = {
+        "fund": "fund__code",
+        "donor": "donor_id",
+        "status": "status",
+        "from": "pledge_date__gte",
+        "to": "pledge_date__lte",
+    }
 
     def get_queryset(self):
-        query = self.query
-        pledges = _pledges()
-        if "fund" in query:
-            pledges = pledges.filter(fund__code=query["fund"])
-        if "donor" in query:
-            pledges = pledges.filter(donor_id=query["donor"])
-        if "status" in query:
-            pledges = pledges.filter(status=query["status"])
-        if "from" in query:
-            pledges = pledges.filter(pledge_date__gte=query["from"])
-        if "to" in query:
-            pledges = pledges.filter(pledge_date__lte=query["to"])
-        return pledges
+        return self.filtered(_pledges())
 
 
 @extend_schema(
@@ -108,19 +103,15 @@ class ReceiptList(BooksView, generics.ListAPIView):
     query_class = ReceiptQuery
     serializer_class = ReceiptSerializer
     pagination_class = cursor_pagination("-value_date", "-id")
+    filter_by = {
+        "fund": "fund__code",
+        "donor": "donor_id",
+        "from": "value_date__gte",
+        "to": "value_date__lte",
+    }
 
     def get_queryset(self):
-        query = self.query
-        receipts = _receipts()
-        if "fund" in query:
-            receipts = receipts.filter(fund__code=query["fund"])
-        if "donor" in query:
-            receipts = receipts.filter(donor_id=query["donor"])
-        if "from" in query:
-            receipts = receipts.filter(value_date__gte=query["from"])
-        if "to" in query:
-            receipts = receipts.filter(value_date__lte=query["to"])
-        return receipts
+        return self.filtered(_receipts())
 
 
 @extend_schema(

@@ -37,16 +37,14 @@ class EventList(BooksView, generics.ListAPIView):
     query_class = EventQuery
     serializer_class = EventSerializer
     pagination_class = cursor_pagination("-starts_on", "code")
+    filter_by = {
+        "fund": "fund__code",
+        "from": "starts_on__gte",
+        "to": "starts_on__lte",
+    }
 
     def get_queryset(self):
-        query = self.query
         events = Event.objects.select_related("fund").prefetch_related(
             Prefetch("sessions", queryset=EventSession.objects.order_by("date", "starts_at"))
         )
-        if "fund" in query:
-            events = events.filter(fund__code=query["fund"])
-        if "from" in query:
-            events = events.filter(starts_on__gte=query["from"])
-        if "to" in query:
-            events = events.filter(starts_on__lte=query["to"])
-        return events
+        return self.filtered(events)

@@ -148,6 +148,11 @@ class ExportList(ExportsView, generics.ListAPIView):
 
     query_class = ExportListQuery
     pagination_class = cursor_pagination("-requested_at", "-id")
+    filter_by = {
+        "fund": "fund__code",
+        "kind": "kind",
+        "status": "status",
+    }
 
     def initial(self, request, *args, **kwargs):
         if request.method == "POST":
@@ -157,15 +162,7 @@ class ExportList(ExportsView, generics.ListAPIView):
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = self.query
-        mine = super().get_queryset().filter(requested_by=self.request.user)
-        if "fund" in query:
-            mine = mine.filter(fund__code=query["fund"])
-        if "kind" in query:
-            mine = mine.filter(kind=query["kind"])
-        if "status" in query:
-            mine = mine.filter(status=query["status"])
-        return mine
+        return self.filtered(super().get_queryset().filter(requested_by=self.request.user))
 
     def post(self, request, *args, **kwargs):
         key = _key(request)

@@ -94,23 +94,17 @@ class GrantList(GrantsView, generics.ListAPIView):
 
     query_class = GrantQuery
     pagination_class = cursor_pagination("reference")
+    filter_by = {
+        "event": "event__code",
+        "fund": "event__fund__code",
+        "state": "state",
+        "country": "country_id",
+        "from": "depart_on__gte",
+        "to": "depart_on__lte",
+    }
 
     def get_queryset(self):
-        query = self.query
-        grants = super().get_queryset()
-        if "event" in query:
-            grants = grants.filter(event__code=query["event"])
-        if "fund" in query:
-            grants = grants.filter(event__fund__code=query["fund"])
-        if "state" in query:
-            grants = grants.filter(state=query["state"])
-        if "country" in query:
-            grants = grants.filter(country_id=query["country"])
-        if "from" in query:
-            grants = grants.filter(depart_on__gte=query["from"])
-        if "to" in query:
-            grants = grants.filter(depart_on__lte=query["to"])
-        return grants
+        return self.filtered(super().get_queryset())
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())

@@ -54,19 +54,15 @@ class JournalEntryList(BooksView, generics.ListAPIView):
     query_class = JournalQuery
     serializer_class = JournalEntrySerializer
     pagination_class = cursor_pagination("-date", "-id")
+    filter_by = {
+        "fund": "fund__code",
+        "kind": "kind",
+        "from": "date__gte",
+        "to": "date__lte",
+    }
 
     def get_queryset(self):
-        query = self.query
-        entries = _entries()
-        if "fund" in query:
-            entries = entries.filter(fund__code=query["fund"])
-        if "kind" in query:
-            entries = entries.filter(kind=query["kind"])
-        if "from" in query:
-            entries = entries.filter(date__gte=query["from"])
-        if "to" in query:
-            entries = entries.filter(date__lte=query["to"])
-        return entries
+        return self.filtered(_entries())
 
 
 @extend_schema(

@@ -47,14 +47,11 @@ class ExchangeRateList(BooksView, generics.ListAPIView):
     query_class = RateQuery
     serializer_class = ExchangeRateSerializer
     pagination_class = cursor_pagination("-effective_date", "currency", "-id")
+    filter_by = {
+        "currency": "currency",
+        "from": "effective_date__gte",
+        "to": "effective_date__lte",
+    }
 
     def get_queryset(self):
-        query = self.query
-        rates = ExchangeRate.objects.current()
-        if "currency" in query:
-            rates = rates.filter(currency=query["currency"])
-        if "from" in query:
-            rates = rates.filter(effective_date__gte=query["from"])
-        if "to" in query:
-            rates = rates.filter(effective_date__lte=query["to"])
-        return rates
+        return self.filtered(ExchangeRate.objects.current())
