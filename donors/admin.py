@@ -1,9 +1,10 @@
 """Donors in the admin site: their record, their IATI organisation identifier
-(checked against the codelist's pattern by the model), every change audited."""
+(checked against the codelist's pattern by the model), every change audited.
+Appeals too: their title and purpose in English and the other languages."""
 
 from django.contrib import admin
 
-from donors.models import Donor
+from donors.models import Appeal, Donor
 from fundmgr.admin import AuditedAdmin
 
 
@@ -17,3 +18,21 @@ class DonorAdmin(AuditedAdmin):
     # Only the donor chooses to be listed publicly; the sign-in account is
     # tied by the sign-in flow. Neither is edited here.
     readonly_fields = ["listed_publicly"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(AuditedAdmin):
+    list_display = ["title", "fund", "event", "is_open"]
+    list_filter = ["is_open"]
+    list_select_related = ["fund", "event"]
+    fields = [
+        "fund",
+        "slug",
+        "title",
+        "title_i18n",
+        "purpose",
+        "purpose_i18n",
+        "target",
+        "event",
+        "is_open",
+    ]

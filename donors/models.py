@@ -20,6 +20,7 @@ from djmoney.models.fields import MoneyField
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, Event, Fund, JournalEntry
 from fundmgr.private_files import UnguessableName, documents_storage
+from fundmgr.translated import TranslatedCharField, TranslatedTextField, TranslationsField
 from iati.identifiers import validate_organisation_identifier
 
 
@@ -97,8 +98,12 @@ class Appeal(models.Model):
         Fund, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("fund")
     )
     slug = models.SlugField(_("address"), max_length=60, unique=True)
-    title = models.CharField(_("title"), max_length=200)
-    purpose = models.TextField(_("what the money does"))
+    title = TranslatedCharField(_("title"), max_length=200)
+    title_i18n = TranslationsField(_("title in other languages"), for_field="title")
+    purpose = TranslatedTextField(_("what the money does"))
+    purpose_i18n = TranslationsField(
+        _("what the money does, in other languages"), for_field="purpose", multiline=True
+    )
     target = MoneyField(_("target"), max_digits=20, decimal_places=3)
     event = models.ForeignKey(
         Event,

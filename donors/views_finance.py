@@ -54,7 +54,8 @@ from fundmgr.formatting import country_choices
 from fundmgr.models import Country, Fund, ImportJob, JournalEntry
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import Money
-from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
+from fundmgr.roles import BOOK_READERS, ROLE_REFUSED, Role, has_role, role_required
+from fundmgr.sentences import Sentence
 from fundmgr.services import imports
 from fundmgr.services.rates import currencies_with_rates
 from fundmgr.tabular import FileRejected
@@ -108,7 +109,7 @@ def _upload(request, fund, kind, importer, page, success, form_class=UploadForm)
     auditor reads the page (its recent imports) without the form; posts: 403."""
     can_upload = has_role(request.user, *FINANCE)
     if request.method == "POST" and not can_upload:
-        raise PermissionDenied(_("Your role does not allow this."))
+        raise PermissionDenied(Sentence(ROLE_REFUSED))
     form = form_class(request.POST or None, request.FILES or None)
     rejected = None
     if request.method == "POST" and form.is_valid():

@@ -48,7 +48,7 @@ def _plain(value):
 def snapshot(obj) -> dict:
     """A record's stored values, by column (foreign keys as ids)."""
     return {
-        field.attname: _plain(getattr(obj, field.attname)) for field in obj._meta.concrete_fields
+        field.attname: _plain(field.value_from_object(obj)) for field in obj._meta.concrete_fields
     }
 
 
@@ -147,10 +147,13 @@ class FundForm(forms.ModelForm):
         fields = [
             "code",
             "name",
+            "name_i18n",
             "base_currency",
             "operating_reserve_pct",
             "description",
+            "description_i18n",
             "bank_instructions",
+            "bank_instructions_i18n",
         ]
 
     def clean_base_currency(self):
@@ -201,15 +204,21 @@ class FundAdmin(AuditedAdmin):
         data = form.cleaned_data
         fund = open_fund(
             code=obj.code,
-            name=obj.name,
+            # The English texts as entered: obj.name reads in the admin's language.
+            name=data["name"],
             by=request.user,
             base_currency=obj.base_currency,
             psc_rate_pct=data["psc_rate_pct"],
             psc_from=data["psc_from"],
             psc_note=data["psc_note"],
             operating_reserve_pct=obj.operating_reserve_pct,
-            description=obj.description,
-            bank_instructions=obj.bank_instructions,
+            description=data["description"],
+            bank_instructions=data["bank_instructions"],
+            translations={
+                "name_i18n": obj.name_i18n,
+                "description_i18n": obj.description_i18n,
+                "bank_instructions_i18n": obj.bank_instructions_i18n,
+            },
         )
         # The admin goes on with the form's instance (its log, its redirect).
         obj.pk, obj.created_at = fund.pk, fund.created_at

@@ -10,6 +10,7 @@ class FundmgrConfig(AppConfig):
         from fundmgr import (
             checks,  # noqa: F401 - registers the system checks
             people_audit,
+            refusals,  # noqa: F401 - defines the refusals' sentences (fundmgr.sentences)
             request_id,
         )
 

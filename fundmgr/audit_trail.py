@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from fundmgr import extensions
 from fundmgr.models import AuditRecord
+from fundmgr.models.audit import why_shown
 from fundmgr.refusals import ACTION as REFUSED
 from fundmgr.refusals import THROTTLED
 from fundmgr.roles import BOOK_READERS, Role, has_role
@@ -264,7 +265,7 @@ def csv_rows(queryset: QuerySet) -> Iterator[list]:
             labels[app, model] if app is not None else "",
             number,
             shown,
-            why,
+            why_shown(why, data),
             encode(data) if data else "",
         ]
 

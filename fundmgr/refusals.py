@@ -5,6 +5,11 @@ which page or action and why.
 
 Someone not signed in is sent to the sign-in page instead (a redirect, not a
 refusal), and is not recorded here; failed sign-ins have their own record.
+
+Why, when the refusal says it as a ``Sentence`` (fundmgr.sentences), is kept
+by its code and values in the record's details (``data["why"]``) and read
+in the auditor's language; ``reason`` holds it in English. A refusal said
+as text is kept as it was said.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
+from django.utils.translation import gettext_lazy as _
 
 from fundmgr.ratelimit import hit
+from fundmgr.sentences import Sentence, define
 from fundmgr.services.audit import log_action
 
 logger = logging.getLogger(__name__)
@@ -26,6 +33,15 @@ ACTION = "refused"
 #: append-only, so one signed-in account hammering forbidden pages must not grow
 #: it without bound (each further refusal still goes to the log).
 THROTTLED = "refused:throttled"
+
+FORBIDDEN = define("refused.forbidden", _("Refused (403)."))
+OVER_THE_LIMIT = define(
+    "refused.over-the-limit",
+    _(
+        "More than %(limit)s refusals this hour: further ones go to the log only "
+        "until the hour ends."
+    ),
+)
 
 
 class RefusalAuditMiddleware:
@@ -40,7 +56,8 @@ class RefusalAuditMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, PermissionDenied):
-            request._fundmgr_refusal = str(exception)
+            said = exception.args[0] if exception.args else ""
+            request._fundmgr_refusal = said if isinstance(said, Sentence) else str(exception)
         return None  # Django's handler still answers 403
 
     def _record(self, request) -> None:
@@ -53,7 +70,7 @@ class RefusalAuditMiddleware:
             "path": request.path,
             "view": match.view_name if match else "",
         }
-        why = getattr(request, "_fundmgr_refusal", "") or "refused (403)"
+        why = getattr(request, "_fundmgr_refusal", "") or Sentence(FORBIDDEN)
         verdict = hit(
             "refusal-audit",
             str(user.pk),
@@ -70,13 +87,11 @@ class RefusalAuditMiddleware:
             )
             if not cache.add(f"refusal-audit-throttled:{user.pk}", 1, verdict.retry_after):
                 return
-            action, why = (
-                THROTTLED,
-                (
-                    f"more than {settings.REFUSALS_AUDITED_PER_HOUR} refusals this hour: "
-                    "further ones go to the log only until the hour ends"
-                ),
-            )
+            action = THROTTLED
+            why = Sentence(OVER_THE_LIMIT, {"limit": settings.REFUSALS_AUDITED_PER_HOUR})
+        if isinstance(why, Sentence):
+            data["why"] = why.data()
+            why = why.in_english()
         try:
             log_action(None, action, user, why, data)
         except DatabaseError:

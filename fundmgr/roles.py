@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fundmgr.sentences import Sentence, define
+
 
 class Role(models.TextChoices):
     DONOR = "donor", _("Donor")
@@ -46,10 +48,14 @@ def has_role(user, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
+#: The refusal of a role that may not (a sentence: the audit trail keeps its code).
+ROLE_REFUSED = define("refused.role", _("Your role does not allow this."))
+
+
 def require_role(user, *roles: str) -> None:
     """Raise PermissionDenied unless the user holds one of ``roles``."""
     if not has_role(user, *roles):
-        raise PermissionDenied(_("Your role does not allow this."))
+        raise PermissionDenied(Sentence(ROLE_REFUSED))
 
 
 def role_required(*roles: str):

@@ -36,7 +36,7 @@ def fund_pages(request, url_name: str, title: str):
     """The menu's entry to a page each fund has (its pledges, its bank...):
     the fund's page itself when there is one fund, else the funds to choose
     from. The calling app's view checks the role first."""
-    funds = list(Fund.objects.order_by("code").only("code", "name"))
+    funds = list(Fund.objects.order_by("code").only("code", "name", "name_i18n"))
     if len(funds) == 1:
         return redirect(url_name, funds[0].code)
     links = [(fund, reverse(url_name, args=[fund.code])) for fund in funds]

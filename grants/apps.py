@@ -8,7 +8,10 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from fundmgr import extensions
-        from grants import guards
+        from grants import (
+            guards,
+            sentences,  # noqa: F401 - defines the grants' sentences
+        )
         from grants.demo import load_grant_demo
         from grants.models import ApprovalLevel
         from grants.reference import load_approval_levels

@@ -19,6 +19,8 @@ from djmoney.models.fields import MoneyField
 from fundmgr.models import Country, Event
 from fundmgr.private_files import UnguessableName, documents_storage
 from fundmgr.roles import Role
+from fundmgr.sentences import render, render_all
+from grants import sentences as _sentences  # noqa: F401 - defines the codes shown here
 
 ZERO = Decimal(0)
 
@@ -264,7 +266,7 @@ class GrantQuerySet(models.QuerySet):
     def for_queue(self) -> GrantQuerySet:
         """Everything the officer queue shows, in one query."""
         return self.select_related("event", "country").defer(
-            "routing_note", "claim_reason", "eligibility_reasons"
+            "routing_note", "routing_reason", "claim_reason", "eligibility_reasons"
         )
 
 
@@ -321,10 +323,14 @@ class Grant(models.Model):
         _("eligibility"), choices=Priority.choices, default=Priority.NOT_ELIGIBLE
     )
     ldc_on_eligibility_date = models.BooleanField(_("LDC on the eligibility date"), default=False)
+    #: Sentences by code and values (grants.sentences; text only if kept from before).
     eligibility_reasons = models.JSONField(_("eligibility reasons"), default=list, blank=True)
     # Entitlement, in the fund's currency.
     airfare = amount_field(_("airfare"))
     airfare_route = models.CharField(_("route"), max_length=300, blank=True)
+    #: Why this routing: a sentence by code and values (grants.sentences)...
+    routing_reason = models.JSONField(_("why this routing (code)"), null=True, blank=True)
+    #: ...or, kept from before reasons had codes, the text when it could not be read back.
     routing_note = models.TextField(_("why this routing"), blank=True)
     dsa_rate = amount_field(_("DSA rate per night"))
     dsa_nights = models.PositiveSmallIntegerField(_("DSA nights"), default=0)
@@ -419,6 +425,16 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.nominee_name}"
+
+    @property
+    def eligibility_reasons_shown(self) -> list[str]:
+        """The eligibility reasons in the reader's language."""
+        return render_all(self.eligibility_reasons)
+
+    @property
+    def routing_shown(self) -> str:
+        """Why this routing, in the reader's language."""
+        return render(self.routing_reason) if self.routing_reason else self.routing_note
 
     @property
     def total_with_psc(self) -> Decimal:

@@ -45,7 +45,8 @@ from fundmgr.formatting import babel_locale, country_choices
 from fundmgr.models import Event, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
-from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
+from fundmgr.roles import BOOK_READERS, ROLE_REFUSED, Role, has_role, role_required
+from fundmgr.sentences import Sentence
 from fundmgr.services.duties import SeparationOfDutiesError, signatures_on
 from grants import queries, queue_html
 from grants.export import queue_workbook
@@ -479,7 +480,7 @@ def _bulk_certify(request, event: Event):
     back = HttpResponseRedirect(request.get_full_path())
     if not ids:
         if not has_role(request.user, _certifier_role()):
-            raise PermissionDenied(_("Your role does not allow this."))
+            raise PermissionDenied(Sentence(ROLE_REFUSED))
         messages.error(request, _("Select at least one nomination to certify."))
         return back
     grants = list(Grant.objects.filter(event=event, pk__in=ids))

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from fundmgr.models import Event, ImportJob
 from fundmgr.money import Money
 from fundmgr.roles import Role, has_role, require_role, role_required
+from fundmgr.sentences import Sentence
 from fundmgr.services import imports
 from fundmgr.tabular import FileRejected
+from grants import sentences
 from grants.forms import NominationForm, NominationImportForm, QuoteForm
 from grants.import_jobs import nominations_message, nominations_summary
 from grants.models import Grant
@@ -54,7 +56,7 @@ def _event(code: str) -> Event:
 def _countries_or_403(user) -> set[str] | None:
     countries = nominating_countries(user)
     if countries is not None and not countries:
-        raise PermissionDenied(_("You are not the focal point for any country."))
+        raise PermissionDenied(Sentence(sentences.NOT_A_FOCAL_POINT))
     return countries
 
 
@@ -134,7 +136,7 @@ def nominate_view(request, code):
                 % {
                     "reference": grant.reference,
                     "name": grant.nominee_name,
-                    "eligibility": " ".join(grant.eligibility_reasons),
+                    "eligibility": " ".join(grant.eligibility_reasons_shown),
                 },
             )
             return redirect("grants-nominations", code=event.code)

@@ -1,7 +1,9 @@
 """The fund's IATI 2.03 activity file: the fund as one activity reported by
 its administering organisation (docs/iati.md maps every element).
 
-Written in English (``xml:lang="en"``) whatever the language active. Travel
+Written in English (``xml:lang="en"``) whatever the language active, with
+the fund's name and description also in every language staff entered them
+in (one ``<narrative xml:lang>`` each, as IATI allows). Travel
 grants appear only as sums by the delegates' country (``iati.selectors``);
 donors are named only when they chose to be listed publicly.
 """
@@ -219,8 +221,13 @@ def write_activities(
         activity.set(XML_LANG, "en")
         sub(activity, "iati-identifier", activity_identifier(fund))
         reporting_org(activity)
-        narrated(activity, "title", fund.name)
-        narrated(activity, "description", fund.description.strip() or fund.name, type="1")
+        narrated(activity, "title", fund.name, fund.name_i18n)
+        if fund.description.strip():
+            narrated(
+                activity, "description", fund.description.strip(), fund.description_i18n, type="1"
+            )
+        else:
+            narrated(activity, "description", fund.name, fund.name_i18n, type="1")
         _participants(activity, fund, donors)
         sub(activity, "activity-status", code=_status(fund, as_of))
         _dates(activity, fund, flows, as_of)

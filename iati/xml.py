@@ -35,9 +35,21 @@ def sub(parent, tag: str, text: str | None = None, **attributes) -> etree._Eleme
     return element
 
 
-def narrated(parent, tag: str, text: str, **attributes) -> etree._Element:
+def iati_language(code: str) -> str:
+    """The IATI Language codelist's code (ISO 639-1) of a site language: ``zh-hans`` is ``zh``."""
+    return code.split("-")[0].lower()
+
+
+def narrated(
+    parent, tag: str, text: str, translations: dict[str, str] | None = None, **attributes
+) -> etree._Element:
+    """``tag`` with its narrative in the file's language (English), then one
+    ``<narrative xml:lang>`` per other language the text was entered in."""
     element = sub(parent, tag, **attributes)
     sub(element, "narrative", text)
+    for language, translated in sorted((translations or {}).items()):
+        if translated.strip():
+            sub(element, "narrative", translated.strip()).set(XML_LANG, iati_language(language))
     return element
 
 

@@ -229,7 +229,12 @@ def test_a_signed_in_person_refused_a_page_is_recorded_and_an_anonymous_one_is_n
     assert client.get(reverse("audit-trail")).status_code == 403
     refusal = AuditRecord.objects.get(action="refused")
     assert refusal.actor.username == "giver"
-    assert refusal.data == {"method": "GET", "path": "/audit/", "view": "audit-trail"}
+    assert refusal.data == {
+        "method": "GET",
+        "path": "/audit/",
+        "view": "audit-trail",
+        "why": {"code": "refused.role", "params": {}},  # read in the auditor's language
+    }
     assert "role" in refusal.reason
 
     client.logout()
@@ -249,4 +254,5 @@ def test_refusals_past_the_hourly_limit_leave_one_throttled_record_not_one_each(
     assert AuditRecord.objects.filter(action="refused").count() == 3
     throttled = AuditRecord.objects.get(action="refused:throttled")
     assert throttled.actor.username == "hammer"
-    assert "more than 3 refusals this hour" in throttled.reason
+    assert "More than 3 refusals this hour" in throttled.reason
+    assert throttled.data["why"] == {"code": "refused.over-the-limit", "params": {"limit": 3}}

@@ -290,3 +290,19 @@ def test_a_letter_for_a_pledge_nobody_confirmed_is_addressed_as_typed_not_to_the
     pledge.save(update_fields=["confirmed"])
     text = pdf_text(_get_pdf(client, url))
     assert "Société Générale" in text and "Mallory Impostor" not in text
+
+
+def test_the_letter_names_the_fund_as_staff_entered_it_in_the_readers_language(
+    client, paid_pledge, societe
+):
+    from fundmgr.models import Fund
+
+    _pledge, receipt = paid_pledge
+    Fund.objects.filter(code="TESTF").update(name_i18n={"fr": "Fonds d’essai"})
+    client.force_login(societe.user)
+    url = reverse("receipt-letter-pdf", args=[receipt.number])
+    french = pdf_text(_get_pdf(client, url, HTTP_ACCEPT_LANGUAGE="fr"))
+    french = french.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "pour le Fonds d’essai le 10 mars 2019" in french
+    english = pdf_text(_get_pdf(client, url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Test trust fund" in english and "Fonds d’essai" not in english

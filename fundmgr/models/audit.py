@@ -5,6 +5,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fundmgr.sentences import render
+
 
 class AuditRecordQuerySet(models.QuerySet):
     def for_object(self, obj):
@@ -59,5 +61,16 @@ class AuditRecord(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.who} {self.action} {self.target_repr}"
 
     @property
+    def why_shown(self) -> str:
+        """Why, in the reader's language when it was kept as a sentence's code
+        (``data["why"]``, fundmgr.sentences), else as it was written."""
+        return why_shown(self.reason, self.data)
+
+    @property
     def who(self) -> str:
         return str(self.actor) if self.actor_id else self.system_actor
+
+
+def why_shown(reason: str, data) -> str:
+    stored = data.get("why") if isinstance(data, dict) else None
+    return render(stored) if stored else reason

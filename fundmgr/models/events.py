@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from fundmgr.models.countries import Country
 from fundmgr.models.funds import Fund, code_validator
+from fundmgr.translated import TranslatedCharField, TranslationsField
 
 
 class Event(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
-    name = models.CharField(_("name"), max_length=300)
+    name = TranslatedCharField(_("name"), max_length=300)
+    name_i18n = TranslationsField(_("name in other languages"), for_field="name")
     fund = models.ForeignKey(
         Fund, on_delete=models.PROTECT, related_name="events", verbose_name=_("fund")
     )
@@ -65,7 +67,8 @@ class EventSession(models.Model):
     starts_at = models.TimeField(_("starts at"))
     ends_at = models.TimeField(_("ends at"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = TranslatedCharField(_("title"), max_length=200, blank=True)
+    title_i18n = TranslationsField(_("title in other languages"), for_field="title")
 
     class Meta:
         ordering = ["event", "date", "starts_at"]

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fundmgr.chart import DEBIT_NORMAL, AccountKey, AccountKind
+from fundmgr.translated import TranslatedCharField, TranslatedTextField, TranslationsField
 
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_-]*$", _("Use capital letters, digits, dashes and underscores.")
@@ -19,7 +20,8 @@ code_validator = RegexValidator(
 
 class Fund(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
-    name = models.CharField(_("name"), max_length=200)
+    name = TranslatedCharField(_("name"), max_length=200)
+    name_i18n = TranslationsField(_("name in other languages"), for_field="name")
     base_currency = models.CharField(_("base currency"), max_length=3, default="USD")
     operating_reserve_pct = models.DecimalField(
         # xgettext:no-python-format
@@ -29,11 +31,17 @@ class Fund(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
-    description = models.TextField(_("description"), blank=True)
-    bank_instructions = models.TextField(
+    description = TranslatedTextField(_("description"), blank=True)
+    description_i18n = TranslationsField(
+        _("description in other languages"), for_field="description", multiline=True
+    )
+    bank_instructions = TranslatedTextField(
         _("bank instructions for donors"),
         blank=True,
         help_text=_("Account name, bank, IBAN or account number, SWIFT/BIC."),
+    )
+    bank_instructions_i18n = TranslationsField(
+        _("bank instructions in other languages"), for_field="bank_instructions", multiline=True
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import override
 
 from fundmgr.models import AuditRecord
 
@@ -53,9 +54,11 @@ def log_action(
     """Append one audit record. ``target`` may be None for actions on no record."""
     fields = actor_fields(by)
     if target is not None:
+        with override("en"):  # a fund's name reads in the actor's language otherwise
+            shown = str(target)[:300]
         fields.update(
             target_type=ContentType.objects.get_for_model(target),
             target_id=str(target.pk),
-            target_repr=str(target)[:300],
+            target_repr=shown,
         )
     return AuditRecord.objects.create(action=action, reason=why, data=_jsonable(data), **fields)

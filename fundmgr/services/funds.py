@@ -42,13 +42,15 @@ def open_fund(
     operating_reserve_pct: Decimal = Decimal(0),
     description: str = "",
     bank_instructions: str = "",
+    translations: dict[str, dict[str, str] | None] | None = None,
 ) -> Fund:
     """Open a fund (or return it unchanged if it exists) with its chart of
     accounts and its first PSC rate: the one way a fund comes to exist (the
     admin and ``manage.py open_fund`` call it), so no fund lacks an account.
 
     Raises ValidationError, naming the field, for a bad code, currency, name,
-    reserve or PSC rate; nothing is saved then."""
+    reserve or PSC rate; nothing is saved then. ``translations``: the other
+    languages' texts by field, ``{"name_i18n": {"fr": "..."}}`` (fundmgr.translated)."""
     fund = Fund.objects.filter(code=code).first()
     if fund is not None:
         ensure_chart(fund)
@@ -60,6 +62,11 @@ def open_fund(
         operating_reserve_pct=operating_reserve_pct,
         description=description,
         bank_instructions=bank_instructions,
+        **{
+            field: texts
+            for field, texts in (translations or {}).items()
+            if field in ("name_i18n", "description_i18n", "bank_instructions_i18n")
+        },
     )
     rate = PscRate(fund=fund, rate_pct=psc_rate_pct, effective_from=psc_from, note=psc_note)
     # Everything is checked before anything is saved, every problem at once:

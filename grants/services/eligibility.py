@@ -7,7 +7,8 @@ developing country. The reference data has no list of developing countries,
 so every country that is not a developed economy counts as developing; the
 developed economies are :data:`DEVELOPED_ECONOMIES`, kept here and nowhere
 else. Anything else is not eligible. Each answer carries its reasons as
-sentences in the reader's language, stored on the grant.
+sentences kept by code and values (grants.sentences), stored on the grant
+and shown in each reader's language.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
-from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event, LdcStatus
+from fundmgr.sentences import Sentence
+from grants import sentences
 from grants.models import Priority
 
 #: Developed economies: the UN M49 standard's "developed regions" (UN
@@ -52,7 +52,8 @@ DEVELOPED_ECONOMIES: frozenset[str] = frozenset(
 class Eligibility:
     priority: int
     ldc: bool
-    reasons: list[str] = field(default_factory=list)
+    #: Why, as sentences kept by code (grants.sentences), shown in each reader's language.
+    sentences: list[Sentence] = field(default_factory=list)
 
     @property
     def eligible(self) -> bool:
@@ -61,6 +62,15 @@ class Eligibility:
     @property
     def label(self) -> str:
         return str(Priority(self.priority).label)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the language active."""
+        return [str(sentence) for sentence in self.sentences]
+
+    def stored(self) -> list[dict]:
+        """The reasons as the grant keeps them (``Grant.eligibility_reasons``)."""
+        return [sentence.data() for sentence in self.sentences]
 
     def refusal(self) -> str:
         """One sentence for a refused nomination: the reasons, joined."""
@@ -81,22 +91,14 @@ def _in_force(status: LdcStatus, day: datetime.date) -> bool:
 def judge(event: Event, country: Country, statuses: Iterable[LdcStatus]) -> Eligibility:
     """The assessment from the country's LDC periods (already loaded): no query."""
     day = event.eligibility_date
-    name = country_name(country)
-    values = {"country": name, "day": day.isoformat(), "event": event.code}
+    values = {"country": country.iso2.upper(), "day": day.isoformat(), "event": event.code}
     statuses = list(statuses)
     current = next((status for status in statuses if _in_force(status, day)), None)
     if current is not None:
-        reasons = [
-            _(
-                "%(country)s was on the UN list of least developed countries on %(day)s, "
-                "the eligibility date of %(event)s: first priority."
-            )
-            % values
-        ]
+        reasons = [Sentence(sentences.LDC, values)]
         if current.graduated_on is not None:
             reasons.append(
-                _("Its graduation from the list is due on %(graduation)s, after that date.")
-                % {"graduation": current.graduated_on.isoformat()}
+                Sentence(sentences.GRADUATION_DUE, {"graduation": current.graduated_on.isoformat()})
             )
         return Eligibility(Priority.LDC, True, reasons)
 
@@ -105,41 +107,16 @@ def judge(event: Event, country: Country, statuses: Iterable[LdcStatus]) -> Elig
         default=None,
     )
     if graduated is not None:
-        reasons = [
-            _(
-                "%(country)s was no longer a least developed country on %(day)s, the "
-                "eligibility date of %(event)s: it graduated from the list on %(graduation)s."
-            )
-            % {**values, "graduation": graduated.isoformat()}
-        ]
+        reasons = [Sentence(sentences.GRADUATED, {**values, "graduation": graduated.isoformat()})]
     else:
-        reasons = [
-            _(
-                "%(country)s was not on the UN list of least developed countries on %(day)s, "
-                "the eligibility date of %(event)s."
-            )
-            % values
-        ]
+        reasons = [Sentence(sentences.NOT_LDC, values)]
     if is_developed(country):
-        reasons.append(
-            _(
-                "It is a developed economy (UN M49 developed regions), whose delegates "
-                "the fund does not pay for: not eligible."
-            )
-        )
+        reasons.append(Sentence(sentences.DEVELOPED))
         return Eligibility(Priority.NOT_ELIGIBLE, False, reasons)
     if event.funds_other_developing:
-        reasons.append(
-            _(
-                "%(event)s also funds other developing countries after the least developed "
-                "ones: second priority."
-            )
-            % values
-        )
+        reasons.append(Sentence(sentences.OTHER_DEVELOPING, {"event": event.code}))
         return Eligibility(Priority.OTHER_DEVELOPING, False, reasons)
-    reasons.append(
-        _("%(event)s funds delegates of least developed countries only: not eligible.") % values
-    )
+    reasons.append(Sentence(sentences.LDC_ONLY, {"event": event.code}))
     return Eligibility(Priority.NOT_ELIGIBLE, False, reasons)
 
 

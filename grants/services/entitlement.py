@@ -6,7 +6,8 @@ fund's currency (USD for BAPA+40), from data a travel unit maintains.
   least costly quote is taken unless it adds ``routing_tolerance_hours`` (4 by
   default) or more to the most direct one; then the least costly of the
   quotes within that margin is taken. The choice and why are kept as a
-  sentence in ``routing_note``.
+  sentence by code and values in ``routing_reason`` (grants.sentences), shown
+  in each reader's language.
 - **DSA**: the venue city's rate (``DsaRate`` for the event's country and
   city) in force on the traveller's departure date, the first night paid,
   times the nights: those between departure and return, at most the
@@ -39,9 +40,11 @@ from django.utils.translation import gettext as _
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money, UnknownCurrency, minor_units, round_amount, round_money
 from fundmgr.roles import Role, has_role
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.rates import MissingExchangeRate, convert, units_per_usd
 from fundmgr.tabular import max_length
+from grants import sentences
 from grants.models import AirfareQuote, DsaRate, Grant, GrantState, TerminalExpense, TravelPolicy
 
 CENT = Decimal("0.01")
@@ -87,7 +90,12 @@ class QuoteLike(Protocol):
 @dataclass(frozen=True)
 class AirfareChoice:
     quote: QuoteLike
-    note: str
+    reason: Sentence
+
+    @property
+    def note(self) -> str:
+        """Why, in the language active."""
+        return str(self.reason)
 
 
 def _fare(quote: QuoteLike, currency: str) -> str:
@@ -122,32 +130,32 @@ def choose_among(
         "tolerance": _hours(tolerance_hours),
     }
     if len(quotes) == 1:
-        note = _("Only one quote was entered: %(route)s, %(fare)s, %(hours)s h.") % values
+        reason = Sentence(
+            sentences.ONLY_QUOTE,
+            {key: values[key] for key in ("route", "fare", "hours")},
+        )
     elif chosen is cheapest and chosen.travel_hours == direct.travel_hours:
-        note = _(
-            "%(route)s (%(fare)s, %(hours)s h) is both the least costly and the most direct "
-            "of the %(count)d quotes."
-        ) % {**values, "count": len(quotes)}
+        reason = Sentence(
+            sentences.CHEAPEST_AND_MOST_DIRECT,
+            {**{key: values[key] for key in ("route", "fare", "hours")}, "count": len(quotes)},
+        )
     elif chosen is cheapest:
-        note = _(
-            "The least costly routing, %(route)s (%(fare)s, %(hours)s h), is chosen: it adds "
-            "%(extra)s h to the most direct one (%(direct_route)s, %(direct_hours)s h), less "
-            "than the %(tolerance)s h that would justify a costlier, more direct routing."
-        ) % {**values, "extra": _hours(chosen.travel_hours - direct.travel_hours)}
+        reason = Sentence(
+            sentences.CHEAPEST,
+            {**values, "extra": _hours(chosen.travel_hours - direct.travel_hours)},
+        )
     else:
-        note = _(
-            "A more direct routing, %(route)s (%(fare)s, %(hours)s h), is chosen over the least "
-            "costly one, %(cheap_route)s (%(cheap_fare)s, %(cheap_hours)s h), which adds "
-            "%(extra)s h to the most direct routing (%(direct_route)s, %(direct_hours)s h): "
-            "%(tolerance)s h or more."
-        ) % {
-            **values,
-            "cheap_route": cheapest.route,
-            "cheap_fare": _fare(cheapest, currency),
-            "cheap_hours": _hours(cheapest.travel_hours),
-            "extra": _hours(cheapest.travel_hours - direct.travel_hours),
-        }
-    return AirfareChoice(chosen, note)
+        reason = Sentence(
+            sentences.MORE_DIRECT,
+            {
+                **values,
+                "cheap_route": cheapest.route,
+                "cheap_fare": _fare(cheapest, currency),
+                "cheap_hours": _hours(cheapest.travel_hours),
+                "extra": _hours(cheapest.travel_hours - direct.travel_hours),
+            },
+        )
+    return AirfareChoice(chosen, reason)
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,7 @@ class Entitlement:
     currency: str
     airfare: Decimal
     airfare_route: str
-    routing_note: str
+    routing: Sentence
     dsa_rate: Decimal
     dsa_nights: int
     dsa_amount: Decimal
@@ -171,6 +179,11 @@ class Entitlement:
     quote: QuoteLike | None = None
     dsa_illustrative: bool = False
     terminal_illustrative: bool = False
+
+    @property
+    def routing_note(self) -> str:
+        """Why this routing, in the language active."""
+        return str(self.routing)
 
     @property
     def cost(self) -> Decimal:
@@ -202,7 +215,8 @@ class Entitlement:
         return {
             "airfare": self.airfare,
             "airfare_route": self.airfare_route,
-            "routing_note": self.routing_note,
+            "routing_reason": self.routing.data(),
+            "routing_note": "",  # the text kept before reasons had codes
             "dsa_rate": self.dsa_rate,
             "dsa_nights": self.dsa_nights,
             "dsa_amount": self.dsa_amount,
@@ -226,7 +240,7 @@ def entitlement_from(
         currency=currency,
         airfare=choice.quote.base_amount,
         airfare_route=choice.quote.route,
-        routing_note=choice.note,
+        routing=choice.reason,
         dsa_rate=dsa.amount,
         dsa_nights=nights,
         dsa_amount=(dsa.amount * nights).quantize(CENT, rounding=ROUND_HALF_UP),
@@ -384,7 +398,7 @@ def _check_state(grant: Grant) -> None:
 
 def _check_officer(by: Actor) -> None:
     if isinstance(by, str) or not has_role(by, Role.FUND_OFFICER):
-        raise PermissionDenied(_("Only a fund officer enters quotes and entitlements."))
+        raise PermissionDenied(Sentence(sentences.QUOTES_BY_FUND_OFFICER))
 
 
 @transaction.atomic
@@ -503,7 +517,7 @@ def apply_entitlement(grant: Grant, by: Actor) -> Entitlement:
         locked,
         "grant:entitlement",
         by,
-        entitlement.routing_note,
+        entitlement.routing.in_english(),
         {**fields, "quote": quote.pk, "total": entitlement.total},
     )
     return entitlement

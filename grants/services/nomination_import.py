@@ -42,6 +42,7 @@ from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money
 from fundmgr.roles import Role, has_role
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, actor_fields, log_action, person
 from fundmgr.services.sequences import reserve_numbers
 from fundmgr.tabular import (
@@ -54,6 +55,7 @@ from fundmgr.tabular import (
     parse_decimal,
     read_rows,
 )
+from grants import sentences
 from grants.models import (
     AirfareQuote,
     DsaRate,
@@ -526,7 +528,7 @@ def import_nominations(
     documents = documents or NoDocuments()
     allowed = nominating_countries(by)
     if allowed is not None and not allowed:
-        raise PermissionDenied(_("Only a fund officer or a country's focal point may nominate."))
+        raise PermissionDenied(Sentence(sentences.MAY_NOT_NOMINATE))
     today = today or timezone.localdate()
     deadline = deadline_problem(event, today)
     if deadline:
@@ -596,7 +598,7 @@ def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name)
             nominated_by=person(by),
             priority=line.eligibility.priority,
             ldc_on_eligibility_date=line.eligibility.ldc,
-            eligibility_reasons=list(line.eligibility.reasons),
+            eligibility_reasons=line.eligibility.stored(),
             note_verbale=paths[line.document],
             **line.fields,
             **(line.entitlement.grant_fields() if line.entitlement else {}),

@@ -30,8 +30,10 @@ from django.utils.translation import gettext as _
 from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event
 from fundmgr.roles import Role, has_role
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.sequences import next_number
+from grants import sentences
 from grants.models import FocalPoint, Gender, Grant, GrantState, TravelPolicy
 from grants.services.eligibility import Eligibility, assess
 
@@ -161,12 +163,8 @@ def check_may_nominate(user, country: Country) -> None:
     allowed = nominating_countries(user)
     if allowed is not None and country.iso2 not in allowed:
         if not allowed:
-            raise PermissionDenied(
-                _("Only a fund officer or a country's focal point may nominate.")
-            )
-        raise PermissionDenied(
-            _("You are not the focal point for %(country)s.") % {"country": country_name(country)}
-        )
+            raise PermissionDenied(Sentence(sentences.MAY_NOT_NOMINATE))
+        raise PermissionDenied(Sentence(sentences.NOT_FOCAL_POINT_FOR, {"country": country.iso2}))
 
 
 def cap_message(event: Event, country: Country) -> str:
@@ -350,7 +348,7 @@ def _record(
         nominated_by=person(by),
         priority=eligibility.priority,
         ldc_on_eligibility_date=eligibility.ldc,
-        eligibility_reasons=list(eligibility.reasons),
+        eligibility_reasons=eligibility.stored(),
         **fields,
     )
     grant.note_verbale.save(f"{reference}.pdf", note_verbale, save=False)
@@ -365,7 +363,7 @@ def _record(
                 {
                     "country": country.iso2,
                     "priority": int(eligibility.priority),
-                    "reasons": list(eligibility.reasons),
+                    "reasons": eligibility.stored(),
                 },
             )
             if submit:

@@ -176,7 +176,8 @@ def test_applying_stores_the_figures_marks_the_chosen_quote_and_logs_them(grant,
     apply_entitlement(grant, officer)
     grant.refresh_from_db()
     assert (grant.airfare, grant.airfare_route) == (Decimal("1500.00"), "KTM-DOH-EZE")
-    assert "least costly routing" in grant.routing_note
+    assert "least costly routing" in grant.routing_shown
+    assert grant.routing_reason["code"] == "routing.cheapest"
     assert (grant.dsa_nights, grant.dsa_amount, grant.terminal_amount) == (
         4,
         Decimal("1000.00"),

@@ -222,7 +222,7 @@ def test_airfare_columns_add_a_chosen_quote_and_compute_the_entitlement(run, rat
         Decimal("76.00"),
     )
     assert (grant.cost, grant.psc_amount) == (Decimal("2576.00"), Decimal("206.08"))
-    assert grant.routing_note.startswith("Only one quote was entered")
+    assert grant.routing_shown.startswith("Only one quote was entered")
     assert Grant.objects.get(reference="CONF19-0002").cost == 0
 
 

@@ -63,7 +63,10 @@ def test_a_fund_officer_nominates_and_the_grant_is_submitted_with_its_eligibilit
     assert grant.departure_airport == "KTM"
     assert grant.person_key == "sita sharma"
     assert grant.priority == Priority.LDC and grant.ldc_on_eligibility_date
-    assert "Nepal was on the UN list of least developed countries" in grant.eligibility_reasons[0]
+    assert (
+        "Nepal was on the UN list of least developed countries"
+        in (grant.eligibility_reasons_shown[0])
+    )
     assert grant.note_verbale.read().startswith(b"%PDF-")
     transition = GrantTransition.objects.get(grant=grant)
     assert (transition.from_state, transition.to_state, transition.by) == (

@@ -33,7 +33,7 @@ def test_the_demo_has_nominations_with_entitlements_on_illustrative_rates(db):
     # The cheaper Frankfurt routing adds 9.5 hours: the direct Dubai one is taken.
     bishnu = grants.get(nominee_name="Bishnu Prasad Adhikari")
     assert bishnu.airfare == Decimal("2050.00")
-    assert "more direct routing" in bishnu.routing_note
+    assert "more direct routing" in bishnu.routing_shown
 
 
 def test_the_demo_grants_went_through_the_workflow_with_two_signatures_and_balanced_books(db):

@@ -246,12 +246,12 @@ def test_the_page_read_in_sql_is_the_queue_read_by_the_orm(make_grant, event):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_counts_the_grants_there_are(make_grant):
     """grants 0008 fills the tally from the grants already there, once."""
+    # Made first (the model of now has columns 0007 lacks), then 0008 undone
+    # and done again over them.
+    make_grant(country="NP", cost=Decimal("2000.10"))
+    make_grant(country="HT", gender="male")
     call_command("migrate", "grants", "0007", verbosity=0)
-    try:
-        make_grant(country="NP", cost=Decimal("2000.10"))
-        make_grant(country="HT", gender="male")
-    finally:
-        call_command("migrate", "grants", verbosity=0)
+    call_command("migrate", "grants", verbosity=0)
     assert kept_tally() == tally_of_grants()
     assert sum(count for count, _cost, _committed in kept_tally().values()) == 2
 
