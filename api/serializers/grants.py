@@ -84,6 +84,15 @@ class GrantSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country_id", help_text=_("ISO 3166 code."))
     amounts = serializers.SerializerMethodField()
     nominated_by = serializers.SerializerMethodField()
+    eligibility_reasons = serializers.ListField(
+        source="eligibility_reasons_shown",
+        child=serializers.CharField(),
+        help_text=_("Why the country is eligible or not, in the language asked for."),
+    )
+    routing_note = serializers.CharField(
+        source="routing_shown",
+        help_text=_("Why the airfare's routing was chosen, in the language asked for."),
+    )
     signatures = serializers.SerializerMethodField()
     delegate = serializers.SerializerMethodField(
         help_text=_(
@@ -103,10 +112,12 @@ class GrantSerializer(serializers.ModelSerializer):
             "country",
             "priority",
             "ldc_on_eligibility_date",
+            "eligibility_reasons",
             "depart_on",
             "return_on",
             "currency",
             "amounts",
+            "routing_note",
             "psc_pct",
             "nominated_by",
             "signatures",

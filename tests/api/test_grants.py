@@ -178,3 +178,28 @@ def test_pages_follow_one_another_by_cursor(reader, make_grant):
         url = page["next"]
 
     assert seen == sorted(made)
+
+
+def test_a_grant_s_reasons_are_sentences_in_the_language_asked_for(reader, make_grant):
+    from fundmgr.sentences import Sentence
+    from grants import sentences
+
+    grant = make_grant(country="NP")
+    grant.eligibility_reasons = [
+        Sentence(sentences.LDC, {"country": "NP", "day": "2019-03-20", "event": "CONF19"}).data(),
+        "A reason kept as it was written.",
+    ]
+    grant.routing_reason = Sentence(
+        sentences.ONLY_QUOTE, {"route": "KTM-DOH-EZE", "fare": "USD 924.00", "hours": "31.5"}
+    ).data()
+    grant.save()
+
+    english = reader.get(f"/api/v1/grants/{grant.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    french = reader.get(f"/api/v1/grants/{grant.pk}/", HTTP_ACCEPT_LANGUAGE="fr").json()
+
+    assert english["eligibility_reasons"][0].startswith("Nepal was on the UN list")
+    assert french["eligibility_reasons"][0].startswith("Népal")
+    assert french["eligibility_reasons"][1] == "A reason kept as it was written."
+    assert english["routing_note"] == "Only one quote was entered: KTM-DOH-EZE, USD 924.00, 31.5 h."
+    assert french["routing_note"] != english["routing_note"]
+    assert "KTM-DOH-EZE" in french["routing_note"]
