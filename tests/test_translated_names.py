@@ -159,3 +159,17 @@ def test_bank_instructions_and_an_appeal_read_in_the_readers_language(fund):
     with translation.override("es"):
         assert appeal.fund.bank_instructions == "IBAN CH00 0000 (en español)"
         assert appeal.title == "Travel of delegates"
+
+
+def test_staff_find_each_language_labelled_on_the_appeal_and_fund_admin_pages(
+    admin_client_for,  # noqa: F811
+    fund,
+):
+    for url in (reverse("admin:donors_appeal_add"), reverse("admin:fundmgr_fund_add")):
+        page = admin_client_for.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        for name in ("title_i18n", "purpose_i18n") if "appeal" in url else ("name_i18n",):
+            for language, label in (("ar", "Arabic"), ("zh-hans", "Chinese"), ("fr", "French")):
+                assert f'<label for="id_{name}_' in page
+                assert f'name="{name}_{language}"' in page
+                assert f">{label}</label>" in page
+        assert 'lang="ar" dir="rtl"' in page
