@@ -20,6 +20,8 @@ notice's key is the transition), in their own language, as they chose.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -37,6 +39,8 @@ from fundmgr.services.duties import signatures_on
 from fundmgr.services.notices import notify, on_commit_batch
 from grants.models import ApprovalLevel, FocalPoint, GrantTransition
 from grants.workflow import TRANSITIONS, Action, may_fire, next_actor, state_name
+
+logger = logging.getLogger(__name__)
 
 AWAITS_YOU = "grant-awaits-you"
 NOMINATION_CHANGED = "nomination-changed"
@@ -83,14 +87,21 @@ def announce_transitions(transition_ids: list[int]) -> int:
     last_per_grant = {move.grant_id: move for move in moves}  # the last of each
     levels = list(ApprovalLevel.objects.order_by("order"))
     written = 0
+    failed = 0
     for move in last_per_grant.values():
-        with transaction.atomic():
-            written += _announce(move, levels)
+        try:
+            with transaction.atomic():
+                written += _announce(move, levels)
+        except Exception:  # one grant's notices do not keep the others from going
+            failed += 1
+            logger.exception("grant transition %s: its notices were not written", move.pk)
+    if failed:
+        raise RuntimeError(f"the notices of {failed} grant moves were not written")
     return written
 
 
 def _site() -> str:
-    return getattr(settings, "SITE_URL", "").rstrip("/")
+    return settings.SITE_URL.rstrip("/")
 
 
 def _announce(move: GrantTransition, levels: list) -> int:
@@ -99,7 +110,7 @@ def _announce(move: GrantTransition, levels: list) -> int:
         NOMINATION_CHANGED,
         [person for person in _focal_points(grant) if person.pk != move.by_id],
         f"grant-transition:{move.pk}",
-        lambda person: _nomination_changed(move),
+        lambda person: _nomination_changed(move, levels),
     )
     latest = GrantTransition.objects.filter(grant_id=grant.pk).order_by("-id").first()
     if latest is not None and latest.pk == move.pk and latest.to_state == grant.state:
@@ -176,14 +187,13 @@ def _awaits(grant, person, levels: list) -> tuple[str, str]:
     return subject, body
 
 
-def _nomination_changed(move: GrantTransition) -> tuple[str, str]:
+def _nomination_changed(move: GrantTransition, levels: list) -> tuple[str, str]:
     grant = move.grant
     subject = _("Nomination %(reference)s (%(name)s) is now %(state)s") % {
         "reference": grant.reference,
         "name": grant.nominee_name,
         "state": state_name(move.to_state),
     }
-    levels = list(ApprovalLevel.objects.order_by("order"))
     body = render_to_string(
         "grants/email/nomination_changed.txt",
         {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 
 from fundmgr.models import Delivery, Notice, NoticePreference, NoticeSettings, OutgoingMail
@@ -94,9 +95,10 @@ def test_an_approved_grant_is_announced_to_finance_for_its_advance_once(
 
 
 def test_the_focal_point_of_the_country_hears_of_each_change_and_another_country_never(
-    make_grant, officer, nepal_focal, haiti_focal, mailoutbox,
+    make_grant, officer, nepal_focal, haiti_focal, mailoutbox, settings,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
+    settings.SITE_URL = "https://fund.example.org"
     grant = make_grant(country="NP", name="Sita Sharma")
     with django_capture_on_commit_callbacks(execute=True):
         workflow.reject(grant, officer, "No seat left on the delegation")
@@ -108,9 +110,8 @@ def test_the_focal_point_of_the_country_hears_of_each_change_and_another_country
     assert haiti_focal.email not in received
     (mail,) = [m for m in mailoutbox if m.to == [nepal_focal.email]]
     assert "No seat left on the delegation" in mail.body
-    assert f"/my/nominations/{grant.event.code}/{grant.reference}/" in mail.body or (
-        grant.reference in mail.body
-    )
+    page = reverse("my-nomination", args=[grant.event.code, grant.reference])
+    assert f"https://fund.example.org{page}" in mail.body  # the worker has no request
 
 
 def test_the_focal_point_is_not_told_of_their_own_withdrawal(
@@ -243,3 +244,31 @@ def test_an_inactive_person_is_not_told(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.certify(make_grant(), dual)
     assert approver.email not in to(mailoutbox)
+
+
+def test_one_grant_whose_notices_fail_does_not_keep_the_others_from_going(
+    make_grant, dual, approver, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    first, second = make_grant(), make_grant()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        workflow.certify(first, dual)
+        workflow.certify(second, dual)
+    ids = list(GrantTransition.objects.values_list("pk", flat=True))
+    Notice.objects.all().delete()
+    OutgoingMail.objects.all().delete()
+    mailoutbox.clear()
+    write = notices._awaits
+
+    def refused_for_the_first(grant, person, levels):
+        if grant.pk == first.pk:
+            raise RuntimeError("cannot write this one")
+        return write(grant, person, levels)
+
+    monkeypatch.setattr(notices, "_awaits", refused_for_the_first)
+    with pytest.raises(RuntimeError, match="1 grant moves"):
+        with django_capture_on_commit_callbacks(execute=True):
+            notices.announce_transitions.call(ids)
+
+    assert [m.subject for m in mailoutbox] == [
+        f"Travel grant {second.reference} awaits you: Approve"
+    ]
