@@ -229,10 +229,12 @@ def _queue_parts(
     too (the stamp's and query's key the view looks up first).
 
     What it reads (the filter form's countries, the counts by state from the
-    tally, one page of rows) is a few rows whatever the number of grants; the
-    page rendered from them is kept in the cache under what they are, so a
-    change that leaves this page as it was (another event's grant, a grant of
-    another page that changes no count) renders nothing."""
+    tally, one page of rows) is a few rows whatever the number of grants. The
+    last page computed for this query (``QueuePage``, under a key without the
+    stamp) is read back and compared with what is read now: a change that
+    leaves this page as it was (another event's grant, a grant of another
+    page that changes no count) renders nothing, and a change to one of its
+    grants renders that row again, not the fifty."""
     countries = queries.queue_countries(event)
     filters = quick_filters(request.GET, countries)
     summary = queries.queue_summary(event, filters)
@@ -240,12 +242,10 @@ def _queue_parts(
     rows = queries.QueueRows(event, filters, summary.matching.count)
     paginator = Paginator(rows, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    grants = list(page)
-    days, today = queries.claim_period(event), timezone.localdate()
+    grants = tuple(page)
     language = get_language()
     query = sorted((name, tuple(request.GET.getlist(name))) for name in request.GET)
     about_event = (
-        QUEUE_VERSION,
         event.pk,
         event.code,
         event.name,
@@ -256,32 +256,88 @@ def _queue_parts(
         event.fund.name,
         event.fund.base_currency,
     )
-    shown = (
-        *about_event,
-        language,
-        can_certify,
-        today,
-        days,
-        query,
-        tuple(countries),
-        summary,
-        page.number,
-        paginator.num_pages,
-        tuple(grants),
-    )
-    key = "grants:queue-page:" + _digest(shown)
+    # What every row's html depends on besides its grant, and what the rest
+    # of the page shows besides the rows.
+    today, days = timezone.localdate(), queries.claim_period(event)
+    context = (QUEUE_VERSION, about_event, language, can_certify, today, days)
+    around = (query, tuple(countries), summary, page.number, paginator.num_pages)
     seen = {"summary": summary, "page": page}
-    parts = cache.get(key)
-    if parts is not None:
-        cache.set(keep_as, parts, QUEUE_CACHE_SECONDS)
-        return parts, seen
+    last_key = "grants:queue-last:" + _digest(
+        (QUEUE_VERSION, event.pk, language, can_certify, query)
+    )
+    last = cache.get(last_key)
+    # A row is written again only if its grant changed (or the reader's
+    # language, role or day did); the heading only if a count did.
+    shown = tuple(map(_as_shown, grants))
+    rows_known = last is not None and last.context == context
+    if rows_known and last.around == around and last.grants == shown:
+        cache.set(keep_as, last.parts, QUEUE_CACHE_SECONDS)
+        return last.parts, seen
     money = money_formatter(event.fund.base_currency)
+    known = dict(zip(last.grants, last.rows_html, strict=True)) if rows_known else {}
+    rows_html = _queue_rows_html(grants, shown, event, can_certify, known)
+    if rows_known and last.around == around:
+        head, pagination = last.parts["head"], last.parts["pagination"]
+    else:
+        head, pagination = _queue_head_and_pagination(
+            request, event, filters, summary, page, money,
+            intro_shown=(about_event, language, query, tuple(countries)),
+        )  # fmt: skip
     matching = _count_shown(summary.matching, money)
-    # The heading with the filters, and the pagination, are kept under what
-    # they show (neither shows a count); the counts and the tables around
-    # the rows are written in Python (grants/queue_html.py).
-    intro_key = "grants:queue-intro:" + _digest((*about_event, language, query, tuple(countries)))
-    pages_key = "grants:queue-pages:" + _digest((language, query, page.number, paginator.num_pages))
+    parts = {
+        "head": head,
+        "rows": queue_html.rows_table(
+            rows_html,
+            number=page.number,
+            pages=paginator.num_pages,
+            can_certify=can_certify,
+            matching=summary.matching,
+            cost_shown=matching.cost_shown,
+            committed_shown=matching.committed_shown,
+        ),
+        "pagination": pagination,
+    }
+    # Under the stamp and query (the next reader's key) and as this query's
+    # last page: one trip to a shared cache.
+    cache.set_many(
+        {keep_as: parts, last_key: QueuePage(context, around, shown, rows_html, parts)},
+        QUEUE_CACHE_SECONDS,
+    )
+    return parts, seen
+
+
+class QueuePage(NamedTuple):
+    """A query's page as last computed: what it was computed from (``context``
+    for each row, ``around`` for the rest), its grants (``_as_shown``) and
+    their rows' html (in the same order), and the page's parts."""
+
+    context: tuple
+    around: tuple
+    grants: tuple[tuple, ...]
+    rows_html: list[str]
+    parts: dict[str, str]
+
+
+def _as_shown(grant: queries.QueueGrant) -> tuple:
+    """A grant of the page as a plain tuple of text and numbers, all its row
+    shows: compared, and kept in the cache, at a fraction of the cost of the
+    named tuple with its amounts and date (pickling those was dearer than
+    writing the rows)."""
+    return (*grant[:11], str(grant.cost), str(grant.committed_amount), grant.return_on.toordinal())
+
+
+def _queue_head_and_pagination(
+    request, event: Event, filters, summary, page, money, *, intro_shown: tuple
+) -> tuple[str, str]:
+    """The page's heading (the event, the filter form, the counts by state and
+    the matching totals) and its pagination. The heading's start and the
+    pagination are kept under what they show (neither shows a count); the
+    counts are written in Python (grants/queue_html.py)."""
+    _event, language, query, countries = intro_shown
+    intro_key = "grants:queue-intro:" + _digest(intro_shown)
+    pages_key = "grants:queue-pages:" + _digest(
+        (language, query, page.number, page.paginator.num_pages)
+    )
     found = cache.get_many([intro_key, pages_key])
     fresh = {}
     if intro_key not in found:
@@ -299,6 +355,7 @@ def _queue_parts(
     if fresh:
         cache.set_many(fresh, QUEUE_CACHE_SECONDS)
         found |= fresh
+    matching = _count_shown(summary.matching, money)
     head = queue_html.by_state_table(
         _by_state_rows(request, summary.by_state, filters, money),
         bool(summary.by_state),
@@ -306,23 +363,10 @@ def _queue_parts(
     ) + queue_html.matching_paragraph(
         summary.matching.count, matching.cost_shown, matching.committed_shown
     )
-    parts = {
-        "head": mark_safe(found[intro_key] + "\n" + head),  # noqa: S308 - all escaped
-        "rows": queue_html.rows_table(
-            _queue_rows_html(grants, event, can_certify),
-            number=page.number,
-            pages=paginator.num_pages,
-            can_certify=can_certify,
-            matching=summary.matching,
-            cost_shown=matching.cost_shown,
-            committed_shown=matching.committed_shown,
-        ),
-        "pagination": mark_safe(found[pages_key]),  # noqa: S308 - rendered by its template
-    }
-    # Under what it shows and under the stamp and query (the next reader's key):
-    # one trip to a shared cache.
-    cache.set_many({key: parts, keep_as: parts}, QUEUE_CACHE_SECONDS)
-    return parts, seen
+    return (
+        mark_safe(found[intro_key] + "\n" + head),  # noqa: S308 - all escaped
+        mark_safe(found[pages_key]),  # noqa: S308 - rendered by its template
+    )
 
 
 def _digest(values) -> str:
@@ -415,23 +459,31 @@ class QueueRow(NamedTuple):
 
 #: Part of the page's cache key: bump it when ``queue_html`` or ``QueueRow``
 #: changes what the page shows.
-QUEUE_VERSION = 3
+QUEUE_VERSION = 4
 
 
-def _queue_rows_html(grants, event: Event, can_certify: bool) -> list[str]:
-    """The page's rows, written afresh each time the page is computed: 50 rows
-    cost about half a millisecond in Python (``queue_html.row``), what keeping
-    each row in the cache and looking it up under a digest of its values cost
-    too, with no cache entry to keep per grant."""
-    labels = queue_html.RowLabels(
-        can_certify=can_certify,
-        certifiable=GrantState.SUBMITTED,
-        detail_url=reverse("grant-queue", args=[event.code]),
-        select=_("Select"),
-        ldc=_("LDC"),
-        claim_overdue=_("claim overdue"),
-    )
-    return [queue_html.row(row, labels) for row in _queue_rows(grants, event)]
+def _queue_rows_html(
+    grants, shown: tuple[tuple, ...], event: Event, can_certify: bool, known: dict[tuple, str]
+) -> list[str]:
+    """The page's rows: a grant shown exactly as when ``known`` took its row
+    (for the same reader and day) keeps that row; the others are written now
+    (``queue_html.row``: 50 rows cost about half a millisecond)."""
+    fresh = [grant for grant, values in zip(grants, shown, strict=True) if values not in known]
+    written = {}
+    if fresh:
+        labels = queue_html.RowLabels(
+            can_certify=can_certify,
+            certifiable=GrantState.SUBMITTED,
+            detail_url=reverse("grant-queue", args=[event.code]),
+            select=_("Select"),
+            ldc=_("LDC"),
+            claim_overdue=_("claim overdue"),
+        )
+        written = {row.grant.pk: queue_html.row(row, labels) for row in _queue_rows(fresh, event)}
+    return [
+        known[values] if values in known else written[grant.pk]
+        for grant, values in zip(grants, shown, strict=True)
+    ]
 
 
 def _labels(choices) -> dict:
