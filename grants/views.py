@@ -201,6 +201,9 @@ def queue(request, code):
     cached, seen = found.get(key), {}
     if cached is None:
         cached, seen = _queue_parts(request, event, can_certify, keep_as=key)
+    # Kept as plain text (a pickled SafeString costs ten times a str), every
+    # value escaped when it was written.
+    cached = {name: mark_safe(html) for name, html in cached.items()}  # noqa: S308
     # ``seen`` (the counts and the page, when computed now) is for the tests' eyes.
     return render(
         request,
@@ -231,10 +234,10 @@ def _queue_parts(
     What it reads (the filter form's countries, the counts by state from the
     tally, one page of rows) is a few rows whatever the number of grants. The
     last page computed for this query (``QueuePage``, under a key without the
-    stamp) is read back and compared with what is read now: a change that
-    leaves this page as it was (another event's grant, a grant of another
-    page that changes no count) renders nothing, and a change to one of its
-    grants renders that row again, not the fifty."""
+    stamp) is read back and compared with what is read now, and only what
+    differs is written again: a change that leaves this page as it was
+    (another event's grant, a grant of another page that changes no count)
+    writes nothing; a change to one of its grants, that row and the counts."""
     countries = queries.queue_countries(event)
     filters = quick_filters(request.GET, countries)
     summary = queries.queue_summary(event, filters)
@@ -256,85 +259,97 @@ def _queue_parts(
         event.fund.name,
         event.fund.base_currency,
     )
-    # What every row's html depends on besides its grant, and what the rest
-    # of the page shows besides the rows.
     today, days = timezone.localdate(), queries.claim_period(event)
-    context = (QUEUE_VERSION, about_event, language, can_certify, today, days)
-    around = (query, tuple(countries), summary, page.number, paginator.num_pages)
+    # What it is computed from, as plain values (compared, and pickled into
+    # the cache, at a fraction of the cost of the objects they come from):
+    # what every part depends on; what the heading's start and the pagination
+    # show besides; the counts; the grants of the page (each its own row).
+    now = QueuePage(
+        context=(QUEUE_VERSION, repr(about_event), language, can_certify, today.toordinal(), days),
+        frame=(query, tuple(countries), page.number, paginator.num_pages),
+        counts=_summary_shown(summary),
+        grants=tuple(map(_as_shown, grants)),
+    )
     seen = {"summary": summary, "page": page}
     last_key = "grants:queue-last:" + _digest(
         (QUEUE_VERSION, event.pk, language, can_certify, query)
     )
     last = cache.get(last_key)
-    # A row is written again only if its grant changed (or the reader's
-    # language, role or day did); the heading only if a count did.
-    shown = tuple(map(_as_shown, grants))
-    rows_known = last is not None and last.context == context
-    if rows_known and last.around == around and last.grants == shown:
+    if last is None or last.context != now.context:
+        last = QueuePage()
+    if last.frame == now.frame and last.counts == now.counts and last.grants == now.grants:
         cache.set(keep_as, last.parts, QUEUE_CACHE_SECONDS)
         return last.parts, seen
     money = money_formatter(event.fund.base_currency)
-    known = dict(zip(last.grants, last.rows_html, strict=True)) if rows_known else {}
-    rows_html = _queue_rows_html(grants, shown, event, can_certify, known)
-    if rows_known and last.around == around:
-        head, pagination = last.parts["head"], last.parts["pagination"]
+    if last.frame == now.frame:
+        intro, pagination = last.intro, last.parts["pagination"]
     else:
-        head, pagination = _queue_head_and_pagination(
-            request, event, filters, summary, page, money,
-            intro_shown=(about_event, language, query, tuple(countries)),
-        )  # fmt: skip
+        intro, pagination = _queue_intro_and_pagination(
+            request, event, filters, page, (about_event, language, query, tuple(countries))
+        )
+    if last.frame == now.frame and last.counts == now.counts:
+        head = last.parts["head"]
+    else:
+        head = intro + "\n" + _queue_counts_html(request, summary, filters, money)
+    known = dict(zip(last.grants, last.rows_html, strict=True))
+    rows_html = _queue_rows_html(grants, now.grants, event, can_certify, known)
     matching = _count_shown(summary.matching, money)
-    parts = {
-        "head": head,
-        "rows": queue_html.rows_table(
-            rows_html,
-            number=page.number,
-            pages=paginator.num_pages,
-            can_certify=can_certify,
-            matching=summary.matching,
-            cost_shown=matching.cost_shown,
-            committed_shown=matching.committed_shown,
-        ),
-        "pagination": pagination,
-    }
+    table = queue_html.rows_table(
+        rows_html,
+        number=page.number,
+        pages=paginator.num_pages,
+        can_certify=can_certify,
+        matching=summary.matching,
+        cost_shown=matching.cost_shown,
+        committed_shown=matching.committed_shown,
+    )
+    parts = {"head": _plain(head), "rows": _plain(table), "pagination": _plain(pagination)}
     # Under the stamp and query (the next reader's key) and as this query's
     # last page: one trip to a shared cache.
-    cache.set_many(
-        {keep_as: parts, last_key: QueuePage(context, around, shown, rows_html, parts)},
-        QUEUE_CACHE_SECONDS,
-    )
+    now = now._replace(rows_html=rows_html, intro=_plain(intro), parts=parts)
+    cache.set_many({keep_as: parts, last_key: now}, QUEUE_CACHE_SECONDS)
     return parts, seen
 
 
-class QueuePage(NamedTuple):
-    """A query's page as last computed: what it was computed from (``context``
-    for each row, ``around`` for the rest), its grants (``_as_shown``) and
-    their rows' html (in the same order), and the page's parts."""
+def _plain(html: str) -> str:
+    """``html`` as a plain str: a pickled SafeString costs ten times as much.
+    The view marks the parts safe again as it reads them; every value in them
+    was escaped when they were written."""
+    return "".join((html,))
 
-    context: tuple
-    around: tuple
-    grants: tuple[tuple, ...]
-    rows_html: list[str]
-    parts: dict[str, str]
+
+class QueuePage(NamedTuple):
+    """A query's page as last computed: what it was computed from (plain
+    values: see ``_queue_parts``), its rows' html (in the order of
+    ``grants``), the heading's start and the page's parts."""
+
+    context: tuple = ()
+    frame: tuple = ()
+    counts: tuple = ()
+    grants: tuple[tuple, ...] = ()
+    rows_html: list[str] = []
+    intro: str = ""
+    parts: dict[str, str] = {}
+
+
+def _summary_shown(summary: queries.QueueSummary) -> tuple:
+    """The counts and totals as plain text and numbers."""
+    return tuple(
+        (row.state, row.label, row.count, str(row.cost), str(row.committed))
+        for row in (*summary.by_state, summary.matching)
+    )
 
 
 def _as_shown(grant: queries.QueueGrant) -> tuple:
-    """A grant of the page as a plain tuple of text and numbers, all its row
-    shows: compared, and kept in the cache, at a fraction of the cost of the
-    named tuple with its amounts and date (pickling those was dearer than
-    writing the rows)."""
+    """A grant of the page as plain text and numbers: all its row shows."""
     return (*grant[:11], str(grant.cost), str(grant.committed_amount), grant.return_on.toordinal())
 
 
-def _queue_head_and_pagination(
-    request, event: Event, filters, summary, page, money, *, intro_shown: tuple
-) -> tuple[str, str]:
-    """The page's heading (the event, the filter form, the counts by state and
-    the matching totals) and its pagination. The heading's start and the
-    pagination are kept under what they show (neither shows a count); the
-    counts are written in Python (grants/queue_html.py)."""
-    _event, language, query, countries = intro_shown
-    intro_key = "grants:queue-intro:" + _digest(intro_shown)
+def _queue_intro_and_pagination(request, event: Event, filters, page, shown: tuple):
+    """The heading's start (the event and the filter form) and the pagination,
+    each kept in the cache under what it shows (neither shows a count)."""
+    _about_event, language, query, countries = shown
+    intro_key = "grants:queue-intro:" + _digest(shown)
     pages_key = "grants:queue-pages:" + _digest(
         (language, query, page.number, page.paginator.num_pages)
     )
@@ -355,17 +370,19 @@ def _queue_head_and_pagination(
     if fresh:
         cache.set_many(fresh, QUEUE_CACHE_SECONDS)
         found |= fresh
+    return found[intro_key], found[pages_key]
+
+
+def _queue_counts_html(request, summary, filters, money) -> str:
+    """The counts and totals by state, and the matching totals, written in
+    Python (grants/queue_html.py)."""
     matching = _count_shown(summary.matching, money)
-    head = queue_html.by_state_table(
+    return queue_html.by_state_table(
         _by_state_rows(request, summary.by_state, filters, money),
         bool(summary.by_state),
         filters.active(),
     ) + queue_html.matching_paragraph(
         summary.matching.count, matching.cost_shown, matching.committed_shown
-    )
-    return (
-        mark_safe(found[intro_key] + "\n" + head),  # noqa: S308 - all escaped
-        mark_safe(found[pages_key]),  # noqa: S308 - rendered by its template
     )
 
 
