@@ -434,7 +434,9 @@ def test_a_change_to_one_grant_of_the_page_writes_its_row_again_and_no_other(
     first = as_officer.get(queue_url(event)).content.decode()
     assert len(rows_written) == 5
     rows_written.clear()
-    Grant.objects.filter(pk=grants[2].pk).update(cost=Decimal("4321.00"), nominee_title="Ambassador")
+    Grant.objects.filter(pk=grants[2].pk).update(
+        cost=Decimal("4321.00"), nominee_title="Ambassador"
+    )
     second = as_officer.get(queue_url(event)).content.decode()
     assert rows_written == [grants[2].reference]
     # The counts and totals moved with it; the other rows are as they were.
