@@ -17,10 +17,11 @@ in as a fund officer, and DEBUG off:
   grants, then served from the cache under the grants' stamp: grants.stamp);
 - the same pages right after a change: the stamp bumped before every request,
   so each reads its filters' countries, its counts by state (from the tally,
-  grants.tally) and its page of rows afresh, then finds the page rendered
-  under what it shows (nothing on it changed);
+  grants.tally) and its page of rows afresh, then finds them as the query's
+  last page showed them (nothing on it changed) and writes nothing;
 - the unfiltered queue right after a grant of its first page really changed
-  (its cost and state): its counts, totals and row are rendered again.
+  (its cost and state): its counts, totals and that grant's row are written
+  again, the other 49 rows taken from the query's last page.
 
 Each URL is requested R times after a warm-up, in runs of four that alternate
 with runs of the bare view; the script reports the medians, each page's ratio

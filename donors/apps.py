@@ -31,3 +31,20 @@ class DonorsConfig(AppConfig):
         from donors import work
 
         work.register()  # "My work": bank lines to resolve, the donor's pledges
+        # The receipt's thank-you (always sent) and its PDF, made when it is sent.
+        from django.utils.translation import gettext_lazy
+
+        from donors.services import notifications
+        from fundmgr.extensions import NoticeKind
+        from fundmgr.roles import Role
+
+        extensions.add_notice_kind(
+            NoticeKind(
+                notifications.RECEIPT_KIND,
+                gettext_lazy("Thank-you for each payment received, with its acknowledgement"),
+                roles=(Role.DONOR,),
+                always=True,
+                order=30,
+            )
+        )
+        extensions.add_mail_attachment(notifications.RECEIPT_KIND, notifications.receipt_attachment)

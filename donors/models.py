@@ -77,6 +77,9 @@ class Donor(models.Model):
             "e.g. XM-DAC-7 or GB-GOV-1. Leave empty if unknown."
         ),
     )
+    # The language the donor used on the site when their record was made:
+    # their e-mails' language until they choose one (fundmgr NoticeSettings).
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -22,6 +22,8 @@ from fundmgr.models import (
     JournalEntry,
     LdcStatus,
     Leg,
+    Notice,
+    NoticePreference,
     PscRate,
     Signature,
 )
@@ -311,3 +313,24 @@ class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ["requested_at", "kind", "fund", "event", "requested_by", "status"]
     list_filter = ["status", "kind"]
     list_select_related = ["fund", "event", "requested_by"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    """What each person was told, or waits in their digest: read only (a
+    notice is written by the apps' tasks; a person chooses on their own page
+    how they hear of each kind)."""
+
+    list_display = ["created_at", "user", "kind", "delivery", "subject", "sent_at"]
+    list_filter = ["kind", "delivery"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "key"]
+
+
+@admin.register(NoticePreference)
+class NoticePreferenceAdmin(ReadOnlyAdmin):
+    """Each person's choices, read only: only the person changes them."""
+
+    list_display = ["user", "kind", "delivery"]
+    list_filter = ["kind", "delivery"]
+    list_select_related = ["user"]

@@ -26,3 +26,15 @@ class FundmgrConfig(AppConfig):
         from fundmgr import work
 
         work.register_core_work()  # "My work": journals to approve, recent activity
+        # The language a person signs in with becomes their e-mails' language
+        # until they choose one (fundmgr.services.notices).
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(_remember_language, dispatch_uid="fundmgr.remember_language")
+
+
+def _remember_language(sender, request, user, **kwargs):
+    from fundmgr.services.notices import remember_language
+
+    if request is not None:
+        remember_language(user, getattr(request, "LANGUAGE_CODE", None))

@@ -14,7 +14,11 @@
 - *refusals*: the audit records that say something was refused, beyond the
   core's own (the api app: a refused token, a call answered 401, 403 or 429);
 - *work*: what awaits a person of a role on their "My work" page
-  (fundmgr.work; the grants app: grants to certify, approve, pay...).
+  (fundmgr.work; the grants app: grants to certify, approve, pay...);
+- *notice kinds*: what a person may be told of by e-mail, and how by
+  default (fundmgr.services.notices; the grants app: a grant awaits you);
+- *mail attachments*: files made when an e-mail is sent, by name
+  (fundmgr.services.mail; the donors app: a receipt's acknowledgement PDF).
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ _books_sections: dict[str, Callable] = {}
 _record_links: dict[str, RecordLink] = {}
 _refusals: dict[str, Q] = {}
 _work: dict[str, Work] = {}
+_notice_kinds: dict[str, NoticeKind] = {}
+_mail_attachments: dict[str, Callable[[str], tuple[str, bytes, str]]] = {}
 
 
 @dataclass(frozen=True)
@@ -135,3 +141,37 @@ def add_work(name: str, role: str, order: int, build: Callable) -> None:
 
 def work() -> list[Work]:
     return sorted(_work.values(), key=lambda part: part.order)
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    """A kind of e-mail notice: its ``code`` (stored with preferences), its
+    ``label`` (lazy: shown on the preferences page in the reader's language),
+    the ``roles`` whose holders may receive it (the page offers it to them
+    only), the ``default`` delivery (``fundmgr.models.Delivery``) and whether
+    it ``always`` goes (a donor's receipt: no choice offered)."""
+
+    code: str
+    label: object
+    roles: tuple[str, ...]
+    default: str = "at_once"
+    always: bool = False
+    order: int = 0
+
+
+def add_notice_kind(kind: NoticeKind) -> None:
+    _notice_kinds[kind.code] = kind
+
+
+def notice_kinds() -> list[NoticeKind]:
+    return sorted(_notice_kinds.values(), key=lambda kind: (kind.order, kind.code))
+
+
+def add_mail_attachment(name: str, make: Callable[[str], tuple[str, bytes, str]]) -> None:
+    """``make(ref)`` returns ``(file name, content, MIME type)``, in the
+    language active when called (the recipient's)."""
+    _mail_attachments[name] = make
+
+
+def mail_attachments() -> dict[str, Callable[[str], tuple[str, bytes, str]]]:
+    return dict(_mail_attachments)

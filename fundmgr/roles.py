@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fundmgr import extensions
 from fundmgr.sentences import Sentence, define
 
 
@@ -86,4 +87,6 @@ def roles_context(request):
         "user_role_labels": role_labels(roles),
         "can_read_books": bool(roles & set(BOOK_READERS)),
         "is_auditor": Role.AUDITOR in roles,
+        # The link to their e-mail notifications (fundmgr.views_notices).
+        "receives_notices": any(roles & set(kind.roles) for kind in extensions.notice_kinds()),
     }

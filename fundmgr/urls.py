@@ -8,6 +8,7 @@ from fundmgr import (
     views_imports,
     views_journals,
     views_mail,
+    views_notices,
     views_rates,
     views_work,
     well_known,
@@ -53,6 +54,7 @@ urlpatterns = [
     path("audit/audit-trail.csv", views.audit_trail_csv, name="audit-trail-csv"),
     path("imports/<int:pk>/", views_imports.job_page, name="import-job"),
     path("mail/", views_mail.undelivered, name="undelivered-mail"),
+    path("account/notifications/", views_notices.preferences, name="notification-preferences"),
     path("mail/<int:pk>/send-again/", views_mail.send_again, name="mail-send-again"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only

@@ -42,5 +42,9 @@ class GrantsConfig(AppConfig):
         from grants import work
 
         work.register()
+        # E-mail notices: a grant awaits you, your nomination changed (grants.notices).
+        from grants import notices
+
+        notices.register()
         # Registers the officers' queue export with the exporters (fundmgr.exporters).
         from grants import export  # noqa: F401

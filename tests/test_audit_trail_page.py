@@ -289,6 +289,53 @@ def test_the_page_runs_the_same_queries_whatever_the_number_of_records_and_links
 QUERIES_PER_PAGE = 11
 
 
+def test_the_filters_choices_read_only_the_latest_records_once_the_trail_was_read(
+    reading, fund, admin_user, make_user
+):
+    """The choices come from the whole trail once, then from the records of
+    the last minutes only (the time is indexed): the page's time no longer
+    grows with the trail."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    log_action(fund, "fund:noted", admin_user)
+    get(reading)
+    with CaptureQueriesContext(connection) as seen:
+        get(reading)
+    distinct = [q["sql"] for q in seen.captured_queries if "DISTINCT" in q["sql"]]
+    assert len(distinct) == 3
+    assert all('"at" >=' in sql for sql in distinct)
+
+
+def test_someone_who_acts_after_the_page_was_read_is_a_choice_at_the_next_reading(
+    reading, fund, admin_user, make_user, monkeypatch
+):
+    log_action(fund, "fund:noted", admin_user)
+    first = get(reading).content.decode()
+    assert "newcomer" not in first and "fund:renamed" not in first
+    later = timezone.now() + datetime.timedelta(minutes=30)
+    at(monkeypatch, later)
+    log_action(fund, "fund:renamed", make_user("newcomer", Role.FINANCE_OFFICER))
+    again = get(reading, person="newcomer", action="fund:renamed")
+    assert actions_shown(again) == ["fund:renamed"]
+    # What was read when the trail was first read stays a choice.
+    assert "fund:noted" in actions_shown(get(reading, person=admin_user.username))
+
+
+def test_a_record_committed_late_is_still_read_though_stamped_before_the_last_reading(
+    reading, fund, make_user, monkeypatch
+):
+    """A record is stamped when written: one whose transaction committed a few
+    minutes after it was written is still found by the next reading."""
+    now = timezone.now()
+    get(reading)
+    late = make_user("slow-committer", Role.FINANCE_OFFICER)
+    at(monkeypatch, now - datetime.timedelta(minutes=5))
+    log_action(fund, "fund:slowly-noted", late)
+    at(monkeypatch, now + datetime.timedelta(seconds=1))
+    assert actions_shown(get(reading, person="slow-committer")) == ["fund:slowly-noted"]
+
+
 # --- The CSV file ----------------------------------------------------------------------
 
 

@@ -113,6 +113,8 @@ FUND_OFFICERS = ("fund_officer", "both_officer_roles")
 FOCAL_POINTS = ("focal_point", "other_focal_point")
 NOMINATORS = (*FUND_OFFICERS, *FOCAL_POINTS)
 OWN_DONOR = {"other_donor": "404", "anonymous": "login"}
+#: Those who receive some kind of e-mail notice (fundmgr.extensions.notice_kinds).
+NOTIFIED = ("donor", "other_donor", *FOCAL_POINTS, *STAFF[:4])
 #: Those who may import some kind of file (fundmgr.services.imports.ANY_IMPORT_ROLE).
 IMPORTERS = (*FINANCE_AND_ADMIN, *FUND_OFFICERS)
 
@@ -241,6 +243,12 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     # E-mails not sent: finance and administrators send one again; the auditor reads.
     "undelivered-mail": {"GET": only(*FINANCE_AND_ADMIN, "auditor")},
     "mail-send-again": {"POST": only(*FINANCE_AND_ADMIN)},
+    # Their own e-mail notifications: whoever receives some kind of notice
+    # (fundmgr.views_notices); the auditor and the administrator receive none.
+    "notification-preferences": {
+        "GET": only(*NOTIFIED),
+        "POST": empty_form_refused(*NOTIFIED),
+    },
     "finance-new-receipt": {"GET": only(*FINANCE_AND_ADMIN), "POST": only(*FINANCE_AND_ADMIN)},
     # The queue's actions on a waiting line (an empty form: a message, back to
     # the queue). Recording a donor is the queue's; moving a pledge's date

@@ -330,6 +330,7 @@ def test_every_scheduled_job_has_a_timer_and_every_timer_its_service():
     assert {
         "process_stripe_events",
         "send_waiting_mail",
+        "send_notice_digests",
         "prune_exports",
         "prune_imports",
         "prune_form_tokens",

@@ -1,6 +1,6 @@
 """Donors are thanked for money received from a background task, after the
 money's transaction commits: never inside the request or import that
-recorded it, never for money rolled back, in the language then in use, and
+recorded it, never for money rolled back, in the donor's language, and
 one e-mail that cannot be sent does not keep the others from going."""
 
 # ruff: noqa: F811 - the shared fixtures are imported
@@ -99,12 +99,14 @@ def test_money_rolled_back_is_never_thanked_for(
     assert mailoutbox == []
 
 
-def test_the_email_is_in_the_language_in_use_when_the_money_was_recorded(
+def test_the_email_is_in_the_donors_language_not_the_one_the_money_was_recorded_in(
     fund, admin_user, make_pledge, mailoutbox, django_capture_on_commit_callbacks
 ):
     pledge = make_pledge("100")
+    pledge.donor.language = "fr"  # the language they pledged in
+    pledge.donor.save()
 
-    with translation.override("fr"), django_capture_on_commit_callbacks(execute=True):
+    with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
         receipt = record_receipt(
             fund=fund,
             donor=pledge.donor,

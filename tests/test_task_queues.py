@@ -21,6 +21,7 @@ from donors.services.signin import send_sign_in_link_task
 from fundmgr.models import OutgoingMail
 from fundmgr.services.mail import deliver_mail, queue_mail
 from fundmgr.tasks import run_import_job
+from grants.notices import announce_transitions
 from reports.tasks import build_export
 from tests.conftest import DATABASE_TASKS, QUEUES
 
@@ -31,6 +32,7 @@ EXPECTED = {
     "fundmgr.services.mail.deliver_mail": "email",
     "donors.services.signin.send_sign_in_link_task": "email",
     "donors.services.notifications.send_receipt_acknowledgements": "email",
+    "grants.notices.announce_transitions": "email",
     "fundmgr.tasks.run_import_job": "imports",
     "reports.tasks.build_export": "exports",
     "iati.tasks.regenerate_iati": "exports",
@@ -80,6 +82,7 @@ def test_every_task_in_the_apps_is_on_its_kinds_queue_which_the_settings_declare
         (deliver_mail, "email"),
         (send_sign_in_link_task, "email"),
         (send_receipt_acknowledgements, "email"),
+        (announce_transitions, "email"),
         (run_import_job, "imports"),
         (build_export, "exports"),
     ],

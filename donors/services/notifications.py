@@ -1,6 +1,15 @@
-"""E-mails to donors, in the language they used on the site, written to the
-outbox (``fundmgr.services.mail``) and sent in the background once the
-transaction that decided them commits.
+"""E-mails to donors, written to the outbox (``fundmgr.services.mail``) and
+sent in the background once the transaction that decided them commits.
+
+A pledge's acknowledgement is written in the language the donor is using
+on the site as they pledge. A receipt's thank-you is written in the donor's
+own language (``donor_language``: the one they chose, else the one their
+record was made in, never the language of the finance officer who recorded
+the money), with the receipt's acknowledgement letter attached as a PDF made
+by the mail worker when it sends the mail (``receipt_attachment``): nothing
+is stored on one host's disk. It always goes, whatever the donor chose for
+other e-mails, and once per receipt (the mail's key), however many times its
+task runs.
 
 Receipts' thank-yous are written by a background task of their own, after
 the money's transaction commits: an import that records a thousand receipts
@@ -13,19 +22,24 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from donors.models import Pledge, Receipt
+from donors.models import Donor, Pledge, Receipt
 from fundmgr.services.mail import queue_mail
+from fundmgr.services.notices import supported_language
 
 logger = logging.getLogger(__name__)
 
 #: Receipts thanked for by one background task.
 RECEIPTS_PER_TASK = 200
+#: The kind of notice a receipt's thank-you is (it always goes) and the name
+#: its PDF is made under when the mail is sent.
+RECEIPT_KIND = "receipt-acknowledgement"
 
 
 def send_pledge_acknowledgement(pledge: Pledge) -> None:
@@ -39,37 +53,71 @@ def send_pledge_acknowledgement(pledge: Pledge) -> None:
     )
 
 
-def send_receipt_acknowledgement(receipt) -> None:
-    """Thank the donor for money received, with its receipt number."""
+def donor_language(donor: Donor) -> str:
+    """The language of the donor's e-mails: the one their sign-in account
+    chose (or signed in with), else the one their record was made in."""
+    chosen = None
+    if donor.user is not None:
+        try:
+            chosen = donor.user.notice_settings.language
+        except ObjectDoesNotExist:
+            chosen = None
+    return (
+        supported_language(chosen) or supported_language(donor.language) or settings.LANGUAGE_CODE
+    )
+
+
+def send_receipt_acknowledgement(receipt: Receipt) -> None:
+    """Thank the donor for money received, with its receipt number and its
+    acknowledgement letter attached, in the donor's language; once per receipt."""
+    language = donor_language(receipt.donor)
     context = {"receipt": receipt, "fund": receipt.fund, "donor": receipt.donor}
-    queue_mail(
-        kind="receipt-acknowledgement",
-        to=receipt.donor.email,
-        subject=_("Receipt %(number)s: thank you") % {"number": receipt.number},
-        body=render_to_string("donors/email/receipt_acknowledgement.txt", context),
+    with translation.override(language):
+        queue_mail(
+            kind=RECEIPT_KIND,
+            to=receipt.donor.email,
+            subject=_("Receipt %(number)s: thank you") % {"number": receipt.number},
+            body=render_to_string("donors/email/receipt_acknowledgement.txt", context),
+            key=f"receipt:{receipt.pk}",
+            language=language,
+            attachment=RECEIPT_KIND,
+            attachment_ref=str(receipt.pk),
+        )
+
+
+def receipt_attachment(ref: str) -> tuple[str, bytes, str]:
+    """The receipt's acknowledgement letter, made by the mail worker as it
+    sends the mail, in the language then active (the donor's)."""
+    from donors.services import letters
+
+    receipt = Receipt.objects.select_related("fund", "pledge", "donor__country").get(pk=int(ref))
+    return (
+        f"acknowledgement-{receipt.number}.pdf",
+        letters.receipt_letter(receipt),
+        "application/pdf",
     )
 
 
 @task(queue_name="email")
-def send_receipt_acknowledgements(receipt_ids: list[int], language: str) -> int:
+def send_receipt_acknowledgements(receipt_ids: list[int], language: str = "") -> int:
     """Write each receipt's thank-you to the outbox; one that cannot be
     written does not keep the others from going (the task then fails,
-    naming how many)."""
+    naming how many). ``language`` is no longer read (each donor's own is):
+    kept for tasks queued before."""
     sent = failed = 0
     receipts = (
         Receipt.objects.filter(pk__in=receipt_ids)
-        .select_related("fund", "donor", "pledge")
+        .select_related("fund", "donor__user__notice_settings", "pledge")
         .order_by("pk")
     )
-    with translation.override(language):
-        for receipt in receipts:
-            try:
-                send_receipt_acknowledgement(receipt)
-            except Exception:
-                failed += 1
-                logger.exception("receipt %s: the acknowledgement was not sent", receipt.number)
-            else:
-                sent += 1
+    for receipt in receipts:
+        try:
+            send_receipt_acknowledgement(receipt)
+        except Exception:
+            failed += 1
+            logger.exception("receipt %s: the acknowledgement was not sent", receipt.number)
+        else:
+            sent += 1
     if failed:
         raise RuntimeError(f"{failed} of {failed + sent} receipt acknowledgements were not sent")
     return sent
@@ -77,15 +125,14 @@ def send_receipt_acknowledgements(receipt_ids: list[int], language: str) -> int:
 
 def acknowledge_receipts(receipts: Iterable[Receipt]) -> None:
     """Once the current transaction commits (never if it rolls back), hand
-    the receipts' thank-you e-mails to the background, in the language now
-    active, RECEIPTS_PER_TASK receipts to a task."""
+    the receipts' thank-you e-mails to the background, RECEIPTS_PER_TASK
+    receipts to a task."""
     ids = [receipt.pk for receipt in receipts]
     if not ids:
         return
-    language = translation.get_language() or settings.LANGUAGE_CODE
 
     def enqueue() -> None:
         for start in range(0, len(ids), RECEIPTS_PER_TASK):
-            send_receipt_acknowledgements.enqueue(ids[start : start + RECEIPTS_PER_TASK], language)
+            send_receipt_acknowledgements.enqueue(ids[start : start + RECEIPTS_PER_TASK])
 
     transaction.on_commit(enqueue)

@@ -29,7 +29,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from donors.models import Appeal, Donor, PaymentMethod, Pledge
@@ -111,7 +111,12 @@ def pledge_online(
                 # A new address makes its record from what was typed; an
                 # existing record is found and left exactly as it is.
                 donor = find_or_create_donor(
-                    name=name, kind=kind, email=email, country=country, listed=listed_publicly
+                    name=name,
+                    kind=kind,
+                    email=email,
+                    country=country,
+                    listed=listed_publicly,
+                    language=translation.get_language() or "",  # the donor's, on the form
                 )
                 confirmed = False
             # Signed in or not: anyone can make a donor and sign in from their

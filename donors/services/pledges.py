@@ -77,15 +77,29 @@ def _checked_donor(name: str, kind: str, email: str) -> tuple[str, str]:
 
 
 def find_or_create_donor(
-    *, name: str, kind: str, email: str, country: Country | None = None, listed: bool = False
+    *,
+    name: str,
+    kind: str,
+    email: str,
+    country: Country | None = None,
+    listed: bool = False,
+    language: str = "",
 ) -> Donor:
+    """The donor of ``email``, made from what was typed if new; ``language``
+    (the one the donor uses the site in) is kept on a new record only: an
+    existing one is left exactly as it is."""
     name, email = _checked_donor(name, kind, email)
     donor = Donor.objects.filter(email__iexact=email).first()
     if donor is None:
         try:
             with transaction.atomic():
                 donor = Donor.objects.create(
-                    name=name, kind=kind, email=email, country=country, listed_publicly=listed
+                    name=name,
+                    kind=kind,
+                    email=email,
+                    country=country,
+                    listed_publicly=listed,
+                    language=language[:10],
                 )
         except IntegrityError:
             donor = Donor.objects.get(email__iexact=email)

@@ -8,6 +8,7 @@ from fundmgr.models.imports import ImportJob
 from fundmgr.models.ledger import DayTotal, EntryKind, JournalEntry, LedgerImmutable, Leg
 from fundmgr.models.mail import OutgoingMail
 from fundmgr.models.manual_journals import ManualJournal, ManualJournalLine
+from fundmgr.models.notices import Delivery, Notice, NoticePreference, NoticeSettings
 from fundmgr.models.once import FormSubmission
 from fundmgr.models.rates import ExchangeRate
 from fundmgr.models.sequences import Sequence
@@ -18,6 +19,7 @@ __all__ = [
     "AuditRecord",
     "Country",
     "DayTotal",
+    "Delivery",
     "EntryKind",
     "Event",
     "EventSession",
@@ -31,6 +33,9 @@ __all__ = [
     "Leg",
     "ManualJournal",
     "ManualJournalLine",
+    "Notice",
+    "NoticePreference",
+    "NoticeSettings",
     "OutgoingMail",
     "PscRate",
     "Sequence",

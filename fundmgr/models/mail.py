@@ -31,6 +31,16 @@ class OutgoingMail(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("written"), default=timezone.now)
+    #: What the mail is, once: a task that runs again finds it written and
+    #: writes nothing (e.g. ``receipt:12``). Empty: no such key.
+    key = models.CharField(_("key"), max_length=200, null=True, blank=True, unique=True)
+    #: The recipient's language, for what is made when the mail is sent.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    #: A file made when the mail is sent, by the maker an app registered under
+    #: this name (``fundmgr.extensions.add_mail_attachment``), for ``attachment_ref``:
+    #: nothing is stored on a disk one host has and another lacks.
+    attachment = models.CharField(_("attachment"), max_length=60, blank=True)
+    attachment_ref = models.CharField(_("attachment of"), max_length=60, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:

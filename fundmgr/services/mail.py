@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from fundmgr import extensions
 from fundmgr.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
@@ -38,14 +40,55 @@ MAX_ATTEMPTS = len(RETRY_AFTER) + 1
 KEEP_SENT = datetime.timedelta(days=30)
 
 
-def queue_mail(*, kind: str, to: str, subject: str, body: str) -> OutgoingMail:
+def queue_mail(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    key: str | None = None,
+    language: str = "",
+    attachment: str = "",
+    attachment_ref: str = "",
+) -> OutgoingMail:
     """Write the message now; send it once the current transaction commits
-    (never, if it rolls back)."""
-    mail = OutgoingMail.objects.create(
-        kind=kind, to=to, subject="".join(subject.splitlines())[:300], body=body
-    )
+    (never, if it rolls back). A ``key`` already written (a retried task)
+    writes nothing and returns that mail. ``attachment``: the name of a maker
+    registered with ``extensions.add_mail_attachment``, called with
+    ``attachment_ref`` in ``language`` when the mail is sent."""
+    fields = {
+        "kind": kind,
+        "to": to,
+        "subject": "".join(subject.splitlines())[:300],
+        "body": body,
+        "key": key or None,
+        "language": language,
+        "attachment": attachment,
+        "attachment_ref": attachment_ref,
+    }
+    if key:
+        earlier = OutgoingMail.objects.filter(key=key).first()
+        if earlier is not None:
+            return earlier
+        try:
+            with transaction.atomic():
+                mail = OutgoingMail.objects.create(**fields)
+        except IntegrityError:  # the same key written meanwhile by another worker
+            return OutgoingMail.objects.get(key=key)
+    else:
+        mail = OutgoingMail.objects.create(**fields)
     transaction.on_commit(lambda: deliver_mail.enqueue(mail.pk))
     return mail
+
+
+def _message(mail: OutgoingMail) -> EmailMessage:
+    message = EmailMessage(subject=mail.subject, body=mail.body, to=[mail.to])
+    if mail.attachment:
+        make = extensions.mail_attachments()[mail.attachment]
+        with translation.override(mail.language or settings.LANGUAGE_CODE):
+            name, content, mimetype = make(mail.attachment_ref)
+        message.attach(name, content, mimetype)
+    return message
 
 
 @task(queue_name="email")
@@ -62,7 +105,7 @@ def deliver_mail(mail_id: int) -> str:
             return "not waiting"
         mail.attempts += 1
         try:
-            EmailMessage(subject=mail.subject, body=mail.body, to=[mail.to]).send()
+            _message(mail).send()  # an attachment is made now, by this worker
         except Exception as error:  # whatever the backend raises: kept, retried, shown
             _failed(mail, error)
         else:

@@ -41,6 +41,7 @@ from fundmgr.roles import Role, has_role, require_role
 from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.duties import SeparationOfDutiesError, sign, signatures_on
 from fundmgr.services.ledger import credit, debit, post_entry
+from grants import notices
 from grants.models import (
     ApprovalLevel,
     FocalPoint,
@@ -223,6 +224,7 @@ def _record(
         reason=reason,
         dated=dated,
     )
+    notices.transition_recorded(recorded)  # told once this commits (grants.notices)
     log_action(
         grant,
         f"grant:{action}",

@@ -3,12 +3,15 @@ counts and totals, pagination, and a fixed number of queries."""
 
 from __future__ import annotations
 
+import datetime
 import re
+import unittest.mock
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -406,3 +409,107 @@ def test_the_counts_links_are_what_the_querystring_tag_writes(pairs, state):
         SimpleNamespace(request=SimpleNamespace(GET=query)), state=state, page=None
     )
     assert _state_link(query)(state) == expected
+
+
+@pytest.fixture
+def rows_written(monkeypatch):
+    """The grants whose queue row was written (``queue_html.row``), in order."""
+    from grants import queue_html
+
+    written: list[str] = []
+    plain = queue_html.row
+
+    def noting(shown, labels):
+        written.append(shown.grant.reference)
+        return plain(shown, labels)
+
+    monkeypatch.setattr(queue_html, "row", noting)
+    return written
+
+
+def test_a_change_to_one_grant_of_the_page_writes_its_row_again_and_no_other(
+    as_officer, make_grant, event, rows_written
+):
+    grants = [make_grant() for _ in range(5)]
+    first = as_officer.get(queue_url(event)).content.decode()
+    assert len(rows_written) == 5
+    rows_written.clear()
+    Grant.objects.filter(pk=grants[2].pk).update(
+        cost=Decimal("4321.00"), nominee_title="Ambassador"
+    )
+    second = as_officer.get(queue_url(event)).content.decode()
+    assert rows_written == [grants[2].reference]
+    # The counts and totals moved with it; the other rows are as they were.
+    assert "4,321.00" in second and "4,321.00" not in first
+    before, after = rows_by_reference(first), rows_by_reference(second)
+    changed = grants[2].reference
+    assert {ref: row for ref, row in after.items() if ref != changed} == {
+        ref: row for ref, row in before.items() if ref != changed
+    }
+    assert "Ambassador" in after[changed] and "Ambassador" not in before[changed]
+
+
+def test_a_change_elsewhere_leaves_the_page_written_as_it_was(
+    as_officer, make_grant, event, other_event, rows_written
+):
+    make_grant()
+    make_grant()
+    first = as_officer.get(queue_url(event))
+    rows_written.clear()
+    make_grant(event=other_event)  # the stamp moves; this page shows nothing of it
+    second = as_officer.get(queue_url(event))
+    assert rows_written == []
+    assert without_csrf(second) == without_csrf(first)
+
+
+def test_every_row_is_written_again_in_another_language_or_for_another_role(
+    client, as_officer, make_grant, event, make_user, rows_written
+):
+    make_grant()
+    make_grant()
+    as_officer.get(queue_url(event))
+    rows_written.clear()
+    as_officer.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert STATUS % "Soumise" in as_officer.get(queue_url(event)).content.decode()
+    assert len(rows_written) == 2
+    rows_written.clear()
+    client.force_login(make_user("reader", Role.AUDITOR))
+    assert 'type="checkbox"' not in client.get(queue_url(event)).content.decode()
+    assert len(rows_written) == 2
+
+
+def test_a_claim_falling_overdue_overnight_is_marked_though_no_grant_changed(
+    as_officer, make_grant, event, rows_written
+):
+    grant = make_grant(state=GrantState.ADVANCE_PAID)
+    Grant.objects.filter(pk=grant.pk).update(return_on=timezone.localdate())
+    assert "claim-overdue" not in as_officer.get(queue_url(event)).content.decode()
+    later = timezone.localdate() + datetime.timedelta(days=400)
+    with unittest.mock.patch("django.utils.timezone.localdate", return_value=later):
+        assert "claim-overdue" in as_officer.get(queue_url(event)).content.decode()
+    assert rows_written[-1] == grant.reference
+
+
+def rows_by_reference(page: str) -> dict[str, str]:
+    """Each grant's row of the queue, by its reference."""
+    return {
+        match.group(2): match.group(0)
+        for match in re.finditer(r'<tr>\s*(<td>.*?</td>\s*)?<th scope="row"><a class="reference"'
+                                 r' href="[^"]+">([^<]+)</a>.*?</tr>', page, re.S)
+    }  # fmt: skip
+
+
+@pytest.fixture
+def other_event(event):
+    from fundmgr.models import Event
+
+    return Event.objects.create(
+        code="OTHER19",
+        name="Another conference",
+        fund=event.fund,
+        starts_on=event.starts_on,
+        ends_on=event.ends_on,
+        city="Geneva",
+        country=Country.objects.get(iso2="CH"),
+        eligibility_date=event.eligibility_date,
+    )

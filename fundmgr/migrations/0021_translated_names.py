@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fundmgr', '0019_entry_by_status_and_date'),
+        ('fundmgr', '0020_notices_and_mail_attachments'),
     ]
 
     operations = [

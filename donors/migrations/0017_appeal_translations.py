@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donors', '0015_receipt_by_value_date'),
+        ('donors', '0016_donor_language'),
     ]
 
     operations = [
