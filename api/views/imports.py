@@ -17,6 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from api.pagination import cursor_pagination
+from api.rows import jobs as rows
 from api.scopes import Scope
 from api.serializers.errors import DETAIL, flat_errors, responses
 from api.serializers.imports import ImportRequestSerializer, ImportSerializer
@@ -159,7 +160,7 @@ class ImportList(ImportsView, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         outcomes = [Outcome.of_job(job) for job in page]
-        return self.get_paginated_response(self.get_serializer(outcomes, many=True).data)
+        return self.get_paginated_response(rows.imports(outcomes, request))
 
     def post(self, request, *args, **kwargs):
         try:

@@ -1,0 +1,110 @@
+"""The API's list pages written straight from ``.values()``.
+
+A list's serializer stays what the schema (drf-spectacular) describes and
+what a detail read answers; a page of a list is written here instead, from
+plain rows, because DRF's per-field machinery (a serializer and its fields
+copied for every nested object, an attribute walk per field) was most of a
+page's time (docs/performance.md). Each flat field is written by the very
+field object of the serializer (its ``to_representation``), so dates, times,
+decimals and choices come out as the serializer writes them; only what is
+nested (money, a donor, a schedule) is written by hand, and
+tests/api/test_rows.py checks every list against its serializer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework import serializers
+
+from api.serializers.money import money_json
+
+#: Writes one field of an answer's row from the row read by ``.values()``.
+Write = Callable[[dict[str, Any]], Any]
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _writer(field: serializers.Field) -> Callable[[Any], Any]:
+    """How ``field`` writes a value that is not None: its own
+    ``to_representation``, but a key read from ``.values()`` is already the
+    pk a primary-key field writes, and a text is written as ``str``."""
+    if isinstance(field, serializers.PrimaryKeyRelatedField) and field.pk_field is None:
+        return _as_is
+    if type(field) is serializers.CharField:
+        return str  # CharField.to_representation
+    if type(field) is serializers.IntegerField:
+        return int  # IntegerField.to_representation
+    return field.to_representation
+
+
+class Rows:
+    """The rows of a serializer's answer from ``.values()``: each field the
+    serializer declares, in its order, written by the field itself from the
+    column its ``source`` names (``fund.code`` read as ``fund__code``), or,
+    for a field named in ``written``, by the function given."""
+
+    def __init__(
+        self,
+        serializer_class: type[serializers.Serializer],
+        *,
+        written: dict[str, Write] | None = None,
+        reads: Iterable[str] = (),
+    ) -> None:
+        self.serializer_class = serializer_class
+        self.written = written or {}
+        #: Columns the ``written`` functions read besides the flat fields'.
+        self.reads = list(reads)
+
+    @cached_property
+    def _steps(self) -> list[tuple[str, str | None, Callable[[Any], Any]]]:
+        steps: list[tuple[str, str | None, Callable[[Any], Any]]] = []
+        for name, field in self.serializer_class().fields.items():
+            if field.write_only:
+                continue
+            if name in self.written:
+                steps.append((name, None, self.written[name]))
+                continue
+            if field.source == "*" or isinstance(
+                field, serializers.BaseSerializer | serializers.SerializerMethodField
+            ):
+                raise ImproperlyConfigured(
+                    f"{self.serializer_class.__name__}.{name} is not a column: write it."
+                )
+            steps.append((name, field.source.replace(".", "__"), _writer(field)))
+        return steps
+
+    @cached_property
+    def columns(self) -> list[str]:
+        """What to ask ``.values()`` for."""
+        flat = [column for _name, column, _write in self._steps if column is not None]
+        return list(dict.fromkeys([*flat, *self.reads]))
+
+    def row(self, values: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = {}
+        for name, column, write in self._steps:
+            if column is None:
+                answer[name] = write(values)
+            else:
+                value = values[column]
+                # As Serializer.to_representation: None is written as None.
+                answer[name] = None if value is None else write(value)
+        return answer
+
+    def __call__(self, page: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [self.row(values) for values in page]
+
+
+def money(amount_column: str, currency_column: str) -> Write:
+    """Money from two columns (MoneySerializer's or MoneyOfField's answer);
+    None when the amount is."""
+
+    def write(values: dict[str, Any]) -> dict[str, str] | None:
+        amount = values[amount_column]
+        return None if amount is None else money_json(amount, values[currency_column])
+
+    return write
