@@ -35,14 +35,27 @@ columns = _exports.columns
 def exports(page: list[dict[str, Any]], request) -> list[dict[str, Any]]:
     """ExportSerializer.get_download's link: a finished file not yet expired."""
     now = timezone.now()
+    download = _link(request, "api-export-download")
     for values in page:
         ready = values["status"] == Export.Status.DONE and values["expires_at"] > now
-        values["_download"] = (
-            request.build_absolute_uri(reverse("api-export-download", args=[values["id"]]))
-            if ready
-            else None
-        )
+        values["_download"] = download(values["id"]) if ready else None
     return _exports(page)
+
+
+#: A number no id reaches, which a page's link is reversed with once.
+_PLACEHOLDER = "987654321987654321"
+
+
+def _link(request, name: str):
+    """``id`` -> the absolute address of the detail ``name`` of that id: one
+    ``reverse`` for a page, not one per row (a row's cost was mostly that)."""
+    address = request.build_absolute_uri(reverse(name, args=[_PLACEHOLDER]))
+    head, tail = address.rsplit(_PLACEHOLDER, 1)
+
+    def link(pk: int) -> str:
+        return f"{head}{pk}{tail}"
+
+    return link
 
 
 def _none_or(write, value):
@@ -52,6 +65,7 @@ def _none_or(write, value):
 def imports(outcomes: list[Outcome], request) -> list[dict[str, Any]]:
     """ImportSerializer's answer for background jobs (each outcome has its job)."""
     summary = ImportSerializer().fields["summary"]
+    url = _link(request, "api-import")
     rows = []
     for outcome in outcomes:
         job = outcome.job
@@ -59,7 +73,7 @@ def imports(outcomes: list[Outcome], request) -> list[dict[str, Any]]:
         rows.append(
             {
                 "id": job.pk,
-                "url": request.build_absolute_uri(reverse("api-import", args=[job.pk])),
+                "url": url(job.pk),
                 "kind": outcome.kind,
                 "fund": outcome.fund.code if outcome.fund else None,
                 "file_name": _none_or(str, outcome.file_name),

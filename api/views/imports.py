@@ -149,8 +149,9 @@ class ImportList(ImportsView, generics.ListAPIView):
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
+        # Each job's fund and event name its result; whose it is, the caller.
         jobs = ImportJob.objects.filter(requested_by=self.request.user).select_related(
-            "fund", "event", "requested_by"
+            "fund", "event"
         )
         if "kind" in self.query:
             wanted = {api: job for job, api in api_imports.API_KIND.items()}

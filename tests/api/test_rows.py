@@ -258,3 +258,15 @@ def test_the_imports_page_is_what_the_serializer_writes(reader, finance, fund):
     outcomes = [Outcome.of_job(job) for job in jobs]
     expected = ImportSerializer(outcomes, many=True, context={"request": request}).data
     same(page(reader, "/api/v1/imports/"), expected)
+
+
+def test_times_are_written_in_the_active_time_zone_as_the_serializer_writes_them(books):
+    from api.rows import books as rows
+
+    receipts = Receipt.objects.select_related("fund", "donor", "pledge").order_by("-id")
+    with timezone.override("Asia/Kathmandu"):
+        written = rows.receipts(list(receipts.values(*rows.receipts.columns)))
+        serialized = ReceiptSerializer(receipts, many=True).data
+
+    assert text(written) == text(serialized)
+    assert written[0]["created_at"].endswith("+05:45")
