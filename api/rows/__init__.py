@@ -42,7 +42,8 @@ class _InTimeZone:
 IN_TIME_ZONE = _InTimeZone()
 
 
-def _iso_datetime(value: datetime.datetime, zone) -> str:
+def datetime_text(value: datetime.datetime, zone) -> str:
+    """An aware datetime as DateTimeField writes it (ISO 8601, UTC as Z) in ``zone``."""
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -121,7 +122,7 @@ class Rows:
                 answer[name] = None
             elif write is IN_TIME_ZONE:
                 zone = zone or timezone.get_current_timezone()
-                answer[name] = _iso_datetime(value, zone)
+                answer[name] = datetime_text(value, zone)
             else:
                 answer[name] = write(value)
         return answer

@@ -8,9 +8,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from api.rows import Rows
+from api.rows import Rows, datetime_text
 from api.serializers.exports import ExportSerializer
-from api.serializers.imports import ImportSerializer, _iso
+from api.serializers.imports import ImportSerializer
 from api.services.imports import Outcome
 from reports.models import Export
 
@@ -66,6 +66,11 @@ def imports(outcomes: list[Outcome], request) -> list[dict[str, Any]]:
     """ImportSerializer's answer for background jobs (each outcome has its job)."""
     summary = ImportSerializer().fields["summary"]
     url = _link(request, "api-import")
+    zone = timezone.get_current_timezone()
+
+    def moment(value):  # api.serializers.imports._iso
+        return datetime_text(value, zone) if value else None
+
     rows = []
     for outcome in outcomes:
         job = outcome.job
@@ -79,8 +84,8 @@ def imports(outcomes: list[Outcome], request) -> list[dict[str, Any]]:
                 "file_name": _none_or(str, outcome.file_name),
                 "status": outcome.status,
                 "progress": {"done": job.progress_done, "total": job.progress_total},
-                "requested_at": _iso(job.requested_at),
-                "finished_at": _iso(job.finished_at),
+                "requested_at": moment(job.requested_at),
+                "finished_at": moment(job.finished_at),
                 "message": _none_or(str, outcome.message),
                 "summary": _none_or(summary.to_representation, outcome.summary),
                 "problems": _none_or(_problems, outcome.problems),
