@@ -5,9 +5,10 @@ what a detail read answers; a page of a list is written here instead, from
 plain rows, because DRF's per-field machinery (a serializer and its fields
 copied for every nested object, an attribute walk per field) was most of a
 page's time (docs/performance.md). Each flat field is written by the very
-field object of the serializer (its ``to_representation``), so dates, times,
-decimals and choices come out as the serializer writes them; only what is
-nested (money, a donor, a schedule) is written by hand, and
+field object of the serializer (its ``to_representation``; for a text, a
+number and an aware time, its exact equivalent without the call), so dates,
+times, decimals and choices come out as the serializer writes them; only what
+is nested (money, a donor, a schedule) is written by hand, and
 tests/api/test_rows.py checks every list against its serializer."""
 
 from __future__ import annotations
@@ -51,14 +52,17 @@ def datetime_text(value: datetime.datetime, zone) -> str:
 def _writer(field: serializers.Field) -> Any:
     """How ``field`` writes a value that is not None: its own
     ``to_representation``, but a key read from ``.values()`` is already the
-    pk a primary-key field writes, and a text is written as ``str``."""
+    pk a primary-key field writes, a text is written as ``str``, a number as
+    ``int``, and an aware time by ``datetime_text`` (IN_TIME_ZONE)."""
     if isinstance(field, serializers.PrimaryKeyRelatedField) and field.pk_field is None:
         return _as_is
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
     if (
         type(field) is serializers.DateTimeField
         and settings.USE_TZ
         and not hasattr(field, "timezone")
-        and getattr(field, "format", api_settings.DATETIME_FORMAT).lower() == ISO_8601
+        and isinstance(output_format, str)
+        and output_format.lower() == ISO_8601
     ):
         return IN_TIME_ZONE
     if type(field) is serializers.CharField:
