@@ -91,11 +91,14 @@ def hit(scope: str, who: str, *, limit: int, window_seconds: int) -> Verdict:
     start = now - now % window_seconds
     retry_after = start + window_seconds - now
     key = f"ratelimit:{scope}:{who}:{start}"
-    if cache.add(key, 1, timeout=window_seconds + 1):
-        return Verdict(limit < 1, retry_after)
+    # The counter exists for every attempt but a window's first: increment
+    # it first, one cache operation for nearly every attempt (an API call
+    # made with a token pays this on every request).
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window_seconds + 1)
-        count = 1
+    except ValueError:  # the window's first attempt
+        if cache.add(key, 1, timeout=window_seconds + 1):
+            count = 1
+        else:  # another process added it meanwhile
+            count = cache.incr(key)
     return Verdict(count > limit, retry_after)

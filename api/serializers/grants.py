@@ -31,7 +31,7 @@ AMOUNTS = {
 AMOUNTS_SCHEMA = inline_serializer("GrantAmounts", {name: MoneySerializer() for name in AMOUNTS})
 
 
-def _name(user) -> str:
+def person_name(user) -> str:
     """A person as the grant page names them."""
     return user.get_full_name() or user.get_username()
 
@@ -44,7 +44,7 @@ class SignatureSerializer(serializers.Serializer):
     def to_representation(self, instance):
         return {
             "level": instance.level,
-            "signed_by": _name(instance.signer),
+            "signed_by": person_name(instance.signer),
             "signed_at": serializers.DateTimeField().to_representation(instance.signed_at),
         }
 
@@ -137,7 +137,7 @@ class GrantSerializer(serializers.ModelSerializer):
         }
 
     def get_nominated_by(self, grant) -> str:
-        return _name(grant.nominated_by)
+        return person_name(grant.nominated_by)
 
     @extend_schema_field(SignatureSerializer(many=True))
     def get_signatures(self, grant) -> list:

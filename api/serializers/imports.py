@@ -145,5 +145,8 @@ class ImportSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
+_DATETIME = serializers.DateTimeField()
+
+
 def _iso(moment) -> str | None:
-    return serializers.DateTimeField().to_representation(moment) if moment else None
+    return _DATETIME.to_representation(moment) if moment else None

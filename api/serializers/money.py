@@ -3,6 +3,7 @@ unit, with its currency; never a float."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from operator import attrgetter
 
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,12 @@ from rest_framework import serializers
 from fundmgr.money import round_amount
 
 
+def money_json(amount: Decimal, code: str) -> dict[str, str]:
+    """The one way the API writes money: ``amount`` rounded to the minor unit
+    of ``code`` (``fundmgr.money.round_amount``), as a string, with ``code``."""
+    return {"amount": format(round_amount(amount, code), "f"), "currency": code}
+
+
 class MoneySerializer(serializers.Serializer):
     amount = serializers.CharField(
         help_text=_("A decimal number as a string, to the currency's minor unit: “1234.50”.")
@@ -19,8 +26,7 @@ class MoneySerializer(serializers.Serializer):
     currency = serializers.CharField(help_text=_("ISO 4217 code: “USD”."))
 
     def to_representation(self, instance):
-        code = instance.currency.code
-        return {"amount": format(round_amount(instance.amount, code), "f"), "currency": code}
+        return money_json(instance.amount, instance.currency.code)
 
 
 @extend_schema_field(MoneySerializer)
@@ -36,5 +42,4 @@ class MoneyOfField(serializers.Field):
         # What MoneySerializer writes, without a Money and a serializer made
         # for each value: two of each per leg made a journal page of 200
         # entries spend a third of its time here.
-        code = str(self.currency_of(value))
-        return {"amount": format(round_amount(self.amount_of(value), code), "f"), "currency": code}
+        return money_json(self.amount_of(value), str(self.currency_of(value)))

@@ -101,15 +101,15 @@ class Outcome:
 
     @classmethod
     def of_job(cls, job: ImportJob, *, new_job: bool = True) -> Outcome:
-        shown = imports.outcome(job)
+        message, result_url = imports.finished(job)
         return cls(
             kind=API_KIND[job.kind],
             file_name=job.file_name,
             fund=job.fund,
             status=job.status,
             summary=job.summary,
-            message=shown["message"] or job.error,
-            result_url=shown["result_url"],
+            message=message or job.error,
+            result_url=result_url,
             problems=job.problems,
             job=job,
             new_job=new_job,

@@ -117,8 +117,17 @@ def find_token(plain: str) -> ApiToken | None:
     return token
 
 
+#: How precisely "last used" is kept: the tokens page shows it to the minute,
+#: so a token called many times a minute is written once in that minute,
+#: not on every call.
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
+
+
 def mark_used(token: ApiToken) -> None:
-    """Record when the token was last used (one UPDATE, no read)."""
+    """Record when the token was last used (one UPDATE, no read), unless the
+    token as read for this call was used less than a minute ago."""
     now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION:
+        return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now

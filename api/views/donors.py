@@ -12,6 +12,7 @@ from rest_framework import generics, serializers
 
 from api.pagination import cursor_pagination
 from api.query import DONOR, FROM, FUND, TO, DateRangeQuery, fund_field, id_field
+from api.rows import books as rows
 from api.serializers.donors import DonorSerializer, PledgeSerializer, ReceiptSerializer
 from api.serializers.errors import responses
 from api.views.base import ID, BooksView, ByIdMixin
@@ -78,6 +79,9 @@ class PledgeList(BooksView, generics.ListAPIView):
     def get_queryset(self):
         return self.filtered(_pledges())
 
+    def list(self, request, *args, **kwargs):
+        return self.get_paginated_response(rows.pledges(self.values_page(rows.pledges.columns)))
+
 
 @extend_schema(
     parameters=[ID],
@@ -113,6 +117,9 @@ class ReceiptList(BooksView, generics.ListAPIView):
     def get_queryset(self):
         return self.filtered(_receipts())
 
+    def list(self, request, *args, **kwargs):
+        return self.get_paginated_response(rows.receipts(self.values_page(rows.receipts.columns)))
+
 
 @extend_schema(
     responses=responses(DonorSerializer(many=True)),
@@ -124,6 +131,9 @@ class DonorList(BooksView, generics.ListAPIView):
     serializer_class = DonorSerializer
     pagination_class = cursor_pagination("id")
     queryset = Donor.objects.all()
+
+    def list(self, request, *args, **kwargs):
+        return self.get_paginated_response(rows.donors(self.values_page(rows.donors.columns)))
 
 
 @extend_schema(

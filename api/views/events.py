@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 
 from api.pagination import cursor_pagination
 from api.query import FROM, TO, DateRangeQuery
+from api.rows import books as rows
 from api.serializers.errors import responses
 from api.serializers.events import EventSerializer
 from api.views.base import BooksView
@@ -48,3 +49,6 @@ class EventList(BooksView, generics.ListAPIView):
             Prefetch("sessions", queryset=EventSession.objects.order_by("date", "starts_at"))
         )
         return self.filtered(events)
+
+    def list(self, request, *args, **kwargs):
+        return self.get_paginated_response(rows.events(self.values_page(rows.events.columns)))

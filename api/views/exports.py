@@ -16,6 +16,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from api.pagination import cursor_pagination
+from api.rows import jobs as rows
 from api.scopes import Scope
 from api.serializers.errors import DETAIL, FIELD_ERRORS, flat_errors, responses
 from api.serializers.exports import ExportRequestSerializer, ExportSerializer
@@ -163,6 +164,10 @@ class ExportList(ExportsView, generics.ListAPIView):
 
     def get_queryset(self):
         return self.filtered(super().get_queryset().filter(requested_by=self.request.user))
+
+    def list(self, request, *args, **kwargs):
+        page = self.values_page(rows.columns)
+        return self.get_paginated_response(rows.exports(page, request))
 
     def post(self, request, *args, **kwargs):
         key = _key(request)

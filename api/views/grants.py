@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from api.pagination import cursor_pagination
 from api.query import DateRangeQuery
+from api.rows import grants as rows
 from api.scopes import Scope
 from api.serializers.errors import DETAIL, responses
 from api.serializers.grants import GrantSerializer
@@ -107,8 +108,9 @@ class GrantList(GrantsView, generics.ListAPIView):
         return self.filtered(super().get_queryset())
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.serialized(page, many=True))
+        page = self.values_page(rows.columns)
+        personal = queries.reads_personal_data(request.user)
+        return self.get_paginated_response(rows.grants(page, personal=personal))
 
 
 @extend_schema(

@@ -17,6 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from api.pagination import cursor_pagination
+from api.rows import jobs as rows
 from api.scopes import Scope
 from api.serializers.errors import DETAIL, flat_errors, responses
 from api.serializers.imports import ImportRequestSerializer, ImportSerializer
@@ -148,8 +149,9 @@ class ImportList(ImportsView, generics.ListAPIView):
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
+        # Each job's fund and event name its result; whose it is, the caller.
         jobs = ImportJob.objects.filter(requested_by=self.request.user).select_related(
-            "fund", "event", "requested_by"
+            "fund", "event"
         )
         if "kind" in self.query:
             wanted = {api: job for job, api in api_imports.API_KIND.items()}
@@ -159,7 +161,7 @@ class ImportList(ImportsView, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         outcomes = [Outcome.of_job(job) for job in page]
-        return self.get_paginated_response(self.get_serializer(outcomes, many=True).data)
+        return self.get_paginated_response(rows.imports(outcomes, request))
 
     def post(self, request, *args, **kwargs):
         try:

@@ -11,6 +11,7 @@ from rest_framework import generics, serializers
 
 from api.pagination import cursor_pagination
 from api.query import FROM, FUND, TO, DateRangeQuery, fund_field
+from api.rows import books as rows
 from api.serializers.errors import responses
 from api.serializers.journal import JournalEntrySerializer
 from api.views.base import ID, BooksView, ByIdMixin
@@ -63,6 +64,9 @@ class JournalEntryList(BooksView, generics.ListAPIView):
 
     def get_queryset(self):
         return self.filtered(_entries())
+
+    def list(self, request, *args, **kwargs):
+        return self.get_paginated_response(rows.entries(self.values_page(rows.entries.columns)))
 
 
 @extend_schema(

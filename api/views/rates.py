@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 
 from api.pagination import cursor_pagination
 from api.query import FROM, TO, DateRangeQuery
+from api.rows import books as rows
 from api.serializers.errors import responses
 from api.serializers.rates import ExchangeRateSerializer
 from api.views.base import BooksView
@@ -55,3 +56,6 @@ class ExchangeRateList(BooksView, generics.ListAPIView):
 
     def get_queryset(self):
         return self.filtered(ExchangeRate.objects.current())
+
+    def list(self, request, *args, **kwargs):
+        return self.get_paginated_response(rows.rates(self.values_page(rows.rates.columns)))

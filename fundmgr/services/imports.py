@@ -323,12 +323,20 @@ def run_import(job_id: int) -> str:
 def outcome(job: ImportJob) -> dict:
     """What the job page says of a finished job: the message the synchronous
     import shows and where to read the result, or the problems."""
+    message, result_url = finished(job)
+    return {
+        "upload_url": importer(job.kind).upload_url(job),
+        "message": message,
+        "result_url": result_url,
+    }
+
+
+def finished(job: ImportJob) -> tuple[str, str]:
+    """A done job's message and where to read its result; ("", "") otherwise."""
+    if job.status != Status.DONE:
+        return "", ""
     kind = importer(job.kind)
-    shown = {"upload_url": kind.upload_url(job), "message": "", "result_url": ""}
-    if job.status == Status.DONE:
-        shown["message"] = kind.message(job.file_name, job.summary)
-        shown["result_url"] = kind.result_url(job)
-    return shown
+    return kind.message(job.file_name, job.summary), kind.result_url(job)
 
 
 # Pruning ----------------------------------------------------------------------

@@ -245,3 +245,22 @@ def test_the_demo_fund_s_statement_and_position_match_the_services_to_the_cent(m
     ]
     assert row["closing"]["amount"] == f"{statement.closing.amount:f}"
     assert fund_row["cash"]["amount"] == f"{position.cash.amount:f}"
+
+
+def test_a_query_with_a_default_or_a_required_parameter_is_read_on_every_call():
+    """A call with no filter skips the query's serializer only when it would
+    read nothing from none (api.views.base._takes_nothing)."""
+    from rest_framework import serializers
+
+    from api.query import DateRangeQuery
+    from api.views.base import _takes_nothing
+
+    class Today(serializers.Serializer):
+        day = serializers.DateField(required=False, default=datetime.date.today)
+
+    class Needed(serializers.Serializer):
+        fund = serializers.CharField()
+
+    assert _takes_nothing(DateRangeQuery)
+    assert not _takes_nothing(Today)
+    assert not _takes_nothing(Needed)

@@ -8,6 +8,8 @@ import hashlib
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import ApiToken
@@ -190,6 +192,27 @@ def test_a_call_with_a_token_records_when_it_was_last_used(finance):
     bearer(new.plain).get("/api/v1/funds/")
 
     assert ApiToken.objects.get(pk=new.token.pk).last_used_at is not None
+
+
+def test_the_last_use_is_written_once_a_minute_not_on_every_call(finance):
+    new = new_token(finance)
+    client = bearer(new.plain)
+    with CaptureQueriesContext(connection) as first_call:
+        client.get("/api/v1/donors/")
+    first = ApiToken.objects.get(pk=new.token.pk).last_used_at
+
+    with CaptureQueriesContext(connection) as second_call:
+        client.get("/api/v1/donors/")
+
+    assert ApiToken.objects.get(pk=new.token.pk).last_used_at == first
+    written = [query["sql"] for query in second_call if query["sql"].startswith("UPDATE")]
+    assert written == []
+    assert len(second_call) == len(first_call) - 1
+
+    earlier = first - datetime.timedelta(minutes=2)
+    ApiToken.objects.filter(pk=new.token.pk).update(last_used_at=earlier)
+    client.get("/api/v1/funds/")
+    assert ApiToken.objects.get(pk=new.token.pk).last_used_at > first
 
 
 def test_an_administrator_revokes_anyone_s_token_in_the_admin_site(client, finance, make_user):

@@ -1,0 +1,216 @@
+"""Rows of the books' lists: donors, pledges with their schedules, receipts,
+exchange rates, events with their sessions, journal entries with their legs
+(what api.serializers.donors, .rates, .events and .journal answer)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from api.rows import Rows, money
+from api.serializers.donors import (
+    DonorSerializer,
+    InstalmentSerializer,
+    PledgeSerializer,
+    ReceiptSerializer,
+)
+from api.serializers.events import EventSerializer, EventSessionSerializer
+from api.serializers.journal import JournalEntrySerializer, LegSerializer
+from api.serializers.rates import ExchangeRateSerializer
+from donors.models import Instalment
+from fundmgr.models import Account, EventSession, Leg
+
+
+def _donor(values: dict[str, Any]) -> dict[str, Any] | None:
+    """DonorRefSerializer's answer."""
+    pk = values["donor_id"]
+    return None if pk is None else {"id": pk, "name": values["donor__name"]}
+
+
+donors = Rows(DonorSerializer)
+rates = Rows(ExchangeRateSerializer)
+
+receipts = Rows(
+    ReceiptSerializer,
+    written={
+        "donor": _donor,
+        "amount": money("amount", "amount_currency"),
+        "base_amount": money("base_amount", "fund__base_currency"),
+    },
+    reads=[
+        "donor_id",
+        "donor__name",
+        "amount",
+        "amount_currency",
+        "base_amount",
+        "fund__base_currency",
+    ],
+)
+
+_instalments = Rows(
+    InstalmentSerializer,
+    written={"amount": money("amount", "amount_currency")},
+    reads=["amount", "amount_currency"],
+)
+
+
+def _children(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return values["_children"]
+
+
+_pledges = Rows(
+    PledgeSerializer,
+    written={
+        "donor": _donor,
+        "amount": money("amount", "amount_currency"),
+        "base_amount": money("base_amount", "fund__base_currency"),
+        "received": money("paid", "amount_currency"),
+        "instalments": _children,
+    },
+    reads=[
+        "id",
+        "donor_id",
+        "donor__name",
+        "amount",
+        "amount_currency",
+        "base_amount",
+        "fund__base_currency",
+        "paid",
+    ],
+)
+
+
+def _attach(page: list[dict[str, Any]], children: dict[Any, list]) -> list[dict[str, Any]]:
+    for values in page:
+        values["_children"] = children.get(values["id"], [])
+    return page
+
+
+class Pledges:
+    """Pledges with their instalments: the page, then its instalments in one query."""
+
+    columns = _pledges.columns
+
+    def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        schedule: dict[Any, list] = defaultdict(list)
+        rows = Instalment.objects.filter(pledge_id__in=[values["id"] for values in page])
+        # The order of the pledge's ``instalments`` (Instalment.Meta.ordering).
+        for values in rows.values("pledge_id", *_instalments.columns):
+            schedule[values["pledge_id"]].append(_instalments.row(values))
+        return _pledges(_attach(page, schedule))
+
+
+pledges = Pledges()
+
+_sessions = Rows(EventSessionSerializer)
+_events = Rows(EventSerializer, written={"sessions": _children}, reads=["id"])
+
+
+class Events:
+    """Events with their sessions (by day and hour): the page, then its sessions."""
+
+    columns = _events.columns
+
+    def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        sessions: dict[Any, list] = defaultdict(list)
+        rows = EventSession.objects.filter(event_id__in=[values["id"] for values in page])
+        for values in rows.order_by("date", "starts_at").values("event_id", *_sessions.columns):
+            sessions[values["event_id"]].append(_sessions.row(values))
+        return _events(_attach(page, sessions))
+
+
+events = Events()
+
+
+def _source(values: dict[str, Any]) -> dict[str, Any] | None:
+    """EntrySourceSerializer's answer: the kind and id of the record, or None."""
+    if values["source_type_id"] is None:
+        return None
+    source_id = values["source_id"]
+    return {
+        "type": f"{values['source_type__app_label']}.{values['source_type__model']}",
+        "id": None if source_id is None else int(source_id),
+    }
+
+
+def _posted_by(values: dict[str, Any]) -> str:
+    """JournalEntry.actor: the user's name (User.__str__), or the system's."""
+    if values["created_by_id"] is not None:
+        return values["created_by__username"]
+    return values["system_actor"]
+
+
+def _reversed_by(values: dict[str, Any]) -> int | None:
+    return values["reversed_by__id"]
+
+
+_entries = Rows(
+    JournalEntrySerializer,
+    written={
+        "source": _source,
+        "reversed_by": _reversed_by,
+        "posted_by": _posted_by,
+        "legs": _children,
+    },
+    reads=[
+        "id",
+        "source_type_id",
+        "source_type__app_label",
+        "source_type__model",
+        "source_id",
+        "reversed_by__id",
+        "created_by_id",
+        "created_by__username",
+        "system_actor",
+    ],
+)
+
+
+def _account(key: str):
+    def write(values: dict[str, Any]) -> str:
+        return values["_account"][key]
+
+    return write
+
+
+_legs = Rows(
+    LegSerializer,
+    written={
+        "account": _account("code"),
+        "account_purpose": _account("key"),
+        "debit": money("debit", "_currency"),
+        "credit": money("credit", "_currency"),
+        "original": money("original", "original_currency"),
+    },
+    reads=["account_id", "debit", "credit", "original", "original_currency"],
+)
+
+
+class Entries:
+    """Entries with their legs: the page, its legs, the legs' accounts (a
+    fund's few accounts, read once rather than joined to every leg)."""
+
+    columns = [*_entries.columns, "fund__base_currency"]
+
+    def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        currency = {values["id"]: values["fund__base_currency"] for values in page}
+        legs = list(
+            Leg.objects.filter(entry_id__in=list(currency))
+            .order_by("entry_id", "id")
+            .values("entry_id", *_legs.columns)
+        )
+        accounts = {
+            account["id"]: account
+            for account in Account.objects.filter(
+                id__in={leg["account_id"] for leg in legs}
+            ).values("id", "code", "key")
+        }
+        by_entry: dict[Any, list] = defaultdict(list)
+        for leg in legs:
+            leg["_account"] = accounts[leg["account_id"]]
+            leg["_currency"] = currency[leg["entry_id"]]
+            by_entry[leg["entry_id"]].append(_legs.row(leg))
+        return _entries(_attach(page, by_entry))
+
+
+entries = Entries()

@@ -1,0 +1,90 @@
+"""Rows of the travel grants' list (what api.serializers.grants answers):
+the grant with its event, fund, country and nominator in one query, its
+signatures in another (grants.queries.signatures_by_grant)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from api.rows import Rows
+from api.serializers.grants import AMOUNTS, DelegateSerializer, GrantSerializer, person_name
+from api.serializers.money import money_json
+from grants import queries
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _amounts(values: dict[str, Any]) -> dict[str, Any]:
+    currency = values["event__fund__base_currency"]
+    return {name: money_json(values[column], currency) for name, column in AMOUNTS.items()}
+
+
+def _nominated_by(values: dict[str, Any]) -> str:
+    """The nominator as ``person_name`` names them (User.get_full_name, or the user name)."""
+    full = f"{values['nominated_by__first_name']} {values['nominated_by__last_name']}".strip()
+    return full or values["nominated_by__username"]
+
+
+def _signatures(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return values["_signatures"]
+
+
+def _has_file(column: str):
+    def write(values: dict[str, Any]) -> bool:
+        return bool(values[column])  # a FieldFile is true when it names a file
+
+    return write
+
+
+_delegate = Rows(
+    DelegateSerializer,
+    written={
+        "note_verbale": _has_file("note_verbale"),
+        "boarding_passes": _has_file("boarding_passes"),
+    },
+    reads=["note_verbale", "boarding_passes"],
+)
+
+
+def _delegate_or_none(values: dict[str, Any]) -> dict[str, Any] | None:
+    return _delegate.row(values) if values["_personal"] else None
+
+
+_grants = Rows(
+    GrantSerializer,
+    written={
+        "amounts": _amounts,
+        "nominated_by": _nominated_by,
+        "signatures": _signatures,
+        "delegate": _delegate_or_none,
+    },
+    reads=[
+        "id",
+        *AMOUNTS.values(),
+        "event__fund__base_currency",
+        "nominated_by__first_name",
+        "nominated_by__last_name",
+        "nominated_by__username",
+        *_delegate.columns,
+    ],
+)
+
+columns = _grants.columns
+
+
+def grants(page: list[dict[str, Any]], *, personal: bool) -> list[dict[str, Any]]:
+    """The page's rows; the delegate's personal data only when ``personal``."""
+    signed = queries.signatures_by_grant(values["id"] for values in page)
+    for values in page:
+        values["_personal"] = personal
+        values["_signatures"] = [
+            {
+                "level": signature.level,
+                "signed_by": person_name(signature.signer),
+                "signed_at": _DATETIME.to_representation(signature.signed_at),
+            }
+            for signature in signed.get(values["id"], [])
+        ]
+    return _grants(page)
