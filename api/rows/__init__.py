@@ -25,6 +25,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from api.serializers.money import money_json
+from fundmgr.translated import i18n_name, in_language
 
 #: Writes one field of an answer's row from the row read by ``.values()``.
 Write = Callable[[dict[str, Any]], Any]
@@ -134,6 +135,22 @@ class Rows:
     def __call__(self, page: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         zone = timezone.get_current_timezone()
         return [self.row(values, zone) for values in page]
+
+
+def translated(column: str) -> Write:
+    """A name staff enter per language (fundmgr.translated), in the language
+    active: ``.values()`` reads the English column and its translations' beside it."""
+    other = i18n_name(column)
+
+    def write(values: dict[str, Any]) -> str:
+        return in_language(values[column], values[other])
+
+    return write
+
+
+def translated_reads(*columns: str) -> list[str]:
+    """The columns ``translated`` reads for each of ``columns``."""
+    return [name for column in columns for name in (column, i18n_name(column))]
 
 
 def money(amount_column: str, currency_column: str) -> Write:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from api.rows import Rows, money
+from api.rows import Rows, money, translated, translated_reads
 from api.serializers.donors import (
     DonorSerializer,
     InstalmentSerializer,
@@ -102,8 +102,16 @@ class Pledges:
 
 pledges = Pledges()
 
-_sessions = Rows(EventSessionSerializer)
-_events = Rows(EventSerializer, written={"sessions": _children}, reads=["id"])
+_sessions = Rows(
+    EventSessionSerializer,
+    written={"title": translated("title")},
+    reads=translated_reads("title"),
+)
+_events = Rows(
+    EventSerializer,
+    written={"sessions": _children, "name": translated("name")},
+    reads=["id", *translated_reads("name")],
+)
 
 
 class Events:

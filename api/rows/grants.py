@@ -11,6 +11,7 @@ from rest_framework import serializers
 from api.rows import Rows
 from api.serializers.grants import AMOUNTS, DelegateSerializer, GrantSerializer, person_name
 from api.serializers.money import money_json
+from fundmgr.sentences import render, render_all
 from grants import queries
 
 _DATETIME = serializers.DateTimeField()
@@ -25,6 +26,17 @@ def _nominated_by(values: dict[str, Any]) -> str:
     """The nominator as ``person_name`` names them (User.get_full_name, or the user name)."""
     full = f"{values['nominated_by__first_name']} {values['nominated_by__last_name']}".strip()
     return full or values["nominated_by__username"]
+
+
+def _eligibility_reasons(values: dict[str, Any]) -> list[str]:
+    """Grant.eligibility_reasons_shown: each stored sentence in the reader's language."""
+    return render_all(values["eligibility_reasons"])
+
+
+def _routing_note(values: dict[str, Any]) -> str:
+    """Grant.routing_shown: why this routing, in the reader's language."""
+    reason = values["routing_reason"]
+    return render(reason) if reason else values["routing_note"]
 
 
 def _signatures(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -56,12 +68,17 @@ _grants = Rows(
     GrantSerializer,
     written={
         "amounts": _amounts,
+        "eligibility_reasons": _eligibility_reasons,
+        "routing_note": _routing_note,
         "nominated_by": _nominated_by,
         "signatures": _signatures,
         "delegate": _delegate_or_none,
     },
     reads=[
         "id",
+        "eligibility_reasons",
+        "routing_reason",
+        "routing_note",
         *AMOUNTS.values(),
         "event__fund__base_currency",
         "nominated_by__first_name",

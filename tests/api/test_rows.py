@@ -270,3 +270,44 @@ def test_times_are_written_in_the_active_time_zone_as_the_serializer_writes_them
 
     assert text(written) == text(serialized)
     assert written[0]["created_at"].endswith("+05:45")
+
+
+def test_names_and_reasons_are_written_in_the_language_asked_for_as_the_serializer_does(
+    reader, event, make_grant
+):
+    """Names staff entered per language, and sentences stored as codes, in
+    French: the rows read from ``.values()`` say what the objects say."""
+    from django.utils import translation
+
+    from fundmgr.sentences import Sentence
+
+    Event.objects.filter(pk=event.pk).update(name_i18n={"fr": "Conférence d'essai"})
+    EventSession.objects.create(
+        event=event, date=event.starts_on, starts_at=datetime.time(9), ends_at=datetime.time(12),
+        kind="plenary", title="Opening", title_i18n={"fr": "Ouverture"},
+    )  # fmt: skip
+    grant = make_grant()
+    Grant.objects.filter(pk=grant.pk).update(
+        eligibility_reasons=[Sentence("eligibility.ldc-only", {"event": "BAPA+40"}).data()],
+        routing_reason=Sentence(
+            "routing.only-quote", {"route": "KTM-EZE", "fare": "USD 900.00", "hours": "30"}
+        ).data(),
+    )
+
+    events = page_in(reader, "/api/v1/events/", "fr")
+    grants = page_in(reader, "/api/v1/grants/", "fr")
+    assert events[0]["name"] == "Conférence d'essai"
+    assert events[0]["sessions"][0]["title"] == "Ouverture"
+    assert grants[0]["routing_note"].startswith("Un")
+    with translation.override("fr"):
+        rows = Event.objects.prefetch_related("sessions").order_by("-starts_on", "code")
+        same(events, EventSerializer(rows, many=True).data)
+        found = list(queries.grants_with_people().order_by("reference"))
+        context = {"personal": True, "signatures": queries.signatures_by_grant([grant.pk])}
+        same(grants, GrantSerializer(found, many=True, context=context).data)
+
+
+def page_in(reader, path: str, language: str) -> list:
+    answer = reader.get(path, {"page_size": 200}, HTTP_ACCEPT_LANGUAGE=language)
+    assert answer.status_code == 200, answer.content
+    return answer.json()["results"]
