@@ -228,6 +228,7 @@ def _describe(filters: QueueFilters) -> str:
         "ldc": _("LDC"),
         "gender": _("gender"),
         "overdue": _("claims overdue"),
+        "awaiting": _("awaiting me"),
     }
     return "; ".join(
         f"{label} = {getattr(filters, name)}"

@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from donors.models import Pledge, Receipt
+from donors.services.greetings import pledge_salutation, salutation
 from fundmgr.services.mail import queue_mail
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,12 @@ RECEIPTS_PER_TASK = 200
 
 
 def send_pledge_acknowledgement(pledge: Pledge) -> None:
-    context = {"pledge": pledge, "fund": pledge.fund, "donor": pledge.donor}
+    context = {
+        "pledge": pledge,
+        "fund": pledge.fund,
+        "donor": pledge.donor,
+        "greeting": pledge_salutation(pledge, pledge.donor.name),
+    }
     queue_mail(
         kind="pledge-acknowledgement",
         to=pledge.donor.email,
@@ -41,13 +47,29 @@ def send_pledge_acknowledgement(pledge: Pledge) -> None:
 
 def send_receipt_acknowledgement(receipt) -> None:
     """Thank the donor for money received, with its receipt number."""
-    context = {"receipt": receipt, "fund": receipt.fund, "donor": receipt.donor}
+    context = {
+        "receipt": receipt,
+        "fund": receipt.fund,
+        "donor": receipt.donor,
+        "greeting": _receipt_salutation(receipt),
+    }
     queue_mail(
         kind="receipt-acknowledgement",
         to=receipt.donor.email,
         subject=_("Receipt %(number)s: thank you") % {"number": receipt.number},
         body=render_to_string("donors/email/receipt_acknowledgement.txt", context),
     )
+
+
+def _receipt_salutation(receipt: Receipt) -> str:
+    """The pledge's contact person, else the donor; money for a pledge nobody
+    confirmed as the donor's greets no one by name (docs/donors.md)."""
+    pledge = receipt.pledge
+    if pledge is None:
+        return salutation(None, receipt.donor.name)
+    if not pledge.confirmed:
+        return salutation(None)
+    return pledge_salutation(pledge, receipt.donor.name)
 
 
 @task(queue_name="email")
