@@ -228,10 +228,12 @@ def _describe(filters: QueueFilters) -> str:
         "ldc": _("LDC"),
         "gender": _("gender"),
         "overdue": _("claims overdue"),
-        "awaiting": _("awaiting me"),
     }
-    return "; ".join(
+    described = [
         f"{label} = {getattr(filters, name)}"
         for name, label in labels.items()
         if getattr(filters, name)
-    )
+    ]
+    if filters.awaiting and filters.person is not None:
+        described.append(f"{_('awaiting me')} = {filters.person.get_username()}")
+    return "; ".join(described)

@@ -271,3 +271,16 @@ def test_the_thank_you_page_tells_a_visitor_to_sign_in_once_confirmed(client, ap
     made = pledge(client, appeal, letter=False)
     page = client.get(reverse("pledge-thanks", args=[made.reference])).content.decode()
     assert f'href="{reverse("donor-sign-in")}"' in page
+
+
+def test_finance_reads_the_contact_person_on_the_pledges_page(
+    client, appeal, tanaka_donor, make_user
+):
+    from fundmgr.roles import Role
+
+    made = pledge(client, appeal, **TANAKA)
+    client.force_login(make_user("finance", Role.FINANCE_OFFICER))
+    page = client.get(
+        reverse("finance-pledge", args=[made.fund.code, made.reference])
+    ).content.decode()
+    assert "Contact person: Keiko Tanaka (Ms)" in page

@@ -137,3 +137,20 @@ def test_an_export_in_the_background_cannot_ask_for_awaiting_me(event):
     """Built by a worker, it does not know who reads it: the filter is refused."""
     assert "awaiting" in filter_problems(event, {"awaiting": "me"})
     assert not QueueFilters.from_data({"awaiting": "me"}).person
+
+
+def test_the_export_of_the_page_holds_what_awaits_the_reader_and_says_so(
+    client, make_grant, dual, officer, event, funded
+):
+    from tests.grants.test_grant_export import data_rows, export
+
+    theirs = make_grant()
+    workflow.certify(theirs, dual)
+    others = make_grant()
+    workflow.certify(others, officer)
+    client.force_login(dual)
+    _response, book = export(client, event, "?state=certified&awaiting=me")
+    header, rows, _totals = data_rows(book.worksheets[0])
+    assert [row[header.index("Reference")] for row in rows] == [others.reference]
+    about = dict(book["About"].iter_rows(values_only=True))
+    assert about["Filters"] == "state = certified; awaiting me = dual"
