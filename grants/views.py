@@ -169,6 +169,7 @@ def _filter_form_html(request, event: Event, countries, filters) -> str:
     """The queue's filter form, rendered once per event, language, countries
     offered and the filters asked for (what it shows), then kept in the cache."""
     shown = (
+        QUEUE_VERSION,
         event.pk,
         event.code,
         get_language(),
@@ -438,9 +439,9 @@ class QueueRow(NamedTuple):
     claim_overdue: bool
 
 
-#: Part of the page's cache key: bump it when ``queue_html`` or ``QueueRow``
-#: changes what the page shows.
-QUEUE_VERSION = 3
+#: Part of the page's (and its filter form's) cache key: bump it when
+#: ``queue_html``, ``QueueRow`` or the filter form changes what the page shows.
+QUEUE_VERSION = 4  # 4: the "awaiting me" filter in the form
 
 
 def _queue_rows_html(grants, event: Event, can_certify: bool) -> list[str]:

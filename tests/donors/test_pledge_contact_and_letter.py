@@ -284,3 +284,35 @@ def test_finance_reads_the_contact_person_on_the_pledges_page(
         reverse("finance-pledge", args=[made.fund.code, made.reference])
     ).content.decode()
     assert "Contact person: Keiko Tanaka (Ms)" in page
+
+
+def test_a_receipt_for_a_pledge_nobody_confirmed_greets_sir_or_madam(
+    appeal, tanaka_donor, admin_user
+):
+    """Whoever typed the contact person proved nothing: the receipt's e-mail,
+    which goes to the record's address, names nobody."""
+    from donors.services.notifications import send_receipt_acknowledgement
+    from donors.services.pledges import record_pledge
+
+    made = record_pledge(
+        fund=appeal.fund,
+        donor=tanaka_donor,
+        amount=Money("100", "USD"),
+        pledge_date=timezone.localdate(),
+        method="bank_transfer",
+        by=admin_user,
+        confirmed=False,
+        contact=Contact("Keiko Tanaka", "Tanaka", FormOfAddress.MS),
+    )
+    receipt = record_receipt(
+        fund=made.fund,
+        donor=tanaka_donor,
+        pledge=made,
+        amount=Money("100", "USD"),
+        value_date=made.pledge_date,
+        by=admin_user,
+        notify=False,
+    )
+    send_receipt_acknowledgement(receipt)
+    body = OutgoingMail.objects.get(kind="receipt-acknowledgement").body
+    assert body.startswith("Dear Sir or Madam,") and "Tanaka" not in body
