@@ -13,9 +13,12 @@ class ApiConfig(AppConfig):
         # or its rate (429).
         from django.db.models import Q
 
+        # "My work": tokens near their expiry, for administrators (fundmgr.work).
+        from api import work
         from api.audit import CALL, REFUSED
         from fundmgr import extensions
 
+        work.register()
         extensions.add_refusal(
             "api", Q(action=REFUSED) | Q(action=CALL, data__status__in=[401, 403, 429])
         )

@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from donors.models import DonorKind, PaymentMethod
+from donors.models import DonorKind, FormOfAddress, PaymentMethod
+from donors.services.pledges import PledgeError, check_contact
 from fundmgr.form_fields import CountryChoiceField
 from fundmgr.models import Country
 from fundmgr.services.rates import currencies_with_rates
@@ -32,8 +33,27 @@ class PledgeForm(forms.Form):
     method = forms.ChoiceField(
         label=_("How to pay"), choices=PaymentMethod.choices, widget=forms.RadioSelect
     )
+    contact_name = forms.CharField(
+        label=_("Contact person's full name"), max_length=200, required=False
+    )
+    contact_family_name = forms.CharField(
+        label=_("Family name"),
+        help_text=_("Used after the form of address: “Dear Ms Tanaka,”. Empty: the full name."),
+        max_length=100,
+        required=False,
+    )
+    contact_form_of_address = forms.ChoiceField(
+        label=_("Form of address"), choices=FormOfAddress.choices, required=False
+    )
+    contact_title = forms.CharField(
+        label=_("Or a title"),
+        help_text=_("Instead of the form of address, e.g. Ambassador or Professor."),
+        max_length=60,
+        required=False,
+    )
     letter = forms.FileField(
         label=_("Pledge letter (PDF, up to 10 MB)"),
+        help_text=_("Any binding pledge may have its letter; a pledge in instalments needs one."),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
@@ -50,6 +70,19 @@ class PledgeForm(forms.Form):
             self.fields["method"].choices = [
                 (value, label) for value, label in PaymentMethod.choices if value in methods
             ]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            data["contact"] = check_contact(
+                data.get("contact_name", ""),
+                data.get("contact_family_name", ""),
+                data.get("contact_form_of_address", ""),
+                data.get("contact_title", ""),
+            )
+        except PledgeError as refused:
+            self.add_error("contact_name", str(refused))
+        return data
 
 
 class InstalmentForm(forms.Form):

@@ -130,6 +130,17 @@ class Appeal(models.Model):
         return self.title
 
 
+class FormOfAddress(models.TextChoices):
+    """How a contact person is addressed in letters and e-mails ("Dear Ms Tanaka,")."""
+
+    NONE = "", _("— none —")
+    MS = "ms", _("Ms")
+    MR = "mr", _("Mr")
+    MX = "mx", _("Mx")
+    DR = "dr", _("Dr")
+    EXCELLENCY = "he", _("H.E.")
+
+
 class PaymentMethod(models.TextChoices):
     CARD = "card", _("Card, now")
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
@@ -247,6 +258,16 @@ class Pledge(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT
     )
+    # The person letters and e-mails about the pledge greet (donors.services.greetings);
+    # empty: the donor, by name, as before.
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_family_name = models.CharField(
+        _("contact person's family name"), max_length=100, blank=True
+    )
+    contact_form_of_address = models.CharField(
+        _("form of address"), max_length=2, choices=FormOfAddress.choices, blank=True
+    )
+    contact_title = models.CharField(_("contact person's title"), max_length=60, blank=True)
     receivable_entry = models.OneToOneField(
         JournalEntry,
         on_delete=models.PROTECT,

@@ -32,6 +32,11 @@ urlpatterns = [
         name="acknowledgement-letter-pdf",
     ),
     path(
+        "my/pledges/<str:reference>/pledge-letter.pdf",
+        views_account.my_pledge_letter,
+        name="my-pledge-letter",
+    ),
+    path(
         "my/receipts/<str:number>/acknowledgement.pdf",
         views_account.receipt_letter_pdf,
         name="receipt-letter-pdf",

@@ -104,6 +104,10 @@ TYPED_FIELDS = (
     "amount",
     "currency",
     "method",
+    "contact_name",
+    "contact_family_name",
+    "contact_form_of_address",
+    "contact_title",
     "checkout_token",
 )
 
@@ -174,6 +178,9 @@ def pledge_form(request, slug):
                 "listed_publicly": data["listed_publicly"],
                 "signed_in_donor": donor,
                 "base_url": request.build_absolute_uri("/"),
+                "contact": data.get("contact"),
+                # Any pledge may come with its letter, whatever the way to pay.
+                "letter": data.get("letter"),
             }
             try:
                 if data["method"] == PaymentMethod.CARD:
@@ -184,7 +191,6 @@ def pledge_form(request, slug):
                     pledge = pledge_online(
                         method=data["method"],
                         schedule=instalments,
-                        letter=data.get("letter"),
                         form_token=token,
                         **fields,
                     )

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from donors.models import Donor, Pledge, Receipt
 from donors.services import letters
+from donors.services.greetings import Contact, pledge_salutation
 from donors.services.receipts import outstanding
 from donors.services.signin import (
     is_donor_only,
@@ -31,6 +32,7 @@ from donors.services.signin import (
     request_sign_in_link,
     user_from_link,
 )
+from fundmgr.downloads import private_download
 from fundmgr.ratelimit import client_address, hit
 from fundmgr.services.audit import log_action
 
@@ -206,6 +208,8 @@ def acknowledgement_letter(request, reference):
         {
             "pledge": pledge,
             "donor": donor,
+            "contact": Contact.of(pledge),
+            "greeting": pledge_salutation(pledge, donor.name),
             "outstanding": 0 if pledge.status == Pledge.Status.CANCELLED else outstanding(pledge),
         },
     )
@@ -248,3 +252,19 @@ def receipt_letter_pdf(request, number):
         number=number,
     )
     return pdf_response(letters.receipt_letter(receipt), f"acknowledgement-{receipt.number}.pdf")
+
+
+@never_cache
+@login_required
+def my_pledge_letter(request, reference):
+    """The pledge letter the donor uploaded with one of their own pledges,
+    read through the storage API (a folder, or S3 in production) and handed
+    out as a PDF attachment under a name of ours, never shown inline; any
+    other pledge, or one without a letter, is a 404."""
+    donor = _donor_of(request)
+    pledge = get_object_or_404(Pledge.objects.for_donor(donor), reference=reference)
+    if not pledge.letter:
+        raise Http404
+    return private_download(
+        pledge.letter.open("rb"), f"pledge-letter-{pledge.reference}.pdf", "application/pdf"
+    )

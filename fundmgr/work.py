@@ -204,6 +204,70 @@ def recent_activity(user) -> list:
     ]
 
 
+# --- The administrator's ------------------------------------------------------------
+
+#: How far back the administrator's section counts what failed.
+FAILURES_SINCE = datetime.timedelta(days=7)
+
+
+def failures_since() -> tuple[dict, str]:
+    """What failed since the day a week ago: the filter that counts it, and
+    the same filter as the admin list's query, so that the list holds
+    exactly what was counted."""
+    day = timezone.localdate() - FAILURES_SINCE
+    return {"finished_at__date__gte": day}, f"finished_at__date__gte={day.isoformat()}"
+
+
+def admin_list(user, model, query: str = "") -> str:
+    """The admin site's list of ``model`` (``query`` its filters), for a
+    person who may open it there; "" for anyone else (no link that would
+    only refuse them)."""
+    meta = model._meta
+    if not (user.is_active and user.is_staff):
+        return ""
+    if not user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+        return ""
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist") + query
+
+
+def administrator_work(user) -> list[WorkItem]:
+    """What keeps the system running: e-mails not delivered (sent again from
+    their page), background tasks and imports that failed this week, and
+    sign-ins locked out (unlocked in the admin site, audited). One query each."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django_tasks_db.models import DBTaskResult
+
+    from fundmgr.models import ImportJob
+    from fundmgr.services import mail
+
+    now = timezone.now()
+    since, recent = failures_since()
+    failed_tasks = DBTaskResult.objects.failed().filter(**since).count()
+    failed_imports = ImportJob.objects.filter(status=ImportJob.Status.FAILED, **since)
+    locked_out = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=now - settings.AXES_COOLOFF_TIME,
+    )
+    return [
+        WorkItem(
+            _("E-mails not delivered"), mail.undelivered().count(), reverse("undelivered-mail")
+        ),
+        WorkItem(
+            _("Background tasks failed in the last seven days"),
+            failed_tasks,
+            admin_list(user, DBTaskResult, f"?status__exact=FAILED&{recent}"),
+        ),
+        WorkItem(
+            _("Imports failed in the last seven days"),
+            failed_imports.count(),
+            admin_list(user, ImportJob, f"?status__exact=failed&{recent}"),
+        ),
+        WorkItem(_("Sign-ins locked out"), locked_out.count(), admin_list(user, AccessAttempt)),
+    ]
+
+
 def register_core_work() -> None:
     extensions.add_work("fundmgr.journals", Role.FINANCE_OFFICER, 50, journals_to_approve)
     extensions.add_work("fundmgr.audit", Role.AUDITOR, 10, recent_activity)
+    extensions.add_work("fundmgr.admin", Role.ADMINISTRATOR, 10, administrator_work)

@@ -229,8 +229,11 @@ def _describe(filters: QueueFilters) -> str:
         "gender": _("gender"),
         "overdue": _("claims overdue"),
     }
-    return "; ".join(
+    described = [
         f"{label} = {getattr(filters, name)}"
         for name, label in labels.items()
         if getattr(filters, name)
-    )
+    ]
+    if filters.awaiting and filters.person is not None:
+        described.append(f"{_('awaiting me')} = {filters.person.get_username()}")
+    return "; ".join(described)

@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Value
@@ -47,13 +47,23 @@ class QueueFilters:
     ldc: str = ""  # "yes" or "no": LDC on the event's eligibility date
     gender: str = ""
     overdue: str = ""  # "yes": travel claims past their due date
+    #: "me": the grants ``person`` may act on now (grants.work.acts_on_now);
+    #: only a page that knows who reads it sets ``person``, so an export in
+    #: the background cannot ask for it (``filter_choices`` leaves it out).
+    awaiting: str = ""
+    person: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_data(cls, data) -> QueueFilters:
-        return cls(**{f.name: data.get(f.name) or "" for f in fields(cls)})
+        return cls(**{name: data.get(name) or "" for name in cls.names()})
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The filters a query string sets (not ``person``)."""
+        return [f.name for f in fields(cls) if f.name != "person"]
 
     def active(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
+        return any(getattr(self, name) for name in self.names())
 
 
 def filter_choices(countries) -> dict[str, list[str]]:
@@ -95,7 +105,18 @@ def event_grants(event: Event, filters: QueueFilters, *, ignore_state: bool = Fa
         grants = grants.filter(gender=filters.gender)
     if filters.overdue == "yes":
         grants = grants.filter(claims_overdue(claim_period(event), timezone.localdate()))
+    if filters.awaiting:
+        grants = _awaiting(grants, filters)
     return grants
+
+
+def _awaiting(grants: QuerySet, filters: QueueFilters) -> QuerySet:
+    """``grants`` the filters' person may act on now; none without a person."""
+    from grants.work import acts_on_now, levels
+
+    if filters.awaiting != "me" or filters.person is None:
+        return grants.none()
+    return grants.filter(acts_on_now(filters.person, levels()))
 
 
 class QueueGrant(NamedTuple):
@@ -167,6 +188,13 @@ def _queue_where(event: Event, filters: QueueFilters, *, grant: str, country: st
         marks = ", ".join(["%s"] * len(CLAIM_EXPECTED))
         where.append(f"{state_column} IN ({marks}) AND {grant}.return_on < %s")
         params += [*CLAIM_EXPECTED, due]
+    if filters.awaiting:
+        # The grants the person may act on, as the ORM writes them (a subquery).
+        mine, mine_params = (
+            _awaiting(Grant.objects.all(), filters).values("id").query.sql_with_params()
+        )
+        where.append(f"{grant}.id IN ({mine})")
+        params += list(mine_params)
     return " AND ".join(where), params
 
 
@@ -297,8 +325,9 @@ class QueueSummary:
 def _summary_totals(event: Event, filters: QueueFilters) -> dict[str, tuple[int, Decimal, Decimal]]:
     """``{state: (count, cost, committed)}`` of the matching grants (every
     filter but the state): from the tally, a few rows whatever the number of
-    grants; from the grants themselves for travel claims overdue."""
-    if filters.overdue:
+    grants; from the grants themselves for travel claims overdue and for
+    the grants awaiting the reader (neither is in the tally)."""
+    if filters.overdue or filters.awaiting:
         rows = (
             event_grants(event, filters, ignore_state=True)
             .order_by()

@@ -12,6 +12,7 @@ services, whose refusals come back as a message on the page, nothing changed.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable
@@ -45,7 +46,7 @@ from fundmgr.formatting import babel_locale, country_choices
 from fundmgr.models import Event, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum, to_decimal
-from fundmgr.roles import BOOK_READERS, ROLE_REFUSED, Role, has_role, role_required
+from fundmgr.roles import BOOK_READERS, ROLE_REFUSED, Role, has_role, role_required, roles_of
 from fundmgr.sentences import Sentence
 from fundmgr.services.duties import SeparationOfDutiesError, signatures_on
 from grants import queries, queue_html
@@ -121,6 +122,11 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("All")), ("yes", gettext_lazy("overdue"))],
     )
+    awaiting = forms.ChoiceField(
+        label=gettext_lazy("Whose move"),
+        required=False,
+        choices=[("", gettext_lazy("All")), ("me", gettext_lazy("Awaiting me"))],
+    )
 
     def __init__(self, *args, countries=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,17 +149,28 @@ def quick_filters(data, countries) -> queries.QueueFilters:
     filtering nothing. The form itself is built only to be rendered."""
     if not data:
         return queries.QueueFilters()
-    valid = queries.filter_choices(countries)
+    valid = {**queries.filter_choices(countries), "awaiting": AWAITING}
     wanted = {name: data.get(name) for name in valid}
     return queries.QueueFilters.from_data(
         {name: value for name, value in wanted.items() if value in valid[name]}
     )
 
 
+#: The values of the queue's "awaiting" filter: a page's own, never an export's
+#: in the background (it needs to know who reads).
+AWAITING = ["me"]
+
+
+def _for_reader(filters: queries.QueueFilters, user) -> queries.QueueFilters:
+    """``filters`` with the reader, whom "awaiting me" is about."""
+    return dataclasses.replace(filters, person=user) if filters.awaiting else filters
+
+
 def _filter_form_html(request, event: Event, countries, filters) -> str:
     """The queue's filter form, rendered once per event, language, countries
     offered and the filters asked for (what it shows), then kept in the cache."""
     shown = (
+        QUEUE_VERSION,
         event.pk,
         event.code,
         get_language(),
@@ -191,7 +208,7 @@ def queue(request, code):
     # with no grant changing: the day is in the key too.
     stamps = current_stamps()
     event_key = f"grants:queue-event:{_digest(code)}:{stamps.events}"
-    key = _queue_cache_key(code, stamps.queue, can_certify, request.GET)
+    key = _queue_cache_key(code, stamps.queue, can_certify, request.GET, _reader(request))
     found = cache.get_many([event_key, key])
     event = found.get(event_key)
     if event is None:
@@ -219,8 +236,17 @@ def queue(request, code):
 QUEUE_CACHE_SECONDS = 15 * 60
 
 
-def _queue_cache_key(code: str, stamp: str, can_certify: bool, query) -> str:
-    digest = _digest((code, sorted((name, tuple(query.getlist(name))) for name in query)))
+def _reader(request) -> str:
+    """Who the page is about, in its cache key: with "awaiting me", the
+    reader and their roles (any signature or change of a grant moves the
+    stamp, but a role granted or removed does not); else nobody."""
+    if request.GET.get("awaiting") not in AWAITING:
+        return ""
+    return f"{request.user.pk}:{','.join(sorted(roles_of(request.user)))}"
+
+
+def _queue_cache_key(code: str, stamp: str, can_certify: bool, query, reader: str = "") -> str:
+    digest = _digest((code, reader, sorted((name, tuple(query.getlist(name))) for name in query)))
     today = timezone.localdate().isoformat()
     return f"grants:queue:{stamp}:{today}:{get_language()}:{int(can_certify)}:{digest}"
 
@@ -240,7 +266,7 @@ def _queue_parts(
     (another event's grant, a grant of another page that changes no count)
     writes nothing; a change to one of its grants, that row and the counts."""
     countries = queries.queue_countries(event)
-    filters = quick_filters(request.GET, countries)
+    filters = _for_reader(quick_filters(request.GET, countries), request.user)
     summary = queries.queue_summary(event, filters)
     # The summary already counted the matching rows: no second COUNT query.
     rows = queries.QueueRows(event, filters, summary.matching.count)
@@ -273,7 +299,7 @@ def _queue_parts(
     )
     seen = {"summary": summary, "page": page}
     last_key = "grants:queue-last:" + _digest(
-        (QUEUE_VERSION, event.pk, language, can_certify, query)
+        (QUEUE_VERSION, event.pk, language, can_certify, query, _reader(request))
     )
     last = cache.get(last_key)
     if last is None or last.context != now.context:
@@ -475,9 +501,10 @@ class QueueRow(NamedTuple):
     claim_overdue: bool
 
 
-#: Part of the page's cache key: bump it when ``queue_html`` or ``QueueRow``
-#: changes what the page shows.
-QUEUE_VERSION = 4
+#: Part of the page's (and its filter form's) cache key: bump it when
+#: ``queue_html``, ``QueueRow``, ``QueuePage`` or the filter form changes what
+#: the page shows.
+QUEUE_VERSION = 5  # 4: the query's last page; 5: the "awaiting me" filter
 
 
 def _queue_rows_html(
@@ -572,7 +599,7 @@ def _bulk_certify(request, event: Event):
 def export(request, code):
     """Every row the queue's filters match (not one page), as an Excel workbook."""
     event = _event(code)
-    filters = _filter_form(request, event).filters()
+    filters = _for_reader(_filter_form(request, event).filters(), request.user)
     handle = queue_workbook(event, filters)
     stamp = timezone.localdate().isoformat()
     return private_download(

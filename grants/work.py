@@ -69,12 +69,40 @@ def awaiting_signature(user, chain: list[ApprovalLevel], *, first: bool):
     )
 
 
+def acts_on_now(user, chain: list[ApprovalLevel]) -> Q:
+    """The grants ``user`` may act on now, as a filter: the work "My work"
+    counts for them, and the queue's "awaiting me". Nominations to certify
+    (the first level's role, never their own as delegate), grants awaiting
+    their approval (``awaiting_signature``: a person who signed one level, or
+    nominated the delegate, is never asked for another), attendance to
+    confirm once the event has begun (fund officers), advances to pay and
+    claims to settle (finance officers), and drafts they nominated."""
+    roles = roles_of(user)
+    if not roles:
+        return Q(pk__in=[])
+    found = Q(state=S.DRAFT, nominated_by=user)
+    if len(chain) >= 2 and chain[0].role in roles:
+        found |= Q(state=S.SUBMITTED) & ~Q(nominee_user=user)
+    if any(level.role in roles for level in chain[1:]):
+        found |= Q(pk__in=awaiting_signature(user, chain, first=False).values("pk"))
+    if Role.FUND_OFFICER in roles:
+        found |= Q(
+            state__in=(S.COMMITTED, S.ADVANCE_PAID), event__starts_on__lte=timezone.localdate()
+        )
+    if Role.FINANCE_OFFICER in roles:
+        found |= Q(state__in=(S.COMMITTED, S.TRAVELLED))
+    return found
+
+
 def _by_event(grants):
     return grants.values_list("event__code").annotate(n=Count("id")).order_by("event__code")
 
 
-def _queue(state: str):
-    return lambda code: reverse("grant-queue", args=[code]) + f"?state={state}"
+def _queue(state: str, *, mine: bool = False):
+    """The event's queue in ``state``; ``mine``: only what awaits the reader
+    (the queue's "awaiting me"), so the list holds exactly what was counted."""
+    extra = "&awaiting=me" if mine else ""
+    return lambda code: reverse("grant-queue", args=[code]) + f"?state={state}{extra}"
 
 
 def _rows(grants, chain, *, page: str = "grant-detail", country: bool = True) -> list[WorkRow]:
@@ -103,7 +131,11 @@ def approving_officer_work(user) -> list:
     chain = levels()
     waiting = awaiting_signature(user, chain, first=False)
     return [
-        *per_place(_("Grants awaiting your approval"), _by_event(waiting), _queue(S.CERTIFIED)),
+        *per_place(
+            _("Grants awaiting your approval"),
+            _by_event(waiting),
+            _queue(S.CERTIFIED, mine=True),
+        ),
         Rows(_("Awaiting your approval"), _rows(waiting, chain)),
     ]
 
@@ -127,7 +159,9 @@ def fund_officer_work(user) -> list:
         .order_by("event__code", "state")
     ]
     return [
-        *per_place(_("Nominations to certify"), _by_event(to_certify), _queue(S.SUBMITTED)),
+        *per_place(
+            _("Nominations to certify"), _by_event(to_certify), _queue(S.SUBMITTED, mine=True)
+        ),
         *(attendance or [WorkItem(_("Attendance to confirm"), 0)]),
     ]
 

@@ -26,7 +26,24 @@ def payouts_to_match(user) -> list[WorkItem]:
     )
 
 
+def failed_exports(user) -> list[WorkItem]:
+    """The administrator's: workbooks whose building failed this week (one query)."""
+    from fundmgr.work import admin_list, failures_since
+    from reports.models import Export
+
+    since, recent = failures_since()
+    failed = Export.objects.filter(status=Export.Status.FAILED, **since).count()
+    return [
+        WorkItem(
+            _("Exports failed in the last seven days"),
+            failed,
+            admin_list(user, Export, f"?status__exact=failed&{recent}"),
+        )
+    ]
+
+
 def register() -> None:
     from fundmgr import extensions
 
     extensions.add_work("reports.payouts", Role.FINANCE_OFFICER, 40, payouts_to_match)
+    extensions.add_work("reports.exports", Role.ADMINISTRATOR, 30, failed_exports)

@@ -165,6 +165,8 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "acknowledgement-letter": {"GET": outcomes("403", donor="ok", other_donor="404")},
     "acknowledgement-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
     "receipt-letter-pdf": {"GET": outcomes("403", donor="ok", other_donor="404")},
+    # The pledge letter the donor uploaded: theirs alone (finance reads it elsewhere).
+    "my-pledge-letter": {"GET": outcomes("403", donor="ok", other_donor="404")},
     # "My work": every signed-in person's own page (what awaits their roles).
     "my-work": {"GET": outcomes("ok")},
     # A focal point's own nominations: their countries' only (another
@@ -449,6 +451,7 @@ def build_world() -> World:
     exports_storage().save("matrix.xlsx", ContentFile(b"PK not really a workbook"))
     lettered = Pledge.objects.exclude(donor__user=demo["donor"]).first()
     lettered.letter.save("letter.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    mine.letter.save("letter.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     card = record_pledge(
         fund=fund,
         donor=mine.donor,
@@ -514,6 +517,7 @@ def build_world() -> World:
         "acknowledgement-letter": [ref],
         "acknowledgement-letter-pdf": [ref],
         "receipt-letter-pdf": [receipt.number],
+        "my-pledge-letter": [ref],
         "finance-register": [code],
         "finance-import-register": [code],
         "finance-import-statement": [code],

@@ -112,7 +112,9 @@ def test_the_approving_officer_counts_grants_certified_and_links_to_the_queue(
     client.force_login(approver)
     page = client.get(reverse("my-work")).content.decode()
     event_code = certified[0].event.code
-    assert f'href="{reverse("grant-queue", args=[event_code])}?state=certified"' in page
+    # The queue filtered on what awaits them: the list holds what was counted.
+    queue = reverse("grant-queue", args=[event_code])
+    assert f'href="{queue}?state=certified&amp;awaiting=me"' in page
     for grant in certified:
         assert reverse("grant-detail", args=[event_code, grant.reference]) in page
 

@@ -32,6 +32,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from donors.models import Donor, DonorKind, Pledge, Receipt
+from donors.services.greetings import Contact, salutation
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.formatting import country_name, long_date, money, number
 from fundmgr.models import Country
@@ -270,18 +271,25 @@ class _Addressee:
     kind: str
     country: Country | None
     email: str
+    #: The pledge's contact person, whom the letter greets (None: the donor).
+    contact: Contact | None = None
+
+    def greeting(self) -> str:
+        return salutation(self.contact, self.name)
 
 
 def _addressee(donor: Donor, pledge: Pledge | None) -> _Addressee:
     """Whom a letter is addressed to: the donor record, except for a pledge
     (or its money) nobody confirmed as the donor's, which is addressed as
     typed on the public form: the record's owner never said it was theirs
-    (docs/donors.md, "Whose pledge is it")."""
+    (docs/donors.md, "Whose pledge is it"). The pledge's contact person, typed
+    with it, is greeted either way."""
+    contact = Contact.of(pledge)
     if pledge is not None and not pledge.confirmed and pledge.typed_name:
         kind = DonorKind(pledge.typed_kind).label if pledge.typed_kind else ""
         email = pledge.typed_email or donor.email
-        return _Addressee(pledge.typed_name, str(kind), pledge.typed_country, email)
-    return _Addressee(donor.name, donor.get_kind_display(), donor.country, donor.email)
+        return _Addressee(pledge.typed_name, str(kind), pledge.typed_country, email, contact)
+    return _Addressee(donor.name, donor.get_kind_display(), donor.country, donor.email, contact)
 
 
 def _recipient(letter: _Letter, addressee: _Addressee) -> None:
@@ -291,6 +299,10 @@ def _recipient(letter: _Letter, addressee: _Addressee) -> None:
         letter.text_line(addressee.kind)
     if addressee.country is not None:
         letter.text_line(country_name(addressee.country))
+    if addressee.contact is not None:
+        letter.text_line(
+            _("For the attention of: %(person)s") % {"person": addressee.contact.addressed()}
+        )
     letter.text_line(addressee.email, gap=6)
 
 
@@ -315,7 +327,7 @@ def receipt_letter(receipt: Receipt) -> bytes:
     addressee = _addressee(donor, pledge)
     _recipient(letter, addressee)
     letter.text_line(title, size=14, bold=True, gap=4)
-    letter.text_line(_("Dear %(name)s,") % {"name": addressee.name}, gap=2)
+    letter.text_line(addressee.greeting(), gap=2)
     letter.text_line(
         _("We have received %(amount)s for the %(fund)s on %(date)s. Thank you.")
         % {"amount": money(receipt.amount), "fund": fund.name, "date": _day(receipt.value_date)},
@@ -347,7 +359,7 @@ def pledge_letter(pledge: Pledge) -> bytes:
     addressee = _addressee(donor, pledge)
     _recipient(letter, addressee)
     letter.text_line(title, size=14, bold=True, gap=4)
-    letter.text_line(_("Dear %(name)s,") % {"name": addressee.name}, gap=2)
+    letter.text_line(addressee.greeting(), gap=2)
     thanks = _(
         "We acknowledge with thanks your pledge of %(amount)s, made on %(date)s, to the %(fund)s."
     ) % {"amount": money(pledge.amount), "date": _day(pledge.pledge_date), "fund": fund.name}

@@ -30,6 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from donors.models import Donor, Pledge, Receipt
+from donors.services.greetings import pledge_salutation, salutation
 from fundmgr.services.mail import queue_mail
 from fundmgr.services.notices import supported_language
 
@@ -43,7 +44,12 @@ RECEIPT_KIND = "receipt-acknowledgement"
 
 
 def send_pledge_acknowledgement(pledge: Pledge) -> None:
-    context = {"pledge": pledge, "fund": pledge.fund, "donor": pledge.donor}
+    context = {
+        "pledge": pledge,
+        "fund": pledge.fund,
+        "donor": pledge.donor,
+        "greeting": pledge_salutation(pledge, pledge.donor.name),
+    }
     queue_mail(
         kind="pledge-acknowledgement",
         to=pledge.donor.email,
@@ -71,8 +77,13 @@ def send_receipt_acknowledgement(receipt: Receipt) -> None:
     """Thank the donor for money received, with its receipt number and its
     acknowledgement letter attached, in the donor's language; once per receipt."""
     language = donor_language(receipt.donor)
-    context = {"receipt": receipt, "fund": receipt.fund, "donor": receipt.donor}
     with translation.override(language):
+        context = {
+            "receipt": receipt,
+            "fund": receipt.fund,
+            "donor": receipt.donor,
+            "greeting": _receipt_salutation(receipt),
+        }
         queue_mail(
             kind=RECEIPT_KIND,
             to=receipt.donor.email,
@@ -96,6 +107,17 @@ def receipt_attachment(ref: str) -> tuple[str, bytes, str]:
         letters.receipt_letter(receipt),
         "application/pdf",
     )
+
+
+def _receipt_salutation(receipt: Receipt) -> str:
+    """The pledge's contact person, else the donor; money for a pledge nobody
+    confirmed as the donor's greets no one by name (docs/donors.md)."""
+    pledge = receipt.pledge
+    if pledge is None:
+        return salutation(None, receipt.donor.name)
+    if not pledge.confirmed:
+        return salutation(None)
+    return pledge_salutation(pledge, receipt.donor.name)
 
 
 @task(queue_name="email")

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from donors.models import Appeal, Donor, PaymentMethod, Pledge
+from donors.services.greetings import Contact, pledge_salutation
 from donors.services.notifications import send_pledge_acknowledgement
 from donors.services.pledges import (
     InstalmentSpec,
@@ -95,6 +96,7 @@ def pledge_online(
     form_token: str | None = None,
     signed_in_donor: Donor | None = None,
     base_url: str = "",
+    contact: Contact | None = None,
 ) -> Pledge:
     """Record a pledge from the public form, once per ``form_token``."""
     if existing := pledge_for_form(form_token):
@@ -136,6 +138,7 @@ def pledge_online(
                 held=held,
                 typed=typed,
                 form_token=form_token,
+                contact=contact,
             )
             # Written with the pledge, sent once it commits (fundmgr.services.mail).
             # A card pledge's e-mail waits for the card's outcome (send_card_outcome).
@@ -215,7 +218,9 @@ def send_card_outcome(pledge: Pledge, *, paid: bool, reason: str = "", base_url:
             {
                 "pledge": pledge,
                 "fund": pledge.fund,
-                "name": pledge.donor.name if pledge.confirmed else pledge.typed_name,
+                "greeting": pledge_salutation(
+                    pledge, pledge.donor.name if pledge.confirmed else pledge.typed_name
+                ),
                 "reason": reason,
                 "link": site + reverse("card-pay", args=[pledge.reference]),
             },
@@ -250,7 +255,7 @@ def send_confirmation_request(pledge: Pledge, base_url: str) -> None:
             {
                 "pledge": pledge,
                 "fund": pledge.fund,
-                "name": pledge.typed_name,
+                "greeting": pledge_salutation(pledge, pledge.typed_name),
                 "link": link,
                 "days": confirmation_days(),
             },

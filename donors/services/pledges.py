@@ -15,7 +15,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from donors.models import Appeal, Donor, DonorKind, Instalment, PaymentMethod, Pledge
+from donors.models import (
+    Appeal,
+    Donor,
+    DonorKind,
+    FormOfAddress,
+    Instalment,
+    PaymentMethod,
+    Pledge,
+)
+from donors.services.greetings import Contact
 from donors.services.receipts import outstanding
 from donors.services.references import new_reference
 from fundmgr.chart import AccountKey
@@ -180,6 +189,28 @@ def check_letter(letter: UploadedFile | None) -> None:
         raise PledgeError(_("The pledge letter must be a PDF file."))
 
 
+def check_contact(
+    name: str = "", family_name: str = "", form_of_address: str = "", title: str = ""
+) -> Contact | None:
+    """The contact person typed (None when nothing was): a name, and at most
+    one of a form of address from the list and a title typed instead."""
+    name, family_name, title = name.strip(), family_name.strip(), title.strip()
+    form_of_address = (form_of_address or "").strip()
+    if not (name or family_name or form_of_address or title):
+        return None
+    if not name:
+        raise PledgeError(_("Give the contact person's name, or leave the contact person empty."))
+    if form_of_address not in FormOfAddress.values:
+        raise PledgeError(
+            _("“%(value)s” is not a form of address.") % {"value": form_of_address[:20]}
+        )
+    if form_of_address and title:
+        raise PledgeError(_("Choose a form of address or type a title, not both."))
+    if family_name and family_name.casefold() not in name.casefold():
+        raise PledgeError(_("The family name must be part of the contact person's name."))
+    return Contact(name[:200], family_name[:100], form_of_address, title[:60])
+
+
 def check_schedule(amount: Money, pledge_date: datetime.date, schedule: Sequence[InstalmentSpec]):
     if not schedule:
         raise PledgeError(_("A schedule needs at least one instalment."))
@@ -216,6 +247,7 @@ def record_pledge(
     held: bool = False,
     typed: TypedDonor | None = None,
     form_token: str | None = None,
+    contact: Contact | None = None,
 ) -> Pledge:
     """Record a pledge; if binding, book the receivable and revenue at the
     pledge date's rate. A pledge without a schedule is due on its date.
@@ -225,7 +257,9 @@ def record_pledge(
     address confirms (donors.services.online). ``held``: kept off the public
     figures until finance releases it. ``form_token``: one pledge per
     rendering of the public form; a second insert with it raises
-    IntegrityError, which the caller turns into the first pledge."""
+    IntegrityError, which the caller turns into the first pledge.
+    ``contact``: the person letters and e-mails greet (``check_contact``).
+    ``letter``: the donor's pledge letter (PDF), whatever the way to pay."""
     if method not in PaymentMethod.values:
         raise PledgeError(_("“%(method)s” is not a way to pay.") % {"method": method})
     if appeal is not None and appeal.fund_id != fund.pk:
@@ -254,6 +288,7 @@ def record_pledge(
                     held_for_review=held,
                     form_token=form_token or None,
                     **(_typed_fields(typed) if typed else {}),
+                    **(contact.fields() if contact else {}),
                 )
             break
         except IntegrityError:

@@ -209,6 +209,28 @@ def test_a_pledge_letter_is_stored_in_the_bucket_and_streamed_to_a_book_reader(
     assert not (tmp_path / "local").exists()
 
 
+def test_the_donor_downloads_their_own_pledge_letter_from_the_bucket(
+    client, s3, fund, rates, admin_user, tmp_path
+):
+    from tests.test_donor_account import sign_in_by_link
+
+    donor = find_or_create_donor(name="Examplia", kind="member_state", email="m@examplia.org")
+    pledge = record_pledge(
+        fund=fund,
+        donor=donor,
+        amount=Money("1000", "EUR"),
+        pledge_date=datetime.date(2019, 3, 4),
+        method="bank_transfer",
+        by=admin_user,
+        letter=SimpleUploadedFile("letter.pdf", PDF, "application/pdf"),
+    )
+    sign_in_by_link(client, "m@examplia.org")
+    response = client.get(reverse("my-pledge-letter", args=[pledge.reference]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert not (tmp_path / "local").exists()
+
+
 # Exports --------------------------------------------------------------------------------
 
 
