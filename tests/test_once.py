@@ -149,6 +149,9 @@ WITHOUT_TOKEN = {
     ("donors/finance/upload.html", ""): "imports: the file's fingerprint and lines dedupe",
     ("donors/my_pledges.html", "donor-listing"): "the donor's listing, no money",
     ("donors/my_pledges.html", "donor-password"): "a password",
+    ("notices/preferences.html", ""): (
+        "a person's own e-mail choices, no money; a repeat saves the same choices"
+    ),
     ("donors/payments/pay.html", ""): "card payment: Stripe's idempotency keys",
     ("api/tokens.html", "api-token-revoke"): "revokes a token, no money; a repeat finds it revoked",
     ("api/tokens.html", ""): (
