@@ -169,21 +169,9 @@ def test_the_queue_pages_by_fifty_and_keeps_the_filters_in_the_links(as_officer,
     assert second.context["page"].paginator.count == PAGE_SIZE + 3
 
 
-def test_grants_of_another_event_are_not_in_the_queue(as_officer, make_grant, event):
-    from fundmgr.models import Event
-
-    other = Event.objects.create(
-        code="OTHER19",
-        name="Another conference",
-        fund=event.fund,
-        starts_on=event.starts_on,
-        ends_on=event.ends_on,
-        city="Geneva",
-        country=Country.objects.get(iso2="CH"),
-        eligibility_date=event.eligibility_date,
-    )
+def test_grants_of_another_event_are_not_in_the_queue(as_officer, make_grant, event, other_event):
     mine = make_grant()
-    make_grant(event=other)
+    make_grant(event=other_event)
     response = as_officer.get(queue_url(event))
     assert references(response) == [mine.reference]
     assert response.context["summary"].matching.count == 1
