@@ -314,7 +314,14 @@ def _write_backup(output: Path, vendor: str, aliases: tuple[str, ...]) -> Backup
 
         with _snapshot() as snapshot:
             _dump(dump, snapshot)
-            fingerprint = books_fingerprint(as_of, sink=sink)
+            # Before `migrate` (an upgrade's first step is a backup), this
+            # version's models would read the books with columns the tables
+            # lack: the rows and files are backed up and compared, not the books.
+            pending = _unapplied_migrations()
+            if pending:
+                fingerprint = BooksFingerprint(as_of, {})
+            else:
+                fingerprint = books_fingerprint(as_of, sink=sink)
             tables = table_counts()
             heads = migration_heads()
     dump.chmod(0o600)
@@ -351,11 +358,22 @@ def _write_backup(output: Path, vendor: str, aliases: tuple[str, ...]) -> Backup
         "storages": stored,
         "skipped_storages": skipped,
     }
+    if pending:
+        manifest["books_left_out"] = (
+            f"{pending} migrations of this version were not applied to the database"
+        )
     fd = os.open(output / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=1, sort_keys=True)
         handle.write("\n")
-    return BackupSummary(manifest, skipped)
+    summary = BackupSummary(manifest, skipped, books_compared=not pending)
+    if pending:
+        summary.notes.append(
+            f"{pending} migrations of this version are not applied to the database: the rows "
+            "and files were backed up, not the books' fingerprint (a restore compares rows and "
+            "files only); take the backup with the version that runs the database to have it"
+        )
+    return summary
 
 
 # --- reading and checking a backup -------------------------------------------------------
@@ -563,6 +581,7 @@ def compare_with_backup(
             f"the backup is of a {manifest['database']['vendor']} database, "
             f"these settings' is {connection.vendor}"
         ]
+    books = books and "books_left_out" not in manifest  # taken before a migrate
     as_of = BooksFingerprint.from_json(manifest["books"]).as_of
     actual = current_state(as_of, sorted(manifest["storages"]), books=books)
     if not books:
@@ -674,12 +693,18 @@ def restore_backup(folder: Path) -> BackupSummary:
     # A newer version than the backup's reads the books with columns the
     # restored tables do not have yet: it compares rows and files only.
     pending = _unapplied_migrations()
-    differences = compare_with_backup(folder, manifest, books=not pending)
+    books = not pending and "books_left_out" not in manifest
+    differences = compare_with_backup(folder, manifest, books=books)
     if differences:
         raise BackupError("the restored copy differs from the backup: " + summarise(differences))
     summary = BackupSummary(
-        manifest, dict(manifest.get("skipped_storages", {})), books_compared=not pending
+        manifest, dict(manifest.get("skipped_storages", {})), books_compared=books
     )
+    if "books_left_out" in manifest and not pending:
+        summary.notes.append(
+            f"the backup holds no books' fingerprint ({manifest['books_left_out']}): the row "
+            "counts and files were compared, not the books"
+        )
     if pending:
         summary.notes.append(
             f"{pending} migrations of this version are not applied yet: the row counts and "

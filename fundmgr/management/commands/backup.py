@@ -43,6 +43,8 @@ class Command(OperatorCommand):
             raise CommandError(f"the backup into {folder} failed: {one_line(failed)}") from failed
         for alias, why in summary.skipped.items():
             self.stderr.write(f"note: storage {alias!r} skipped: {why}")
+        for note in summary.notes:
+            self.stderr.write(f"note: {note}")
         manifest = summary.manifest
         books = manifest["books"]
         self.stdout.write(
