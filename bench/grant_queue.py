@@ -447,8 +447,8 @@ def _print_phases(get, queue: str, repeat: int, grants_changed, grant_on_page_ch
     cache = caches["default"]
     for owner, name, label in [
         (views, "_event", "event (select_related)"),
-        (views, "current_stamps", "stamps"),
-        (views, "_certifier_role", "certifier role"),
+        (views, "stamps_and_certifier", "stamps and certifier role"),
+        (queries, "queue_countries_and_summary", "countries and summary"),
         (queries, "queue_countries", "countries"),
         (queries, "queue_summary", "summary (tally)"),
         (queries.QueueRows, "__getitem__", "page of rows"),
@@ -456,6 +456,9 @@ def _print_phases(get, queue: str, repeat: int, grants_changed, grant_on_page_ch
         (views, "_queue_parts", "parts (all computed)"),
         (views, "_queue_rows_html", "rows html"),
         (views, "_by_state_rows", "by-state rows"),
+        (views, "_queue_counts_html", "counts html (by-state rows included)"),
+        (views.queue_html, "rows_table", "rows table"),
+        (views, "_summary_shown", "counts as plain values"),
         (views, "render", "outer render (layout)"),
         (cache, "get", "cache.get"),
         (cache, "get_many", "cache.get_many"),

@@ -340,26 +340,74 @@ def _summary_totals(event: Event, filters: QueueFilters) -> dict[str, tuple[int,
             row["state"]: (row["count"], _amount(row["cost"]), _amount(row["committed"]))
             for row in rows
         }
+    sql, params = _tally_totals_sql(event, filters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _totals(cursor.fetchall())
+
+
+def _tally_totals_sql(event: Event, filters: QueueFilters, *, columns: str = "t.state"):
+    """The SQL of the counts and totals by state from the tally (every filter
+    but the state), each row ``columns`` and the count, cost and commitment."""
     where, params = _queue_where(
         event, dataclasses.replace(filters, state=""), grant="t", country="c"
     )
     join = " JOIN fundmgr_country c ON c.iso2 = t.country_id" if filters.region else ""
     sql = (
-        "SELECT t.state, SUM(t.grants), SUM(t.cost), SUM(t.committed)"  # noqa: S608
+        f"SELECT {columns}, SUM(t.grants), SUM(t.cost), SUM(t.committed)"  # noqa: S608
         f" FROM grants_queuetally t{join} WHERE {where}"
         " GROUP BY t.state HAVING SUM(t.grants) > 0"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    return sql, params
+
+
+def _totals(rows) -> dict[str, tuple[int, Decimal, Decimal]]:
     return {
         state: (int(count), tally_amount(cost), tally_amount(committed))
         for state, count, cost, committed in rows
     }
 
 
+def queue_countries_and_summary(
+    event: Event, filters: QueueFilters
+) -> tuple[list[tuple[str, str]], QueueSummary]:
+    """``queue_countries(event)`` and ``queue_summary(event, filters)``, in
+    one query when both come from the tally: right after a change the queue
+    reads both, and each round trip to the database cost it more than its
+    answer. ``filters`` must not filter on a country: which countries are
+    valid is what this reads."""
+    if filters.country:
+        raise ValueError("the country filter is checked against the countries read here")
+    if filters.overdue or filters.awaiting:
+        return queue_countries(event), queue_summary(event, filters)
+    totals_sql, totals_params = _tally_totals_sql(
+        event, filters, columns="'s' AS kind, t.state AS code, NULL AS name"
+    )
+    # Constant names only: every value is a parameter.
+    sql = (
+        f"{totals_sql} UNION ALL"  # noqa: S608
+        # Each country named once, not each of its tally's rows.
+        " SELECT 'c', c.iso2, c.name, NULL, NULL, NULL FROM fundmgr_country c"
+        " WHERE c.iso2 IN (SELECT t.country_id FROM grants_queuetally t"
+        " WHERE t.event_id = %s AND t.grants > 0)"
+        " ORDER BY 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*totals_params, event.pk])
+        rows = cursor.fetchall()
+    countries = [(code, name) for kind, code, name, *_sums in rows if kind == "c"]
+    totals = _totals(row[1:2] + row[3:] for row in rows if row[0] == "s")
+    return countries, _summary(totals, filters)
+
+
 def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
-    totals = _summary_totals(event, filters)
+    return _summary(_summary_totals(event, filters), filters)
+
+
+Totals = dict[str, tuple[int, Decimal, Decimal]]
+
+
+def _summary(totals: Totals, filters: QueueFilters) -> QueueSummary:
     by_state = [
         StateCount(state, str(label), *totals[state])
         for state, label in GrantState.choices

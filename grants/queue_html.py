@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from grants import queries
 
@@ -54,15 +54,21 @@ def _headings() -> dict[str, str]:
 
 def by_state_table(by_state_rows: str, any_rows: bool, filters_active: bool) -> SafeString:
     """The counts and totals by state (its rows: ``grants.views._by_state_rows``)."""
+    before, empty, after = _by_state_frame(get_language(), filters_active)
+    body = by_state_rows if any_rows else empty
+    return mark_safe(before + body + after)  # noqa: S308 - rows built escaped, frame by format_html
+
+
+@functools.lru_cache(maxsize=64)
+def _by_state_frame(language: str, filters_active: bool) -> tuple[str, str, str]:
+    """The counts table around its rows, and its row when nothing matches, in
+    ``language`` (looked up once per language, not on every change)."""
     caption = _("By state, with the other filters applied") if filters_active else _("By state")
-    body = (
-        mark_safe(by_state_rows)  # noqa: S308 - built by format_html_join
-        if any_rows
-        else format_html(
-            '<tr><td colspan="4" class="empty">{}</td></tr>', _("No nomination matches.")
-        )
+    empty = format_html(
+        '<tr><td colspan="4" class="empty">{}</td></tr>', _("No nomination matches.")
     )
-    return format_html(
+    marker = "\x00rows\x00"
+    table = format_html(
         '<div class="table-wrap">\n  <table class="numbers" id="by-state">\n'
         "    <caption>{}</caption>\n"
         '    <thead><tr>\n      <th scope="col">{}</th>\n'
@@ -75,8 +81,10 @@ def by_state_table(by_state_rows: str, any_rows: bool, filters_active: bool) -> 
         _("Grants"),
         _("Estimated cost"),
         _("Open commitment"),
-        body,
+        mark_safe(marker),  # noqa: S308 - a constant
     )
+    before, after = str(table).split(marker)
+    return before, str(empty), after
 
 
 def by_state_rows(rows) -> SafeString:
@@ -127,20 +135,7 @@ def rows_table(
 ) -> SafeString:
     """The page's rows (each rendered and kept on its own) in their table, with
     the totals of every matching grant and, for who may certify, the button."""
-    headings = _headings()
-    head = format_html_join(
-        "\n",
-        '        <th scope="col"{}>{}</th>',
-        (
-            (mark_safe(' class="num"') if numeric else "", headings[name])  # noqa: S308
-            for name, numeric in ROW_COLUMNS
-        ),
-    )
-    select = (
-        format_html('<th scope="col"><span class="visually-hidden">{}</span></th>\n', _("Select"))
-        if can_certify
-        else ""
-    )
+    select, head, button = _table_frame(get_language(), can_certify)
     if rows:
         body = mark_safe("".join(rows))  # noqa: S308 - each row escaped by ``row``
         total = ngettext(
@@ -165,19 +160,6 @@ def rows_table(
         )
         foot = ""
     caption = _("Grants, page %(number)s of %(count)s") % {"number": number, "count": pages}
-    button = (
-        format_html(
-            '  <p><button type="submit" class="button button-primary">{}</button></p>\n'
-            '  <p class="help">{}</p>\n',
-            _("Certify selected"),
-            _(
-                "Only submitted nominations can be selected. Each is certified in your "
-                "name, or refused with its reason."
-            ),
-        )
-        if can_certify
-        else ""
-    )
     return format_html(
         '  <div class="table-wrap">\n    <table class="numbers" id="grants">\n'
         "      <caption>{}</caption>\n"
@@ -190,6 +172,38 @@ def rows_table(
         foot,
         button,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _table_frame(language: str, can_certify: bool) -> tuple[str, str, str]:
+    """What the rows table shows whatever the page: the selection column's
+    and the other columns' headings, and the certifying button, in
+    ``language`` (looked up once: right after a change they were a third
+    of the table's time)."""
+    headings = _headings()
+    head = format_html_join(
+        "\n",
+        '        <th scope="col"{}>{}</th>',
+        (
+            (mark_safe(' class="num"') if numeric else "", headings[name])  # noqa: S308
+            for name, numeric in ROW_COLUMNS
+        ),
+    )
+    if not can_certify:
+        return "", head, ""
+    select = format_html(
+        '<th scope="col"><span class="visually-hidden">{}</span></th>\n', _("Select")
+    )
+    button = format_html(
+        '  <p><button type="submit" class="button button-primary">{}</button></p>\n'
+        '  <p class="help">{}</p>\n',
+        _("Certify selected"),
+        _(
+            "Only submitted nominations can be selected. Each is certified in your "
+            "name, or refused with its reason."
+        ),
+    )
+    return select, head, button
 
 
 @dataclass(frozen=True)

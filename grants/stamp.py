@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
-from grants.models import QueueStamp
+from grants.models import ApprovalLevel, QueueStamp
 
 STAMP = "grants_queuestamp"
 #: The tables whose changes move the stamp, by the name their triggers carry,
@@ -95,9 +95,29 @@ def current_stamps() -> Stamps:
     """The stamps now (one query, written in SQL: on every request of the queue,
     the ORM took longer to build it than the database to answer); made if
     missing (a new database, or a flush)."""
+    return _read(with_certifier=False)[0]
+
+
+def stamps_and_certifier() -> tuple[Stamps, str | None]:
+    """The stamps and the role of the first approval level (who certifies:
+    data, not code; None if no level is defined), in one query: the queue
+    asks both on every request, and a round trip to the database cost it
+    more than either answer."""
+    return _read(with_certifier=True)
+
+
+def _read(*, with_certifier: bool) -> tuple[Stamps, str | None]:
+    # Constant table and column names only: no input reaches this SQL.
+    certifier = (
+        f", (SELECT role FROM {ApprovalLevel._meta.db_table}"  # noqa: S608
+        f" ORDER BY {connection.ops.quote_name('order')} LIMIT 1)"
+        if with_certifier
+        else ", NULL"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT token, version, events_version FROM {STAMP} ORDER BY id LIMIT 1"  # noqa: S608
+            f"SELECT token, version, events_version{certifier} FROM {STAMP}"  # noqa: S608
+            " ORDER BY id LIMIT 1"
         )
         row = cursor.fetchone()
     if row is None:
@@ -106,5 +126,6 @@ def current_stamps() -> Stamps:
                 made = QueueStamp.objects.create(pk=1, token=uuid.uuid4().hex)
         except IntegrityError:  # made at the same moment by another request
             made = QueueStamp.objects.get(pk=1)
-        row = (made.token, made.version, made.events_version)
-    return Stamps(f"{row[0]}:{row[1]}", f"{row[0]}:{row[2]}")
+        first = ApprovalLevel.objects.order_by("order").values_list("role", flat=True).first()
+        row = (made.token, made.version, made.events_version, first if with_certifier else None)
+    return Stamps(f"{row[0]}:{row[1]}", f"{row[0]}:{row[2]}"), row[3]

@@ -27,7 +27,6 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -53,7 +52,7 @@ from grants import queries, queue_html
 from grants.export import queue_workbook
 from grants.models import ApprovalLevel, Gender, Grant, GrantState, Priority
 from grants.services import workflow
-from grants.stamp import current_stamps
+from grants.stamp import stamps_and_certifier
 from grants.workflow import (
     BY_ACTION,
     RECEIVABLE_STATES,
@@ -201,12 +200,12 @@ def queue(request, code):
     one page of rows; fund officers certify the selected rows at once."""
     if request.method == "POST":
         return _bulk_certify(request, _event(code))
-    can_certify = has_role(request.user, _certifier_role())
     # The stamps are read before the grants and the event (grants.stamp says
     # why): the queue's moves with any change to either, the events' with a
     # change to an event, its fund or travel policy. Claims fall overdue overnight
     # with no grant changing: the day is in the key too.
-    stamps = current_stamps()
+    stamps, certifier = stamps_and_certifier()
+    can_certify = has_role(request.user, certifier or Role.FUND_OFFICER)
     event_key = f"grants:queue-event:{_digest(code)}:{stamps.events}"
     key = _queue_cache_key(code, stamps.queue, can_certify, request.GET, _reader(request))
     found = cache.get_many([event_key, key])
@@ -265,9 +264,14 @@ def _queue_parts(
     differs is written again: a change that leaves this page as it was
     (another event's grant, a grant of another page that changes no count)
     writes nothing; a change to one of its grants, that row and the counts."""
-    countries = queries.queue_countries(event)
-    filters = _for_reader(quick_filters(request.GET, countries), request.user)
-    summary = queries.queue_summary(event, filters)
+    if request.GET.get("country"):
+        # Which countries are valid filters is read first.
+        countries = queries.queue_countries(event)
+        filters = _for_reader(quick_filters(request.GET, countries), request.user)
+        summary = queries.queue_summary(event, filters)
+    else:
+        filters = _for_reader(quick_filters(request.GET, ()), request.user)
+        countries, summary = queries.queue_countries_and_summary(event, filters)
     # The summary already counted the matching rows: no second COUNT query.
     rows = queries.QueueRows(event, filters, summary.matching.count)
     paginator = Paginator(rows, PAGE_SIZE)
@@ -297,7 +301,7 @@ def _queue_parts(
         counts=_summary_shown(summary),
         grants=tuple(map(_as_shown, grants)),
     )
-    seen = {"summary": summary, "page": page}
+    seen = {"summary": summary, "page": page, "countries": countries}
     last_key = "grants:queue-last:" + _digest(
         (QUEUE_VERSION, event.pk, language, can_certify, query, _reader(request))
     )
@@ -476,14 +480,8 @@ def _count_shown(count: queries.StateCount, money: Callable[[Decimal], str]) -> 
 
 
 def _certifier_role() -> str:
-    """The role of the first approval level (data, not code): who certifies.
-    Written in SQL: the queue asks on every request."""
-    table = ApprovalLevel._meta.db_table
-    order = connection.ops.quote_name("order")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT role FROM {table} ORDER BY {order} LIMIT 1")  # noqa: S608
-        first = cursor.fetchone()
-    return first[0] if first else Role.FUND_OFFICER
+    """The role of the first approval level (data, not code): who certifies."""
+    return stamps_and_certifier()[1] or Role.FUND_OFFICER
 
 
 class QueueRow(NamedTuple):
@@ -516,19 +514,27 @@ def _queue_rows_html(
     fresh = [grant for grant, values in zip(grants, shown, strict=True) if values not in known]
     written = {}
     if fresh:
-        labels = queue_html.RowLabels(
-            can_certify=can_certify,
-            certifiable=GrantState.SUBMITTED,
-            detail_url=reverse("grant-queue", args=[event.code]),
-            select=_("Select"),
-            ldc=_("LDC"),
-            claim_overdue=_("claim overdue"),
-        )
+        labels = _row_labels_of(get_language(), event.code, can_certify)
         written = {row.grant.pk: queue_html.row(row, labels) for row in _queue_rows(fresh, event)}
     return [
         known[values] if values in known else written[grant.pk]
         for grant, values in zip(grants, shown, strict=True)
     ]
+
+
+@functools.lru_cache(maxsize=256)
+def _row_labels_of(language: str, event_code: str, can_certify: bool) -> queue_html.RowLabels:
+    """What the rows of an event's page share in ``language``, made once (a
+    URL reversed and four messages looked up cost more than the row itself;
+    a process serves every request under the same script prefix)."""
+    return queue_html.RowLabels(
+        can_certify=can_certify,
+        certifiable=GrantState.SUBMITTED,
+        detail_url=reverse("grant-queue", args=[event_code]),
+        select=_("Select"),
+        ldc=_("LDC"),
+        claim_overdue=_("claim overdue"),
+    )
 
 
 def _labels(choices) -> dict:

@@ -113,10 +113,10 @@ def test_awaiting_me_runs_a_fixed_number_of_queries(
     make_grant()  # a new stamp: the page is computed again
     # As the queue without it (8), and the approval levels, read once for the
     # counts and once for the rows.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(queue_url(event, awaiting="me"))
     assert len(references(response)) == size // 2
-    with django_assert_num_queries(5):  # nothing changed: from the cache
+    with django_assert_num_queries(4):  # nothing changed: from the cache
         client.get(queue_url(event, awaiting="me"))
 
 
