@@ -186,3 +186,44 @@ def test_the_auditor_reads_the_failed_mails_but_cannot_send_them(
 def test_the_command_hands_due_mails_to_the_workers(capsys, db):
     call_command("send_waiting_mail")
     assert capsys.readouterr().out.strip() == "0 e-mails handed to the workers."
+
+
+def test_with_the_mail_server_down_an_attachment_is_not_made_for_nothing(
+    settings, django_capture_on_commit_callbacks, mailoutbox, monkeypatch
+):
+    """The server is reached before the attachment (a receipt's PDF) is made:
+    a real SMTP connection to a port where nothing listens is refused, the
+    mail waits for its next attempt, and no attachment was made; once the
+    server is back, the mail goes with its attachment, made then."""
+    import socket
+
+    from fundmgr import extensions
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    made = []
+
+    def make(ref: str) -> tuple[str, bytes, str]:
+        made.append(ref)
+        return (f"{ref}.txt", b"acknowledgement", "text/plain")
+
+    monkeypatch.setattr(extensions, "_mail_attachments", {"test-letter": make})
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = queue_one(attachment="test-letter", attachment_ref="R-1")
+    waiting.refresh_from_db()
+    assert waiting.status == Status.WAITING and waiting.attempts == 1
+    assert "ConnectionRefusedError" in waiting.last_error
+    assert made == []
+
+    settings.MAILERS = UP
+    assert mail.send_waiting(now=waiting.next_attempt_at) == 1
+    waiting.refresh_from_db()
+    assert waiting.status == Status.SENT and made == ["R-1"]
+    assert [m.attachments[0][0] for m in mailoutbox] == ["R-1.txt"]

@@ -16,7 +16,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.tasks import task
 from django.utils import timezone, translation
@@ -105,7 +105,12 @@ def deliver_mail(mail_id: int) -> str:
             return "not waiting"
         mail.attempts += 1
         try:
-            _message(mail).send()  # an attachment is made now, by this worker
+            # The server is reached first, the attachment made after: with
+            # the server down, a receipt's PDF is not made for nothing on
+            # every attempt (a burst of receipts kept the worker from its
+            # other tasks for minutes).
+            with mailers.default as connection:
+                connection.send_messages([_message(mail)])
         except Exception as error:  # whatever the backend raises: kept, retried, shown
             _failed(mail, error)
         else:
