@@ -28,6 +28,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from donors.models import Donor, Pledge, Receipt
+from fundmgr.collation import sort_key
 from fundmgr.formatting import country_name
 from fundmgr.models import Fund
 from fundmgr.money import round_amount
@@ -127,8 +128,8 @@ def open_data(fund: Fund, as_of: datetime.date) -> OpenData:
         return others if key is OTHERS else names[key]
 
     def order(key: int | None) -> tuple:
-        # Named donors by name, "Other donors" last.
-        return (key is OTHERS, label(key).casefold(), key or 0)
+        # Named donors by name in the reader's alphabetical order, "Other donors" last.
+        return (key is OTHERS, sort_key(label(key)), key or 0)
 
     by_year = [
         DonorYear(label(key), year, r(amounts[0]), r(amounts[1]))
@@ -148,7 +149,7 @@ def open_data(fund: Fund, as_of: datetime.date) -> OpenData:
             CountryTransfers(iso2, country_name(iso2, iso2), r(a[0]), r(a[1]), r(a[2]))
             for iso2, a in countries.items()
         ),
-        key=lambda row: (row.country.casefold(), row.iso2),
+        key=lambda row: (sort_key(row.country), row.iso2),
     )
 
     def total(rows, index: int) -> Decimal:

@@ -35,6 +35,7 @@ from fundmgr.exporters import (
     span,
     sum_of,
 )
+from fundmgr.formatting import country_name
 from fundmgr.models import Fund
 from fundmgr.services.ledger import account_balances
 from fundmgr.spreadsheet import BOLD, PLAIN, RATE, TITLE, Cell, Formula, money, money_format, style
@@ -461,13 +462,15 @@ class GrantsSheet(Sheet):
         figures = grant_figures(e.fund, e.as_of)
         states = {value: str(label) for value, label in GrantState.choices}
         nothing = GrantFigures()
-        for pk, event, reference, name, _iso2, country, state in grant_rows(e.fund):
+        for pk, event, reference, name, iso2, country, state in grant_rows(e.fund):
             g = figures.get(pk) or nothing
             yield (
                 event,
                 reference,
                 name,
-                country,
+                # In the requester's language, as the headings (CLDR; the stored
+                # English name for a country it does not know).
+                country_name(iso2, country),
                 states.get(state, state),
                 Cell(g.committed, usd),
                 Cell(g.disbursed, usd),

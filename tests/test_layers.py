@@ -105,3 +105,29 @@ def test_views_urls_and_forms_modules_follow_one_naming_scheme():
         )
     ]
     assert wrong == []
+
+
+@pytest.mark.django_db
+def test_a_fund_s_open_appeals_are_listed_by_their_titles_in_the_reader_s_language(client, fund):
+    """Sorted by the title the reader sees, in their language's order: the
+    English titles' order is not the French one's."""
+    from django.conf import settings
+
+    from donors.models import Appeal
+    from fundmgr.money import Money
+
+    for slug, title, french in [
+        ("delegates", "Delegates to BAPA+40", "Participation des délégués"),
+        ("experts", "Experts' travel", "Déplacements des experts"),
+    ]:
+        Appeal.objects.create(
+            fund=fund, slug=slug, title=title, title_i18n={"fr": french}, purpose="Travel.",
+            target=Money("1000", "USD"),
+        )  # fmt: skip
+
+    english = client.get("/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    french = client.get("/").content.decode()
+
+    assert english.index("Delegates to BAPA+40") < english.index("Experts&#x27; travel")
+    assert french.index("Déplacements des experts") < french.index("Participation des délégués")

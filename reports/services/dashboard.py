@@ -33,7 +33,9 @@ from django.utils.translation import gettext_lazy as _
 
 from donors.models import Donor, DonorKind, Pledge, Receipt
 from fundmgr.chart import AccountKey
+from fundmgr.collation import sort_key
 from fundmgr.db.exact_sum import ExactSum
+from fundmgr.formatting import country_name
 from fundmgr.models import EntryKind, Fund, JournalEntry, Leg
 from fundmgr.models.countries import Region
 from fundmgr.money import quantum
@@ -367,8 +369,8 @@ def _shares(groups, key, labels, *, order=None) -> list[Share]:
         amount[k] += row["amount"]
     keys = [k for k in order if k in count] if order is not None else list(count)
     shares = [Share(str(k), str(labels(k)), count[k], amount[k]) for k in keys]
-    if order is None:
-        shares.sort(key=lambda s: (-s.count, s.label))
+    if order is None:  # ties in the reader's alphabetical order
+        shares.sort(key=lambda s: (-s.count, sort_key(s.label)))
     return shares
 
 
@@ -469,6 +471,7 @@ def build_dashboard(
     funded = [row for row in groups if row["state"] in FUNDED_STATES and not row["did_not_attend"]]
     regions = dict(Region.choices)
     genders = dict(Gender.choices)
+    stored_names = {r["country_id"]: r["country__name"] for r in funded}
     dashboard = Dashboard(
         fund=fund,
         as_of=as_of,
@@ -484,10 +487,12 @@ def build_dashboard(
             lambda k: regions.get(k, "—"),
             order=[*Region.values, ""],
         ),
+        # Named in the reader's language (CLDR), the stored English name only
+        # for a country CLDR does not know.
         grants_by_country=_shares(
             funded,
             lambda r: r["country_id"],
-            {r["country_id"]: r["country__name"] for r in funded}.get,
+            lambda iso2: country_name(iso2, stored_names.get(iso2, "")),
         ),
         grants_by_gender=_shares(
             funded, lambda r: r["gender"], lambda k: genders.get(k, k), order=Gender.values

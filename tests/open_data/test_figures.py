@@ -144,3 +144,19 @@ def test_a_pledge_cancelled_after_part_payment_is_a_negative_commitment_in_its_y
     assert DonorYear(OTHERS, 2020, D("-1980.20"), D("0.00")) in data.by_year
     assert data.by_donor[-1] == DonorBalance(OTHERS, D("1320.13"), D("1820.13"), D("0.00"))
     assert data.outstanding == fund_statement(fund, AS_OF).receivable.amount
+
+
+def test_donors_are_listed_in_the_readers_alphabetical_order(open_books):
+    """Named donors in the order a reader of the language expects (Unicode
+    collation: "É" with the "E"s), not by code point, which put an accented
+    name after "Z"."""
+    Donor.objects.filter(name=FORMULA_NAME).update(name="Zakat Fund (test)")
+    Donor.objects.filter(name=NL).update(name="Émirats arabes unis (test)")
+
+    data = open_data(open_books.books.pledge.fund, AS_OF)
+
+    assert [row.donor for row in data.by_donor] == [
+        "Émirats arabes unis (test)",
+        "Zakat Fund (test)",
+        OTHERS,
+    ]

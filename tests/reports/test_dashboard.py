@@ -653,3 +653,23 @@ def test_the_public_listing_names_no_donor_for_money_on_a_pledge_they_never_conf
     Pledge.objects.filter(pk=stranger.pk).update(confirmed=True)
     html = client.get(dashboard_url(fund)).content.decode()
     assert body_rows(html, "table-listed-donors") == {"Open Republic": [usd("300")]}
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("fr", ["Népal", "Afghanistan", "Bangladesh"]),
+        ("ru", ["Непал", "Афганистан", "Бангладеш"]),
+        ("zh-hans", ["尼泊尔", "阿富汗", "孟加拉国"]),
+    ],
+)
+def test_the_countries_are_named_in_the_readers_language(
+    client, fund, finance, history, language, names
+):
+    """The table and chart of grants by country name each country in the
+    reader's language (CLDR), ties sorted in that language's order, not the
+    stored English names."""
+    client.force_login(finance)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(dashboard_url(fund)).content.decode()
+    assert list(body_rows(html, "table-countries")) == names

@@ -543,3 +543,17 @@ def test_the_bank_check_reads_false_when_a_matched_lines_receipts_differ_from_it
         "Bank lines matched to receipts in JPY = receipts made by bank lines in JPY",
         "Every check holds",
     ]
+
+
+def test_the_workbook_made_for_a_french_reader_has_french_headings_and_country_names(books):
+    """A workbook is written in its requester's language: the sheets'
+    headings and the grants' countries (CLDR), not the stored English."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        _summary, handle = write(books)
+    book = load_workbook(handle)
+    assert book.sheetnames[0] == "État financier"
+    rows = rows_of(book["Aides"])
+    assert rows[0][:4] == ["Manifestation", "Référence", "Délégué", "Pays"]
+    assert {row[3] for row in rows[1:4]} == {"Bangladesh", "Éthiopie", "Népal"}
