@@ -518,6 +518,12 @@ def apply_entitlement(grant: Grant, by: Actor) -> Entitlement:
         "grant:entitlement",
         by,
         entitlement.routing.in_english(),
-        {**fields, "quote": quote.pk, "total": entitlement.total},
+        # The routing's reason by code too: the trail shows it in its reader's language.
+        {
+            **fields,
+            "quote": quote.pk,
+            "total": entitlement.total,
+            "why": entitlement.routing.data(),
+        },
     )
     return entitlement

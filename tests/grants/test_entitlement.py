@@ -216,3 +216,22 @@ def test_a_submitted_grant_may_still_be_recomputed(make_grant, officer):
     grant = make_grant(state=GrantState.SUBMITTED)
     quote(grant, officer, "1500", "28")
     assert apply_entitlement(grant, officer).cost == Decimal("2576.00")
+
+
+def test_the_trail_shows_why_a_routing_was_chosen_in_its_reader_s_language(grant, officer):
+    """The audit record of an entitlement keeps its routing's reason by code:
+    applied by a French officer, it reads in English to an English auditor
+    and in French to a French one (it was kept in English only)."""
+    from django.utils import translation
+
+    quote(grant, officer, "1500", "30")
+    with translation.override("fr"):
+        apply_entitlement(grant, officer)
+    record = AuditRecord.objects.get(action="grant:entitlement")
+
+    with translation.override("en"):
+        english = record.why_shown
+    with translation.override("fr"):
+        french = record.why_shown
+    assert english.startswith("Only one quote was entered: KTM-DOH-EZE")
+    assert french != english and french
