@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
@@ -404,3 +405,15 @@ def test_the_csv_sends_anonymous_visitors_to_sign_in(client, db):
     response = client.get(CSV_URL)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_csv_made_for_a_french_reader_has_french_headings(reading, fund, make_user):
+    """The CSV's headings are in its reader's language, as the page's are."""
+    log_action(fund, "fund:noted", make_user("alice"), "a note")
+    reading.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    response = get(reading, CSV_URL, action="fund:noted")
+
+    (row,) = csv_rows(response)
+    assert list(row)[:5] == ["Date et heure", "Auteur", "Système", "Action", "Refusé"]
+    assert (row["Auteur"], row["Motif"], row["Refusé"]) == ("alice", "a note", "non")
