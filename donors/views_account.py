@@ -32,6 +32,7 @@ from donors.services.signin import (
     request_sign_in_link,
     user_from_link,
 )
+from donors.work import pledge_next_for_donor
 from fundmgr.downloads import private_download
 from fundmgr.ratelimit import client_address, hit
 from fundmgr.services.audit import log_action
@@ -131,7 +132,7 @@ def _home_page(request, donor, *, listing_form=None, password_form=None, status=
             "instalments", Prefetch("receipts", queryset=Receipt.objects.order_by("value_date"))
         )
     )
-    rows = [(pledge, _still_to_pay(pledge)) for pledge in pledges]
+    rows = [(pledge, _still_to_pay(pledge), pledge_next_for_donor(pledge)) for pledge in pledges]
     # Money for a pledge someone else made with the donor's address is not theirs.
     receipts = Receipt.objects.for_donor(donor).select_related("fund", "pledge")
     return render(

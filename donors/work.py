@@ -27,6 +27,16 @@ def pledge_next_actor(pledge: Pledge) -> NextActor:
     return NextActor((Role.DONOR,))
 
 
+def pledge_next_for_donor(pledge: Pledge) -> str:
+    """Who acts next, as the donor reads it of their own pledge: their
+    payment, rather than "the donor" (a pledge on their pages is confirmed
+    as theirs, so what is left them is to pay it)."""
+    actor = pledge_next_actor(pledge)
+    if actor.who == (Role.DONOR,) and pledge.confirmed:
+        return _("Waiting for your payment")
+    return str(actor)
+
+
 def bank_line_next_actor(line: BankLine) -> NextActor:
     """A line unmatched or in error waits for a finance officer (assign it,
     leave it unreconciled with a reason); any other is done."""
@@ -87,7 +97,7 @@ def donor_work(user) -> list:
                     f"{pledge.reference} · {pledge.fund.name}",
                     home,
                     pledge.get_status_display(),
-                    str(pledge_next_actor(pledge)),
+                    pledge_next_for_donor(pledge),
                     on=pledge.pledge_date,
                 )
                 for pledge in latest

@@ -27,6 +27,10 @@ from grants.workflow import next_actor
 S = GrantState
 #: How many of a list's rows the section shows.
 ROWS = 10
+#: The states where any finance officer acts (``NEXT_BY_STATE``): the
+#: advance to pay, the claim to settle, the traveller's refund to record and
+#: the grant to close. "My work" counts what "awaiting me" lists.
+FINANCE_STATES = (S.COMMITTED, S.TRAVELLED, S.SETTLED, S.NO_SHOW)
 
 
 def _signatures():
@@ -75,8 +79,9 @@ def acts_on_now(user, chain: list[ApprovalLevel]) -> Q:
     (the first level's role, never their own as delegate), grants awaiting
     their approval (``awaiting_signature``: a person who signed one level, or
     nominated the delegate, is never asked for another), attendance to
-    confirm once the event has begun (fund officers), advances to pay and
-    claims to settle (finance officers), and drafts they nominated."""
+    confirm once the event has begun (fund officers), advances to pay,
+    claims to settle, refunds to record and grants to close (finance
+    officers), and drafts they nominated."""
     roles = roles_of(user)
     if not roles:
         return Q(pk__in=[])
@@ -90,7 +95,7 @@ def acts_on_now(user, chain: list[ApprovalLevel]) -> Q:
             state__in=(S.COMMITTED, S.ADVANCE_PAID), event__starts_on__lte=timezone.localdate()
         )
     if Role.FINANCE_OFFICER in roles:
-        found |= Q(state__in=(S.COMMITTED, S.TRAVELLED))
+        found |= Q(state__in=FINANCE_STATES)
     return found
 
 
@@ -141,45 +146,69 @@ def approving_officer_work(user) -> list:
 
 
 def fund_officer_work(user) -> list:
-    """Nominations to certify, and attendance to confirm once an event has begun."""
+    """Nominations to certify, attendance to confirm once an event has begun,
+    and the drafts they nominated, still to submit ("awaiting me" lists them
+    too): the latter two in one grouped count."""
     chain = levels()
     to_certify = awaiting_signature(user, chain, first=True)
-    started = Grant.objects.filter(
-        state__in=(S.COMMITTED, S.ADVANCE_PAID), event__starts_on__lte=timezone.localdate()
-    )
-    attendance = [
-        WorkItem(
-            _("Attendance to confirm"),
-            n,
-            _queue(state)(code),
-            f"{code}, {S(state).label}",
+    counts = (
+        Grant.objects.filter(
+            Q(state__in=(S.COMMITTED, S.ADVANCE_PAID), event__starts_on__lte=timezone.localdate())
+            | Q(state=S.DRAFT, nominated_by=user)
         )
-        for code, state, n in started.values_list("event__code", "state")
+        .values_list("event__code", "state")
         .annotate(n=Count("id"))
         .order_by("event__code", "state")
-    ]
+    )
+    attendance: list[WorkItem] = []
+    drafts: list[tuple[str, int]] = []
+    for code, state, n in counts:
+        if state == S.DRAFT:
+            drafts.append((code, n))
+        else:
+            attendance.append(
+                WorkItem(
+                    _("Attendance to confirm"), n, _queue(state)(code), f"{code}, {S(state).label}"
+                )
+            )
     return [
         *per_place(
             _("Nominations to certify"), _by_event(to_certify), _queue(S.SUBMITTED, mine=True)
         ),
         *(attendance or [WorkItem(_("Attendance to confirm"), 0)]),
+        *per_place(_("Drafts to submit"), drafts, _queue(S.DRAFT, mine=True)),
     ]
 
 
 def finance_officer_work(user) -> list:
-    """Advances to pay (committed grants) and travel claims to settle, by event."""
+    """Advances to pay (committed grants), travel claims to settle, and
+    settled or no-show grants to close (once any refund the traveller owes is
+    recorded), by event; the last by state too, as the queue filters one
+    state at a time. One grouped count."""
     counts = (
-        Grant.objects.filter(state__in=(S.COMMITTED, S.TRAVELLED))
+        Grant.objects.filter(state__in=FINANCE_STATES)
         .values_list("event__code", "state")
         .annotate(n=Count("id"))
-        .order_by("event__code")
+        .order_by("event__code", "state")
     )
     by_state: dict[str, list[tuple[str, int]]] = {S.COMMITTED: [], S.TRAVELLED: []}
+    to_close: list[WorkItem] = []
     for code, state, n in counts:
-        by_state[state].append((code, n))
+        if state in by_state:
+            by_state[state].append((code, n))
+        else:
+            to_close.append(
+                WorkItem(
+                    _("Grants to close or refund"),
+                    n,
+                    _queue(state)(code),
+                    f"{code}, {S(state).label}",
+                )
+            )
     return [
         *per_place(_("Advances to pay"), by_state[S.COMMITTED], _queue(S.COMMITTED)),
         *per_place(_("Travel claims to settle"), by_state[S.TRAVELLED], _queue(S.TRAVELLED)),
+        *(to_close or [WorkItem(_("Grants to close or refund"), 0)]),
     ]
 
 

@@ -18,15 +18,19 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from lxml import html
 
 from donors.models import BankLine, Donor, PaymentMethod, Pledge
 from fundmgr.models import AuditRecord
 from fundmgr.roles import Role
 from fundmgr.services.audit import log_action
 from fundmgr.work import NextActor, WorkItem, sections_for
-from grants.models import ApprovalLevel, FocalPoint, GrantState
+from grants import notices
+from grants.models import ApprovalLevel, FocalPoint, Grant, GrantState
 from grants.services import workflow
-from grants.workflow import next_actor
+from grants.work import acts_on_now, levels
+from grants.workflow import TRANSITIONS, may_fire, next_actor
+from reports.services.bank_reconciliation import match_payout_line
 from tests.grants.conftest import approver, event, finance, make_grant, officer  # noqa: F401
 from tests.grants.test_workflow_support import (  # noqa: F401 - fixtures
     dual,
@@ -34,6 +38,8 @@ from tests.grants.test_workflow_support import (  # noqa: F401 - fixtures
     quick_password_hashing,
     walk,
 )
+from tests.reports.test_bank_reconciliation import DAY, card_payout, statement_lines
+from tests.test_bank_statements import make_pledge  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 S = GrantState
@@ -195,9 +201,66 @@ def test_finance_counts_its_work_across_the_apps(
         "Pledges held for review": 0,
         "Advances to pay": 1,
         "Travel claims to settle": 1,
+        "Grants to close or refund": 0,
         "Card payouts to match": 0,
         "Journals to approve": 0,
     }
+
+
+def item(user, role, label) -> list[WorkItem]:
+    return [i for i in section(user, role).items if i.label == label]
+
+
+def test_finance_counts_settled_and_no_show_grants_to_close_and_links_each_queue(
+    client, make_grant, walk, officer, finance, funded, event
+):
+    walk(make_grant(country="NP"), "settled")
+    no_show = walk(make_grant(country="HT"), "committed")
+    workflow.mark_no_show(no_show, officer, "did not travel")
+    walk(make_grant(country="MW"), "settled")
+    queue = reverse("grant-queue", args=[event.code])
+    # One per state, as the queue filters one state at a time (it does not
+    # count the closed grants: nothing is left to do on them).
+    assert item(finance, Role.FINANCE_OFFICER, "Grants to close or refund") == [
+        WorkItem(
+            "Grants to close or refund", 1, f"{queue}?state=no_show", f"{event.code}, No-show"
+        ),
+        WorkItem(
+            "Grants to close or refund", 2, f"{queue}?state=settled", f"{event.code}, Settled"
+        ),
+    ]
+    client.force_login(finance)
+    page = client.get(reverse("my-work")).content.decode()
+    assert f'href="{queue}?state=settled"' in page and f'href="{queue}?state=no_show"' in page
+
+
+def test_finance_counts_the_bank_lines_to_resolve_and_links_the_funds_queue(
+    client, fund, finance, tmp_path
+):
+    statement_lines(
+        fund, finance, tmp_path, [(DAY, "-12.50", "MONTHLY FEE"), (DAY, "40.00", "WHO IS THIS")]
+    )
+    queue = reverse("finance-queue", args=[fund.code])
+    assert item(finance, Role.FINANCE_OFFICER, "Bank lines to resolve") == [
+        WorkItem("Bank lines to resolve", 2, queue, fund.code)
+    ]
+    client.force_login(finance)
+    assert f'href="{queue}"' in client.get(reverse("my-work")).content.decode()
+
+
+def test_finance_counts_the_card_payouts_to_match_and_links_the_reconciliation(
+    client, fund, finance, tmp_path
+):
+    card_payout(fund, "300.00")
+    matched = card_payout(fund, "120.00")
+    [line] = statement_lines(fund, finance, tmp_path, [(DAY, "120.00", "STRIPE")])
+    match_payout_line(matched, line, finance)
+    page = reverse("bank-reconciliation", args=[fund.code])
+    assert item(finance, Role.FINANCE_OFFICER, "Card payouts to match") == [
+        WorkItem("Card payouts to match", 1, page, fund.code)
+    ]
+    client.force_login(finance)
+    assert f'href="{page}"' in client.get(reverse("my-work")).content.decode()
 
 
 def test_a_journal_the_finance_officer_prepared_is_not_counted_as_awaiting_their_approval(
@@ -277,7 +340,8 @@ def test_the_donor_sees_only_their_own_pledges(client, make_user, fund):
         )
     part = section(user, Role.DONOR)
     assert [i.count for i in part.items] == [1]
-    assert len(part.rows) == 1 and part.rows[0].detail == "Waiting for: the donor"
+    # In the donor's words: it is their payment that is awaited.
+    assert len(part.rows) == 1 and part.rows[0].detail == "Waiting for your payment"
     client.force_login(user)
     html = client.get(reverse("my-work")).content.decode()
     assert part.rows[0].text in html and "Other" not in html
@@ -293,8 +357,10 @@ COUNTRIES = ["NP", "HT", "BD", "ET", "MZ"]
 def everything_for(make_grant, walk, countries):
     for country in countries:
         make_grant(country=country)
+        make_grant(country=country, state=S.DRAFT)
         walk(make_grant(country=country), "certified")
         walk(make_grant(country=country), "committed")
+        walk(make_grant(country=country), "settled")
 
 
 def latest_about(fund, person):
@@ -390,6 +456,138 @@ def test_the_grant_page_says_who_acts_next_and_links_its_quotes(client, make_gra
     html = page.content.decode()
     assert "Waiting for: a fund officer" in html
     assert reverse("grants-quotes", args=[grant.event.code, grant.reference]) in html
+
+
+# --- The page, the queue's "awaiting me" and the e-mail agree -------------------------
+
+
+def grant_in(state, make_grant, walk, officer, finance):
+    """A grant brought to ``state`` through the services (approved is never
+    seen: the last approval commits at once)."""
+    if state in (S.DRAFT, S.SUBMITTED):
+        return make_grant(state=state)
+    if state in (S.REJECTED, S.WITHDRAWN):
+        grant = make_grant()
+        move = workflow.reject if state == S.REJECTED else workflow.withdraw
+        return move(grant, officer, "not this time")
+    if state == S.NO_SHOW:
+        grant = walk(make_grant(), "advance_paid")
+        return workflow.mark_no_show(grant, officer, "did not travel")
+    if state == S.CLOSED:
+        grant = walk(make_grant(), "settled", actual="2000.00")  # nothing left owed
+        return workflow.close(grant, finance)
+    return walk(make_grant(), state)
+
+
+def counted_on_my_work(person) -> int:
+    return sum(i.count for s in sections_for(person) for i in s.items)
+
+
+@pytest.mark.parametrize("state", [s for s in GrantState.values if s != S.APPROVED])
+def test_my_work_the_queue_and_the_email_agree_on_who_acts_next(
+    state, make_grant, walk, officer, approver, finance, funded
+):
+    """Whoever may move the grant on now finds it in "awaiting me" and
+    counted on My work (the event has begun: attendance can be confirmed);
+    of them, those "who acts next" names are e-mailed "awaits you"; nobody
+    else is told it awaits them."""
+    grant = grant_in(state, make_grant, walk, officer, finance)
+    grant.refresh_from_db()
+    assert grant.state == state
+    chain = levels()
+    emailed = set(notices._next_actors(grant, chain))
+    named = set(next_actor(state, chain, notices._signed(grant)).who)
+    for person in (officer, approver, finance):
+        person.__dict__.pop("_fundmgr_roles", None)
+        may = any(
+            may_fire(t, grant, person, chain, notices.signatures_on(grant))
+            for t in TRANSITIONS
+            if t.action not in notices.NOT_NEXT
+        )
+        awaiting = Grant.objects.filter(acts_on_now(person, chain), pk=grant.pk).exists()
+        counted = counted_on_my_work(person)
+        assert (awaiting, counted) == (may, int(may)), (state, person.username)
+        roles = {g.name for g in person.groups.all()}
+        assert (person in emailed) == (may and bool(roles & named)), (state, person.username)
+
+
+# --- Pages say who acts next, and link what they name ------------------------------------
+
+
+def text_of(page, xpath: str) -> list[str]:
+    return [" ".join(e.text_content().split()) for e in html.fromstring(page).xpath(xpath)]
+
+
+@pytest.mark.parametrize(
+    ("held", "expected"),
+    [(False, "Waiting for: the donor"), (True, "Waiting for: a finance officer")],
+)
+def test_the_finance_pledge_page_says_who_acts_next(
+    client, make_pledge, finance, fund, held, expected
+):
+    pledge = make_pledge("1000")
+    Pledge.objects.filter(pk=pledge.pk).update(held_for_review=held)
+    client.force_login(finance)
+    page = client.get(reverse("finance-pledge", args=[fund.code, pledge.reference]))
+    assert page.status_code == 200
+    assert text_of(page.content, '//p[@id="next-actor"]') == [expected]
+
+
+def test_a_statements_lines_say_who_acts_next_and_link_the_pledge_they_paid(
+    client, make_pledge, admin_user, finance, fund, tmp_path
+):
+    pledge = make_pledge("1000", "USD")
+    [paid, unknown] = statement_lines(
+        fund, admin_user, tmp_path, [(DAY, "1000.00", pledge.reference), (DAY, "5.00", "WHO")]
+    )
+    assert (paid.state, unknown.state) == (BankLine.State.MATCHED, BankLine.State.UNMATCHED)
+    client.force_login(finance)
+    page = client.get(reverse("finance-statement", args=[fund.code, paid.statement_id])).content
+    assert text_of(page, '//td[@class="next-actor"]') == [
+        "Nothing left to do",
+        "Waiting for: a finance officer",
+    ]
+    link = reverse("finance-pledge", args=[fund.code, pledge.reference])
+    assert text_of(page, f'//a[@href="{link}"]') == [pledge.reference]
+
+
+def test_the_bank_reconciliation_says_who_acts_on_each_open_line(client, finance, fund, tmp_path):
+    [line] = statement_lines(fund, finance, tmp_path, [(DAY, "-12.50", "MONTHLY FEE")])
+    client.force_login(finance)
+    page = client.get(reverse("bank-reconciliation", args=[fund.code])).content
+    row = f'//table[@id="open-lines"]//tr[@data-line="{line.pk}"]'
+    assert text_of(page, row + '//*[@class="next-actor"]') == ["Waiting for: a finance officer"]
+
+
+def test_the_donors_own_page_says_what_each_pledge_waits_for(client, make_user, fund):
+    from donors.services.pledges import record_pledge
+    from fundmgr.money import Money
+
+    user = make_user("giver", Role.DONOR)
+    donor = Donor.objects.create(
+        name="Giver", email="giver@example.org", user=user, kind="government"
+    )
+    made = [
+        record_pledge(
+            fund=fund,
+            donor=donor,
+            amount=Money(amount, "USD"),
+            pledge_date=datetime.date(2019, 1, day),
+            method=PaymentMethod.BANK_TRANSFER,
+            by=make_user(f"fin-{day}", Role.FINANCE_OFFICER),
+        )
+        for day, amount in [(10, "100"), (11, "200")]
+    ]
+    Pledge.objects.filter(pk=made[1].pk).update(held_for_review=True)
+    client.force_login(user)
+    page = client.get(reverse("donor-home")).content
+    expected = {
+        made[0].reference: "Waiting for your payment",
+        made[1].reference: "Waiting for: a finance officer",
+    }
+    for reference, waits in expected.items():
+        card = f'//section[@aria-labelledby="pledge-{reference}"]'
+        assert text_of(page, card + '//p[@class="next-actor"]') == [waits]
 
 
 # --- The menu takes each role to its work ---------------------------------------------
