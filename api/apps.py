@@ -14,7 +14,10 @@ class ApiConfig(AppConfig):
         from django.db.models import Q
 
         # "My work": tokens near their expiry, for administrators (fundmgr.work).
-        from api import work
+        from api import (
+            sentences,  # noqa: F401 - defines the API's sentences (fundmgr.sentences)
+            work,
+        )
         from api.audit import CALL, REFUSED
         from fundmgr import extensions
 

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from api.authentication import REFUSED_TOKEN
 from api.models import ApiToken
 from api.services.tokens import mark_used
+from fundmgr.refusals import note_refusal
 from fundmgr.services.audit import log_action
 
 CALL = "api:call"
@@ -73,6 +74,12 @@ def record_call(request, response) -> None:
 
 class AuditedMixin:
     """For every API view: the call is recorded once its answer is known."""
+
+    def handle_exception(self, exc):
+        # A refusal said as a sentence reaches the audit trail by its code
+        # (fundmgr.refusals), as a page's does: this view answers it itself.
+        note_refusal(self.request._request, exc)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -9,7 +9,10 @@ class DonorsConfig(AppConfig):
     def ready(self):
         from django.db.models import Prefetch
 
-        from donors import guards
+        from donors import (
+            guards,
+            sentences,  # noqa: F401 - defines the donors' sentences (fundmgr.sentences)
+        )
         from donors.demo import load_donor_demo
         from donors.models import Appeal, Donor, Pledge, Receipt
         from fundmgr import extensions, public_pages

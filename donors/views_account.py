@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from donors import sentences
 from donors.models import Donor, Pledge, Receipt
 from donors.services import letters
 from donors.services.greetings import Contact, pledge_salutation
@@ -35,6 +36,7 @@ from donors.services.signin import (
 from donors.work import pledge_next_for_donor
 from fundmgr.downloads import private_download
 from fundmgr.ratelimit import client_address, hit
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import log_action
 
 
@@ -92,7 +94,7 @@ def sign_in_link(request, uidb64, token):
 def _donor_of(request) -> Donor:
     donor = Donor.objects.filter(user=request.user).first()
     if donor is None:
-        raise PermissionDenied(_("This account is not a donor's."))
+        raise PermissionDenied(Sentence(sentences.NOT_A_DONOR))
     return donor
 
 
@@ -181,7 +183,7 @@ def donor_password(request):
     ordinary sign-in page (its lockout covers them as it covers staff)."""
     donor = _donor_of(request)
     if not is_donor_only(request.user):
-        raise PermissionDenied(_("Staff accounts change their password elsewhere."))
+        raise PermissionDenied(Sentence(sentences.STAFF_PASSWORD_ELSEWHERE))
     form = _password_form(request.user, request.POST)
     if not form.is_valid():
         return _home_page(request, donor, password_form=form, status=400)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from donors import sentences
 from donors.forms import StatementUploadForm
 from donors.import_jobs import (
     register_message,
@@ -396,7 +397,7 @@ def queue_new_donor(request, code, pk):
                 email=data["email"],
                 country=data["country"],
                 by=request.user,
-                why=_("from bank line %(line)d") % {"line": line.line_number},
+                why=Sentence(sentences.FROM_BANK_LINE, {"line": line.line_number}),
             )
             resolve_line(line, request.user, donor=donor)
     except (PledgeError, BankLineError, ReceiptError, LookupError) as refused:

@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 from moneyed import CurrencyDoesNotExist, get_currency
 
+from fundmgr import sentences
+from fundmgr.sentences import Sentence
+
 __all__ = [
     "NOT_MONEY",
     "CurrencyMismatch",
@@ -111,15 +114,12 @@ def decimal_from_text(text: str) -> Decimal:
     cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
     if "," in cleaned:
         if not _GROUPED.match(cleaned):
-            raise ValueError(
-                _("“%(value)s”: use a point for decimals; commas only separate thousands")
-                % {"value": text}
-            )
+            raise ValueError(Sentence(sentences.DECIMAL_COMMA, {"value": text}))
         cleaned = cleaned.replace(",", "")
     try:
         result = Decimal(cleaned)
     except InvalidOperation as bad:
-        raise ValueError(_("not an amount: %(value)r") % {"value": text}) from bad
+        raise ValueError(Sentence(sentences.NOT_AN_AMOUNT, {"value": text})) from bad
     return result
 
 

@@ -44,6 +44,16 @@ OVER_THE_LIMIT = define(
 )
 
 
+def note_refusal(request, exception) -> None:
+    """Keep why ``exception`` (a PermissionDenied) refused ``request`` for its
+    audit record: by its code when said as a ``Sentence``. The API, whose
+    views answer the refusal themselves (Django's handler never sees it),
+    calls this too (api.audit)."""
+    if isinstance(exception, PermissionDenied):
+        said = exception.args[0] if exception.args else ""
+        request._fundmgr_refusal = said if isinstance(said, Sentence) else str(exception)
+
+
 class RefusalAuditMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,9 +65,7 @@ class RefusalAuditMiddleware:
         return response
 
     def process_exception(self, request, exception):
-        if isinstance(exception, PermissionDenied):
-            said = exception.args[0] if exception.args else ""
-            request._fundmgr_refusal = said if isinstance(said, Sentence) else str(exception)
+        note_refusal(request, exception)
         return None  # Django's handler still answers 403
 
     def _record(self, request) -> None:
@@ -89,9 +97,6 @@ class RefusalAuditMiddleware:
                 return
             action = THROTTLED
             why = Sentence(OVER_THE_LIMIT, {"limit": settings.REFUSALS_AUDITED_PER_HOUR})
-        if isinstance(why, Sentence):
-            data["why"] = why.data()
-            why = why.in_english()
         try:
             log_action(None, action, user, why, data)
         except DatabaseError:

@@ -31,7 +31,9 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError
 
+from fundmgr import sentences
 from fundmgr.money import NotMoney, UnknownCurrency, decimal_from_text, minor_units
+from fundmgr.sentences import Said, Sentence
 from fundmgr.workbook_guard import check_workbook
 
 SUPPORTED = (".csv", ".xlsx")
@@ -71,7 +73,9 @@ class Row:
 @dataclass
 class RowError:
     line: int
-    message: str
+    #: What the product says (a ``Sentence``: a background job keeps its code,
+    #: read in each reader's language), or text.
+    message: Said
 
     def __str__(self) -> str:
         return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
@@ -85,10 +89,11 @@ class FileRejected(Exception):
     name: str = ""
 
     def __str__(self) -> str:
-        head = _("%(name)s was not imported; nothing was saved.") % {
-            "name": self.name or _("The file")
-        }
-        return "\n".join([head, *(str(error) for error in self.errors)])
+        return "\n".join([str(self.verdict()), *(str(error) for error in self.errors)])
+
+    def verdict(self) -> Sentence:
+        """The first line: the file was not imported."""
+        return Sentence(sentences.NOT_IMPORTED, {"name": self.name})
 
 
 def _cell(value) -> str:
@@ -157,13 +162,7 @@ def _open(
     suffix = f".{kind}" if kind else Path(name).suffix.lower()
     if suffix not in SUPPORTED:
         raise FileRejected(
-            [
-                RowError(
-                    0,
-                    _("only CSV and XLSX files are accepted, not “%(suffix)s”")
-                    % {"suffix": suffix or "?"},
-                )
-            ],
+            [RowError(0, Sentence(sentences.NOT_CSV_OR_XLSX, {"suffix": suffix or "?"}))],
             name,
         )
     try:
@@ -182,14 +181,15 @@ def _open(
             frame = pd.read_excel(workbook, engine="calamine", dtype=object)
     except _UNREADABLE as unreadable:
         raise FileRejected(
-            [RowError(0, _("the file cannot be read: %(error)s") % {"error": _short(unreadable)})],
+            [RowError(0, Sentence(sentences.UNREADABLE, {"error": _short(unreadable)}))],
             name,
         ) from unreadable
     header = [str(column).strip().lower() for column in frame.columns]
     missing = [column for column in columns if column not in header]
     if missing:
         raise FileRejected(
-            [RowError(1, _("missing columns: %(columns)s") % {"columns": ", ".join(missing)})], name
+            [RowError(1, Sentence(sentences.MISSING_COLUMNS, {"columns": ", ".join(missing)}))],
+            name,
         )
     return header, _cells(frame, header, name)
 
@@ -225,7 +225,7 @@ def _cells(frame: pd.DataFrame, header: list[str], name: str) -> Iterator[tuple[
         found = True
         if any("\x00" in value for value in values):
             # Never text (PostgreSQL refuses it in any column): a damaged file.
-            damaged.append(RowError(index + 2, _("the line holds a NUL character")))
+            damaged.append(RowError(index + 2, Sentence(sentences.NUL_CHARACTER)))
             if len(damaged) > 100:
                 break
         yield index + 2, values
@@ -233,7 +233,7 @@ def _cells(frame: pd.DataFrame, header: list[str], name: str) -> Iterator[tuple[
     if damaged:
         raise FileRejected(damaged, name)
     if not found:
-        raise FileRejected([RowError(0, _("the file has a header but no rows under it"))], name)
+        raise FileRejected([RowError(0, Sentence(sentences.NO_ROWS))], name)
 
 
 def _as_tuple(picked) -> tuple:
@@ -247,11 +247,11 @@ def parse_date(text: str) -> datetime.date:
     """ISO dates (YYYY-MM-DD) only: spreadsheets' local formats are ambiguous."""
     match = _DATE.match(text.strip())
     if not match:
-        raise ValueError(_("“%(value)s” is not a date in the form YYYY-MM-DD") % {"value": text})
+        raise ValueError(Sentence(sentences.NOT_A_DATE, {"value": text}))
     try:
         return datetime.date(*(int(part) for part in match.groups()))
     except ValueError as bad:
-        raise ValueError(_("“%(value)s” is not a real date") % {"value": text}) from bad
+        raise ValueError(Sentence(sentences.NOT_A_REAL_DATE, {"value": text})) from bad
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -264,21 +264,19 @@ def parse_decimal(text: str) -> Decimal:
     or ValueError saying why not (1e30, NaN, "1,000.00.00", 40 nines...)."""
     if len(text.strip()) > MAX_NUMBER_LENGTH:
         raise ValueError(
-            _("“%(value)s” is too long to be a number (more than %(max)d characters)")
-            % {"value": shown(text), "max": MAX_NUMBER_LENGTH}
+            Sentence(sentences.NUMBER_TOO_LONG, {"value": shown(text), "max": MAX_NUMBER_LENGTH})
         )
     try:
         value = decimal_from_text(text)
     except ValueError as bad:
         if "," in text:
             raise
-        raise ValueError(_("“%(value)s” is not a number") % {"value": shown(text)}) from bad
+        raise ValueError(Sentence(sentences.NOT_A_NUMBER, {"value": shown(text)})) from bad
     if not value.is_finite():
-        raise ValueError(_("“%(value)s” is not a number") % {"value": shown(text)})
+        raise ValueError(Sentence(sentences.NOT_A_NUMBER, {"value": shown(text)}))
     if value and value.adjusted() >= MAX_INTEGER_DIGITS:
         raise ValueError(
-            _("“%(value)s” is too large: at most %(max)d digits before the decimal point")
-            % {"value": shown(text), "max": MAX_INTEGER_DIGITS}
+            Sentence(sentences.NUMBER_TOO_LARGE, {"value": shown(text), "max": MAX_INTEGER_DIGITS})
         )
     return value
 
@@ -289,10 +287,10 @@ def parse_currency(text: str) -> str:
     code = text.strip().upper()
     try:
         minor_units(code)
-    except NotMoney as not_money:
-        raise ValueError(str(not_money)) from None
+    except NotMoney:
+        raise ValueError(Sentence(sentences.NOT_MONEY, {"code": code})) from None
     except UnknownCurrency:
-        raise ValueError(_("unknown currency “%(code)s”") % {"code": shown(text)}) from None
+        raise ValueError(Sentence(sentences.UNKNOWN_CURRENCY, {"code": shown(text)})) from None
     return code
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from fundmgr.models import Delivery, NoticeSettings
+from fundmgr.sentences import NO_NOTICES, Sentence
 from fundmgr.services import notices
 
 
@@ -55,7 +56,7 @@ def preferences(request):
         return redirect_to_login(request.get_full_path())
     kinds = notices.kinds_for(request.user)
     if not kinds:
-        raise PermissionDenied(_("Your role receives no e-mail notifications."))
+        raise PermissionDenied(Sentence(NO_NOTICES))
     status = 200
     if request.method == "POST":
         form = PreferencesForm(request.POST, kinds=kinds)

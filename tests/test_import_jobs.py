@@ -283,8 +283,8 @@ def test_a_rejected_statement_fails_the_job_with_its_problems_by_line_and_saves_
     assert job.status == ImportJob.Status.FAILED
     assert job.error == "statement.csv was not imported; nothing was saved."
     assert [problem["line"] for problem in job.problems] == [4, 7]
-    assert "is not a date in the form YYYY-MM-DD" in job.problems[0]["message"]
-    assert "unknown currency" in job.problems[1]["message"]
+    assert "is not a date in the form YYYY-MM-DD" in job.problems_shown[0]["message"]
+    assert "unknown currency" in job.problems_shown[1]["message"]
     assert (BankStatement.objects.count(), BankLine.objects.count(), Receipt.objects.count()) == (
         0,
         0,
@@ -429,7 +429,7 @@ def test_a_rejected_pledge_register_job_lists_its_bad_lines_and_records_no_pledg
     run_worker()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
-    assert [p["line"] for p in job.problems] == [4] and "ZZZ" in job.problems[0]["message"]
+    assert [p["line"] for p in job.problems] == [4] and "ZZZ" in job.problems_shown[0]["message"]
     assert not Pledge.objects.exists() and not Donor.objects.exists()
 
 

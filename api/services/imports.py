@@ -13,8 +13,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
+from api import sentences
 from donors.import_jobs import (
     register_message,
     register_summary,
@@ -25,6 +25,7 @@ from donors.services.bank_statements import import_bank_statement
 from donors.services.pledge_register import import_pledge_register
 from fundmgr.models import Fund, ImportJob
 from fundmgr.roles import has_role
+from fundmgr.sentences import Sentence
 from fundmgr.services import imports
 from fundmgr.services.audit import Actor
 from fundmgr.services.rate_corrections import RATE_KEEPERS
@@ -71,9 +72,7 @@ def may_import(user, kind: str) -> bool:
 
 def require_kind_role(user, kind: str) -> None:
     if not may_import(user, kind):
-        raise PermissionDenied(
-            _("Your roles do not allow importing this kind of file (%(kind)s).") % {"kind": kind}
-        )
+        raise PermissionDenied(Sentence(sentences.MAY_NOT_IMPORT_KIND, {"kind": kind}))
 
 
 def may_see(user, job: ImportJob) -> bool:
@@ -108,9 +107,9 @@ class Outcome:
             fund=job.fund,
             status=job.status,
             summary=job.summary,
-            message=message or job.error,
+            message=message or job.error_shown,
             result_url=result_url,
-            problems=job.problems,
+            problems=job.problems_shown,
             job=job,
             new_job=new_job,
         )

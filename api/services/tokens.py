@@ -14,9 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api import sentences
 from api.models import ApiToken
 from api.scopes import Scope, scopes_for
 from fundmgr.roles import Role, has_role
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import log_action
 
 #: Every token starts with this, so a secret pasted where it should not be
@@ -45,7 +47,7 @@ def create_token(owner: User, *, name: str, scopes: list[str], days: int, by: Us
 
     Raises ValidationError naming the field; nothing is saved then."""
     if owner.pk != by.pk:
-        raise PermissionDenied(_("A person creates only their own API tokens."))
+        raise PermissionDenied(Sentence(sentences.CREATES_OWN_TOKENS))
     problems: dict[str, list[str]] = {}
     name = name.strip()
     if not name:
@@ -85,7 +87,7 @@ def revoke_token(token: ApiToken, *, by: User) -> ApiToken:
     """Revoke ``token`` for good: its owner, or an administrator (a token
     leaked, a person leaving); revoking twice changes nothing."""
     if token.owner_id != by.pk and not has_role(by, Role.ADMINISTRATOR):
-        raise PermissionDenied(_("A person revokes only their own API tokens."))
+        raise PermissionDenied(Sentence(sentences.REVOKES_OWN_TOKENS))
     if token.revoked_at is None:
         with transaction.atomic():
             token.revoked_at = timezone.now()

@@ -254,7 +254,7 @@ class ExportDownload(ExportsView, generics.RetrieveAPIView):
         if export.status == Export.Status.FAILED:
             raise Conflict(
                 _("This export failed, so it has no file: %(error)s Start another.")
-                % {"error": export.error}
+                % {"error": export.error_shown}
             )
         try:
             handle = exports.readable_file(export, request.user, now=timezone.now())

@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from api import sentences
 from api.forms import NewTokenForm
 from api.models import ApiToken
 from api.scopes import Scope, scopes_for
 from api.services.tokens import create_token, revoke_token
+from fundmgr.sentences import Sentence
 
 
 @never_cache
@@ -22,7 +24,7 @@ def tokens(request):
     """A person whose roles admit no scope (donors, focal points) has no tokens page."""
     allowed = scopes_for(request.user)
     if not allowed:
-        raise PermissionDenied(_("Your role has no use for API tokens."))
+        raise PermissionDenied(Sentence(sentences.NO_USE_FOR_TOKENS))
     form = NewTokenForm(request.POST or None, allowed=allowed)
     status = 200
     if request.method == "POST":

@@ -48,14 +48,17 @@ from django.db.models import F, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from donors import sentences as donor_sentences
 from donors.models import BankLine, BankStatement, Donor, Pledge, Receipt
 from donors.queries import donors_open_pledges, open_pledges
 from donors.services.notifications import acknowledge_receipts
 from donors.services.receipts import ReceiptError, outstanding, record_receipt
 from donors.services.references import normalise
 from donors.services.statement_formats.detect import read_statement
+from fundmgr import sentences
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
+from fundmgr.sentences import Said, Sentence, at, joined, said_by
 from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.ledger import accounts_cached
 from fundmgr.tabular import (
@@ -189,8 +192,8 @@ def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
     """The same checks for every format's rows; problems go to ``errors``."""
     checked = 0
     lines: list[_Line] = []
-    dates: dict[str, datetime.date | str] = {}  # a date or why it is not one
-    currencies: dict[str, tuple[str, Decimal] | str] = {}  # code and quantum, or why not
+    dates: dict[str, datetime.date | Said] = {}  # a date or why it is not one
+    currencies: dict[str, tuple[str, Decimal] | Said] = {}  # code and quantum, or why not
     for number, (
         date_text,
         amount_text,
@@ -202,28 +205,28 @@ def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
         checked += 1
         if progress is not None and not checked % PROGRESS_EVERY:
             progress(checked, 0)
-        problems = []
+        problems: list[Said] = []
         value_date = dates.get(date_text)
         if value_date is None:
             try:
                 value_date = parse_date(date_text)
             except ValueError as bad:
-                value_date = str(bad)
+                value_date = said_by(bad)
             if len(dates) < 10_000:
                 dates[date_text] = value_date
-        if isinstance(value_date, str):
+        if not isinstance(value_date, datetime.date):
             problems.append(value_date)
         known = currencies.get(currency_text)
         if known is None:
             try:
                 code = parse_currency(currency_text)
             except ValueError as bad:
-                known = str(bad)
+                known = said_by(bad)
             else:
                 known = (code, quantum(code))
             if len(currencies) < 10_000:
                 currencies[currency_text] = known
-        if isinstance(known, str):
+        if not isinstance(known, tuple):
             problems.append(known)
             currency, step = "", None
         else:
@@ -231,14 +234,16 @@ def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
         try:
             amount = parse_decimal(amount_text)
         except ValueError as bad:
-            problems.append(str(bad))
+            problems.append(said_by(bad))
         else:
             if currency and step is not None:
                 rounded = amount.quantize(step)
                 if amount != rounded:
                     problems.append(
-                        _("%(amount)s has more decimals than %(currency)s allows")
-                        % {"amount": amount_text, "currency": currency}
+                        Sentence(
+                            sentences.TOO_MANY_DECIMALS,
+                            {"amount": amount_text, "currency": currency},
+                        )
                     )
         for column, text, limit in (
             ("reference", reference, 500),
@@ -247,14 +252,14 @@ def _check(records, errors: list[RowError], progress=None) -> list[_Line]:
         ):
             if len(text) > limit:
                 problems.append(
-                    _("%(column)s is longer than %(max)d characters")
-                    % {"column": column, "max": limit}
+                    Sentence(sentences.COLUMN_TOO_LONG, {"column": column, "max": limit})
                 )
         if problems:
-            said = "; ".join(problems)
-            errors.append(RowError(number, f"{where}: {said}" if where else said))
+            # Kept by code (a background job's problems are read in each
+            # reader's language); the place in a CAMT or MT940 file as said.
+            errors.append(RowError(number, at(where, joined(problems))))
             continue
-        assert not isinstance(value_date, str)  # else it is among the problems
+        assert isinstance(value_date, datetime.date)  # else it is among the problems
         lines.append(
             _Line(number, value_date, rounded, currency, reference, counterparty, bank_ref, detail)
         )
@@ -282,11 +287,10 @@ def _assign_dedupe_keys(lines: Sequence[_Line], name: str) -> None:
                     errors.append(
                         RowError(
                             line.line,
-                            _(
-                                "bank reference “%(ref)s” is also on line %(other)d, for another "
-                                "transfer"
-                            )
-                            % {"ref": line.bank_ref, "other": earlier.line},
+                            Sentence(
+                                donor_sentences.BANK_REF_TWICE,
+                                {"ref": line.bank_ref, "other": earlier.line},
+                            ),
                         )
                     )
                 line.dedupe_key = ""  # the key belongs to the earlier line

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from donors import sentences
 from donors.models import Donor, DonorKind, PaymentMethod, Pledge
 from donors.services.pledges import (
     InstalmentSpec,
@@ -31,6 +32,7 @@ from donors.services.pledges import (
 )
 from fundmgr.models import Country, Fund
 from fundmgr.money import Money
+from fundmgr.sentences import Sentence, said_by
 from fundmgr.services.audit import Actor, log_action
 from fundmgr.tabular import (
     FileRejected,
@@ -140,58 +142,53 @@ def _flag(text: str) -> bool:
         return True
     if value in _NO:
         return False
-    raise ValueError(
-        _("agreement_signed must be yes or no (or true/false, 1/0), not “%(value)s”")
-        % {"value": text}
-    )
+    raise ValueError(Sentence(sentences.NOT_YES_OR_NO, {"value": text}))
 
 
 def _country(text: str, kind: str, countries: dict[str, Country]) -> Country | None:
     code = text.strip().upper()
     if not code:
         if kind == DonorKind.MEMBER_STATE:
-            raise ValueError(_("a Member State needs its country (ISO code)"))
+            raise ValueError(Sentence(sentences.MEMBER_STATE_NEEDS_COUNTRY))
         return None
     try:
         return countries[code]
     except KeyError:
-        raise ValueError(_("“%(code)s” is not an ISO 3166 country code") % {"code": text}) from None
+        raise ValueError(Sentence(sentences.NOT_A_COUNTRY, {"code": text})) from None
 
 
 def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
     """A typed line, or ValueError saying what is wrong (the first problem)."""
     donor = row["donor"].strip()
     if not donor:
-        raise ValueError(_("the donor's name is missing"))
+        raise ValueError(Sentence(sentences.NO_DONOR_NAME))
     if len(donor) > _MAX_NAME:
-        raise ValueError(
-            _("the donor's name is longer than %(max)d characters") % {"max": _MAX_NAME}
-        )
+        raise ValueError(Sentence(sentences.DONOR_NAME_TOO_LONG, {"max": _MAX_NAME}))
     kind = row["donor_kind"].strip().lower()
     if kind not in DonorKind.values:
         raise ValueError(
-            _("“%(kind)s” is not a kind of donor (one of: %(kinds)s)")
-            % {"kind": row["donor_kind"], "kinds": ", ".join(DonorKind.values)}
+            Sentence(
+                sentences.NOT_A_DONOR_KIND,
+                {"kind": row["donor_kind"], "kinds": ", ".join(DonorKind.values)},
+            )
         )
     country = _country(row["country"], kind, countries)
     email = row["email"].strip()
     if len(email) > _MAX_EMAIL:
-        raise ValueError(
-            _("the e-mail address is longer than %(max)d characters") % {"max": _MAX_EMAIL}
-        )
+        raise ValueError(Sentence(sentences.EMAIL_TOO_LONG, {"max": _MAX_EMAIL}))
     try:
         validate_email(email)
     except ValidationError:
-        raise ValueError(
-            _("“%(email)s” is not a valid e-mail address") % {"email": email}
-        ) from None
+        raise ValueError(Sentence(sentences.NOT_AN_EMAIL, {"email": email})) from None
     currency = parse_currency(row["currency"])
     pledge_date = parse_date(row["pledge_date"])
     due_date = parse_date(row["due_date"]) if row["due_date"].strip() else pledge_date
     if due_date < pledge_date:
         raise ValueError(
-            _("due date %(due)s is before the pledge date %(pledged)s")
-            % {"due": due_date, "pledged": pledge_date}
+            Sentence(
+                sentences.DUE_BEFORE_PLEDGE,
+                {"due": due_date.isoformat(), "pledged": pledge_date.isoformat()},
+            )
         )
     amount = Money(parse_decimal(row["amount"]), currency)
     try:
@@ -200,11 +197,9 @@ def _check_row(row: Row, countries: dict[str, Country]) -> RegisterLine:
         raise ValueError(str(bad)) from None
     reference = row["reference"].strip()
     if not reference:
-        raise ValueError(_("the reference in the pledge register is missing"))
+        raise ValueError(Sentence(sentences.NO_REFERENCE))
     if len(reference) > _MAX_REFERENCE:
-        raise ValueError(
-            _("the reference is longer than %(max)d characters") % {"max": _MAX_REFERENCE}
-        )
+        raise ValueError(Sentence(sentences.REFERENCE_TOO_LONG, {"max": _MAX_REFERENCE}))
     return RegisterLine(
         line=row.line,
         donor=donor,
@@ -283,7 +278,7 @@ def import_pledge_register(
         try:
             line = _check_row(row, countries)
         except ValueError as bad:
-            errors.append(RowError(row.line, str(bad)))
+            errors.append(RowError(row.line, said_by(bad)))
             continue
         earlier = wanted.get(line.reference)
         if earlier is None:
@@ -294,8 +289,9 @@ def import_pledge_register(
             errors.append(
                 RowError(
                     line.line,
-                    _("reference “%(ref)s” is already on line %(other)d with other content")
-                    % {"ref": line.reference, "other": earlier.line},
+                    Sentence(
+                        sentences.REFERENCE_TWICE, {"ref": line.reference, "other": earlier.line}
+                    ),
                 )
             )
 
@@ -311,12 +307,10 @@ def import_pledge_register(
             errors.append(
                 RowError(
                     line.line,
-                    _(
-                        "reference “%(ref)s” is already recorded as pledge %(pledge)s with other "
-                        "content (donor e-mail, amount, dates or agreement); a recorded pledge "
-                        "is never changed by an import"
-                    )
-                    % {"ref": reference, "pledge": pledge.reference},
+                    Sentence(
+                        sentences.REFERENCE_RECORDED,
+                        {"ref": reference, "pledge": pledge.reference},
+                    ),
                 )
             )
     if progress is not None:

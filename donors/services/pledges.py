@@ -31,6 +31,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, minor_units, round_money, sum_money
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
 from fundmgr.services.rates import convert
@@ -128,7 +129,13 @@ def _already(donor: Donor, email: str) -> DonorExists:
 
 @transaction.atomic
 def create_donor(
-    *, name: str, kind: str, email: str, by: Actor, country: Country | None = None, why: str = ""
+    *,
+    name: str,
+    kind: str,
+    email: str,
+    by: Actor,
+    country: Country | None = None,
+    why: str | Sentence = "",
 ) -> Donor:
     """Finance records a new donor (e.g. from a bank line nobody's pledge
     explains). Unlike ``find_or_create_donor`` an address already recorded is

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fundmgr.models.jobs import BackgroundJob, BackgroundJobQuerySet, status_field
+from fundmgr.sentences import render
 
 
 class ImportJobQuerySet(BackgroundJobQuerySet):
@@ -92,6 +93,15 @@ class ImportJob(BackgroundJob):
 
     def held_files(self) -> list[str]:
         return list(self.stored_files)
+
+    @property
+    def problems_shown(self) -> list[dict]:
+        """The problems by line in the reader's language: each message is kept
+        as a sentence's code (fundmgr.sentences) or, from before, as text."""
+        return [
+            {"line": problem.get("line"), "message": render(problem.get("message"))}
+            for problem in self.problems or []
+        ]
 
     @property
     def file_name(self) -> str:

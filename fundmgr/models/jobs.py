@@ -22,6 +22,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fundmgr.sentences import Sentence, render
+
 QUEUED, RUNNING, DONE, FAILED, EXPIRED = "queued", "running", "done", "failed", "expired"
 IN_PROGRESS = (QUEUED, RUNNING)
 FINISHED = (DONE, FAILED, EXPIRED)
@@ -78,6 +80,9 @@ class BackgroundJob(models.Model):
     progress_done = models.PositiveIntegerField(_("rows done"), default=0)
     progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
     error = models.TextField(_("error"), blank=True)
+    #: ``error`` as the product said it, by its code and values
+    #: (fundmgr.sentences), when it did: read in each reader's language.
+    error_sentence = models.JSONField(_("error, by its code"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
@@ -112,6 +117,12 @@ class BackgroundJob(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in IN_PROGRESS
+
+    @property
+    def error_shown(self) -> str:
+        """Why it failed, in the reader's language where it was kept by code
+        (``error``, in the requester's language, otherwise)."""
+        return render(self.error_sentence) if self.error_sentence else self.error
 
     # The files a job names (relative to its kind's folder) ---------------------
 
@@ -168,9 +179,14 @@ class BackgroundJob(models.Model):
         type(self).objects.filter(pk=self.pk).update(**fields)
         self.refresh_from_db(fields=list(fields))
 
-    def fail_if_stale(self, message: str, now: datetime.datetime) -> bool:
+    def fail_if_stale(self, message: Sentence, now: datetime.datetime) -> bool:
         """Fail the job if it is still in progress (its worker vanished)."""
-        fields = {"status": FAILED, "error": message, "finished_at": now}
+        fields = {
+            "status": FAILED,
+            "error": str(message),
+            "error_sentence": message.data(),
+            "finished_at": now,
+        }
         if FAILED not in self.HOLDS_FILES_WHILE:
             fields.update(self.NO_FILES)
         changed = type(self).objects.in_progress().filter(pk=self.pk).update(**fields)

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import override
 
 from fundmgr.models import AuditRecord
+from fundmgr.sentences import Sentence
 
 #: Who acts, the ``by`` of every service: a person (a user) or a system actor
 #: named by a non-empty string (``"stripe-webhook"``, ``"import_pledges"``).
@@ -49,10 +50,18 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def log_action(
-    target, action: str, by: Actor, why: str = "", data: dict | None = None
+    target, action: str, by: Actor, why: str | Sentence = "", data: dict | None = None
 ) -> AuditRecord:
-    """Append one audit record. ``target`` may be None for actions on no record."""
+    """Append one audit record. ``target`` may be None for actions on no record.
+
+    ``why`` the product says (a refusal, a job's failure) is a ``Sentence``:
+    kept by its code in ``data["why"]``, read in the reader's language
+    (``AuditRecord.why_shown``), and in English in ``reason``; text (typed by
+    a person) is kept as it is."""
     fields = actor_fields(by)
+    if isinstance(why, Sentence):
+        data = {**(data or {}), "why": why.data()}
+        why = why.in_english()
     if target is not None:
         with override("en"):  # a fund's name reads in the actor's language otherwise
             shown = str(target)[:300]

@@ -34,10 +34,12 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from fundmgr import sentences
 from fundmgr.models import Event, Fund, ImportJob
 from fundmgr.private_files import copy_to_local, delete_stored
 from fundmgr.progress import EVERY_ROWS, RowProgress
 from fundmgr.roles import Role, has_role, require_role
+from fundmgr.sentences import Sentence, kept
 from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.jobs import Done, JobRefused, JobRunner, Run
 from fundmgr.tabular import FileRejected
@@ -247,7 +249,7 @@ def _local_copies(job: ImportJob, run: Run) -> list[Path]:
     the runner empties once the job is over: the importers read paths."""
     storage = imports_storage()
     names = job.stored_files
-    gone = ImportRefused(_("The uploaded file is no longer there: upload it again."))
+    gone = ImportRefused(Sentence(sentences.UPLOAD_GONE))
     if len(names) != FILES[job.kind] or not all(
         STORED_NAME.fullmatch(name) and storage.exists(name) for name in names
     ):
@@ -280,18 +282,18 @@ class ImportRunner(JobRunner):
     def check_requester(self, job: ImportJob) -> None:
         require_import_role(job.requested_by, job.kind)
 
-    def lost_role_message(self, job: ImportJob) -> str:
-        return _(
-            "%(user)s no longer holds a role that may make this import; nothing was saved."
-        ) % {"user": job.requested_by.get_username()}
+    def lost_role_message(self, job: ImportJob) -> Sentence:
+        return Sentence(sentences.IMPORTER_LOST_ROLE, {"user": job.requested_by.get_username()})
 
     def work(self, job: ImportJob, run: Run) -> Done:
         try:
             summary = importer(job.kind).run(job, _local_copies(job, run), run.progress)
         except FileRejected as rejected:
-            problems = [{"line": e.line, "message": str(e.message)} for e in rejected.errors]
+            # Kept by code where the product said it (read in each reader's
+            # language, ImportJob.problems_shown); what the file said, as text.
+            problems = [{"line": e.line, "message": kept(e.message)} for e in rejected.errors]
             raise JobRefused(
-                str(rejected).splitlines()[0],
+                rejected.verdict(),
                 fields={"problems": problems},
                 audit={"problems": len(problems)},
             ) from rejected

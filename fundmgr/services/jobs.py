@@ -41,21 +41,23 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from fundmgr.models.jobs import DONE, FAILED, BackgroundJob
 from fundmgr.private_files import delete_stored, modified_at, scratch_folder, walk_stored
 from fundmgr.progress import RowProgress
+from fundmgr.sentences import WORKER_DID_NOT_FINISH, Said, Sentence
 from fundmgr.services.audit import log_action
 
 
 class JobRefused(Exception):
     """The work refuses the job for a reason it foresaw (a file with wrong rows,
     a file no longer there): the job fails with ``message``, its ``fields``
-    (e.g. the problems by line) and ``audit`` data; the task succeeds."""
+    (e.g. the problems by line) and ``audit`` data; the task succeeds. A
+    ``Sentence`` message is kept by its code, read in each reader's language."""
 
-    def __init__(self, message, *, fields: dict | None = None, audit: dict | None = None):
+    def __init__(self, message: Said, *, fields: dict | None = None, audit: dict | None = None):
         super().__init__(message)
+        self.said = message
         self.message = str(message)
         self.fields = fields or {}
         self.audit = audit or {}
@@ -120,7 +122,7 @@ class JobRunner:
     def check_requester(self, job) -> None:
         """Raise PermissionDenied if the requester may no longer have it run."""
 
-    def lost_role_message(self, job) -> str:
+    def lost_role_message(self, job) -> Said:
         """The failed job's message when ``check_requester`` refused."""
         raise NotImplementedError
 
@@ -165,7 +167,7 @@ class JobRunner:
                 self._record(job, FAILED, message, {}, {})
                 return FAILED
             except JobRefused as refused:
-                self._record(job, FAILED, refused.message, refused.fields, refused.audit)
+                self._record(job, FAILED, refused.said, refused.fields, refused.audit)
                 return FAILED
             except Exception as error:
                 self.logger.exception("%s %s (%s) failed", self.name, job.pk, self.describe(job))
@@ -187,12 +189,16 @@ class JobRunner:
         except ImproperlyConfigured:
             pass  # nothing was stored in a folder so misconfigured
 
-    def _record(self, job, status: str, message: str, fields: dict, audit: dict) -> None:
+    def _record(self, job, status: str, message: Said, fields: dict, audit: dict) -> None:
+        """``message`` said as a ``Sentence`` is kept by its code on the row
+        (``error_sentence``) and in the audit record, and as text in ``error``."""
+        if isinstance(message, Sentence):
+            fields = {**fields, "error_sentence": message.data()}
         with transaction.atomic():
             data = self.audit_data(job)
             job.finish(
                 status,
-                error=message[:2000],
+                error=str(message)[:2000],
                 keep_for=self.keep_for(job) if status == DONE else None,
                 **fields,
             )
@@ -200,7 +206,7 @@ class JobRunner:
                 job,
                 f"{self.name}:{status}",
                 self.worker_actor,
-                message[:300],
+                message if isinstance(message, Sentence) else message[:300],
                 {**data, **audit} or None,
             )
 
@@ -226,7 +232,7 @@ class JobRunner:
         failed = 0
         for job in self.model.objects.stale(now):
             with transaction.atomic():
-                if job.fail_if_stale(_("The background worker did not finish it."), now):
+                if job.fail_if_stale(Sentence(WORKER_DID_NOT_FINISH), now):
                     if FAILED not in job.HOLDS_FILES_WHILE:
                         delete_stored(storage, job.held_files())
                     log_action(

@@ -31,6 +31,7 @@ from django.utils.translation import ngettext
 from fundmgr.models import ExchangeRate
 from fundmgr.rate_queries import entries_using
 from fundmgr.roles import Role, has_role
+from fundmgr.sentences import RATE_KEEPERS_ONLY, Sentence
 from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.rates import ANCHOR, MissingExchangeRate, rate_on
 from fundmgr.tabular import parse_currency
@@ -76,9 +77,7 @@ def rate_problem(rate: Decimal) -> str | None:
 
 def _check_keeper(by: Actor) -> None:
     if isinstance(by, str) or not has_role(by, *RATE_KEEPERS):
-        raise PermissionDenied(
-            _("Only a finance officer or the administrator may correct exchange rates.")
-        )
+        raise PermissionDenied(Sentence(RATE_KEEPERS_ONLY))
 
 
 def _check_rate(currency: str, rate: Decimal) -> str:

@@ -65,7 +65,7 @@ def test_a_malformed_file_fails_its_background_job_with_the_message(
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/imports/{job.pk}/"
     job = finished(job)
-    shown = " ".join([job.error, *(problem["message"] for problem in job.problems)])
+    shown = " ".join([job.error_shown, *(problem["message"] for problem in job.problems_shown)])
     assert "nothing was saved" in shown and message in shown
     assert saved() == before
     assert message in client.get(f"/imports/{job.pk}/").content.decode()
