@@ -24,9 +24,9 @@ from lxml import etree
 from donors.models import DonorKind
 from fundmgr.chart import AccountKey
 from fundmgr.models import Fund
-from fundmgr.services.ledger import balance
 from iati import selectors as s
 from iati.xml import VERSION, XML_LANG, amount_text, narrated, reporting_org, stamp, sub
+from reports.services.statement import ledger_lines
 
 #: OrganisationType codes for the kinds of donor (IATI codelist OrganisationType).
 ORGANISATION_TYPE: dict[str, str] = {
@@ -100,10 +100,12 @@ def country_shares(flows: list[s.Flow]) -> list[tuple[str, Decimal]]:
 
 
 def _status(fund: Fund, as_of: datetime.date) -> str:
-    """Finalisation once every event has ended and no commitment is open."""
+    """Finalisation once every event has ended and no commitment is open
+    (the commitments' balance read from the ledger's day totals, as the
+    product rule reads its figures, not summed from the fund's legs)."""
     _first, last = s.event_dates(fund)
     if last is not None and last < as_of:
-        if not balance(fund, AccountKey.COMMITMENTS, as_of).amount:
+        if not ledger_lines(fund, as_of).within.get(AccountKey.COMMITMENTS):
             return FINALISATION
     return IMPLEMENTATION
 

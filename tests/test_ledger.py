@@ -6,8 +6,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from fundmgr.chart import AccountKey
 from fundmgr.models import AuditRecord, JournalEntry, LedgerImmutable, Leg
@@ -405,16 +403,6 @@ def test_balances_of_one_fund_ignore_another_funds_entries(fund, admin_user):
     receive(other, admin_user, "99.00")
     assert balance(fund, AccountKey.BANK) == usd("10.00")
     assert balance(other, AccountKey.BANK) == usd("99.00")
-
-
-def test_an_account_s_balance_sums_only_that_account_s_legs(fund, admin_user):
-    """The IATI file's status asked the commitments' balance and summed every
-    leg of the fund (250,000 in its bench) to pick one account's row."""
-    receive(fund, admin_user, "10.00")
-    with CaptureQueriesContext(connection) as queries:
-        assert balance(fund, AccountKey.BANK) == usd("10.00")
-    assert len(queries) == 1
-    assert "IN ('bank')" in queries[0]["sql"], queries[0]["sql"]
 
 
 def test_every_posting_writes_an_audit_record_with_actor_and_memo(fund, admin_user):

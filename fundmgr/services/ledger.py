@@ -432,21 +432,14 @@ class AccountBalance:
 
 
 def account_balances(
-    fund: Fund,
-    as_of: datetime.date | None = None,
-    *,
-    segregated: bool | None = None,
-    keys: Iterable[str] | None = None,
+    fund: Fund, as_of: datetime.date | None = None, *, segregated: bool | None = None
 ) -> dict[str, AccountBalance]:
-    """Every account's posted totals up to ``as_of`` (or only the accounts
-    of ``keys``), in one SQL query."""
+    """Every account's posted totals up to ``as_of``, in one SQL query."""
     legs = Leg.objects.filter(entry__fund=fund, entry__status=JournalEntry.Status.POSTED)
     if as_of is not None:
         legs = legs.filter(entry__date__lte=as_of)
     if segregated is not None:
         legs = legs.filter(account__segregated=segregated)
-    if keys is not None:
-        legs = legs.filter(account__key__in=list(keys))
     rows = legs.values("account__key", "account__code", "account__kind").annotate(
         debits=ExactSum("debit"), credits=ExactSum("credit")
     )
@@ -492,9 +485,7 @@ def trial_balance(fund: Fund, as_of: datetime.date) -> tuple[list[TrialBalanceRo
 
 
 def balance(fund: Fund, key: str, as_of: datetime.date | None = None) -> Money:
-    # That account's legs only: the IATI file's status summed every leg of
-    # the fund (250,000 in its bench) for the commitments' balance.
-    row = account_balances(fund, as_of, keys=[key]).get(key)
+    row = account_balances(fund, as_of).get(key)
     return Money(row.balance if row else Decimal(0), fund.base_currency)
 
 

@@ -7,6 +7,7 @@ country, nobody's personal data, money as decimal text."""
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
@@ -21,9 +22,14 @@ from donors.services.pledges import cancel_pledge
 from donors.services.receipts import record_receipt
 from fundmgr.models import Leg
 from fundmgr.money import Money
-from iati.activities import activity_identifier, build_activities, country_shares
+from iati.activities import (
+    activity_identifier,
+    build_activities,
+    country_shares,
+    write_activities,
+)
 from iati.schemas import ACTIVITIES, schema_problems
-from iati.selectors import Flow, incoming_commitments, incoming_funds
+from iati.selectors import Flow, all_flows, incoming_commitments, incoming_funds
 from tests.iati.conftest import DELEGATES, PRIVATE_DONOR, books
 from tests.iati.helpers import narrative, of_type, transactions
 
@@ -227,3 +233,23 @@ def test_the_file_costs_the_same_number_of_queries_however_many_rows(
     # One line per country of the day: Nepal, Ethiopia (two delegates), Bangladesh.
     assert len(of_type(tree, "4")) == 3
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_the_activity_is_finalised_once_its_events_ended_and_no_commitment_is_open(books, fund):
+    def status(as_of: datetime.date) -> str:
+        activity = build_activities(fund, as_of).getroot().find("iati-activity")
+        return activity.find("activity-status").get("code")
+
+    assert status(datetime.date(2019, 3, 21)) == "2"  # the conference is on
+    assert status(datetime.date(2019, 3, 31)) == "3"  # it ended; no grant committed yet
+    assert status(timezone.localdate()) == "2"  # the Bhutanese grant's commitment is open
+
+
+def test_beside_its_transactions_the_file_reads_no_leg(books, fund):
+    """Its status read the commitments' balance by summing the fund's legs
+    (a twentieth of the export's time in its bench): now the day totals."""
+    today = timezone.localdate()
+    flows = all_flows(fund, today)
+    with CaptureQueriesContext(connection) as queries:
+        write_activities(fund, io.BytesIO(), today, flows=flows)
+    assert [q["sql"] for q in queries if '"fundmgr_leg"' in q["sql"]] == []
