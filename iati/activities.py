@@ -24,9 +24,9 @@ from lxml import etree
 from donors.models import DonorKind
 from fundmgr.chart import AccountKey
 from fundmgr.models import Fund
-from fundmgr.services.ledger import balance
 from iati import selectors as s
 from iati.xml import VERSION, XML_LANG, amount_text, narrated, reporting_org, stamp, sub
+from reports.services.statement import ledger_lines
 
 #: OrganisationType codes for the kinds of donor (IATI codelist OrganisationType).
 ORGANISATION_TYPE: dict[str, str] = {
@@ -100,10 +100,12 @@ def country_shares(flows: list[s.Flow]) -> list[tuple[str, Decimal]]:
 
 
 def _status(fund: Fund, as_of: datetime.date) -> str:
-    """Finalisation once every event has ended and no commitment is open."""
+    """Finalisation once every event has ended and no commitment is open
+    (the commitments' balance read from the ledger's day totals, as the
+    product rule reads its figures, not summed from the fund's legs)."""
     _first, last = s.event_dates(fund)
     if last is not None and last < as_of:
-        if not balance(fund, AccountKey.COMMITMENTS, as_of).amount:
+        if not ledger_lines(fund, as_of).within.get(AccountKey.COMMITMENTS):
             return FINALISATION
     return IMPLEMENTATION
 
@@ -143,14 +145,14 @@ def _parties(flow: s.Flow, donors, countries, texts) -> list[etree._Element]:
 
 
 #: A transaction's first three elements, at its place in the file (two
-#: spaces a level, as lxml's pretty print). Only codes, ISO dates, currency
-#: codes and decimal amounts go in: nothing to escape but the currency, which
+#: spaces a level, as lxml's pretty print), up to its amount. Only codes, ISO
+#: dates and currency codes go in: nothing to escape but the currency, which
 #: is escaped all the same.
 _HEAD = (
     "    <transaction>\n"
     '      <transaction-type code="{type}"/>\n'
     '      <transaction-date iso-date="{date}"/>\n'
-    '      <value currency="{currency}" value-date="{value_date}">{amount}</value>'
+    '      <value currency="{currency}" value-date="{value_date}">'
 )
 
 
@@ -159,9 +161,11 @@ def _transactions(flows: list[s.Flow], donors, countries):
     provider and receiver depend only on its type, sign and donor or
     country: serialised by lxml once for each and reused (building and
     serialising them for each of 100,000 transactions was most of the
-    file's own time)."""
+    file's own time); its first elements depend only on its type, dates and
+    currency (a few thousand in a year): made once for each too."""
     texts = _texts()
     parties: dict[tuple, bytes] = {}
+    heads: dict[tuple, bytes] = {}
     for flow in flows:
         key = (flow.type, flow.value < 0, flow.donor_id, flow.country)
         made = parties.get(key)
@@ -170,15 +174,17 @@ def _transactions(flows: list[s.Flow], donors, countries):
             holder.extend(_parties(flow, donors, countries, texts))
             etree.indent(holder, level=2)
             text = etree.tostring(holder, encoding="utf-8")
-            made = parties[key] = text.removeprefix(b"<transaction>") + b"\n"
-        head = _HEAD.format(
-            type=flow.type,
-            date=flow.date.isoformat(),
-            currency=html.escape(flow.currency),
-            value_date=flow.value_date.isoformat(),
-            amount=amount_text(flow.value, flow.currency),
-        )
-        yield head.encode() + made
+            made = parties[key] = b"</value>" + text.removeprefix(b"<transaction>") + b"\n"
+        where = (flow.type, flow.date, flow.currency, flow.value_date)
+        head = heads.get(where)
+        if head is None:
+            head = heads[where] = _HEAD.format(
+                type=flow.type,
+                date=flow.date.isoformat(),
+                currency=html.escape(flow.currency),
+                value_date=flow.value_date.isoformat(),
+            ).encode()
+        yield head + amount_text(flow.value, flow.currency).encode() + made
 
 
 def write_activities(

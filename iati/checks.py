@@ -2,8 +2,10 @@
 each transaction type equals the books' figure for it (docs/iati.md).
 
 The file's transactions are read from pledges, receipts and grant entries
-(``iati.selectors``); the figures they must equal come from the financial
-statement and the ledger's account totals, read another way:
+(``iati.selectors``); the figures they must equal are read another way:
+the statement's lines and the accounts' debits from the ledger's day totals
+(``reports.services.statement.ledger_lines``, what the statement reads), and
+the receipts:
 
 - incoming funds (1) = the statement's cash received;
 - expenditure (4) = the statement's travel expenditure;
@@ -32,9 +34,8 @@ from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Fund
 from fundmgr.money import Money, round_amount
-from fundmgr.services.ledger import AccountBalance, account_balances
 from iati import selectors as s
-from reports.services.statement import fund_statement
+from reports.services.statement import cash_received, ledger_lines
 
 LABELS = {
     s.INCOMING_COMMITMENT: "Incoming Commitment",
@@ -69,16 +70,6 @@ class TypeCheck:
         }
 
 
-def _debits(balances: dict[str, AccountBalance], key: str) -> Decimal:
-    row = balances.get(key)
-    return row.debit if row else Decimal(0)
-
-
-def _balance(balances: dict[str, AccountBalance], key: str) -> Decimal:
-    row = balances.get(key)
-    return row.balance if row else Decimal(0)
-
-
 def transaction_checks(
     fund: Fund,
     end: datetime.date,
@@ -95,38 +86,33 @@ def transaction_checks(
             continue
         reported[flow.type] += flow.base
 
-    statement = fund_statement(fund, end, start)
-    after = account_balances(fund, end, segregated=False)
-    before = (
-        account_balances(fund, start - datetime.timedelta(days=1), segregated=False)
-        if start is not None
-        else {}
-    )
+    # The statement's lines and the accounts' debits, read once from the
+    # ledger's day totals: what the statement reads, never the legs again.
+    lines = ledger_lines(fund, end, start)
     receipts = Receipt.objects.filter(fund=fund, entry__date__lte=end)
     if start is not None:
         receipts = receipts.filter(entry__date__gte=start)
     cleared = receipts.aggregate(total=ExactSum("receivable_cleared"))["total"] or Decimal(0)
-    receivable = AccountKey.PLEDGES_RECEIVABLE
+    zero = Decimal(0)
     expected = {
         s.INCOMING_COMMITMENT: (
-            _balance(after, receivable) - _balance(before, receivable) + cleared,
+            lines.within.get(AccountKey.PLEDGES_RECEIVABLE, zero) + cleared,
             _("the change in pledges receivable plus what receipts cleared from it"),
         ),
         s.INCOMING_FUNDS: (
-            statement.cash_received.amount,
+            cash_received(fund, lines.start, end).amount,
             _("the statement's cash received"),
         ),
         s.OUTGOING_COMMITMENT: (
-            _debits(after, AccountKey.COMMITMENTS) - _debits(before, AccountKey.COMMITMENTS),
+            lines.debits.get(AccountKey.COMMITMENTS, zero),
             _("the debits to the commitments account"),
         ),
         s.DISBURSEMENT: (
-            _debits(after, AccountKey.TRAVEL_ADVANCES)
-            - _debits(before, AccountKey.TRAVEL_ADVANCES),
+            lines.debits.get(AccountKey.TRAVEL_ADVANCES, zero),
             _("the debits to the travel advances account"),
         ),
         s.EXPENDITURE: (
-            statement.expenditure.amount,
+            lines.line(AccountKey.TRAVEL_EXPENDITURE).amount,
             _("the statement's travel expenditure"),
         ),
     }

@@ -1,6 +1,8 @@
 """The IATI 2.03 organisation file of the fund's administering organisation
 (docs/iati.md): who it is, and what it spent through the fund each
-calendar year, as the financial statement has it."""
+calendar year, as the financial statement has it (its line for travel
+expenditure, read from the ledger's day totals as the statement reads it,
+without the statement's donors and pledges)."""
 
 from __future__ import annotations
 
@@ -10,21 +12,23 @@ from django.conf import settings
 from django.utils import timezone, translation
 from lxml import etree
 
+from fundmgr.chart import AccountKey
 from fundmgr.models import Fund
 from iati.xml import VERSION, XML_LANG, narrated, reporting_org, stamp, sub, value
-from reports.services.statement import fund_statement
+from reports.services.statement import ledger_lines
 
 
 def expenditure_years(fund: Fund, as_of: datetime.date):
-    """(first day, last day, statement) for each calendar year from the
-    fund's first entry to ``as_of``; the last year ends at ``as_of``."""
+    """(first day, last day, the statement's travel expenditure) for each
+    calendar year from the fund's first entry to ``as_of``; the last year
+    ends at ``as_of``."""
     first = fund.entries.posted().filter(date__lte=as_of).order_by("date").first()
     if first is None:
         return
     for year in range(first.date.year, as_of.year + 1):
         start = datetime.date(year, 1, 1)
         end = min(datetime.date(year, 12, 31), as_of)
-        yield start, end, fund_statement(fund, end, start)
+        yield start, end, ledger_lines(fund, end, start).line(AccountKey.TRAVEL_EXPENDITURE)
 
 
 def build_organisation(
@@ -46,9 +50,9 @@ def build_organisation(
         sub(organisation, "organisation-identifier", settings.FUNDMGR_IATI_REPORTING_ORG_REF)
         narrated(organisation, "name", settings.FUNDMGR_IATI_REPORTING_ORG_NAME)
         reporting_org(organisation)
-        for start, end, statement in expenditure_years(fund, as_of):
+        for start, end, spent_in_year in expenditure_years(fund, as_of):
             spent = sub(organisation, "total-expenditure")
             sub(spent, "period-start", iso_date=start.isoformat())
             sub(spent, "period-end", iso_date=end.isoformat())
-            value(spent, "value", statement.expenditure.amount, statement.currency, end)
+            value(spent, "value", spent_in_year.amount, fund.base_currency, end)
     return etree.ElementTree(root)

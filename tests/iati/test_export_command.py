@@ -9,12 +9,15 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import etree
 
 from fundmgr.chart import AccountKey
 from fundmgr.money import Money
 from fundmgr.services.ledger import credit, debit, post_entry
+from iati.organisation import build_organisation
 from iati.schemas import ACTIVITIES, ORGANISATIONS, schema_problems
 from tests.commands import refused_in_one_line, run_manage
 from tests.iati.conftest import books
@@ -52,6 +55,18 @@ def test_the_organisation_file_reports_each_year_s_expenditure_as_the_statement(
     }
     assert years[str(timezone.localdate().year)] == "3600.00"
     assert years["2019"] == "0.00"
+
+
+def test_the_organisation_file_reads_each_year_s_line_from_the_day_totals_not_the_legs(books, fund):
+    """A query for the first entry, then one of the day totals per year: it
+    drew up the whole statement for each year (every contribution and
+    receivable leg traced to its donor or pledge) for its one line."""
+    today = timezone.localdate()
+    first = fund.entries.posted().order_by("date").first().date
+    with CaptureQueriesContext(connection) as queries:
+        build_organisation(fund, today)
+    assert len(queries) == 1 + today.year - first.year + 1
+    assert [q["sql"] for q in queries if '"fundmgr_leg"' in q["sql"]] == []
 
 
 def test_an_unknown_fund_is_refused(fund, folder):

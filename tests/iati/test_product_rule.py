@@ -9,6 +9,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from donors.services.pledges import cancel_pledge
@@ -16,6 +18,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.money import Money
 from fundmgr.services.ledger import credit, debit, post_entry
 from iati.checks import check_transactions, transaction_checks
+from iati.selectors import all_flows
 from reports.services.statement import fund_statement
 from tests.iati.conftest import books
 
@@ -62,3 +65,18 @@ def test_expenditure_posted_outside_a_grant_is_reported_with_both_figures(books,
         "Transaction type 4 (Expenditure): the file reports 3600.00 USD, "
         "the statement's travel expenditure is 3725.00 USD."
     ]
+
+
+@pytest.mark.parametrize("start", [None, datetime.date(2019, 3, 6)])
+def test_the_rule_reads_the_day_totals_and_the_receipts_never_the_legs_again(books, fund, start):
+    """With the flows the file was made of, the figures they must equal are
+    three queries: the statement's lines and the accounts' debits from the
+    ledger's day totals, the cash received and what receipts cleared. The
+    rule drew up the whole statement (every contribution leg traced to its
+    donor, every receivable leg to its pledge) and summed the legs twice."""
+    end = timezone.localdate()
+    flows = all_flows(fund, end, start)
+    with CaptureQueriesContext(connection) as queries:
+        assert check_transactions(fund, end, start, flows=flows) == []
+    assert len(queries) == 3
+    assert [q["sql"] for q in queries if '"fundmgr_leg"' in q["sql"]] == []
