@@ -901,7 +901,7 @@ def _render_grant(request, grant: Grant, *, bound=None, error: str = ""):
             "history": [(step, action_label(step.action)) for step in workflow.history(grant)],
             "actions": shown,
             "duty_refusals": _duty_refusals(grant, request.user, levels, signatures, allowed),
-            "action_error": error,
+            "refused": error,
             "owes": grant.state in RECEIVABLE_STATES,
             "owed": owed_by_traveller(grant),
             "ledger": ledger,

@@ -76,7 +76,7 @@ def nominations(request):
 
 
 def _page(
-    request, grant: Grant, form: WithdrawForm | None = None, status: int = 200, error: str = ""
+    request, grant: Grant, form: WithdrawForm | None = None, status: int = 200, refused: str = ""
 ):
     chain = work.levels()
     signed = work.with_signed(Grant.objects.filter(pk=grant.pk)).values_list("signed", flat=True)
@@ -92,7 +92,7 @@ def _page(
             "past_withdrawing": grant.state in WITHDRAW.sources
             and grant.state not in BEFORE_CERTIFICATION,
             "form": form or WithdrawForm(),
-            "error": error,
+            "refused": refused,
         },
         status=status,
     )

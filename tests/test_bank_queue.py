@@ -600,3 +600,57 @@ def test_each_waiting_lines_fields_are_labelled_with_their_line(fund, officer, f
         assert any(
             label.endswith(f"(statement.csv, line {line.line_number})") for label in labels
         ), labels
+
+
+def test_a_refused_line_says_error_in_the_title_and_its_message_takes_the_focus(
+    fund, officer, finance, rates
+):
+    from tests.accessible import page_of, refusal_shown
+
+    (line,) = import_lines(fund, officer, ("2019-03-20", "40", "EUR", "gift", "Someone", "Q1"))
+    response = post_form(
+        finance,
+        queue_url(fund),
+        {"line": line.pk, f"line{line.pk}-pledge_reference": "NO-SUCH-PLEDGE"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    box = refusal_shown(response, "refusal-messages")
+    assert "No pledge of this fund has that reference" in box.text_content()
+    assert not page_of(response).xpath('//*[@role="status"]')  # said once, as a refusal
+
+
+def test_a_message_that_is_no_refusal_is_a_status_and_takes_no_focus(
+    fund, officer, finance, rates, examplia
+):
+    from tests.accessible import page_of
+
+    (line,) = import_lines(fund, officer, ("2019-03-20", "40", "EUR", "gift", "Examplia", "Q1"))
+    response = post_form(
+        finance,
+        queue_url(fund),
+        {"line": line.pk, f"line{line.pk}-donor_email": "m@examplia.org"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    page = page_of(response)
+    assert not page.findtext(".//title").startswith("Error")
+    assert page.xpath('//*[@role="status"]//li') and not page.xpath("//*[@autofocus]")
+    assert not page.xpath('//*[@id="refusal-messages"]')
+
+
+def test_each_waiting_lines_buttons_name_their_line(fund, officer, finance, rates):
+    from tests.accessible import assert_distinct_buttons
+
+    import_lines(
+        fund,
+        officer,
+        ("2019-03-20", "40", "EUR", "gift", "Someone", "Q1"),
+        ("2019-03-21", "50", "EUR", "gift", "Someone else", "Q2"),
+    )
+    response = finance.get(queue_url(fund), HTTP_ACCEPT_LANGUAGE="en")
+    assert_distinct_buttons(response, "Settle this line", 2)
+    names = assert_distinct_buttons(response, "Record the donor and assign the line", 2)
+    assert "Record the donor and assign the line (statement.csv, line 2)" in names

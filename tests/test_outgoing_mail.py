@@ -227,3 +227,18 @@ def test_with_the_mail_server_down_an_attachment_is_not_made_for_nothing(
     waiting.refresh_from_db()
     assert waiting.status == Status.SENT and made == ["R-1"]
     assert [m.attachments[0][0] for m in mailoutbox] == ["R-1.txt"]
+
+
+def test_each_failed_mails_send_again_button_names_its_mail(client, make_user):
+    from tests.accessible import assert_distinct_buttons
+
+    for to, subject in (("a@example.org", "Receipt 7"), ("b@example.org", "Receipt 8")):
+        OutgoingMail.objects.create(
+            kind="test", to=to, subject=subject, status=Status.FAILED, attempts=mail.MAX_ATTEMPTS
+        )
+    client.force_login(make_user("mail-finance", Role.FINANCE_OFFICER))
+
+    response = client.get(reverse("undelivered-mail"), HTTP_ACCEPT_LANGUAGE="en")
+
+    names = assert_distinct_buttons(response, "Send again now", 2)
+    assert any("a@example.org, Receipt 7" in name for name in names), names

@@ -6,6 +6,10 @@ It is found, not passed: every Django form and formset in the page's context
 item's ``form``) is read, so no form page has to remember it. Each problem links to its field; the
 summary takes the focus and the page's title starts with "Error: ", so a
 person using a screen reader hears at once that the form was refused.
+
+A refusal said otherwise is treated the same way: an error-level message
+(``flash_messages``), or the text a view passes as ``refused`` when an action
+is refused and the page is shown again (includes/refusal.html).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
+from django.contrib import messages
 from django.forms import BaseForm
 from django.forms.formsets import BaseFormSet
 
@@ -73,3 +78,24 @@ def form_problems(context) -> list[Problem]:
                 seen.add(id(form))
                 problems += problems_of(form)
     return problems
+
+
+@dataclass(frozen=True)
+class Flash:
+    """The page's messages, refusals apart: the refusals are shown like a
+    refused form's summary (an alert that takes the focus, "Error: " in the
+    title), the rest as a status."""
+
+    errors: list
+    others: list
+
+
+@register.simple_tag(takes_context=True)
+def flash_messages(context) -> Flash:
+    """The messages of ``context`` (Django's messages context processor),
+    split into refusals (error level and above) and the rest."""
+    errors: list = []
+    others: list = []
+    for message in context.get("messages") or ():
+        (errors if message.level >= messages.ERROR else others).append(message)
+    return Flash(errors, others)

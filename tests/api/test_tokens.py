@@ -269,3 +269,16 @@ def test_a_refused_form_saves_nothing_and_says_why(client, finance):
     assert answer.status_code == 400
     assert not ApiToken.objects.exists()
     assert "This field is required." in answer.content.decode()
+
+
+def test_each_tokens_revoke_button_names_its_token(client, finance):
+    from tests.accessible import assert_distinct_buttons
+
+    for name in ("ERP", "Dashboard"):
+        create_token(finance, name=name, scopes=[Scope.READ_BOOKS], days=30, by=finance)
+    client.force_login(finance)
+
+    response = client.get("/accounts/api-tokens/", HTTP_ACCEPT_LANGUAGE="en")
+
+    names = assert_distinct_buttons(response, "Revoke", 2)
+    assert any(name.startswith("Revoke (Dashboard, fm_") for name in names), names

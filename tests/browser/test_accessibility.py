@@ -54,6 +54,66 @@ def test_a_refused_form_puts_the_focus_on_its_summary_whose_links_lead_to_the_fi
         page.axe_watch.check_pending()  # the page with its summary, in each language
 
 
+def test_a_refusal_message_takes_the_focus_and_the_title_says_error_in_english_and_arabic(
+    page, transactional_db
+):
+    """A refusal said as a message (the bank queue's: no pledge has that
+    reference) is treated as a refused form: said at once, focused, "Error"
+    first in the title."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from donors.services.bank_statements import import_bank_statement
+    from fundmgr.demo import DEMO_PASSWORD
+    from fundmgr.models import Fund
+
+    call_command("load_demo", verbosity=0)
+    finance = get_user_model().objects.get(username="finance")
+    csv = (
+        "value_date,amount,currency,reference,counterparty,bank_ref\n"
+        f"{timezone.localdate().isoformat()},75.00,USD,gift,Refused Sender,BK-REFUSE-1\n"
+    )
+    import_bank_statement(
+        SimpleUploadedFile("refusal.csv", csv.encode()),
+        Fund.objects.get(code="UNFSSC"),
+        finance,
+        name="refusal.csv",
+    )
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("finance")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Signed in as finance")).to_be_visible()
+
+    for language in ("en", "ar"):
+        if language == "ar":
+            page.context.add_cookies(
+                [{"name": "django_language", "value": language, "url": page.base_url}]
+            )
+        with translation.override(language):
+            reference, settle, error = (
+                translation.gettext("Pledge reference"),
+                translation.gettext("Settle this line"),
+                translation.pgettext(
+                    "start of the title of a page whose form has errors", "Error:"
+                ),
+            )
+        page.goto("/finance/UNFSSC/bank/queue/")
+        line = page.get_by_role("region", name=re.compile("Refused Sender"))
+        line.get_by_label(reference).fill("NO-SUCH-PLEDGE")
+        line.get_by_role("button", name=settle).click()
+
+        refusal = page.get_by_role("alert")
+        expect(refusal).to_be_focused()
+        if language == "en":
+            expect(refusal).to_contain_text("No pledge of this fund has that reference")
+        expect(page).to_have_title(re.compile("^" + re.escape(error) + " "))
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        page.axe_watch.check_pending()  # the page with its refusal, in each language
+
+
 #: The main pages of each kind of reader that no journey walks through.
 PAGES = {
     None: (

@@ -11,6 +11,7 @@ with the separation-of-duties message; that grant stays certified."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -117,5 +118,8 @@ def test_an_officer_certifies_another_approves_and_one_person_never_signs_twice(
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Not done: nothing was changed")
     expect(alert).to_contain_text("You already signed this grant")
+    # Said at once, as a refused form: the refusal has the focus, the title says so.
+    expect(alert).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: "))
     expect(page.locator("#grant-state")).to_have_text("Certified")
     assert Grant.objects.get(pk=second.pk).state == GrantState.CERTIFIED

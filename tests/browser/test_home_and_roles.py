@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from fundmgr.demo import DEMO_LOGINS, DEMO_PASSWORD
 from fundmgr.models import Fund
 from fundmgr.services.funds import positions
+from tests.browser.conftest import in_arabic
 
 FUND_NAME = "United Nations Fund for South-South Cooperation"
 
@@ -99,6 +100,7 @@ def test_each_demo_role_signs_in_and_sees_the_fund(page, demo, login):
     expect(page.get_by_text(f"Signed in as {login.username}")).to_be_visible()
     # Everyone lands on their work (fundmgr/work.py); the funds are a link away.
     expect(page.get_by_role("heading", level=1, name="My work")).to_be_visible()
+    in_arabic(page)  # each role's "My work", checked by axe in Arabic too
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Funds").click()
     expect(page.get_by_role("heading", name=FUND_NAME)).to_be_visible()
     page.get_by_role("link", name=f"Details of {FUND_NAME}").click()

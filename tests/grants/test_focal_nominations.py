@@ -143,6 +143,22 @@ def test_after_certification_withdrawing_is_refused_with_a_clear_message(
     assert grant.state == GrantState.CERTIFIED
 
 
+def test_a_refused_withdrawal_says_error_in_the_title_and_its_box_takes_the_focus(
+    focal_client, make_grant, walk, funded
+):
+    from tests.accessible import refusal_shown
+
+    grant = walk(make_grant(country="NP"), "certified")
+    response = focal_client.post(
+        withdraw_url(grant),
+        with_token(focal_client, withdraw_url(grant), {"reason": "late"}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 409
+    box = refusal_shown(response, "refusal")
+    assert "its nominator can no longer withdraw it" in box.text_content()
+
+
 def test_a_nominator_who_is_no_fund_officer_cannot_withdraw_after_certification(
     make_grant, focal, walk, funded
 ):

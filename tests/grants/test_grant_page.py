@@ -240,6 +240,22 @@ def test_an_approval_without_the_cash_is_refused_with_the_figures_and_changes_no
     assert not Signature.objects.filter(signer=approver).exists()
 
 
+def test_a_refused_action_says_error_in_the_title_and_its_box_takes_the_focus(
+    client, grant, officer, approver
+):
+    from tests.accessible import refusal_shown
+
+    workflow.certify(grant, officer)
+    client.force_login(approver)
+    response = post_form(client, action_url(grant, "approve"), {}, HTTP_ACCEPT_LANGUAGE="en")
+    box = refusal_shown(response, "refusal")
+    assert box.findtext("h2") == "Not done: nothing was changed"
+    assert "Insufficient funds" in box.text_content()
+    # Shown again without a refusal: no error, nothing takes the focus.
+    page = client.get(page_url(grant), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<title>Error:" not in page and "autofocus" not in page
+
+
 def test_the_person_who_certified_is_refused_the_approval_and_the_grant_stays_certified(
     client, grant, funded, dual
 ):

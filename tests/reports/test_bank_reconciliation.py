@@ -355,3 +355,37 @@ def test_each_open_lines_controls_are_labelled_with_their_line(client, fund, fin
     assert len(labels) == len(set(labels)), labels  # no two controls share a name
     for line in lines:
         assert f"Because ({line.statement.file_name} · {line.line_number})" in labels
+
+
+def test_each_rows_buttons_name_their_payout_or_line(client, fund, finance, tmp_path):
+    from tests.accessible import assert_distinct_buttons
+
+    matched, first, second = (
+        card_payout(fund, amount) for amount in ("100.00", "200.00", "200.00")
+    )
+    lines = statement_lines(
+        fund,
+        finance,
+        tmp_path,
+        [(DAY, "100.00", "STRIPE"), (DAY, "200.00", "STRIPE"), (DAY, "-5.00", "FEE")]
+        + [(DAY, "-6.00", "FEE"), (DAY, "-7.00", "FEE"), (DAY, "-8.00", "FEE")],
+    )
+    match_payout_line(matched, lines[0], finance)
+    other = card_payout(fund, "300.00")
+    match_payout_line(
+        other, statement_lines(fund, finance, tmp_path, [(DAY, "300.00", "X")])[0], finance
+    )
+    for line in lines[4:]:
+        leave_unreconciled(line, finance, UnreconciledReason.BANK_CHARGE)
+    client.force_login(finance)
+
+    response = client.get(url(fund), HTTP_ACCEPT_LANGUAGE="en")
+
+    for text, count in (
+        ("Match", 2),  # the two 200.00 payouts, each offered the 200.00 line
+        ("Undo the match", 2),
+        ("Leave unreconciled", 3),
+        ("Reopen", 2),
+    ):
+        names = assert_distinct_buttons(response, text, count)
+    assert f"Reopen ({lines[4].statement.file_name} · {lines[4].line_number})" in names

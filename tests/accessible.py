@@ -1,0 +1,38 @@
+"""What a screen reader hears of a page's controls and refusals, read from
+the HTML a view answers (the browser tests check the same in Chromium)."""
+
+from __future__ import annotations
+
+from lxml import html
+
+
+def page_of(response) -> html.HtmlElement:
+    return html.fromstring(response.content.decode())
+
+
+def button_names(response, text: str) -> list[str]:
+    """The accessible names (text, hidden parts included, spaces folded) of
+    the page's buttons whose name starts with ``text``."""
+    names = [" ".join(b.text_content().split()) for b in page_of(response).iter("button")]
+    return [name for name in names if name.startswith(text)]
+
+
+def assert_distinct_buttons(response, text: str, count: int) -> list[str]:
+    """``count`` buttons named ``text``..., no two with the same name."""
+    names = button_names(response, text)
+    assert len(names) == count, names
+    assert len(set(names)) == count, f"buttons sharing a name: {names}"
+    return names
+
+
+def refusal_shown(response, box_id: str) -> html.HtmlElement:
+    """The refusal box ``box_id``: said at once (role=alert), focusable and
+    focused on load (tabindex=-1, autofocus), the only thing that autofocuses,
+    and the title starting with "Error: "."""
+    page = page_of(response)
+    assert page.findtext(".//title").startswith("Error: "), page.findtext(".//title")
+    box = page.get_element_by_id(box_id)
+    assert box.get("role") == "alert"
+    assert box.get("tabindex") == "-1" and box.get("autofocus") is not None
+    assert [e.get("id") for e in page.xpath("//*[@autofocus]")] == [box_id]
+    return box
