@@ -61,7 +61,8 @@ NUMBERS = [
 def django_reads(raw, field):
     """The decimal Django's SQLite converter makes of ``raw`` read from a
     column of ``field`` (a Col), or from an expression when ``field`` is None."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    # The backend's module first: its operations module alone imports it back.
+    from django.db.backends.sqlite3.base import DatabaseOperations
     from django.db.models import DecimalField, Value
     from django.db.models.expressions import Col
 
