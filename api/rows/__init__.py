@@ -9,26 +9,42 @@ field object of the serializer (its ``to_representation``; for a text, a
 number and an aware time, its exact equivalent without the call), so dates,
 times, decimals and choices come out as the serializer writes them; only what
 is nested (money, a donor, a schedule) is written by hand, and
-tests/api/test_rows.py checks every list against its serializer."""
+tests/api/test_rows.py checks every list against its serializer. Amounts and
+decimals are read as stored and written a column at a time
+(api.rows.stored: Django's SQLite converter was a page's largest cost)."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable
 from functools import cached_property
-from typing import Any
+from operator import itemgetter
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from api.serializers.money import money_json
+from api.rows.stored import (
+    as_stored,
+    datetime_text,
+    stored_name,
+    write_amounts,
+    write_numbers,
+    write_times,
+)
 from fundmgr.translated import i18n_name, in_language
 
 #: Writes one field of an answer's row from the row read by ``.values()``.
 Write = Callable[[dict[str, Any]], Any]
+
+
+class Reads(Protocol):
+    """What a list's page is read by (``BooksView.values_page``)."""
+
+    def values(self, queryset: models.QuerySet) -> models.QuerySet: ...
 
 
 def _as_is(value: Any) -> Any:
@@ -42,12 +58,6 @@ class _InTimeZone:
 
 
 IN_TIME_ZONE = _InTimeZone()
-
-
-def datetime_text(value: datetime.datetime, zone) -> str:
-    """An aware datetime as DateTimeField writes it (ISO 8601, UTC as Z) in ``zone``."""
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _writer(field: serializers.Field) -> Any:
@@ -77,7 +87,17 @@ class Rows:
     """The rows of a serializer's answer from ``.values()``: each field the
     serializer declares, in its order, written by the field itself from the
     column its ``source`` names (``fund.code`` read as ``fund__code``), or,
-    for a field named in ``written``, by the function given."""
+    for a field named in ``written``, by the function given.
+
+    Some columns are read as stored (api.rows.stored) and written a column
+    at a time before the rows: amounts (the ``money`` writers', and
+    ``amounts``: amount column -> currency column, for a writer of its own),
+    the model's decimal columns a ``DecimalField`` writes, and the times named
+    in ``times``. So a page is read by ``values`` and written by calling this
+    (``row`` writes one row of a page without such columns). A column the
+    caller or a ``written`` function reads as Django converts it is named in
+    ``reads`` (never read as stored); so is a page's ordering, which the
+    cursor reads."""
 
     def __init__(
         self,
@@ -85,20 +105,28 @@ class Rows:
         *,
         written: dict[str, Write] | None = None,
         reads: Iterable[str] = (),
+        amounts: dict[str, str] | None = None,
+        times: Iterable[str] = (),
     ) -> None:
         self.serializer_class = serializer_class
         self.written = written or {}
         #: Columns the ``written`` functions read besides the flat fields'.
         self.reads = list(reads)
+        self.amounts = {
+            **{w.amount: w.currency for w in self.written.values() if isinstance(w, money)},
+            **(amounts or {}),
+        }
+        self.times = list(times)
 
     @cached_property
-    def _steps(self) -> list[tuple[str, str | None, Any]]:
-        steps: list[tuple[str, str | None, Any]] = []
+    def _plan(self) -> _Plan:
+        plan = _Plan()
         for name, field in self.serializer_class().fields.items():
             if field.write_only:
                 continue
+            plan.names.append(name)
             if name in self.written:
-                steps.append((name, None, self.written[name]))
+                plan.steps.append((None, self.written[name]))
                 continue
             if field.source == "*" or isinstance(
                 field, serializers.BaseSerializer | serializers.SerializerMethodField
@@ -106,19 +134,61 @@ class Rows:
                 raise ImproperlyConfigured(
                     f"{self.serializer_class.__name__}.{name} is not a column: write it."
                 )
-            steps.append((name, field.source.replace(".", "__"), _writer(field)))
-        return steps
+            column = field.source.replace(".", "__")
+            write = _writer(field)
+            model_field = self._model_field(column)
+            if column in self.reads or column in self.amounts:
+                pass
+            elif isinstance(field, serializers.DecimalField) and isinstance(
+                model_field, models.DecimalField
+            ):
+                plan.numbers[column] = (model_field, field)
+                write = _as_is  # written by write_numbers
+            elif (
+                column in self.times
+                and write is IN_TIME_ZONE
+                and isinstance(model_field, models.DateTimeField)
+            ):
+                plan.times[column] = None
+                write = _as_is  # written by write_times
+            plan.steps.append((column, write))
+        for column, currency in self.amounts.items():
+            plan.amounts.setdefault(currency, []).append((column, self._model_field(column)))
+        stored = [*self.amounts, *plan.numbers, *plan.times]
+        plan.stored = {stored_name(column): as_stored(column) for column in stored}
+        flat = [column for column, _write in plan.steps if column is not None]
+        plan.columns = [
+            column for column in dict.fromkeys([*flat, *self.reads]) if column not in stored
+        ]
+        return plan
 
-    @cached_property
+    def _model_field(self, column: str) -> models.Field | None:
+        """The model's own field of ``column``; None for an annotation or a
+        related model's column."""
+        model = getattr(getattr(self.serializer_class, "Meta", None), "model", None)
+        if model is None or "__" in column:
+            return None
+        try:
+            return model._meta.get_field(column)
+        except FieldDoesNotExist:
+            return None
+
+    @property
     def columns(self) -> list[str]:
-        """What to ask ``.values()`` for."""
-        flat = [column for _name, column, _write in self._steps if column is not None]
-        return list(dict.fromkeys([*flat, *self.reads]))
+        """The columns ``values`` reads as Django converts them."""
+        return self._plan.columns
+
+    def values(self, queryset: models.QuerySet, *also: str) -> models.QuerySet:
+        """``queryset.values()`` of what the rows read (and ``also``): the
+        columns, and those read as stored."""
+        plan = self._plan
+        return queryset.values(*also, *plan.columns, **plan.stored)
 
     def row(self, values: dict[str, Any], zone=None) -> dict[str, Any]:
-        """One row; ``zone``: the active time zone, if the caller read it."""
+        """One row, of a page without columns read as stored; ``zone``: the
+        active time zone, if the caller read it."""
         answer: dict[str, Any] = {}
-        for name, column, write in self._steps:
+        for name, (column, write) in zip(self._plan.names, self._plan.steps, strict=True):
             if column is None:
                 answer[name] = write(values)
                 continue
@@ -132,9 +202,51 @@ class Rows:
                 answer[name] = write(value)
         return answer
 
-    def __call__(self, page: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows of ``page`` (read by ``values``), written a column at a
+        time: each field's values in one pass, then each row's from them."""
+        plan = self._plan
+        for currency, amounts in plan.amounts.items():
+            write_amounts(page, amounts, currency)
+        for column, (field, number) in plan.numbers.items():
+            write_numbers(page, column, field, number)
         zone = timezone.get_current_timezone()
-        return [self.row(values, zone) for values in page]
+        for column in plan.times:
+            write_times(page, column, zone)
+        written = [_column(page, column, write, zone) for column, write in plan.steps]
+        names = plan.names
+        return [dict(zip(names, row, strict=True)) for row in zip(*written, strict=True)]
+
+
+class _Plan:
+    """How ``Rows`` reads and writes: made once from the serializer."""
+
+    def __init__(self) -> None:
+        #: The answer's names, and each one's (column or None, writer).
+        self.names: list[str] = []
+        self.steps: list[tuple[str | None, Any]] = []
+        #: Read as stored: currency column -> [(amount column, model field)];
+        #: decimal column -> (model field, serializer field); alias -> expression.
+        self.amounts: dict[str, list[tuple[str, models.DecimalField | None]]] = {}
+        self.numbers: dict[str, tuple[models.DecimalField, serializers.DecimalField]] = {}
+        self.times: dict[str, None] = {}
+        self.stored: dict[str, Any] = {}
+        #: Read as Django converts them.
+        self.columns: list[str] = []
+
+
+def _column(page: list[dict[str, Any]], column: str | None, write: Any, zone) -> list[Any]:
+    """One field's values for every row of ``page`` (None stays None)."""
+    if column is None:
+        return [write(values) for values in page]
+    if write is _as_is:
+        return list(map(itemgetter(column), page))
+    if write is IN_TIME_ZONE:
+        return [
+            None if (value := values[column]) is None else datetime_text(value, zone)
+            for values in page
+        ]
+    return [None if (value := values[column]) is None else write(value) for values in page]
 
 
 def translated(column: str) -> Write:
@@ -153,12 +265,14 @@ def translated_reads(*columns: str) -> list[str]:
     return [name for column in columns for name in (column, i18n_name(column))]
 
 
-def money(amount_column: str, currency_column: str) -> Write:
+class money:
     """Money from two columns (MoneySerializer's or MoneyOfField's answer);
-    None when the amount is."""
+    None when the amount is. The amount is read as stored and written by
+    ``write_amounts`` before the row."""
 
-    def write(values: dict[str, Any]) -> dict[str, str] | None:
-        amount = values[amount_column]
-        return None if amount is None else money_json(amount, values[currency_column])
+    def __init__(self, amount_column: str, currency_column: str) -> None:
+        self.amount, self.currency = amount_column, currency_column
 
-    return write
+    def __call__(self, values: dict[str, Any]) -> dict[str, str] | None:
+        text = values[self.amount]
+        return None if text is None else {"amount": text, "currency": values[self.currency]}

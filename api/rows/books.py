@@ -37,20 +37,14 @@ receipts = Rows(
         "amount": money("amount", "amount_currency"),
         "base_amount": money("base_amount", "fund__base_currency"),
     },
-    reads=[
-        "donor_id",
-        "donor__name",
-        "amount",
-        "amount_currency",
-        "base_amount",
-        "fund__base_currency",
-    ],
+    reads=["donor_id", "donor__name", "amount_currency", "fund__base_currency"],
+    times=["created_at"],
 )
 
 _instalments = Rows(
     InstalmentSerializer,
     written={"amount": money("amount", "amount_currency")},
-    reads=["amount", "amount_currency"],
+    reads=["amount_currency"],
 )
 
 
@@ -67,16 +61,8 @@ _pledges = Rows(
         "received": money("paid", "amount_currency"),
         "instalments": _children,
     },
-    reads=[
-        "id",
-        "donor_id",
-        "donor__name",
-        "amount",
-        "amount_currency",
-        "base_amount",
-        "fund__base_currency",
-        "paid",
-    ],
+    reads=["id", "donor_id", "donor__name", "amount_currency", "fund__base_currency"],
+    times=["created_at"],
 )
 
 
@@ -89,14 +75,15 @@ def _attach(page: list[dict[str, Any]], children: dict[Any, list]) -> list[dict[
 class Pledges:
     """Pledges with their instalments: the page, then its instalments in one query."""
 
-    columns = _pledges.columns
+    values = _pledges.values
 
     def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
         schedule: dict[Any, list] = defaultdict(list)
         rows = Instalment.objects.filter(pledge_id__in=[values["id"] for values in page])
         # The order of the pledge's ``instalments`` (Instalment.Meta.ordering).
-        for values in rows.values("pledge_id", *_instalments.columns):
-            schedule[values["pledge_id"]].append(_instalments.row(values))
+        instalments = list(_instalments.values(rows, "pledge_id"))
+        for values, answer in zip(instalments, _instalments(instalments), strict=True):
+            schedule[values["pledge_id"]].append(answer)
         return _pledges(_attach(page, schedule))
 
 
@@ -117,12 +104,12 @@ _events = Rows(
 class Events:
     """Events with their sessions (by day and hour): the page, then its sessions."""
 
-    columns = _events.columns
+    values = _events.values
 
     def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
         sessions: dict[Any, list] = defaultdict(list)
         rows = EventSession.objects.filter(event_id__in=[values["id"] for values in page])
-        for values in rows.order_by("date", "starts_at").values("event_id", *_sessions.columns):
+        for values in _sessions.values(rows.order_by("date", "starts_at"), "event_id"):
             sessions[values["event_id"]].append(_sessions.row(values))
         return _events(_attach(page, sessions))
 
@@ -171,6 +158,7 @@ _entries = Rows(
         "created_by__username",
         "system_actor",
     ],
+    times=["created_at"],
 )
 
 
@@ -190,7 +178,7 @@ _legs = Rows(
         "credit": money("credit", "_currency"),
         "original": money("original", "original_currency"),
     },
-    reads=["account_id", "debit", "credit", "original", "original_currency"],
+    reads=["account_id", "original_currency"],
 )
 
 
@@ -198,14 +186,16 @@ class Entries:
     """Entries with their legs: the page, its legs, the legs' accounts (a
     fund's few accounts, read once rather than joined to every leg)."""
 
-    columns = [*_entries.columns, "fund__base_currency"]
+    def values(self, queryset):
+        return _entries.values(queryset, "fund__base_currency")
 
     def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
         currency = {values["id"]: values["fund__base_currency"] for values in page}
         legs = list(
-            Leg.objects.filter(entry_id__in=list(currency))
-            .order_by("entry_id", "id")
-            .values("entry_id", *_legs.columns)
+            _legs.values(
+                Leg.objects.filter(entry_id__in=list(currency)).order_by("entry_id", "id"),
+                "entry_id",
+            )
         )
         accounts = {
             account["id"]: account
@@ -213,11 +203,12 @@ class Entries:
                 id__in={leg["account_id"] for leg in legs}
             ).values("id", "code", "key")
         }
-        by_entry: dict[Any, list] = defaultdict(list)
         for leg in legs:
             leg["_account"] = accounts[leg["account_id"]]
             leg["_currency"] = currency[leg["entry_id"]]
-            by_entry[leg["entry_id"]].append(_legs.row(leg))
+        by_entry: dict[Any, list] = defaultdict(list)
+        for leg, answer in zip(legs, _legs(legs), strict=True):
+            by_entry[leg["entry_id"]].append(answer)
         return _entries(_attach(page, by_entry))
 
 

@@ -10,16 +10,21 @@ from rest_framework import serializers
 
 from api.rows import Rows
 from api.serializers.grants import AMOUNTS, DelegateSerializer, GrantSerializer, person_name
-from api.serializers.money import money_json
 from fundmgr.sentences import render, render_all
 from grants import queries
 
 _DATETIME = serializers.DateTimeField()
 
 
+#: Each amount is in the fund's currency; read as stored, written before the rows.
+_CURRENCY = "event__fund__base_currency"
+
+
 def _amounts(values: dict[str, Any]) -> dict[str, Any]:
-    currency = values["event__fund__base_currency"]
-    return {name: money_json(values[column], currency) for name, column in AMOUNTS.items()}
+    currency = values[_CURRENCY]
+    return {
+        name: {"amount": values[column], "currency": currency} for name, column in AMOUNTS.items()
+    }
 
 
 def _nominated_by(values: dict[str, Any]) -> str:
@@ -61,7 +66,7 @@ _delegate = Rows(
 
 
 def _delegate_or_none(values: dict[str, Any]) -> dict[str, Any] | None:
-    return _delegate.row(values) if values["_personal"] else None
+    return values["_delegate"]
 
 
 _grants = Rows(
@@ -79,29 +84,37 @@ _grants = Rows(
         "eligibility_reasons",
         "routing_reason",
         "routing_note",
-        *AMOUNTS.values(),
-        "event__fund__base_currency",
+        _CURRENCY,
         "nominated_by__first_name",
         "nominated_by__last_name",
         "nominated_by__username",
         *_delegate.columns,
     ],
+    amounts=dict.fromkeys(AMOUNTS.values(), _CURRENCY),
+    times=["created_at", "updated_at"],
 )
 
-columns = _grants.columns
+
+class Grants:
+    """Grants with their signatures: the page, then its signatures in one query."""
+
+    values = _grants.values
+
+    def __call__(self, page: list[dict[str, Any]], *, personal: bool) -> list[dict[str, Any]]:
+        """The page's rows; the delegate's personal data only when ``personal``."""
+        signed = queries.signatures_by_grant(values["id"] for values in page)
+        delegates = _delegate(page) if personal else [None] * len(page)
+        for values, delegate in zip(page, delegates, strict=True):
+            values["_delegate"] = delegate
+            values["_signatures"] = [
+                {
+                    "level": signature.level,
+                    "signed_by": person_name(signature.signer),
+                    "signed_at": _DATETIME.to_representation(signature.signed_at),
+                }
+                for signature in signed.get(values["id"], [])
+            ]
+        return _grants(page)
 
 
-def grants(page: list[dict[str, Any]], *, personal: bool) -> list[dict[str, Any]]:
-    """The page's rows; the delegate's personal data only when ``personal``."""
-    signed = queries.signatures_by_grant(values["id"] for values in page)
-    for values in page:
-        values["_personal"] = personal
-        values["_signatures"] = [
-            {
-                "level": signature.level,
-                "signed_by": person_name(signature.signer),
-                "signed_at": _DATETIME.to_representation(signature.signed_at),
-            }
-            for signature in signed.get(values["id"], [])
-        ]
-    return _grants(page)
+grants = Grants()

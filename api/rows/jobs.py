@@ -29,17 +29,23 @@ _exports = Rows(
     reads=["progress_done", "progress_total"],
 )
 
-columns = _exports.columns
+
+class Exports:
+    """The caller's exports, each with its download link when it has one."""
+
+    values = _exports.values
+
+    def __call__(self, page: list[dict[str, Any]], request) -> list[dict[str, Any]]:
+        """ExportSerializer.get_download's link: a finished file not yet expired."""
+        now = timezone.now()
+        download = _link(request, "api-export-download")
+        for values in page:
+            ready = values["status"] == Export.Status.DONE and values["expires_at"] > now
+            values["_download"] = download(values["id"]) if ready else None
+        return _exports(page)
 
 
-def exports(page: list[dict[str, Any]], request) -> list[dict[str, Any]]:
-    """ExportSerializer.get_download's link: a finished file not yet expired."""
-    now = timezone.now()
-    download = _link(request, "api-export-download")
-    for values in page:
-        ready = values["status"] == Export.Status.DONE and values["expires_at"] > now
-        values["_download"] = download(values["id"]) if ready else None
-    return _exports(page)
+exports = Exports()
 
 
 #: A number no id reaches, which a page's link is reversed with once.
@@ -56,6 +62,27 @@ def _link(request, name: str):
         return f"{head}{pk}{tail}"
 
     return link
+
+
+#: What ``imports`` reads of a job (and ``Outcome.of_job``, and the importers'
+#: ``message`` and ``result_url`` of a finished job); ordered by requested_at.
+IMPORT_COLUMNS = [
+    "id",
+    "kind",
+    "status",
+    "fund",
+    "fund__code",
+    "event",
+    "event__code",
+    "file_names",
+    "summary",
+    "problems",
+    "error",
+    "progress_done",
+    "progress_total",
+    "requested_at",
+    "finished_at",
+]
 
 
 def _none_or(write, value):

@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
 
 from api.audit import AuditedMixin
+from api.rows import Reads
 from api.scopes import Scope
 from api.serializers.errors import flat_errors
 
@@ -63,12 +64,11 @@ class BooksView(AuditedMixin, generics.GenericAPIView):
             raise ValidationError(flat_errors(query.errors))
         self.query = query.validated_data
 
-    def values_page(self, columns: list[str]) -> list[dict]:
-        """A page of ``get_queryset()`` read as ``.values(*columns)``, for a
+    def values_page(self, rows: Reads) -> list[dict]:
+        """A page of ``get_queryset()`` read as ``rows.values`` reads it, for a
         list written by ``api.rows`` (no model built, nothing prefetched: the
         rows writers read what a page needs besides)."""
-        queryset = self.get_queryset().prefetch_related(None).values(*columns)
-        return self.paginate_queryset(queryset)
+        return self.paginate_queryset(rows.values(self.get_queryset().prefetch_related(None)))
 
     def filtered(self, queryset):
         """``queryset`` narrowed by the filters the call gave (``filter_by``)."""

@@ -80,7 +80,7 @@ class PledgeList(BooksView, generics.ListAPIView):
         return self.filtered(_pledges())
 
     def list(self, request, *args, **kwargs):
-        return self.get_paginated_response(rows.pledges(self.values_page(rows.pledges.columns)))
+        return self.get_paginated_response(rows.pledges(self.values_page(rows.pledges)))
 
 
 @extend_schema(
@@ -118,7 +118,7 @@ class ReceiptList(BooksView, generics.ListAPIView):
         return self.filtered(_receipts())
 
     def list(self, request, *args, **kwargs):
-        return self.get_paginated_response(rows.receipts(self.values_page(rows.receipts.columns)))
+        return self.get_paginated_response(rows.receipts(self.values_page(rows.receipts)))
 
 
 @extend_schema(
@@ -133,7 +133,7 @@ class DonorList(BooksView, generics.ListAPIView):
     queryset = Donor.objects.all()
 
     def list(self, request, *args, **kwargs):
-        return self.get_paginated_response(rows.donors(self.values_page(rows.donors.columns)))
+        return self.get_paginated_response(rows.donors(self.values_page(rows.donors)))
 
 
 @extend_schema(

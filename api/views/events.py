@@ -51,4 +51,4 @@ class EventList(BooksView, generics.ListAPIView):
         return self.filtered(events)
 
     def list(self, request, *args, **kwargs):
-        return self.get_paginated_response(rows.events(self.values_page(rows.events.columns)))
+        return self.get_paginated_response(rows.events(self.values_page(rows.events)))

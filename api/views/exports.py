@@ -166,7 +166,7 @@ class ExportList(ExportsView, generics.ListAPIView):
         return self.filtered(super().get_queryset().filter(requested_by=self.request.user))
 
     def list(self, request, *args, **kwargs):
-        page = self.values_page(rows.columns)
+        page = self.values_page(rows.exports)
         return self.get_paginated_response(rows.exports(page, request))
 
     def post(self, request, *args, **kwargs):

@@ -108,7 +108,7 @@ class GrantList(GrantsView, generics.ListAPIView):
         return self.filtered(super().get_queryset())
 
     def list(self, request, *args, **kwargs):
-        page = self.values_page(rows.columns)
+        page = self.values_page(rows.grants)
         personal = queries.reads_personal_data(request.user)
         return self.get_paginated_response(rows.grants(page, personal=personal))
 

@@ -159,7 +159,11 @@ class ImportList(ImportsView, generics.ListAPIView):
         return jobs
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        # Only what a row shows (Outcome.of_job, api.rows.jobs): each column
+        # left out was a model field set and, for the uploads kept, a JSON
+        # decoded per row; the fund's and event's codes name the result.
+        jobs = self.get_queryset().only(*rows.IMPORT_COLUMNS)
+        page = self.paginate_queryset(jobs)
         outcomes = [Outcome.of_job(job) for job in page]
         return self.get_paginated_response(rows.imports(outcomes, request))
 

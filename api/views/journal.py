@@ -66,7 +66,7 @@ class JournalEntryList(BooksView, generics.ListAPIView):
         return self.filtered(_entries())
 
     def list(self, request, *args, **kwargs):
-        return self.get_paginated_response(rows.entries(self.values_page(rows.entries.columns)))
+        return self.get_paginated_response(rows.entries(self.values_page(rows.entries)))
 
 
 @extend_schema(

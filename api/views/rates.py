@@ -58,4 +58,4 @@ class ExchangeRateList(BooksView, generics.ListAPIView):
         return self.filtered(ExchangeRate.objects.current())
 
     def list(self, request, *args, **kwargs):
-        return self.get_paginated_response(rows.rates(self.values_page(rows.rates.columns)))
+        return self.get_paginated_response(rows.rates(self.values_page(rows.rates)))
