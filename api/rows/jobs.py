@@ -78,6 +78,7 @@ IMPORT_COLUMNS = [
     "summary",
     "problems",
     "error",
+    "error_sentence",  # why it failed, by code (shown in the reader's language)
     "progress_done",
     "progress_total",
     "requested_at",

@@ -96,6 +96,10 @@ def test_every_operation_answers_as_its_schema_says_for_every_role(
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
             max_examples=15,
+            # The same cases on every run: drawn at random, fifteen bodies an
+            # operation sometimes all named fields the import does not take,
+            # and its own checks (asserted below) went unreached in that run.
+            derandomize=True,
             deadline=None,
             database=None,
             suppress_health_check=[
