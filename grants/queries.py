@@ -322,7 +322,11 @@ class QueueSummary:
     matching: StateCount = StateCount("", "")
 
 
-def _summary_totals(event: Event, filters: QueueFilters) -> dict[str, tuple[int, Decimal, Decimal]]:
+#: Counts and totals by state: ``{state: (count, cost, committed)}``.
+Totals = dict[str, tuple[int, Decimal, Decimal]]
+
+
+def _summary_totals(event: Event, filters: QueueFilters) -> Totals:
     """``{state: (count, cost, committed)}`` of the matching grants (every
     filter but the state): from the tally, a few rows whatever the number of
     grants; from the grants themselves for travel claims overdue and for
@@ -361,7 +365,7 @@ def _tally_totals_sql(event: Event, filters: QueueFilters, *, columns: str = "t.
     return sql, params
 
 
-def _totals(rows) -> dict[str, tuple[int, Decimal, Decimal]]:
+def _totals(rows) -> Totals:
     return {
         state: (int(count), tally_amount(cost), tally_amount(committed))
         for state, count, cost, committed in rows
@@ -402,9 +406,6 @@ def queue_countries_and_summary(
 
 def queue_summary(event: Event, filters: QueueFilters) -> QueueSummary:
     return _summary(_summary_totals(event, filters), filters)
-
-
-Totals = dict[str, tuple[int, Decimal, Decimal]]
 
 
 def _summary(totals: Totals, filters: QueueFilters) -> QueueSummary:

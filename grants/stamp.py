@@ -126,6 +126,10 @@ def _read(*, with_certifier: bool) -> tuple[Stamps, str | None]:
                 made = QueueStamp.objects.create(pk=1, token=uuid.uuid4().hex)
         except IntegrityError:  # made at the same moment by another request
             made = QueueStamp.objects.get(pk=1)
-        first = ApprovalLevel.objects.order_by("order").values_list("role", flat=True).first()
-        row = (made.token, made.version, made.events_version, first if with_certifier else None)
+        first = (
+            ApprovalLevel.objects.order_by("order").values_list("role", flat=True).first()
+            if with_certifier
+            else None
+        )
+        row = (made.token, made.version, made.events_version, first)
     return Stamps(f"{row[0]}:{row[1]}", f"{row[0]}:{row[2]}"), row[3]
