@@ -18,6 +18,7 @@ from donors.services.pledge_register import (
     donor_differs_message,
     import_pledge_register,
 )
+from fundmgr.links import Link
 from fundmgr.models import ImportJob
 from fundmgr.services.imports import Importer, Progress
 
@@ -64,8 +65,10 @@ def _run_statement(job: ImportJob, paths: list[Path], progress: Progress) -> dic
 BANK_STATEMENT = Importer(
     run=_run_statement,
     message=statement_message,
-    result_url=lambda job: reverse(
-        "finance-statement", kwargs={"code": job.fund.code, "pk": job.summary["statement"]}
+    result_url=Link(
+        "finance-statement",
+        code=lambda job: job.fund.code,
+        pk=lambda job: job.summary["statement"],
     ),
     upload_url=lambda job: reverse("finance-import-statement", args=[job.fund.code]),
 )
@@ -102,6 +105,6 @@ def _run_register(job: ImportJob, paths: list[Path], progress: Progress) -> dict
 PLEDGE_REGISTER = Importer(
     run=_run_register,
     message=register_message,
-    result_url=lambda job: reverse("finance-register", args=[job.fund.code]),
+    result_url=Link("finance-register", code=lambda job: job.fund.code),
     upload_url=lambda job: reverse("finance-import-register", args=[job.fund.code]),
 )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fundmgr.links import Link
 from fundmgr.models import ImportJob
 from fundmgr.services.imports import Importer, Progress
 from fundmgr.tabular import FileRejected
@@ -61,6 +62,6 @@ def _run(job: ImportJob, paths: list[Path], progress: Progress) -> dict:
 NOMINATIONS = Importer(
     run=_run,
     message=nominations_message,
-    result_url=lambda job: reverse("grants-nominations", kwargs={"code": job.event.code}),
+    result_url=Link("grants-nominations", code=lambda job: job.event.code),
     upload_url=lambda job: reverse("grants-import-nominations", kwargs={"code": job.event.code}),
 )

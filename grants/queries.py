@@ -468,22 +468,49 @@ def grants_with_people() -> QuerySet:
     return Grant.objects.select_related("event__fund", "country", "nominated_by")
 
 
+def _grant_signatures(grant_ids: Iterable[int]) -> QuerySet:
+    """The signatures of these grants, in the order signed (the record type by
+    a join, never a query of the content-type cache)."""
+    return Signature.objects.filter(
+        record_type__app_label=Grant._meta.app_label,
+        record_type__model=Grant._meta.model_name,
+        record_id__in=[str(pk) for pk in grant_ids],
+    ).order_by("signed_at", "id")
+
+
 def signatures_by_grant(grant_ids: Iterable[int]) -> dict[int, list[Signature]]:
     """Each grant's signatures (who certified, who approved) with their
-    signers, in the order signed: one query for any number of grants (the
-    record type by a join, never a query of the content-type cache)."""
+    signers, in the order signed: one query for any number of grants."""
     found: dict[int, list[Signature]] = {}
-    rows = (
-        Signature.objects.filter(
-            record_type__app_label=Grant._meta.app_label,
-            record_type__model=Grant._meta.model_name,
-            record_id__in=[str(pk) for pk in grant_ids],
-        )
-        .select_related("signer")
-        .order_by("signed_at", "id")
-    )
-    for signature in rows:
+    for signature in _grant_signatures(grant_ids).select_related("signer"):
         found.setdefault(int(signature.record_id), []).append(signature)
+    return found
+
+
+class SignatureRow(NamedTuple):
+    """A signature as a list shows it: its level, when, and who signed by name."""
+
+    level: str
+    signed_at: datetime.datetime
+    first_name: str
+    last_name: str
+    username: str
+
+
+def signature_rows_by_grant(grant_ids: Iterable[int]) -> dict[int, list[SignatureRow]]:
+    """``signatures_by_grant`` as plain rows, for a page of many grants: the
+    same query, no model built for a signature or its signer."""
+    found: dict[int, list[SignatureRow]] = {}
+    rows = _grant_signatures(grant_ids).values_list(
+        "record_id",
+        "level",
+        "signed_at",
+        "signer__first_name",
+        "signer__last_name",
+        "signer__username",
+    )
+    for record_id, *row in rows:
+        found.setdefault(int(record_id), []).append(SignatureRow(*row))
     return found
 
 

@@ -506,3 +506,18 @@ def test_the_documented_environment_file_passes_check_deploy_when_the_shell_read
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_a_worker_sets_what_it_loaded_at_start_aside_from_the_garbage_collector(monkeypatch):
+    """post_worker_init freezes the worker's start-up heap (the URLconf and every
+    view imported), so a request's collections no longer walk it."""
+    import gc
+
+    hook = gunicorn_config(monkeypatch)["post_worker_init"]
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        hook(worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

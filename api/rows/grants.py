@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import serializers
+from django.utils import timezone
 
 from api.rows import Rows
-from api.serializers.grants import AMOUNTS, DelegateSerializer, GrantSerializer, person_name
+from api.rows.stored import datetime_text
+from api.serializers.grants import AMOUNTS, DelegateSerializer, GrantSerializer
 from fundmgr.sentences import render, render_all
 from grants import queries
-
-_DATETIME = serializers.DateTimeField()
-
 
 #: Each amount is in the fund's currency; read as stored, written before the rows.
 _CURRENCY = "event__fund__base_currency"
@@ -25,6 +23,12 @@ def _amounts(values: dict[str, Any]) -> dict[str, Any]:
     return {
         name: {"amount": values[column], "currency": currency} for name, column in AMOUNTS.items()
     }
+
+
+def _signer(signature: queries.SignatureRow) -> str:
+    """The signer as ``person_name`` names them."""
+    full = f"{signature.first_name} {signature.last_name}".strip()
+    return full or signature.username
 
 
 def _nominated_by(values: dict[str, Any]) -> str:
@@ -102,17 +106,18 @@ class Grants:
 
     def __call__(self, page: list[dict[str, Any]], *, personal: bool) -> list[dict[str, Any]]:
         """The page's rows; the delegate's personal data only when ``personal``."""
-        signed = queries.signatures_by_grant(values["id"] for values in page)
+        signed = queries.signature_rows_by_grant(values["id"] for values in page)
         delegates = _delegate(page) if personal else [None] * len(page)
+        zone = timezone.get_current_timezone()
         for values, delegate in zip(page, delegates, strict=True):
             values["_delegate"] = delegate
             values["_signatures"] = [
                 {
                     "level": signature.level,
-                    "signed_by": person_name(signature.signer),
-                    "signed_at": _DATETIME.to_representation(signature.signed_at),
+                    "signed_by": _signer(signature),
+                    "signed_at": datetime_text(signature.signed_at, zone),
                 }
-                for signature in signed.get(values["id"], [])
+                for signature in signed.get(values["id"], ())
             ]
         return _grants(page)
 

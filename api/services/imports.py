@@ -99,8 +99,11 @@ class Outcome:
     new_job: bool = True
 
     @classmethod
-    def of_job(cls, job: ImportJob, *, new_job: bool = True) -> Outcome:
-        message, result_url = imports.finished(job)
+    def of_job(
+        cls, job: ImportJob, *, new_job: bool = True, links: imports.ResultLinks | None = None
+    ) -> Outcome:
+        """``links``: a list's (each kind's result address made once)."""
+        message, result_url = imports.finished(job, links)
         return cls(
             kind=API_KIND[job.kind],
             file_name=job.file_name,

@@ -25,6 +25,7 @@ from api.services import imports as api_imports
 from api.services.imports import Outcome
 from api.views.base import BooksView
 from fundmgr.models import ImportJob
+from fundmgr.services.imports import ResultLinks
 from fundmgr.tabular import FileRejected
 
 #: A refused request: each field named; a refused file also its problems by line.
@@ -164,7 +165,8 @@ class ImportList(ImportsView, generics.ListAPIView):
         # decoded per row; the fund's and event's codes name the result.
         jobs = self.get_queryset().only(*rows.IMPORT_COLUMNS)
         page = self.paginate_queryset(jobs)
-        outcomes = [Outcome.of_job(job) for job in page]
+        links = ResultLinks()
+        outcomes = [Outcome.of_job(job, links=links) for job in page]
         return self.get_paginated_response(rows.imports(outcomes, request))
 
     def post(self, request, *args, **kwargs):

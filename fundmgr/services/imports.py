@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fundmgr import sentences
+from fundmgr.links import Link
 from fundmgr.models import Event, Fund, ImportJob
 from fundmgr.private_files import copy_to_local, delete_stored
 from fundmgr.progress import EVERY_ROWS, RowProgress
@@ -333,12 +334,29 @@ def outcome(job: ImportJob) -> dict:
     }
 
 
-def finished(job: ImportJob) -> tuple[str, str]:
-    """A done job's message and where to read its result; ("", "") otherwise."""
+def finished(job: ImportJob, links: ResultLinks | None = None) -> tuple[str, str]:
+    """A done job's message and where to read its result; ("", "") otherwise.
+    ``links``: a list's, which makes each kind's result address once."""
     if job.status != Status.DONE:
         return "", ""
     kind = importer(job.kind)
-    return kind.message(job.file_name, job.summary), kind.result_url(job)
+    result_url = kind.result_url(job) if links is None else links(job)
+    return kind.message(job.file_name, job.summary), result_url
+
+
+class ResultLinks:
+    """Where each of a list's jobs' results are read: the address of each
+    kind reversed once for the list (``Link.many``), not once a job."""
+
+    def __init__(self) -> None:
+        self._links: dict[str, Callable[[ImportJob], str]] = {}
+
+    def __call__(self, job: ImportJob) -> str:
+        link = self._links.get(job.kind)
+        if link is None:
+            url = importer(job.kind).result_url
+            link = self._links[job.kind] = url.many() if isinstance(url, Link) else url
+        return link(job)
 
 
 # Pruning ----------------------------------------------------------------------
