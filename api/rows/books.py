@@ -9,10 +9,12 @@ from typing import Any
 
 from api.rows import Rows, money, translated, translated_reads
 from api.serializers.donors import (
+    CONTACT_COLUMNS,
     DonorSerializer,
     InstalmentSerializer,
     PledgeSerializer,
     ReceiptSerializer,
+    contact_of,
 )
 from api.serializers.events import EventSerializer, EventSessionSerializer
 from api.serializers.journal import JournalEntrySerializer, LegSerializer
@@ -60,8 +62,16 @@ _pledges = Rows(
         "base_amount": money("base_amount", "fund__base_currency"),
         "received": money("paid", "amount_currency"),
         "instalments": _children,
+        "contact": contact_of,
     },
-    reads=["id", "donor_id", "donor__name", "amount_currency", "fund__base_currency"],
+    reads=[
+        "id",
+        "donor_id",
+        "donor__name",
+        "amount_currency",
+        "fund__base_currency",
+        *CONTACT_COLUMNS.values(),
+    ],
     times=["created_at"],
 )
 

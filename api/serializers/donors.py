@@ -3,6 +3,7 @@ register and a pledge's page show them to those who read the books."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.money import MoneyOfField, MoneySerializer
@@ -48,6 +49,36 @@ class InstalmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ContactSerializer(serializers.Serializer):
+    """The person letters and e-mails about a pledge greet, as the pledge's
+    page shows them to those who read the books."""
+
+    name = serializers.CharField(source="contact_name")
+    family_name = serializers.CharField(source="contact_family_name")
+    form_of_address = serializers.CharField(
+        source="contact_form_of_address",
+        help_text="ms, mr, mx, dr, he (His or Her Excellency), or empty.",
+    )
+    title = serializers.CharField(source="contact_title")
+
+
+#: The pledge's columns of its contact person, as ContactSerializer names them.
+CONTACT_COLUMNS = {
+    "name": "contact_name",
+    "family_name": "contact_family_name",
+    "form_of_address": "contact_form_of_address",
+    "title": "contact_title",
+}
+
+
+def contact_of(values) -> dict[str, str] | None:
+    """The contact person from a pledge's columns (a mapping); None when the
+    pledge names none (letters then greet the donor)."""
+    if not values["contact_name"]:
+        return None
+    return {name: values[column] for name, column in CONTACT_COLUMNS.items()}
+
+
 class PledgeSerializer(serializers.ModelSerializer):
     """A pledge as the register shows it, with its schedule: ``amount`` in the
     pledge's currency, ``base_amount`` in the fund's at the pledge date's
@@ -60,6 +91,7 @@ class PledgeSerializer(serializers.ModelSerializer):
     base_amount = MoneyOfField("base_amount", "fund.base_currency")
     received = MoneyOfField("paid", "amount.currency.code")
     instalments = InstalmentSerializer(many=True, read_only=True)
+    contact = serializers.SerializerMethodField()
 
     class Meta:
         model = Pledge
@@ -80,9 +112,14 @@ class PledgeSerializer(serializers.ModelSerializer):
             "confirmed",
             "held_for_review",
             "instalments",
+            "contact",
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ContactSerializer(allow_null=True))
+    def get_contact(self, pledge) -> dict[str, str] | None:
+        return contact_of(vars(pledge))
 
 
 class ReceiptSerializer(serializers.ModelSerializer):

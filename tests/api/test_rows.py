@@ -101,6 +101,11 @@ def books(fund, rates, admin_user):
             method=PaymentMethod.SCHEDULE, by="system:import", agreement_signed=True,
         ),
     ]  # fmt: skip
+    # A contact person on one pledge (the others greet their donor).
+    Pledge.objects.filter(pk=pledges[1].pk).update(
+        contact_name="Aiko", contact_family_name="Tanaka", contact_form_of_address="ms",
+        contact_title="Director",
+    )  # fmt: skip
     receipts = [
         record_receipt(
             fund=fund, donor=first, pledge=pledges[0], amount=Money("400001", "JPY"),
@@ -121,6 +126,10 @@ def test_the_pledges_page_is_what_the_serializer_writes(reader, books):
     rows = Pledge.objects.for_table().with_public_value().order_by("-pledge_date", "-id")
     same(results, PledgeSerializer(rows, many=True).data)
     assert {row["amount"]["currency"] for row in results} == {"JPY", "KWD", "EUR"}
+    contacts = [row["contact"] for row in results]
+    assert {"name": "Aiko", "family_name": "Tanaka", "form_of_address": "ms",
+            "title": "Director"} in contacts  # fmt: skip
+    assert contacts.count(None) == 2
 
 
 def test_the_receipts_page_is_what_the_serializer_writes(reader, books):
