@@ -46,6 +46,8 @@ class Reads(Protocol):
 
     def values(self, queryset: models.QuerySet) -> models.QuerySet: ...
 
+    def values_of(self, rows: Callable[[], models.QuerySet]) -> models.QuerySet: ...
+
 
 def _as_is(value: Any) -> Any:
     return value
@@ -117,6 +119,7 @@ class Rows:
             **(amounts or {}),
         }
         self.times = list(times)
+        self._made: dict[tuple[Callable[[], models.QuerySet], tuple[str, ...]], Any] = {}
 
     @cached_property
     def _plan(self) -> _Plan:
@@ -183,6 +186,17 @@ class Rows:
         columns, and those read as stored."""
         plan = self._plan
         return queryset.values(*also, *plan.columns, **plan.stored)
+
+    def values_of(self, rows: Callable[[], models.QuerySet], *also: str) -> models.QuerySet:
+        """``values`` of ``rows()`` (a function of nothing: the same query for
+        every call), made once a process: resolving a page's forty columns
+        and their joins cost more than running the query. Each call filters
+        it, which makes a new query; this one is never run."""
+        key = (rows, also)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self.values(rows().prefetch_related(None), *also)
+        return made
 
     def row(self, values: dict[str, Any], zone=None) -> dict[str, Any]:
         """One row, of a page without columns read as stored; ``zone``: the

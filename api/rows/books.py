@@ -86,6 +86,7 @@ class Pledges:
     """Pledges with their instalments: the page, then its instalments in one query."""
 
     values = _pledges.values
+    values_of = _pledges.values_of
 
     def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
         schedule: dict[Any, list] = defaultdict(list)
@@ -115,6 +116,7 @@ class Events:
     """Events with their sessions (by day and hour): the page, then its sessions."""
 
     values = _events.values
+    values_of = _events.values_of
 
     def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
         sessions: dict[Any, list] = defaultdict(list)
@@ -198,6 +200,9 @@ class Entries:
 
     def values(self, queryset):
         return _entries.values(queryset, "fund__base_currency")
+
+    def values_of(self, rows):
+        return _entries.values_of(rows, "fund__base_currency")
 
     def __call__(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
         currency = {values["id"]: values["fund__base_currency"] for values in page}

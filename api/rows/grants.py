@@ -103,6 +103,7 @@ class Grants:
     """Grants with their signatures: the page, then its signatures in one query."""
 
     values = _grants.values
+    values_of = _grants.values_of
 
     def __call__(self, page: list[dict[str, Any]], *, personal: bool) -> list[dict[str, Any]]:
         """The page's rows; the delegate's personal data only when ``personal``."""

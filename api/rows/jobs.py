@@ -34,6 +34,7 @@ class Exports:
     """The caller's exports, each with its download link when it has one."""
 
     values = _exports.values
+    values_of = _exports.values_of
 
     def __call__(self, page: list[dict[str, Any]], request) -> list[dict[str, Any]]:
         """ExportSerializer.get_download's link: a finished file not yet expired."""

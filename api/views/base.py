@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +31,10 @@ class BooksView(AuditedMixin, generics.GenericAPIView):
     query_class: type[serializers.Serializer] = serializers.Serializer
     #: A list's filters: each query parameter and the lookup it filters by.
     filter_by: dict[str, str] = {}
+    #: A list's rows before a call narrows them (``narrowed``), when they are
+    #: the same query for every call: ``values_page`` then reads them through
+    #: a values query made once a process (``Rows.values_of``).
+    list_rows: Callable[[], QuerySet] | None = None
 
     def initial(self, request, *args, **kwargs):
         """After authentication, permission and throttling: the query
@@ -67,8 +73,17 @@ class BooksView(AuditedMixin, generics.GenericAPIView):
     def values_page(self, rows: Reads) -> list[dict]:
         """A page of ``get_queryset()`` read as ``rows.values`` reads it, for a
         list written by ``api.rows`` (no model built, nothing prefetched: the
-        rows writers read what a page needs besides)."""
-        return self.paginate_queryset(rows.values(self.get_queryset().prefetch_related(None)))
+        rows writers read what a page needs besides). A list with
+        ``list_rows`` reads ``narrowed(list_rows())`` so, its values query
+        made once."""
+        if self.list_rows is None:
+            return self.paginate_queryset(rows.values(self.get_queryset().prefetch_related(None)))
+        return self.paginate_queryset(self.narrowed(rows.values_of(self.list_rows)))
+
+    def narrowed(self, queryset):
+        """A list's rows (``list_rows``) as this call reads them: its filters;
+        a list of the caller's own rows says so here too."""
+        return self.filtered(queryset)
 
     def filtered(self, queryset):
         """``queryset`` narrowed by the filters the call gave (``filter_by``)."""

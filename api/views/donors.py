@@ -76,8 +76,10 @@ class PledgeList(BooksView, generics.ListAPIView):
         "to": "pledge_date__lte",
     }
 
+    list_rows = staticmethod(_pledges)
+
     def get_queryset(self):
-        return self.filtered(_pledges())
+        return self.narrowed(_pledges())
 
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.pledges(self.values_page(rows.pledges)))
@@ -114,8 +116,10 @@ class ReceiptList(BooksView, generics.ListAPIView):
         "to": "value_date__lte",
     }
 
+    list_rows = staticmethod(_receipts)
+
     def get_queryset(self):
-        return self.filtered(_receipts())
+        return self.narrowed(_receipts())
 
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.receipts(self.values_page(rows.receipts)))
@@ -131,6 +135,7 @@ class DonorList(BooksView, generics.ListAPIView):
     serializer_class = DonorSerializer
     pagination_class = cursor_pagination("id")
     queryset = Donor.objects.all()
+    list_rows = staticmethod(Donor.objects.all)
 
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.donors(self.values_page(rows.donors)))

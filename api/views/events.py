@@ -22,6 +22,14 @@ class EventQuery(DateRangeQuery):
         return fields
 
 
+def _events():
+    """Events with their fund and sessions (a detail's; a list page reads its
+    sessions itself: api.rows)."""
+    return Event.objects.select_related("fund").prefetch_related(
+        Prefetch("sessions", queryset=EventSession.objects.order_by("date", "starts_at"))
+    )
+
+
 @extend_schema(
     responses=responses(EventSerializer(many=True)),
     summary=_("Events"),
@@ -44,11 +52,10 @@ class EventList(BooksView, generics.ListAPIView):
         "to": "starts_on__lte",
     }
 
+    list_rows = staticmethod(_events)
+
     def get_queryset(self):
-        events = Event.objects.select_related("fund").prefetch_related(
-            Prefetch("sessions", queryset=EventSession.objects.order_by("date", "starts_at"))
-        )
-        return self.filtered(events)
+        return self.narrowed(_events())
 
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.events(self.values_page(rows.events)))

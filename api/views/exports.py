@@ -45,6 +45,10 @@ class FileMissing(APIException):
     default_detail = gettext_lazy("This export's file is not there any more: start another.")
 
 
+def _exports():
+    return Export.objects.select_related("fund")
+
+
 class ExportsView(BooksView):
     """Exports: the ``exports:start`` scope and a role the export pages admit."""
 
@@ -53,7 +57,7 @@ class ExportsView(BooksView):
 
     def get_queryset(self):
         # As on the export page, a book reader reads every fund's exports.
-        return Export.objects.select_related("fund")
+        return _exports()
 
 
 class ExportListQuery(serializers.Serializer):
@@ -162,8 +166,13 @@ class ExportList(ExportsView, generics.ListAPIView):
             self.pagination_class = None
         super().initial(request, *args, **kwargs)
 
+    list_rows = staticmethod(_exports)
+
     def get_queryset(self):
-        return self.filtered(super().get_queryset().filter(requested_by=self.request.user))
+        return self.narrowed(_exports())
+
+    def narrowed(self, queryset):
+        return self.filtered(queryset.filter(requested_by=self.request.user))
 
     def list(self, request, *args, **kwargs):
         page = self.values_page(rows.exports)

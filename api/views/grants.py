@@ -104,8 +104,10 @@ class GrantList(GrantsView, generics.ListAPIView):
         "to": "depart_on__lte",
     }
 
+    list_rows = staticmethod(queries.grants_with_people)
+
     def get_queryset(self):
-        return self.filtered(super().get_queryset())
+        return self.narrowed(queries.grants_with_people())
 
     def list(self, request, *args, **kwargs):
         page = self.values_page(rows.grants)

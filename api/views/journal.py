@@ -62,8 +62,10 @@ class JournalEntryList(BooksView, generics.ListAPIView):
         "to": "date__lte",
     }
 
+    list_rows = staticmethod(_entries)
+
     def get_queryset(self):
-        return self.filtered(_entries())
+        return self.narrowed(_entries())
 
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.entries(self.values_page(rows.entries)))

@@ -54,8 +54,10 @@ class ExchangeRateList(BooksView, generics.ListAPIView):
         "to": "effective_date__lte",
     }
 
+    list_rows = staticmethod(ExchangeRate.objects.current)
+
     def get_queryset(self):
-        return self.filtered(ExchangeRate.objects.current())
+        return self.narrowed(ExchangeRate.objects.current())
 
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.rates(self.values_page(rows.rates)))
