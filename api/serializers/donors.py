@@ -3,6 +3,7 @@ register and a pledge's page show them to those who read the books."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -57,7 +58,7 @@ class ContactSerializer(serializers.Serializer):
     family_name = serializers.CharField(source="contact_family_name")
     form_of_address = serializers.CharField(
         source="contact_form_of_address",
-        help_text="ms, mr, mx, dr, he (His or Her Excellency), or empty.",
+        help_text=_("“ms”, “mr”, “mx”, “dr”, “he” (His or Her Excellency), or empty."),
     )
     title = serializers.CharField(source="contact_title")
 
