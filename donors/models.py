@@ -20,6 +20,7 @@ from djmoney.models.fields import MoneyField
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, Event, Fund, JournalEntry
 from fundmgr.private_files import UnguessableName, documents_storage
+from fundmgr.sentences import render
 from fundmgr.translated import TranslatedCharField, TranslatedTextField, TranslationsField
 from iati.identifiers import validate_organisation_identifier
 
@@ -561,7 +562,12 @@ class BankLine(models.Model):
     receipts = models.ManyToManyField(
         Receipt, blank=True, related_name="bank_lines", verbose_name=_("receipts")
     )
+    #: What became of the line, as text: lines imported before sentences were
+    #: kept by code (``message_sentence``) keep it; it is shown as it is.
     message = models.TextField(_("message"), blank=True)
+    #: What became of the line, by its sentence's code and values
+    #: (donors.sentences), shown in each reader's language (``message_shown``).
+    message_sentence = models.JSONField(_("message, by its code"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -624,6 +630,12 @@ class BankLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id}/{self.line_number} {self.value_date} {self.amount}"
+
+    @property
+    def message_shown(self) -> str:
+        """What became of the line, in the reader's language where it was kept
+        by code (``message``, as it was written, otherwise)."""
+        return render(self.message_sentence) if self.message_sentence else self.message
 
     @property
     def next_actor(self):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from fundmgr.sentences import define
+from fundmgr.sentences import define, render
 
 # Refusals (PermissionDenied): the audit trail keeps their code (fundmgr.refusals).
 NOT_A_DONOR = define("refused.not-a-donor", _("This account is not a donor's."))
@@ -74,4 +74,51 @@ REFERENCE_RECORDED = define(
         "content (donor e-mail, amount, dates or agreement); a recorded pledge "
         "is never changed by an import"
     ),
+)
+
+# What became of a bank statement line (donors.services.bank_statements),
+# kept in BankLine.message_sentence and shown in the reader's language. What
+# they quote from the file (a reference, a file's name) is kept as it was.
+SAME_TRANSFER_IN_FILE = define(
+    "bank-line.same-transfer-in-file",
+    _("the same transfer as line %(other)d of this file"),
+)
+REF_IMPORTED_OTHER_CONTENT = define(
+    "bank-line.ref-imported-other-content",
+    _(
+        "bank reference already imported with other content (line %(line)d of "
+        "%(statement)s): a person must check"
+    ),
+)
+IMPORTED_BEFORE = define(
+    "bank-line.imported-before", _("imported before: line %(line)d of %(statement)s")
+)
+ZERO_AMOUNT = define("bank-line.zero-amount", _("zero amount"))
+NEGATIVE_AMOUNT = define(
+    "bank-line.negative-amount",
+    _("negative amount: money leaving the account is not a receipt"),
+)
+FITS_SEVERAL_PLEDGES = define(
+    "bank-line.fits-several-pledges",
+    _("reference %(refs)s fits several pledges: a person must decide"),
+)
+NO_PLEDGE_REFERENCE = define(
+    "bank-line.no-pledge-reference", _("no pledge reference found in the line")
+)
+PLEDGE_CANCELLED = define(
+    "bank-line.pledge-cancelled", _("pledge %(refs)s is cancelled: a person must decide")
+)
+PLEDGES_OF_DIFFERENT_DONORS = define(
+    "bank-line.pledges-of-different-donors",
+    _("pledges %(refs)s are of different donors: a person must decide"),
+)
+OTHER_CURRENCY = define(
+    "bank-line.other-currency",
+    _("received in %(received)s but pledge %(refs)s is in %(pledged)s: a person must decide"),
+)
+#: ``why``: what the receipt's refusal said (a sentence, or its text).
+RECEIPT_NOT_RECORDED = define(
+    "bank-line.receipt-not-recorded",
+    _("the receipt could not be recorded: %(why)s"),
+    why=render,
 )

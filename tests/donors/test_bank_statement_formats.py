@@ -123,7 +123,7 @@ def test_an_abn_amro_mt940_file_of_two_statements_gives_each_debit_as_a_negative
     assert "booked 2011-05-23" in lines[1].detail
     # Money leaving the account is not a receipt: it waits, as a negative CSV line.
     assert result.unmatched == 10 and not Receipt.objects.exists()
-    assert {line.message for line in lines} == {
+    assert {line.message_shown for line in lines} == {
         "negative amount: money leaving the account is not a receipt"
     }
 
