@@ -154,3 +154,26 @@ def test_a_line_imported_before_messages_were_kept_by_code_shows_its_text(fund, 
         assert line.message_shown == (
             "aucune référence d’annonce de contribution trouvée dans la ligne"
         )
+
+
+def test_the_reconciliation_workbook_writes_a_lines_message_in_its_language(
+    fund, admin_user, make_pledge, tmp_path
+):
+    import datetime
+
+    import openpyxl
+
+    from reports.workbook import write_reconciliation_workbook
+
+    imported_in_french(
+        fund, admin_user, tmp_path, [("2019-03-20", "10.00", "EUR", "unknown", "", "B1")]
+    )
+    for language in ("en", "ar"):
+        path = tmp_path / f"workbook-{language}.xlsx"
+        with translation.override(language):
+            write_reconciliation_workbook(fund, datetime.date(2019, 3, 31), path)
+            title = translation.gettext("Bank lines")
+        sheet = openpyxl.load_workbook(path, read_only=True)[title]
+        cells = {cell for row in sheet.iter_rows(values_only=True) for cell in row}
+        assert said(language, "no pledge reference found in the line") in cells
+        assert said("fr", "no pledge reference found in the line") not in cells
