@@ -104,3 +104,6 @@ NOT_A_FOCAL_POINT = define(
 QUOTES_BY_FUND_OFFICER = define(
     "refused.quotes-by-fund-officer", _("Only a fund officer enters quotes and entitlements.")
 )
+
+# Why a grant moved, when the product says it (GrantTransition.reason_sentence).
+IMPORTED_FROM = define("transition.imported-from", _("Imported from %(file)s"))

@@ -582,8 +582,8 @@ def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name)
     for document in dict.fromkeys(line.document for line in lines):
         stem = Path(document).stem[:60] or "note"
         # The field's own unguessable name (fundmgr.private_files.UnguessableName).
-        name = Grant._meta.get_field("note_verbale").generate_filename(None, f"{stem}.pdf")  # type: ignore[arg-type]
-        path = storage.save(name, ContentFile(documents.read(document)))
+        saved_as = Grant._meta.get_field("note_verbale").generate_filename(None, f"{stem}.pdf")  # type: ignore[arg-type]
+        path = storage.save(saved_as, ContentFile(documents.read(document)))
         stored.append(path)
         paths[document] = path
 
@@ -605,7 +605,8 @@ def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name)
         )
         grants.append(grant)
     Grant.objects.bulk_create(grants, batch_size=_BATCH)
-    reason = _("Imported from %(file)s") % {"file": name}
+    # Said by code: each reader reads it in their own language.
+    reason = Sentence(sentences.IMPORTED_FROM, {"file": name}).data()
     GrantTransition.objects.bulk_create(
         (
             GrantTransition(
@@ -614,7 +615,7 @@ def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name)
                 to_state=GrantState.SUBMITTED,
                 action="submit",
                 **actor_fields(by, "by"),
-                reason=reason,
+                reason_sentence=reason,
             )
             for grant in grants
         ),
