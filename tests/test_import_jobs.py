@@ -502,7 +502,7 @@ def test_rejected_nominations_save_no_grant_and_no_note_verbale(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert [p["line"] for p in job.problems] == [3]
-    assert "country “XYZ” is not known" in job.problems[0]["message"]
+    assert "country “XYZ” is not known" in job.problems_shown[0]["message"]
     assert not Grant.objects.exists() and files_under(Path(settings.DOCUMENTS_ROOT)) == []
 
 

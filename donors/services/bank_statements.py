@@ -645,7 +645,9 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
             line.dedupe_key or None,
             line.duplicate_of,
             line.state,
-            None if line.message is None else said.get_db_prep_save(line.message.data(), connection),
+            None
+            if line.message is None
+            else said.get_db_prep_save(line.message.data(), connection),
             pledges[0].pk if len(pledges) == 1 else None,
             pledges[0].donor_id if pledges else None,
         )

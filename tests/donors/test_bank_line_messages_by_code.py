@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures imported from the importers' own tests are parameters here
 """What became of a bank statement line (unmatched because no pledge
 reference was found, discarded for a zero amount, imported before...) is kept
 by a sentence's code and its values (donors.sentences), not in the language of
@@ -17,6 +18,9 @@ from fundmgr.roles import Role
 from tests.test_bank_statements import do_import, line_of, make_pledge, write_statement  # noqa: F401
 
 State = BankLine.State
+OTHER_CURRENCY = (
+    "received in %(received)s but pledge %(refs)s is in %(pledged)s: a person must decide"
+)
 
 
 def said(language: str, msgid: str, values: dict | None = None) -> str:
@@ -64,15 +68,9 @@ def test_a_lines_message_is_kept_by_code_and_read_in_each_readers_language(
         with translation.override(language):
             assert zero.message_shown == said(language, "zero amount")
             assert nothing.message_shown == said(language, "no pledge reference found in the line")
-            assert other.message_shown == said(
-                language,
-                "received in %(received)s but pledge %(refs)s is in %(pledged)s: a person must decide",
-                {"received": "USD", "refs": pledge.reference, "pledged": "EUR"},
-            )
-            assert other.message_shown != said("en", "received in %(received)s but pledge "
-                "%(refs)s is in %(pledged)s: a person must decide",
-                {"received": "USD", "refs": pledge.reference, "pledged": "EUR"},
-            )
+            values = {"received": "USD", "refs": pledge.reference, "pledged": "EUR"}
+            assert other.message_shown == said(language, OTHER_CURRENCY, values)
+            assert other.message_shown != said("en", OTHER_CURRENCY, values)
 
 
 def test_a_repeated_statement_says_where_each_line_was_imported_before(
@@ -132,9 +130,10 @@ def test_the_finance_pages_show_a_lines_message_in_the_readers_language(
             text = page.content.decode()
             wanted = said(language, "no pledge reference found in the line")
             assert wanted in text.replace("&#x27;", "'").replace("&rsquo;", "’"), (url, language)
-        assert said("fr", "no pledge reference found in the line") not in client.get(
-            url, HTTP_ACCEPT_LANGUAGE="en"
-        ).content.decode()
+        assert (
+            said("fr", "no pledge reference found in the line")
+            not in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        )
 
 
 def test_a_line_imported_before_messages_were_kept_by_code_shows_its_text(fund, admin_user):

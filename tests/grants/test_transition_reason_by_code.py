@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures imported from the importers' own tests are parameters here
 """Why a grant moved, when the product says it ("Imported from
 nominations.csv"), is kept by its sentence's code and values
 (GrantTransition.reason_sentence), read in each reader's language on the

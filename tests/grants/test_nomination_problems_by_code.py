@@ -1,0 +1,127 @@
+# ruff: noqa: F811 - fixtures imported from the importers' own tests are parameters here
+"""A nominations sheet's problems by line are kept by a sentence's code and
+its values (grants.sentences), as the pledge register's and the bank
+statement's are: a sheet a French officer uploaded reads in English or Arabic
+to each reader of its background job (issue 15). What the sheet said (a
+value, a name, a document's name) is kept as it was."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from fundmgr.models import ImportJob
+from fundmgr.sentences import Sentence
+from fundmgr.services import imports
+from fundmgr.tabular import FileRejected
+from tests.grants.test_nomination_import import docs, row, run, write_csv  # noqa: F401
+from tests.test_import_jobs import (  # noqa: F401 - fixtures
+    database_tasks,
+    imports_root,
+    notes_zip,
+    run_worker,
+    upload_of,
+)
+
+
+def said(language: str, msgid: str, values: dict | None = None) -> str:
+    with translation.override(language):
+        return translation.gettext(msgid) % (values or {})
+
+
+BAD_ROW = row(
+    "",
+    "XYZ",
+    title="x" * 201,
+    gender="unknown",
+    email="not an address",
+    departure_airport="K1",
+    depart_on="18/03/2019",
+    note_verbale="",
+)
+
+
+def test_every_problem_of_a_nominations_sheet_is_kept_by_code(run):
+    rows = [BAD_ROW, row("Ram Thapa", note_verbale="missing.pdf"), row(), row()]
+    with translation.override("fr"), pytest.raises(FileRejected) as rejected:
+        run(rows)
+    errors = rejected.value.errors
+    assert [error.line for error in errors] == [2] * 8 + [3, 5]
+    assert all(isinstance(error.message, Sentence) for error in errors), [
+        error.message for error in errors
+    ]
+    codes = [error.message.code for error in errors]
+    assert codes == [
+        "import.nominations.missing",
+        "import.nominations.too-long",
+        "import.nominations.not-a-gender",
+        "import.nominations.unknown-country",
+        "import.nominations.not-an-email",
+        "import.nominations.not-an-airport",
+        "import.where",
+        "import.nominations.no-note-verbale",
+        "import.nominations.note-not-in-folder",
+        "import.nominations.twice-in-file",
+    ]
+    missing, too_long, *_others, dated, _note, folder, twice = (e.message for e in errors)
+    for language in ("en", "fr", "ar"):
+        with translation.override(language):
+            name = said(language, "the delegate's name")
+            assert str(missing) == said(language, "%(label)s is missing", {"label": name})
+            title = said(language, "the delegate's title")
+            assert str(too_long) == said(
+                language, "%(label)s is longer than %(max)d characters", {"label": title, "max": 200}
+            )
+            assert str(dated) == said(
+                language,
+                "%(where)s: %(problem)s",
+                {
+                    "where": said(language, "departure date"),
+                    "problem": said(
+                        language,
+                        "“%(value)s” is not a date in the form YYYY-MM-DD",
+                        {"value": "18/03/2019"},
+                    ),
+                },
+            )
+            assert str(folder) == said(
+                language,
+                "the note verbale “%(name)s” is not in the documents folder",
+                {"name": "missing.pdf"},
+            )
+            assert str(twice) == said(
+                language,
+                "%(name)s is already nominated on line %(other)d of this file",
+                {"name": "Sita Sharma", "other": 4},
+            )
+    assert said("ar", "the delegate's name") != "the delegate's name"
+
+
+def test_a_nominations_job_asked_in_french_reads_in_arabic_and_english(
+    event, officer, tmp_path, database_tasks
+):
+    event.nomination_deadline = None
+    event.save()
+    sheet = write_csv(tmp_path, [row(), row("Nobody", "XYZ")])
+    with translation.override("fr"):
+        job = imports.request_import(
+            ImportJob.Kind.NOMINATIONS,
+            [upload_of(sheet), notes_zip("np.pdf")],
+            event=event,
+            by=officer,
+        )
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.problems == [
+        {
+            "line": 3,
+            "message": {"code": "import.nominations.unknown-country", "params": {"value": "XYZ"}},
+        }
+    ]
+    msgid = "country “%(value)s” is not known (give its ISO code or English name)"
+    for language in ("en", "ar", "fr"):
+        with translation.override(language):
+            assert job.problems_shown == [
+                {"line": 3, "message": said(language, msgid, {"value": "XYZ"})}
+            ]
