@@ -70,7 +70,9 @@ def test_every_problem_of_a_nominations_sheet_is_kept_by_code(run):
             assert str(missing) == said(language, "%(label)s is missing", {"label": name})
             title = said(language, "the delegate's title")
             assert str(too_long) == said(
-                language, "%(label)s is longer than %(max)d characters", {"label": title, "max": 200}
+                language,
+                "%(label)s is longer than %(max)d characters",
+                {"label": title, "max": 200},
             )
             assert str(dated) == said(
                 language,
