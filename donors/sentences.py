@@ -122,3 +122,70 @@ RECEIPT_NOT_RECORDED = define(
     _("the receipt could not be recorded: %(why)s"),
     why=render,
 )
+
+# A bank's own statement formats (donors.services.statement_formats): where a
+# transaction is in the file, and the file's problems by line. What they quote
+# from the file (a status, a tag's text, the XML reader's words) is kept as it was.
+CAMT_WHERE = define("import.camt053.where", _("statement %(statement)d, entry %(entry)d"))
+CAMT_PART_WHERE = define(
+    "import.camt053.part-where", _("%(where)s, transaction %(index)d"), where=render
+)
+CAMT_NOT_BOOKED = define(
+    "import.camt053.not-booked",
+    _("%(where)s: status %(status)s, not booked: not imported"),
+    where=render,
+)
+CAMT_NO_STATUS = define("import.camt053.no-status", _("%(where)s: no status (Sts)"), where=render)
+CAMT_NO_AMOUNT = define("import.camt053.no-amount", _("no amount (Amt)"))
+CAMT_NOT_A_SIDE = define(
+    "import.camt053.not-a-side", _("credit or debit “%(value)s” is neither CRDT nor DBIT")
+)
+CAMT_NO_DATE = define(
+    "import.camt053.no-date", _("neither a value date (ValDt) nor a booking date (BookgDt)")
+)
+CAMT_NOT_XML = define("import.camt053.not-xml", _("the file is not well-formed XML: %(error)s"))
+CAMT_NO_STATEMENT = define(
+    "import.camt053.no-statement", _("the CAMT.053 file holds no statement (Stmt)")
+)
+CAMT_NO_BOOKED_ENTRY = define(
+    "import.camt053.no-booked-entry", _("the CAMT.053 file holds no booked entry")
+)
+CAMT_NO_ENTRY = define("import.camt053.no-entry", _("the CAMT.053 file holds no entry (Ntry)"))
+CAMT_DTD = define(
+    "import.camt053.dtd",
+    _(
+        "the XML file declares a document type (DTD): a bank statement never does, "
+        "and it can make a reader fetch files or expand without limit; refused"
+    ),
+)
+CAMT_OTHER_MESSAGE = define(
+    "import.camt053.other-message",
+    _("an ISO 20022 %(message)s message, not a CAMT.053 bank statement (camt.053.001.xx)"),
+)
+CAMT_NOT_CAMT = define(
+    "import.camt053.not-camt",
+    _(
+        "an XML file, but not an ISO 20022 CAMT.053 bank statement (its root must be "
+        "a Document in the namespace urn:iso:std:iso:20022:tech:xsd:camt.053.001.xx)"
+    ),
+)
+MT940_WHERE = define("import.mt940.where", _("statement %(number)d"))
+MT940_NO_STATEMENT = define("import.mt940.no-statement", _("no MT940 statement (:20:) in the file"))
+MT940_NO_TRANSACTION = define(
+    "import.mt940.no-transaction", _("the MT940 file holds no transaction (:61:)")
+)
+MT940_TRANSACTIONS_MIXED = define(
+    "import.mt940.transactions-mixed",
+    _(
+        "%(where)s: its %(count)d transactions (:61:) cannot be told apart "
+        "(a :61: without its transaction type?)"
+    ),
+    where=render,
+)
+MT940_NO_CURRENCY = define(
+    "import.mt940.no-currency",
+    _("%(where)s: no currency: the statement has no opening balance (:60F:)"),
+    where=render,
+)
+MT940_BAD_TAG = define("import.mt940.bad-tag", _("tag :%(tag)s: cannot be read: “%(value)s”"))
+MT940_UNREADABLE = define("import.mt940.unreadable", _("the statement cannot be read: %(error)s"))
