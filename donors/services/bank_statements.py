@@ -628,7 +628,24 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
         fields[name].get_db_prep_save(value, connection) for name, value in fixed.items()
     )
     date, amount = fields["value_date"], fields["amount"]
-    said = fields["message_sentence"]
+    said_field = fields["message_sentence"]
+    # Most lines say one of a few sentences ("no pledge reference found"):
+    # each is prepared once, not once a line.
+    prepared: dict[tuple, object] = {}
+
+    def said(message: Sentence | None):
+        if message is None:
+            return None
+        try:
+            key = (message.code, *message.params.items())
+            found = prepared.get(key)
+        except TypeError:  # a value that is no key (a sentence within)
+            return said_field.get_db_prep_save(message.data(), connection)
+        if found is None:
+            found = said_field.get_db_prep_save(message.data(), connection)
+            if len(prepared) < 10_000:
+                prepared[key] = found
+        return found
 
     def row(line: _Line) -> tuple:
         pledges = line.pledges
@@ -645,9 +662,7 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
             line.dedupe_key or None,
             line.duplicate_of,
             line.state,
-            None
-            if line.message is None
-            else said.get_db_prep_save(line.message.data(), connection),
+            said(line.message),
             pledges[0].pk if len(pledges) == 1 else None,
             pledges[0].donor_id if pledges else None,
         )
