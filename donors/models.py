@@ -20,7 +20,7 @@ from djmoney.models.fields import MoneyField
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, Event, Fund, JournalEntry
 from fundmgr.private_files import UnguessableName, documents_storage
-from fundmgr.sentences import render
+from fundmgr.sentences import render, render_all
 from fundmgr.translated import TranslatedCharField, TranslatedTextField, TranslationsField
 from iati.identifiers import validate_organisation_identifier
 
@@ -527,7 +527,11 @@ class BankLine(models.Model):
     # What a bank's own format says beyond the columns above (CAMT.053,
     # MT940): an instructed amount in another currency, the booking date,
     # the statement and account. Shown to the officer; never matched on.
+    # As text on lines imported before these were kept by code; else empty.
     detail = models.TextField(_("bank's details"), blank=True, default="")
+    #: The same, each part a sentence by code (donors.sentences) or the bank's
+    #: own text as it was: shown in the reader's language (``detail_shown``).
+    detail_parts = models.JSONField(_("bank's details, by code"), null=True, blank=True)
     # The bank's reference, or for a line without one its content and
     # occurrence in the file. NULL on a line that repeats an earlier one: the
     # unique constraint then holds only for the line that owns the key.
@@ -636,6 +640,12 @@ class BankLine(models.Model):
         """What became of the line, in the reader's language where it was kept
         by code (``message``, as it was written, otherwise)."""
         return render(self.message_sentence) if self.message_sentence else self.message
+
+    @property
+    def detail_shown(self) -> str:
+        """What the bank's format says beyond the columns, in the reader's language
+        where it was kept by code (``detail``, as it was written, otherwise)."""
+        return "; ".join(render_all(self.detail_parts)) if self.detail_parts else self.detail
 
     @property
     def next_actor(self):

@@ -189,3 +189,35 @@ MT940_NO_CURRENCY = define(
 )
 MT940_BAD_TAG = define("import.mt940.bad-tag", _("tag :%(tag)s: cannot be read: “%(value)s”"))
 MT940_UNREADABLE = define("import.mt940.unreadable", _("the statement cannot be read: %(error)s"))
+
+# What a bank's own format says of a line beyond its columns (BankLine.detail_parts):
+# each part a sentence, or the bank's own text kept as it was.
+DETAIL_CAMT_ACCOUNT = define(
+    "bank-line.detail.camt-account", _("statement %(id)s, account %(account)s")
+)
+DETAIL_MT940_ACCOUNT = define(
+    "bank-line.detail.mt940-account", _("statement %(ref)s %(number)s, account %(account)s")
+)
+DETAIL_BOOKED = define("bank-line.detail.booked", _("booked %(date)s"))
+DETAIL_REVERSAL = define("bank-line.detail.reversal", _("reversal"))
+DETAIL_PART = define("bank-line.detail.part", _("transaction %(index)d of %(count)d in one entry"))
+DETAIL_TRANSACTIONS = define(
+    "bank-line.detail.transactions", _("%(count)d transactions in one entry")
+)
+DETAIL_INSTRUCTED = define("bank-line.detail.instructed", _("instructed %(amount)s %(currency)s"))
+DETAIL_INSTRUCTED_AT_RATE = define(
+    "bank-line.detail.instructed-at-rate",
+    _("instructed %(amount)s %(currency)s (exchange rate %(rate)s)"),
+)
+DETAIL_END_TO_END = define("bank-line.detail.end-to-end", _("end-to-end reference %(ref)s"))
+DETAIL_TRANSACTION_TYPE = define(
+    "bank-line.detail.transaction-type", _("transaction type %(value)s")
+)
+DETAIL_CUSTOMER_REFERENCE = define(
+    "bank-line.detail.customer-reference", _("customer reference %(value)s")
+)
+DETAIL_END_TO_END_MT940 = define(
+    "bank-line.detail.end-to-end-mt940", _("end-to-end reference %(value)s")
+)
+DETAIL_ORIGINAL_AMOUNT = define("bank-line.detail.original-amount", _("original amount %(value)s"))
+DETAIL_CHARGES = define("bank-line.detail.charges", _("charges %(value)s"))

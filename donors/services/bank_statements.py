@@ -143,7 +143,8 @@ class _Line:
     reference: str
     counterparty: str
     bank_ref: str
-    detail: str = ""
+    #: What a bank's own format says beyond the columns (BankLine.detail_parts).
+    detail: tuple[Said, ...] = ()
     dedupe_key: str = ""
     state: str = ""
     #: What became of the line (kept by code, ``BankLine.message_sentence``).
@@ -602,7 +603,7 @@ _PER_LINE = (
     "reference",
     "counterparty",
     "bank_ref",
-    "detail",
+    "detail_parts",
     "dedupe_key",
     "duplicate_of_id",
     "state",
@@ -647,6 +648,13 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
                 prepared[key] = found
         return found
 
+    parts_field = fields["detail_parts"]
+
+    def parts(detail: tuple[Said, ...]):
+        if not detail:
+            return None
+        return parts_field.get_db_prep_save([kept(part) for part in detail], connection)
+
     def row(line: _Line) -> tuple:
         pledges = line.pledges
         return (
@@ -658,7 +666,7 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
             line.reference,
             line.counterparty,
             line.bank_ref,
-            line.detail,
+            parts(line.detail),
             line.dedupe_key or None,
             line.duplicate_of,
             line.state,

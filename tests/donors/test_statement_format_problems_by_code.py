@@ -105,3 +105,86 @@ def test_an_mt940_statement_without_a_currency_says_which_statement_by_code(
             "%(where)s: no currency: the statement has no opening balance (:60F:)",
             {"where": where},
         )
+
+
+# What a bank's format says of a line beyond its columns (BankLine.detail_parts)
+
+
+def test_a_camt_lines_detail_is_kept_by_code_and_read_in_each_readers_language(
+    client, fund, admin_user, make_user, tmp_path
+):
+    from django.urls import reverse
+
+    from donors.models import BankLine
+    from fundmgr.roles import Role
+    from tests.donors.test_bank_statement_formats import transaction
+
+    instructed = (
+        '<AmtDtls><InstdAmt><Amt Ccy="USD">1140.00</Amt><CcyXchg><SrcCcy>USD</SrcCcy>'
+        "<TrgtCcy>EUR</TrgtCcy><XchgRate>0.8772</XchgRate></CcyXchg></InstdAmt></AmtDtls>"
+    )
+    path = camt(
+        tmp_path,
+        statement(
+            [
+                entry(
+                    servicer_ref="B1",
+                    booked="2019-03-19",
+                    value="2019-03-20",
+                    transactions=transaction(remittance="gift", extra=instructed),
+                )
+            ]
+        ),
+    )
+    with translation.override("fr"):
+        result = do_import(path, fund, admin_user)
+    (line,) = BankLine.objects.filter(statement=result.statement)
+    assert line.detail == ""  # nothing kept in the importer's French
+    assert line.detail_parts == [
+        {
+            "code": "bank-line.detail.camt-account",
+            "params": {"id": "STMT-1", "account": "CH9300762011623852957"},
+        },
+        {"code": "bank-line.detail.booked", "params": {"date": "2019-03-19"}},
+        {
+            "code": "bank-line.detail.instructed-at-rate",
+            "params": {"amount": "1140.00", "currency": "USD", "rate": "0.8772"},
+        },
+    ]
+    with translation.override("en"):
+        assert line.detail_shown == (
+            "statement STMT-1, account CH9300762011623852957; booked 2019-03-19; "
+            "instructed 1140.00 USD (exchange rate 0.8772)"
+        )
+    for language in ("fr", "ar"):
+        booked = said(language, "booked %(date)s", {"date": "2019-03-19"})
+        with translation.override(language):
+            assert booked in line.detail_shown
+    assert said("ar", "booked %(date)s", {"date": "1"}) != "booked 1"
+
+    client.force_login(make_user("fin", Role.FINANCE_OFFICER))
+    url = reverse("finance-statement", args=[fund.code, result.statement.pk])
+    for language in ("en", "ar"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert said(language, "booked %(date)s", {"date": "2019-03-19"}) in page, language
+
+
+def test_a_lines_detail_kept_as_text_before_is_shown_as_it_was(fund, admin_user):
+    from donors.models import BankLine, BankStatement
+    from fundmgr.money import Money
+
+    statement_ = BankStatement.objects.create(
+        fund=fund, file_name="old.xml", imported_by=admin_user
+    )
+    line = BankLine.objects.create(
+        statement=statement_,
+        fund=fund,
+        line_number=2,
+        value_date="2019-03-20",
+        amount=Money("10.00", "EUR"),
+        state=BankLine.State.UNMATCHED,
+        detail="relevé STMT-1, compte CH93; comptabilisé le 2019-03-19",
+    )
+    line.refresh_from_db()
+    with translation.override("en"):
+        assert line.detail_shown == "relevé STMT-1, compte CH93; comptabilisé le 2019-03-19"

@@ -39,7 +39,6 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
-from django.utils.translation import gettext as _
 from lxml import etree
 
 from donors import sentences
@@ -123,14 +122,6 @@ class _Reader:
         self.name = name
         self.errors = errors
         self.skipped = skipped
-        # Translated once, not per entry (a file may hold 100,000).
-        self.said = {
-            "account": _("statement %(id)s, account %(account)s"),
-            "booked": _("booked %(date)s"),
-            "reversal": _("reversal"),
-            "part": _("transaction %(index)d of %(count)d in one entry"),
-            "end_to_end": _("end-to-end reference %(ref)s"),
-        }
 
     def text(self, index: _Index, path: str) -> str:
         found = index.find(path)
@@ -205,17 +196,18 @@ class _Reader:
             self.errors.append(RowError(line, at(where, joined(problems))))
             return []
         credit = side == "CRDT"
-        common = [
-            self.said["account"]
-            % {
-                "id": statement.id or statement.number,
-                "account": statement.account,
-            }
+        # The detail's parts, kept by code (BankLine.detail_parts); the bank's
+        # own words as they were.
+        common: list[Said] = [
+            Sentence(
+                sentences.DETAIL_CAMT_ACCOUNT,
+                {"id": statement.id or str(statement.number), "account": statement.account},
+            )
         ]
         if booked and value_date and booked != value_date:
-            common.append(self.said["booked"] % {"date": booked})
+            common.append(Sentence(sentences.DETAIL_BOOKED, {"date": booked}))
         if self.text(ntry, "RvslInd").lower() in ("true", "1"):
-            common.append(self.said["reversal"])
+            common.append(Sentence(sentences.DETAIL_REVERSAL))
         entry_info = self.text(ntry, "AddtlNtryInf")
         transactions = [_Index(found) for found in ntry.all("NtryDtls/TxDtls")]
         reference = self.text(ntry, "AcctSvcrRef")
@@ -237,9 +229,7 @@ class _Reader:
             # One line for the entry: its booked amount, what its transactions say.
             detail = list(common)
             if len(transactions) > 1:
-                detail.append(
-                    _("%(count)d transactions in one entry") % {"count": len(transactions)}
-                )
+                detail.append(Sentence(sentences.DETAIL_TRANSACTIONS, {"count": len(transactions)}))
             references, names = [], []
             for transaction in transactions:
                 detail += self.transaction_detail(transaction, amount, currency)
@@ -261,7 +251,7 @@ class _Reader:
                         clip(", ".join(dict.fromkeys(n for n in names if n)), COUNTERPARTY_MAX),
                         clip(reference, BANK_REF_MAX),
                     ),
-                    "; ".join(detail),
+                    tuple(detail),
                     where,
                 )
             ]
@@ -270,7 +260,7 @@ class _Reader:
         for index, (transaction, part) in enumerate(zip(transactions, parts, strict=True), 1):
             detail = [
                 *common,
-                self.said["part"] % {"index": index, "count": count},
+                Sentence(sentences.DETAIL_PART, {"index": index, "count": count}),
                 *self.transaction_detail(transaction, part.lstrip("-"), currency),
             ]
             text = self.remittance(transaction) or self.text(transaction, "AddtlTxInf")
@@ -287,7 +277,7 @@ class _Reader:
                         clip(self.party(transaction, credit), COUNTERPARTY_MAX),
                         clip(f"{reference}/{index}", BANK_REF_MAX) if reference else "",
                     ),
-                    "; ".join(detail),
+                    tuple(detail),
                     Sentence(sentences.CAMT_PART_WHERE, {"where": where.data(), "index": index}),
                 )
             )
@@ -320,23 +310,23 @@ class _Reader:
             return None
         return [str(part) for part in parts]
 
-    def transaction_detail(self, transaction, booked: str, currency: str) -> list[str]:
-        detail = []
+    def transaction_detail(self, transaction, booked: str, currency: str) -> list[Said]:
+        detail: list[Said] = []
         instructed, instructed_ccy = self.amount(transaction, "AmtDtls/InstdAmt/Amt")
         if instructed and (instructed_ccy != currency or _differs(instructed, booked)):
             rate = self.text(transaction, "AmtDtls/InstdAmt/CcyXchg/XchgRate") or self.text(
                 transaction, "AmtDtls/TxAmt/CcyXchg/XchgRate"
             )
-            said = _("instructed %(amount)s %(currency)s") % {
-                "amount": instructed,
-                "currency": instructed_ccy,
-            }
+            values = {"amount": instructed, "currency": instructed_ccy}
             if rate:
-                said += " " + _("(exchange rate %(rate)s)") % {"rate": rate}
-            detail.append(said)
+                detail.append(
+                    Sentence(sentences.DETAIL_INSTRUCTED_AT_RATE, {**values, "rate": rate})
+                )
+            else:
+                detail.append(Sentence(sentences.DETAIL_INSTRUCTED, values))
         end_to_end = self.text(transaction, "Refs/EndToEndId")
         if end_to_end and end_to_end != "NOTPROVIDED":
-            detail.append(self.said["end_to_end"] % {"ref": end_to_end})
+            detail.append(Sentence(sentences.DETAIL_END_TO_END, {"ref": end_to_end}))
         return detail
 
     def remittance(self, transaction) -> str:

@@ -33,12 +33,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import mt940
-from django.utils.translation import gettext as _
 
 from donors import sentences
 from donors.services.statement_formats import Record, clip
 from fundmgr import sentences as core_sentences
-from fundmgr.sentences import Sentence
+from fundmgr.sentences import Said, Sentence
 from fundmgr.tabular import FileRejected, RowError, shown
 
 OPTIONS = mt940.Options.all()
@@ -168,21 +167,24 @@ def _records(
         )
         return []
     data = statement.data
-    heading = _("statement %(ref)s %(number)s, account %(account)s") % {
-        "ref": _one_line(data.get("transaction_reference")),
-        "number": _one_line(data.get("statement_number")),
-        "account": _one_line(data.get("account_identification")),
-    }
+    # The detail's parts, kept by code (BankLine.detail_parts); the bank's own
+    # words as they were.
+    heading = Sentence(
+        sentences.DETAIL_MT940_ACCOUNT,
+        {
+            "ref": _one_line(data.get("transaction_reference")),
+            "number": _one_line(data.get("statement_number")),
+            "account": _one_line(data.get("account_identification")),
+        },
+    )
     records = []
-    # Translated once per statement, not per transaction (100,000 of them).
-    booked_as = _("booked %(date)s")
     labels = [
-        (_("transaction type %(value)s"), "id"),
-        (_("customer reference %(value)s"), "customer_reference"),
-        (_("end-to-end reference %(value)s"), "end_to_end_reference"),
-        (_("original amount %(value)s"), "original_amount"),
-        (_("charges %(value)s"), "compensation_amount"),
-        ("%(value)s", "extra_details"),
+        (sentences.DETAIL_TRANSACTION_TYPE, "id"),
+        (sentences.DETAIL_CUSTOMER_REFERENCE, "customer_reference"),
+        (sentences.DETAIL_END_TO_END_MT940, "end_to_end_reference"),
+        (sentences.DETAIL_ORIGINAL_AMOUNT, "original_amount"),
+        (sentences.DETAIL_CHARGES, "compensation_amount"),
+        ("", "extra_details"),  # the bank's own words
     ]
     for line, transaction in zip(numbers, statement, strict=True):
         values = transaction.data
@@ -195,13 +197,13 @@ def _records(
             continue
         value_date = values["date"]
         booked = values.get("entry_date")
-        detail = [heading]
+        detail: list[Said] = [heading]
         if booked and booked != value_date:
-            detail.append(booked_as % {"date": booked.isoformat()})
+            detail.append(Sentence(sentences.DETAIL_BOOKED, {"date": booked.isoformat()}))
         for label, key in labels:
             value = _one_line(values.get(key))
             if value and value not in _NOT_A_REFERENCE:
-                detail.append(label % {"value": value})
+                detail.append(Sentence(label, {"value": value}) if label else value)
         raw = values.get("transaction_details") or ""
         reference = _one_line(values.get("purpose"))
         counterparty = _one_line(values.get("applicant_name"))
@@ -231,7 +233,7 @@ def _records(
                     clip(counterparty, COUNTERPARTY_MAX),
                     clip(bank_ref, BANK_REF_MAX),
                 ),
-                "; ".join(detail),
+                tuple(detail),
                 where,
             )
         )
