@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from fundmgr.db import guards
+from fundmgr.models import AuditRecord
 from grants.models import GrantState, GrantTransition
 from tests.grants.test_nomination_import import docs, row, run  # noqa: F401 - fixtures
 
@@ -34,6 +35,9 @@ def test_an_imported_nomination_says_which_file_by_code_in_each_readers_language
         "params": {"file": "nominations.csv"},
     }
     assert step.reason == ""  # nothing kept in the importer's French
+    # The sheet's own name, not the stored path of the last note verbale saved.
+    imported = AuditRecord.objects.get(action="grants:nominations-imported")
+    assert imported.reason == "nominations.csv"
     with translation.override("en"):
         assert step.reason_shown == "Imported from nominations.csv"
     for language in ("fr", "ar"):
