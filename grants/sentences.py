@@ -58,6 +58,9 @@ LDC_ONLY = define(
     _("%(event)s funds delegates of least developed countries only: not eligible."),
 )
 
+#: A refused nomination's reasons said as one ("A. B."): each a sentence above.
+REFUSAL = define("eligibility.refusal", _("%(first)s %(then)s"), first=render, then=render)
+
 # Why a routing was chosen (grants.services.entitlement), in Grant.routing_reason.
 ONLY_QUOTE = define(
     "routing.only-quote",

@@ -321,7 +321,7 @@ def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | No
     else:
         eligibility = ctx.eligibility[country.iso2]
         if not eligibility.eligible:
-            problems.append(eligibility.refusal())
+            problems.append(eligibility.refused())
     email = row["email"].strip()
     if len(email) > _MAX_EMAIL:  # PostgreSQL would refuse it mid-import
         problems.append(Sentence(sentences.EMAIL_TOO_LONG, {"max": _MAX_EMAIL}))

@@ -127,3 +127,23 @@ def test_a_nominations_job_asked_in_french_reads_in_arabic_and_english(
             assert job.problems_shown == [
                 {"line": 3, "message": said(language, msgid, {"value": "XYZ"})}
             ]
+
+
+def test_a_refused_countrys_reasons_are_kept_by_code_as_one_problem(run):
+    with translation.override("fr"), pytest.raises(FileRejected) as rejected:
+        run([row("Jean Dupont", "FR")])
+    (error,) = rejected.value.errors
+    assert isinstance(error.message, Sentence)
+    assert error.message.code == "eligibility.refusal"
+    with translation.override("en"):
+        english = str(error.message)
+    assert "France was not on the UN list of least developed countries" in english
+    assert "developed economy" in english
+    with translation.override("ar"):
+        arabic = str(error.message)
+    with translation.override("ar"):
+        developed = translation.gettext(
+            "It is a developed economy (UN M49 developed regions), whose delegates "
+            "the fund does not pay for: not eligible."
+        )
+    assert developed in arabic and "developed economy" not in arabic
