@@ -200,3 +200,31 @@ NO_DOCUMENTS = define(
     "import.nominations.no-documents",
     _("no documents were given with the file: upload the notes verbales too"),
 )
+
+# The checks a nomination's form and the nominations sheet share
+# (grants.services.nominations): the sheet keeps them by code.
+NOTE_EMPTY = define("nomination.note-empty", _("The note verbale is empty."))
+NOTE_TOO_LARGE = define("nomination.note-too-large", _("The note verbale is larger than 10 MB."))
+NOTE_NOT_PDF = define("nomination.note-not-pdf", _("The note verbale must be a PDF file."))
+RETURN_BEFORE_DEPARTURE = define(
+    "nomination.return-before-departure",
+    _("The return date (%(back)s) is before the departure date (%(out)s)."),
+)
+DEPARTURE_OUTSIDE_WINDOW = define(
+    "nomination.departure-outside-window",
+    _("The departure date must be between %(earliest)s and the opening day, %(opening)s."),
+)
+RETURN_OUTSIDE_WINDOW = define(
+    "nomination.return-outside-window",
+    _("The return date must be between the closing day, %(closing)s, and %(latest)s."),
+)
+DEADLINE_PASSED = define(
+    "nomination.deadline-passed", _("Nominations for %(event)s closed on %(deadline)s.")
+)
+ALREADY_NOMINATED_AS = define(
+    "nomination.already-nominated-as",
+    _("%(name)s is already nominated for %(event)s (%(reference)s)."),
+)
+ALREADY_NOMINATED = define(
+    "nomination.already-nominated", _("%(name)s is already nominated for %(event)s.")
+)

@@ -81,11 +81,11 @@ from grants.services.nominations import (
     MAX_NOTE_BYTES,
     PDF_MAGIC,
     NominationRefused,
-    date_problems,
-    deadline_problem,
-    duplicate_message,
+    dates_said,
+    deadline_said,
+    duplicate_said,
     nominating_countries,
-    note_verbale_problem,
+    note_verbale_said,
     person_key,
     policy_of,
     reference_for,
@@ -159,7 +159,7 @@ class FolderDocuments:
             return Sentence(sentences.NOTE_NOT_IN_FOLDER, {"name": name})
         with path.open("rb") as handle:
             head = handle.read(len(PDF_MAGIC))
-        return note_verbale_problem(head, path.stat().st_size)
+        return note_verbale_said(head, path.stat().st_size)
 
     def read(self, name: str) -> bytes:
         path = self._path(name)
@@ -206,7 +206,7 @@ class ZipDocuments:
                         pass
             except _BROKEN_ZIP as bad:
                 return Sentence(sentences.NOTE_UNREADABLE_IN_ZIP, {"name": name, "e": str(bad)})
-        return note_verbale_problem(head, info.file_size)
+        return note_verbale_said(head, info.file_size)
 
     def read(self, name: str) -> bytes:
         try:
@@ -344,7 +344,7 @@ def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | No
         except ValueError as bad:
             problems.append(at(Sentence(label), said_by(bad)))
     if len(dates) == 2:
-        for messages in date_problems(
+        for messages in dates_said(
             event, ctx.policy, dates["depart_on"], dates["return_on"]
         ).values():
             problems.extend(messages)
@@ -463,7 +463,7 @@ def _check_file_against_the_event(event: Event, lines: list[Line]) -> list[RowEr
     for line in lines:
         name = line.fields["nominee_name"]
         if line.key in recorded:
-            errors.append(RowError(line.line, duplicate_message(event, name, recorded[line.key])))
+            errors.append(RowError(line.line, duplicate_said(event, name, recorded[line.key])))
             continue
         if line.key in first_line:
             errors.append(
@@ -518,7 +518,7 @@ def import_nominations(
     if allowed is not None and not allowed:
         raise PermissionDenied(Sentence(sentences.MAY_NOT_NOMINATE))
     today = today or timezone.localdate()
-    deadline = deadline_problem(event, today)
+    deadline = deadline_said(event, today)
     if deadline:
         raise FileRejected([RowError(0, deadline)], name)
     try:

@@ -147,3 +147,37 @@ def test_a_refused_countrys_reasons_are_kept_by_code_as_one_problem(run):
             "the fund does not pay for: not eligible."
         )
     assert developed in arabic and "developed economy" not in arabic
+
+
+def test_the_checks_shared_with_the_form_are_kept_by_code_too(run, event):
+    import datetime
+
+    run([row("Sita Sharma")])  # recorded: the same name again is a duplicate
+    rows = [
+        row("Sita Sharma"),
+        row("Ram Thapa", depart_on="2019-01-01", note_verbale="picture.pdf"),
+    ]
+    with translation.override("fr"), pytest.raises(FileRejected) as rejected:
+        run(rows)
+    messages = {error.message.code: error.message for error in rejected.value.errors}
+    assert set(messages) == {
+        "nomination.departure-outside-window",
+        "nomination.note-not-pdf",
+        "nomination.already-nominated-as",
+    }
+    with translation.override("ar"):
+        assert str(messages["nomination.note-not-pdf"]) == said(
+            "ar", "The note verbale must be a PDF file."
+        )
+    assert said("ar", "The note verbale must be a PDF file.") != (
+        "The note verbale must be a PDF file."
+    )
+    closed = event.nomination_deadline + datetime.timedelta(days=1)
+    with translation.override("fr"), pytest.raises(FileRejected) as rejected:
+        run([row("Tashi Wangmo", "BTN", note_verbale="bt.pdf")], today=closed)
+    (error,) = rejected.value.errors
+    assert error.message.code == "nomination.deadline-passed"
+    with translation.override("en"):
+        assert str(error.message) == (
+            f"Nominations for {event.code} closed on {event.nomination_deadline.isoformat()}."
+        )
