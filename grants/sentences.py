@@ -228,3 +228,33 @@ ALREADY_NOMINATED_AS = define(
 ALREADY_NOMINATED = define(
     "nomination.already-nominated", _("%(name)s is already nominated for %(event)s.")
 )
+
+# A quote's own checks (grants.services.entitlement.check_quote), raised as
+# EntitlementRefused(Sentence): the nominations sheet keeps them by code.
+QUOTE_NO_ROUTE = define("quote.no-route", _("The route of the quote is missing."))
+QUOTE_ROUTE_TOO_LONG = define(
+    "quote.route-too-long", _("The route is longer than %(max)d characters.")
+)
+QUOTE_HOURS_NOT_A_NUMBER = define(
+    "quote.hours-not-a-number", _("The travel time must be a number of hours.")
+)
+QUOTE_HOURS_OUT_OF_RANGE = define(
+    "quote.hours-out-of-range",
+    _("The travel time must be more than 0 and at most %(max)s hours."),
+)
+QUOTE_HOURS_TOO_PRECISE = define(
+    "quote.hours-too-precise", _("Give the travel time to a tenth of an hour at most.")
+)
+QUOTE_FARE_NOT_POSITIVE = define(
+    "quote.fare-not-positive", _("An airfare must be greater than zero.")
+)
+QUOTE_TOO_MANY_DECIMALS = define(
+    "quote.too-many-decimals", _("%(currency)s amounts have at most %(places)d decimals.")
+)
+QUOTE_NO_RATE = define(
+    "quote.no-rate",
+    _("The fare is in %(currency)s, which has no UN rate of exchange on %(day)s."),
+)
+QUOTE_LESS_THAN_A_CENT = define(
+    "quote.less-than-a-cent", _("%(fare)s is less than a cent in %(base)s.")
+)

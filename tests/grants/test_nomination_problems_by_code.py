@@ -14,6 +14,7 @@ from fundmgr.models import ImportJob
 from fundmgr.sentences import Sentence
 from fundmgr.services import imports
 from fundmgr.tabular import FileRejected
+from grants.services.nomination_import import COLUMNS, QUOTE_COLUMNS
 from tests.grants.test_nomination_import import docs, row, run, write_csv  # noqa: F401
 from tests.test_import_jobs import (  # noqa: F401 - fixtures
     database_tasks,
@@ -181,3 +182,19 @@ def test_the_checks_shared_with_the_form_are_kept_by_code_too(run, event):
         assert str(error.message) == (
             f"Nominations for {event.code} closed on {event.nomination_deadline.isoformat()}."
         )
+
+
+def test_a_quotes_own_checks_are_kept_by_code_on_the_sheet(run):
+    quote = {
+        "route": "KTM-DOH-GVA",
+        "fare": "0",
+        "fare_currency": "USD",
+        "travel_hours": "14",
+        "quoted_on": "2019-03-01",
+    }
+    with translation.override("fr"), pytest.raises(FileRejected) as rejected:
+        run([row(**quote)], columns=[*COLUMNS, *QUOTE_COLUMNS])
+    (error,) = rejected.value.errors
+    assert error.message == Sentence("quote.fare-not-positive")
+    with translation.override("ar"):
+        assert str(error.message) == said("ar", "An airfare must be greater than zero.")
