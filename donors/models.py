@@ -20,6 +20,7 @@ from djmoney.models.fields import MoneyField
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Country, Event, Fund, JournalEntry
 from fundmgr.private_files import UnguessableName, documents_storage
+from fundmgr.sentences import render, render_all
 from fundmgr.translated import TranslatedCharField, TranslatedTextField, TranslationsField
 from iati.identifiers import validate_organisation_identifier
 
@@ -526,7 +527,11 @@ class BankLine(models.Model):
     # What a bank's own format says beyond the columns above (CAMT.053,
     # MT940): an instructed amount in another currency, the booking date,
     # the statement and account. Shown to the officer; never matched on.
+    # As text on lines imported before these were kept by code; else empty.
     detail = models.TextField(_("bank's details"), blank=True, default="")
+    #: The same, each part a sentence by code (donors.sentences) or the bank's
+    #: own text as it was: shown in the reader's language (``detail_shown``).
+    detail_parts = models.JSONField(_("bank's details, by code"), null=True, blank=True)
     # The bank's reference, or for a line without one its content and
     # occurrence in the file. NULL on a line that repeats an earlier one: the
     # unique constraint then holds only for the line that owns the key.
@@ -561,7 +566,12 @@ class BankLine(models.Model):
     receipts = models.ManyToManyField(
         Receipt, blank=True, related_name="bank_lines", verbose_name=_("receipts")
     )
+    #: What became of the line, as text: lines imported before sentences were
+    #: kept by code (``message_sentence``) keep it; it is shown as it is.
     message = models.TextField(_("message"), blank=True)
+    #: What became of the line, by its sentence's code and values
+    #: (donors.sentences), shown in each reader's language (``message_shown``).
+    message_sentence = models.JSONField(_("message, by its code"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -624,6 +634,18 @@ class BankLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id}/{self.line_number} {self.value_date} {self.amount}"
+
+    @property
+    def message_shown(self) -> str:
+        """What became of the line, in the reader's language where it was kept
+        by code (``message``, as it was written, otherwise)."""
+        return render(self.message_sentence) if self.message_sentence else self.message
+
+    @property
+    def detail_shown(self) -> str:
+        """What the bank's format says beyond the columns, in the reader's language
+        where it was kept by code (``detail``, as it was written, otherwise)."""
+        return "; ".join(render_all(self.detail_parts)) if self.detail_parts else self.detail
 
     @property
     def next_actor(self):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from fundmgr.sentences import define
+from fundmgr.sentences import define, render
 
 # Refusals (PermissionDenied): the audit trail keeps their code (fundmgr.refusals).
 NOT_A_DONOR = define("refused.not-a-donor", _("This account is not a donor's."))
@@ -75,3 +75,149 @@ REFERENCE_RECORDED = define(
         "is never changed by an import"
     ),
 )
+
+# What became of a bank statement line (donors.services.bank_statements),
+# kept in BankLine.message_sentence and shown in the reader's language. What
+# they quote from the file (a reference, a file's name) is kept as it was.
+SAME_TRANSFER_IN_FILE = define(
+    "bank-line.same-transfer-in-file",
+    _("the same transfer as line %(other)d of this file"),
+)
+REF_IMPORTED_OTHER_CONTENT = define(
+    "bank-line.ref-imported-other-content",
+    _(
+        "bank reference already imported with other content (line %(line)d of "
+        "%(statement)s): a person must check"
+    ),
+)
+IMPORTED_BEFORE = define(
+    "bank-line.imported-before", _("imported before: line %(line)d of %(statement)s")
+)
+ZERO_AMOUNT = define("bank-line.zero-amount", _("zero amount"))
+NEGATIVE_AMOUNT = define(
+    "bank-line.negative-amount",
+    _("negative amount: money leaving the account is not a receipt"),
+)
+FITS_SEVERAL_PLEDGES = define(
+    "bank-line.fits-several-pledges",
+    _("reference %(refs)s fits several pledges: a person must decide"),
+)
+NO_PLEDGE_REFERENCE = define(
+    "bank-line.no-pledge-reference", _("no pledge reference found in the line")
+)
+PLEDGE_CANCELLED = define(
+    "bank-line.pledge-cancelled", _("pledge %(refs)s is cancelled: a person must decide")
+)
+PLEDGES_OF_DIFFERENT_DONORS = define(
+    "bank-line.pledges-of-different-donors",
+    _("pledges %(refs)s are of different donors: a person must decide"),
+)
+OTHER_CURRENCY = define(
+    "bank-line.other-currency",
+    _("received in %(received)s but pledge %(refs)s is in %(pledged)s: a person must decide"),
+)
+#: ``why``: what the receipt's refusal said (a sentence, or its text).
+RECEIPT_NOT_RECORDED = define(
+    "bank-line.receipt-not-recorded",
+    _("the receipt could not be recorded: %(why)s"),
+    why=render,
+)
+
+# A bank's own statement formats (donors.services.statement_formats): where a
+# transaction is in the file, and the file's problems by line. What they quote
+# from the file (a status, a tag's text, the XML reader's words) is kept as it was.
+CAMT_WHERE = define("import.camt053.where", _("statement %(statement)d, entry %(entry)d"))
+CAMT_PART_WHERE = define(
+    "import.camt053.part-where", _("%(where)s, transaction %(index)d"), where=render
+)
+CAMT_NOT_BOOKED = define(
+    "import.camt053.not-booked",
+    _("%(where)s: status %(status)s, not booked: not imported"),
+    where=render,
+)
+CAMT_NO_STATUS = define("import.camt053.no-status", _("%(where)s: no status (Sts)"), where=render)
+CAMT_NO_AMOUNT = define("import.camt053.no-amount", _("no amount (Amt)"))
+CAMT_NOT_A_SIDE = define(
+    "import.camt053.not-a-side", _("credit or debit “%(value)s” is neither CRDT nor DBIT")
+)
+CAMT_NO_DATE = define(
+    "import.camt053.no-date", _("neither a value date (ValDt) nor a booking date (BookgDt)")
+)
+CAMT_NOT_XML = define("import.camt053.not-xml", _("the file is not well-formed XML: %(error)s"))
+CAMT_NO_STATEMENT = define(
+    "import.camt053.no-statement", _("the CAMT.053 file holds no statement (Stmt)")
+)
+CAMT_NO_BOOKED_ENTRY = define(
+    "import.camt053.no-booked-entry", _("the CAMT.053 file holds no booked entry")
+)
+CAMT_NO_ENTRY = define("import.camt053.no-entry", _("the CAMT.053 file holds no entry (Ntry)"))
+CAMT_DTD = define(
+    "import.camt053.dtd",
+    _(
+        "the XML file declares a document type (DTD): a bank statement never does, "
+        "and it can make a reader fetch files or expand without limit; refused"
+    ),
+)
+CAMT_OTHER_MESSAGE = define(
+    "import.camt053.other-message",
+    _("an ISO 20022 %(message)s message, not a CAMT.053 bank statement (camt.053.001.xx)"),
+)
+CAMT_NOT_CAMT = define(
+    "import.camt053.not-camt",
+    _(
+        "an XML file, but not an ISO 20022 CAMT.053 bank statement (its root must be "
+        "a Document in the namespace urn:iso:std:iso:20022:tech:xsd:camt.053.001.xx)"
+    ),
+)
+MT940_WHERE = define("import.mt940.where", _("statement %(number)d"))
+MT940_NO_STATEMENT = define("import.mt940.no-statement", _("no MT940 statement (:20:) in the file"))
+MT940_NO_TRANSACTION = define(
+    "import.mt940.no-transaction", _("the MT940 file holds no transaction (:61:)")
+)
+MT940_TRANSACTIONS_MIXED = define(
+    "import.mt940.transactions-mixed",
+    _(
+        "%(where)s: its %(count)d transactions (:61:) cannot be told apart "
+        "(a :61: without its transaction type?)"
+    ),
+    where=render,
+)
+MT940_NO_CURRENCY = define(
+    "import.mt940.no-currency",
+    _("%(where)s: no currency: the statement has no opening balance (:60F:)"),
+    where=render,
+)
+MT940_BAD_TAG = define("import.mt940.bad-tag", _("tag :%(tag)s: cannot be read: “%(value)s”"))
+MT940_UNREADABLE = define("import.mt940.unreadable", _("the statement cannot be read: %(error)s"))
+
+# What a bank's own format says of a line beyond its columns (BankLine.detail_parts):
+# each part a sentence, or the bank's own text kept as it was.
+DETAIL_CAMT_ACCOUNT = define(
+    "bank-line.detail.camt-account", _("statement %(id)s, account %(account)s")
+)
+DETAIL_MT940_ACCOUNT = define(
+    "bank-line.detail.mt940-account", _("statement %(ref)s %(number)s, account %(account)s")
+)
+DETAIL_BOOKED = define("bank-line.detail.booked", _("booked %(date)s"))
+DETAIL_REVERSAL = define("bank-line.detail.reversal", _("reversal"))
+DETAIL_PART = define("bank-line.detail.part", _("transaction %(index)d of %(count)d in one entry"))
+DETAIL_TRANSACTIONS = define(
+    "bank-line.detail.transactions", _("%(count)d transactions in one entry")
+)
+DETAIL_INSTRUCTED = define("bank-line.detail.instructed", _("instructed %(amount)s %(currency)s"))
+DETAIL_INSTRUCTED_AT_RATE = define(
+    "bank-line.detail.instructed-at-rate",
+    _("instructed %(amount)s %(currency)s (exchange rate %(rate)s)"),
+)
+DETAIL_END_TO_END = define("bank-line.detail.end-to-end", _("end-to-end reference %(ref)s"))
+DETAIL_TRANSACTION_TYPE = define(
+    "bank-line.detail.transaction-type", _("transaction type %(value)s")
+)
+DETAIL_CUSTOMER_REFERENCE = define(
+    "bank-line.detail.customer-reference", _("customer reference %(value)s")
+)
+DETAIL_END_TO_END_MT940 = define(
+    "bank-line.detail.end-to-end-mt940", _("end-to-end reference %(value)s")
+)
+DETAIL_ORIGINAL_AMOUNT = define("bank-line.detail.original-amount", _("original amount %(value)s"))
+DETAIL_CHARGES = define("bank-line.detail.charges", _("charges %(value)s"))

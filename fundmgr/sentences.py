@@ -201,3 +201,6 @@ IMPORTER_LOST_ROLE = define(
 UPLOAD_GONE = define(
     "import.upload-gone", _("The uploaded file is no longer there: upload it again.")
 )
+
+# Why an unused exchange rate was replaced by an import (the audit record's why).
+RATES_REPLACED_BY_FILE = define("rates.replaced-by-file", _("replaced by the file %(name)s"))

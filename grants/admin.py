@@ -77,11 +77,15 @@ class GrantTransitionInline(admin.TabularInline):
     model = GrantTransition
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "from_state", "to_state", "action", "by", "system_actor", "reason"]
+    readonly_fields = ["at", "from_state", "to_state", "action", "by", "system_actor", "why"]
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("reason"))
+    def why(self, obj) -> str:
+        return obj.reason_shown
 
 
 @admin.register(Grant)

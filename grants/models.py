@@ -504,7 +504,14 @@ class GrantTransition(models.Model):
     #: The day the move took effect when it was recorded later: the day a
     #: signature was signed, the day money moved. Empty: the day of ``at``.
     dated = models.DateField(_("dated"), null=True, blank=True)
+    #: Why, as the person who moved it typed it (or, for a move recorded
+    #: before the product's own reasons were kept by code, as it wrote them).
     reason = models.TextField(_("reason"), blank=True)
+    #: Why, when the product says it (an import's "Imported from ..."): its
+    #: sentence's code and values (grants.sentences), read in the reader's
+    #: language (``reason_shown``). Added in place (nullable): the table's
+    #: append-only triggers stay.
+    reason_sentence = models.JSONField(_("reason, by its code"), null=True, blank=True)
 
     class Meta:
         ordering = ["grant", "at", "id"]
@@ -518,6 +525,11 @@ class GrantTransition(models.Model):
     def effective_day(self):
         """The day the move took effect: ``dated``, or the local day it was recorded."""
         return self.dated or timezone.localdate(self.at)
+
+    @property
+    def reason_shown(self) -> str:
+        """Why, in the reader's language where the product said it by code."""
+        return render(self.reason_sentence) if self.reason_sentence else self.reason
 
 
 class QueueStamp(models.Model):

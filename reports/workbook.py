@@ -796,7 +796,7 @@ class BankLinesSheet(Sheet):
                 ", ".join(sorted(r.number for r in bank_line.receipts.all())),
                 bank_line.card_payout.payout_id if bank_line.card_payout else "",
                 left_because.get(bank_line.unreconciled_reason, ""),
-                bank_line.unreconciled_note or bank_line.resolution_note or bank_line.message,
+                bank_line.unreconciled_note or bank_line.resolution_note or bank_line.message_shown,
             ]
 
     def foot(self):

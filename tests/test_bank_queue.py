@@ -106,7 +106,7 @@ def test_a_line_dated_before_its_pledge_is_settled_once_the_pledge_date_is_moved
 
     pledge = make_pledge("1000", day=MARCH_20)
     (line,) = import_lines(fund, officer, ("2019-03-05", "1000", "EUR", pledge.reference, "", "B1"))
-    assert line.state == State.ERROR and "before the pledge" in line.message
+    assert line.state == State.ERROR and "before the pledge" in line.message_shown
     first_booking = pledge.receivable_entry
 
     change = redate_pledge(pledge, MARCH_5, "the money came before the letter", officer)

@@ -484,7 +484,7 @@ def test_large_nominations_are_imported_by_the_worker_and_the_same_file_again_sa
     again = ImportJob.objects.exclude(pk=job.pk).get()
     assert again.status == ImportJob.Status.FAILED
     assert [p["line"] for p in again.problems] == [2, 3, 4]
-    assert all("already" in p["message"] for p in again.problems)
+    assert all("already" in p["message"] for p in again.problems_shown)
     assert Grant.objects.count() == 3 and files_under(Path(settings.DOCUMENTS_ROOT)) == notes
 
 
@@ -502,7 +502,7 @@ def test_rejected_nominations_save_no_grant_and_no_note_verbale(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert [p["line"] for p in job.problems] == [3]
-    assert "country “XYZ” is not known" in job.problems[0]["message"]
+    assert "country “XYZ” is not known" in job.problems_shown[0]["message"]
     assert not Grant.objects.exists() and files_under(Path(settings.DOCUMENTS_ROOT)) == []
 
 

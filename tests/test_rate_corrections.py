@@ -320,6 +320,10 @@ def test_an_import_replacing_an_unused_rate_is_audited_and_a_second_run_changes_
     import_exchange_rates(path, finance)
     record = AuditRecord.objects.get(action="rates:replaced")
     assert record.reason == "replaced by the file official.csv"
+    assert record.data["why"] == {
+        "code": "rates.replaced-by-file",
+        "params": {"name": "official.csv"},
+    }
     assert record.data["old"]["units_per_usd"] == "0.880000"
     audits = AuditRecord.objects.count()
 
@@ -368,3 +372,22 @@ def test_conversion_uses_the_revised_rate_from_its_date(rates, finance):
     assert convert(money("88", "EUR"), "USD", MARCH_10).result == money("100.00", "USD")
     with pytest.raises(MissingExchangeRate):
         rate_on("EUR", datetime.date(2019, 2, 28))
+
+
+def test_why_an_import_replaced_a_rate_reads_in_each_readers_language(rates, finance, tmp_path):
+    """Kept by code in the audit record (issue 15): an import a French officer
+    made reads in English or Arabic to the auditor."""
+    from django.utils import translation
+
+    path = tmp_path / "official.csv"
+    path.write_text("currency,effective_date,units_per_usd\nEUR,2019-03-01,0.875\n")
+    with translation.override("fr"):
+        import_exchange_rates(path, finance)
+    record = AuditRecord.objects.get(action="rates:replaced")
+    for language in ("en", "fr", "ar"):
+        with translation.override(language):
+            expected = translation.gettext("replaced by the file %(name)s") % {
+                "name": "official.csv"
+            }
+            assert record.why_shown == expected
+    assert expected != "replaced by the file official.csv"

@@ -12,6 +12,7 @@ from api.rows import Rows, datetime_text
 from api.serializers.exports import ExportSerializer
 from api.serializers.imports import ImportSerializer
 from api.services.imports import Outcome
+from fundmgr.sentences import render
 from reports.models import Export
 
 
@@ -23,10 +24,17 @@ def _download(values: dict[str, Any]) -> str | None:
     return values["_download"]
 
 
+def _error(values: dict[str, Any]) -> str:
+    """Export.error_shown: why it failed, in the reader's language where it
+    was kept by code, else as it was written."""
+    kept = values["error_sentence"]
+    return render(kept) if kept else values["error"]
+
+
 _exports = Rows(
     ExportSerializer,
-    written={"progress": _progress, "download": _download},
-    reads=["progress_done", "progress_total"],
+    written={"progress": _progress, "download": _download, "error": _error},
+    reads=["progress_done", "progress_total", "error", "error_sentence"],
 )
 
 

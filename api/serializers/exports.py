@@ -30,6 +30,11 @@ class ExportSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField(
         help_text=gettext_lazy("Where to download the file once ready, until it expires.")
     )
+    error = serializers.CharField(
+        source="error_shown",
+        read_only=True,
+        help_text=gettext_lazy("Why it failed, in the reader's language; empty unless it failed."),
+    )
 
     class Meta:
         model = Export

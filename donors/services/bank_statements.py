@@ -58,7 +58,7 @@ from donors.services.statement_formats.detect import read_statement
 from fundmgr import sentences
 from fundmgr.models import Fund, JournalEntry
 from fundmgr.money import Money, quantum
-from fundmgr.sentences import Said, Sentence, at, joined, said_by
+from fundmgr.sentences import Said, Sentence, at, joined, kept, said_by
 from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.ledger import accounts_cached
 from fundmgr.tabular import (
@@ -143,10 +143,12 @@ class _Line:
     reference: str
     counterparty: str
     bank_ref: str
-    detail: str = ""
+    #: What a bank's own format says beyond the columns (BankLine.detail_parts).
+    detail: tuple[Said, ...] = ()
     dedupe_key: str = ""
     state: str = ""
-    message: str = ""
+    #: What became of the line (kept by code, ``BankLine.message_sentence``).
+    message: Sentence | None = None
     duplicate_of: int | None = None  # the earlier line's id
     pledges: tuple[Pledge, ...] = ()
 
@@ -278,7 +280,7 @@ def _assign_dedupe_keys(lines: Sequence[_Line], name: str) -> None:
     first_with_ref: dict[str, _Line] = {}
     errors: list[RowError] = []
     for line in lines:
-        line.state, line.message, line.duplicate_of, line.pledges = "", "", None, ()
+        line.state, line.message, line.duplicate_of, line.pledges = "", None, None, ()
         if line.bank_ref:
             line.dedupe_key = f"ref:{line.bank_ref}"
             earlier = first_with_ref.setdefault(line.bank_ref, line)
@@ -295,9 +297,9 @@ def _assign_dedupe_keys(lines: Sequence[_Line], name: str) -> None:
                     )
                 line.dedupe_key = ""  # the key belongs to the earlier line
                 line.state = State.ALREADY_IMPORTED
-                line.message = _("the same transfer as line %(other)d of this file") % {
-                    "other": earlier.line
-                }
+                line.message = Sentence(
+                    donor_sentences.SAME_TRANSFER_IN_FILE, {"other": earlier.line}
+                )
             continue
         content = (
             line.value_date.isoformat(),
@@ -381,7 +383,9 @@ def _candidates(text: str) -> set[str]:
     return found
 
 
-def _pledges_quoted(line: _Line, index: dict[str, list[Pledge]]) -> tuple[tuple[Pledge, ...], str]:
+def _pledges_quoted(
+    line: _Line, index: dict[str, list[Pledge]]
+) -> tuple[tuple[Pledge, ...], Sentence | None]:
     """The pledges a line quotes, or nothing and why none can be used."""
     quoted: dict[int, Pledge] = {}
     ambiguous = []
@@ -395,11 +399,11 @@ def _pledges_quoted(line: _Line, index: dict[str, list[Pledge]]) -> tuple[tuple[
         for pledge in pledges:
             quoted[pledge.pk] = pledge
     if ambiguous:
-        return (), _("reference %(refs)s fits several pledges: a person must decide") % {
-            "refs": ", ".join(sorted(ambiguous))
-        }
+        return (), Sentence(
+            donor_sentences.FITS_SEVERAL_PLEDGES, {"refs": ", ".join(sorted(ambiguous))}
+        )
     if not quoted:
-        return (), _("no pledge reference found in the line")
+        return (), Sentence(donor_sentences.NO_PLEDGE_REFERENCE)
     pledges = sorted(
         quoted.values(),
         key=lambda p: (p.first_due or p.pledge_date, p.pledge_date, p.pk),  # type: ignore[attr-defined]
@@ -407,19 +411,16 @@ def _pledges_quoted(line: _Line, index: dict[str, list[Pledge]]) -> tuple[tuple[
     refs = ", ".join(pledge.reference for pledge in pledges)
     cancelled = [p.reference for p in pledges if p.status == Pledge.Status.CANCELLED]
     if cancelled:
-        return (), _("pledge %(refs)s is cancelled: a person must decide") % {
-            "refs": ", ".join(cancelled)
-        }
+        return (), Sentence(donor_sentences.PLEDGE_CANCELLED, {"refs": ", ".join(cancelled)})
     if len({pledge.donor_id for pledge in pledges}) > 1:
-        return (), _("pledges %(refs)s are of different donors: a person must decide") % {
-            "refs": refs
-        }
+        return (), Sentence(donor_sentences.PLEDGES_OF_DIFFERENT_DONORS, {"refs": refs})
     other = sorted({p.amount.currency.code for p in pledges} - {line.currency})
     if other:
-        return (), _(
-            "received in %(received)s but pledge %(refs)s is in %(pledged)s: a person must decide"
-        ) % {"received": line.money().currency, "refs": refs, "pledged": ", ".join(other)}
-    return tuple(pledges), ""
+        return (), Sentence(
+            donor_sentences.OTHER_CURRENCY,
+            {"received": line.currency, "refs": refs, "pledged": ", ".join(other)},
+        )
+    return tuple(pledges), None
 
 
 def _decide(line: _Line, existing: dict[str, _Earlier], index: dict[str, list[Pledge]]) -> None:
@@ -432,24 +433,18 @@ def _decide(line: _Line, existing: dict[str, _Earlier], index: dict[str, list[Pl
         where = {"line": earlier.line_number, "statement": earlier.file_name}
         if line.bank_ref and earlier.content() != line.content():
             line.state = State.ERROR
-            line.message = (
-                _(
-                    "bank reference already imported with other content (line %(line)d of "
-                    "%(statement)s): a person must check"
-                )
-                % where
-            )
+            line.message = Sentence(donor_sentences.REF_IMPORTED_OTHER_CONTENT, where)
         else:
             line.state = State.ALREADY_IMPORTED
-            line.message = _("imported before: line %(line)d of %(statement)s") % where
+            line.message = Sentence(donor_sentences.IMPORTED_BEFORE, where)
         line.dedupe_key = ""
         return
     if line.amount == 0:
-        line.state, line.message = State.DISCARDED, _("zero amount")
+        line.state, line.message = State.DISCARDED, Sentence(donor_sentences.ZERO_AMOUNT)
         return
     if line.amount < 0:
         line.state = State.UNMATCHED
-        line.message = _("negative amount: money leaving the account is not a receipt")
+        line.message = Sentence(donor_sentences.NEGATIVE_AMOUNT)
         return
     line.pledges, why = _pledges_quoted(line, index)
     line.state = State.MATCHED if line.pledges else State.UNMATCHED
@@ -608,11 +603,11 @@ _PER_LINE = (
     "reference",
     "counterparty",
     "bank_ref",
-    "detail",
+    "detail_parts",
     "dedupe_key",
     "duplicate_of_id",
     "state",
-    "message",
+    "message_sentence",
     "pledge_id",
     "donor_id",
 )
@@ -634,6 +629,31 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
         fields[name].get_db_prep_save(value, connection) for name, value in fixed.items()
     )
     date, amount = fields["value_date"], fields["amount"]
+    said_field = fields["message_sentence"]
+    # Most lines say one of a few sentences ("no pledge reference found"):
+    # each is prepared once, not once a line.
+    prepared: dict[tuple, object] = {}
+
+    def said(message: Sentence | None):
+        if message is None:
+            return None
+        try:
+            key = (message.code, *message.params.items())
+            found = prepared.get(key)
+        except TypeError:  # a value that is no key (a sentence within)
+            return said_field.get_db_prep_save(message.data(), connection)
+        if found is None:
+            found = said_field.get_db_prep_save(message.data(), connection)
+            if len(prepared) < 10_000:
+                prepared[key] = found
+        return found
+
+    parts_field = fields["detail_parts"]
+
+    def parts(detail: tuple[Said, ...]):
+        if not detail:
+            return None
+        return parts_field.get_db_prep_save([kept(part) for part in detail], connection)
 
     def row(line: _Line) -> tuple:
         pledges = line.pledges
@@ -646,11 +666,11 @@ def _insert(lines: Sequence[_Line], statement: BankStatement, fund: Fund) -> dic
             line.reference,
             line.counterparty,
             line.bank_ref,
-            line.detail,
+            parts(line.detail),
             line.dedupe_key or None,
             line.duplicate_of,
             line.state,
-            line.message,
+            said(line.message),
             pledges[0].pk if len(pledges) == 1 else None,
             pledges[0].donor_id if pledges else None,
         )
@@ -734,9 +754,17 @@ def _import(
                 receipts = _record(line, pk, fund, by, key_is_new)
             except (ReceiptError, LookupError, ValueError) as failed:
                 line.state = State.ERROR
-                line.message = _("the receipt could not be recorded: %(why)s") % {"why": failed}
+                line.message = Sentence(
+                    donor_sentences.RECEIPT_NOT_RECORDED, {"why": kept(said_by(failed))}
+                )
                 changed.append(
-                    BankLine(pk=pk, state=line.state, message=line.message, pledge=None, donor=None)
+                    BankLine(
+                        pk=pk,
+                        state=line.state,
+                        message_sentence=line.message.data(),
+                        pledge=None,
+                        donor=None,
+                    )
                 )
                 continue
             recorded_receipts += receipts
@@ -746,7 +774,7 @@ def _import(
             ]
     del matched
     if changed:
-        BankLine.objects.bulk_update(changed, ["state", "message", "pledge", "donor"])
+        BankLine.objects.bulk_update(changed, ["state", "message_sentence", "pledge", "donor"])
     BankLine.receipts.through.objects.bulk_create(links, batch_size=BATCH)
     acknowledge_receipts(recorded_receipts)
     del recorded_receipts

@@ -103,7 +103,12 @@ def _check_reason(reason: str) -> str:
 
 
 def record_replacement(
-    rate: ExchangeRate, new_rate: Decimal, illustrative: bool, source: str, reason: str, by: Actor
+    rate: ExchangeRate,
+    new_rate: Decimal,
+    illustrative: bool,
+    source: str,
+    reason: str | Sentence,
+    by: Actor,
 ) -> None:
     """Write the new figure over an unused ``rate`` (locked by the caller) and
     audit the old one: for ``replace_rate`` and the rates import alike."""

@@ -21,8 +21,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fundmgr import sentences
 from fundmgr.models import ExchangeRate
 from fundmgr.rate_queries import entries_using
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.rate_corrections import rate_problem, record_replacement
 from fundmgr.services.rates import ANCHOR
@@ -164,7 +166,8 @@ def import_exchange_rates(
             if (currency, day) not in existing
         ]
         ExchangeRate.objects.bulk_create(new)
-        why = _("replaced by the file %(name)s") % {"name": Path(name).name}
+        # Kept by code in the audit record: read in each reader's language.
+        why = Sentence(sentences.RATES_REPLACED_BY_FILE, {"name": Path(name).name})
         for current, rate, flag, src in replaced:
             record_replacement(current, rate, flag, (src or Path(name).name)[:_MAX_SOURCE], why, by)
         unchanged = len(wanted) - len(new) - len(replaced)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fundmgr.models import Country, Event, LdcStatus
-from fundmgr.sentences import Sentence
+from fundmgr.sentences import Said, Sentence, kept
 from grants import sentences
 from grants.models import Priority
 
@@ -75,6 +75,14 @@ class Eligibility:
     def refusal(self) -> str:
         """One sentence for a refused nomination: the reasons, joined."""
         return " ".join(self.reasons)
+
+    def refused(self) -> Said:
+        """``refusal`` kept by code (an import's problem by line), read in each
+        reader's language."""
+        said: Said = self.sentences[0] if self.sentences else ""
+        for sentence in self.sentences[1:]:
+            said = Sentence(sentences.REFUSAL, {"first": kept(said), "then": kept(sentence)})
+        return said
 
 
 def is_developed(country: Country) -> bool:

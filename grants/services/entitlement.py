@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money, UnknownCurrency, minor_units, round_amount, round_money
 from fundmgr.roles import Role, has_role
-from fundmgr.sentences import Sentence
+from fundmgr.sentences import Sentence, said_by
 from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.rates import MissingExchangeRate, convert, units_per_usd
 from fundmgr.tabular import max_length
@@ -310,31 +310,27 @@ def check_quote(
     -> units per USD may be given to convert many quotes with few queries."""
     route = " ".join((route or "").split())
     if not route:
-        raise EntitlementRefused(_("The route of the quote is missing."))
+        raise EntitlementRefused(Sentence(sentences.QUOTE_NO_ROUTE))
     if len(route) > _MAX_ROUTE:
-        raise EntitlementRefused(
-            _("The route is longer than %(max)d characters.") % {"max": _MAX_ROUTE}
-        )
+        raise EntitlementRefused(Sentence(sentences.QUOTE_ROUTE_TOO_LONG, {"max": _MAX_ROUTE}))
     if not isinstance(travel_hours, Decimal) or not travel_hours.is_finite():
-        raise EntitlementRefused(_("The travel time must be a number of hours."))
+        raise EntitlementRefused(Sentence(sentences.QUOTE_HOURS_NOT_A_NUMBER))
     if travel_hours <= 0 or travel_hours > _MAX_HOURS:
         raise EntitlementRefused(
-            _("The travel time must be more than 0 and at most %(max)s hours.")
-            % {"max": _MAX_HOURS}
+            Sentence(sentences.QUOTE_HOURS_OUT_OF_RANGE, {"max": str(_MAX_HOURS)})
         )
     if travel_hours != travel_hours.quantize(Decimal("0.1")):
-        raise EntitlementRefused(_("Give the travel time to a tenth of an hour at most."))
+        raise EntitlementRefused(Sentence(sentences.QUOTE_HOURS_TOO_PRECISE))
     currency = fare.currency.code
     try:
         places = minor_units(currency)
     except UnknownCurrency as unknown:
-        raise EntitlementRefused(str(unknown)) from None
+        raise EntitlementRefused(said_by(unknown)) from None
     if fare.amount <= 0:
-        raise EntitlementRefused(_("An airfare must be greater than zero."))
+        raise EntitlementRefused(Sentence(sentences.QUOTE_FARE_NOT_POSITIVE))
     if round_money(fare) != fare:
         raise EntitlementRefused(
-            _("%(currency)s amounts have at most %(places)d decimals.")
-            % {"currency": currency, "places": places}
+            Sentence(sentences.QUOTE_TOO_MANY_DECIMALS, {"currency": currency, "places": places})
         )
     try:
         if rate is None:
@@ -343,12 +339,11 @@ def check_quote(
             base = _convert_with(rate, fare, base_currency, quoted_on)
     except MissingExchangeRate as missing:
         raise EntitlementRefused(
-            _("The fare is in %(currency)s, which has no UN rate of exchange on %(day)s.")
-            % {"currency": currency, "day": quoted_on.isoformat()}
+            Sentence(sentences.QUOTE_NO_RATE, {"currency": currency, "day": quoted_on.isoformat()})
         ) from missing
     if base <= 0:
         raise EntitlementRefused(
-            _("%(fare)s is less than a cent in %(base)s.") % {"fare": fare, "base": base_currency}
+            Sentence(sentences.QUOTE_LESS_THAN_A_CENT, {"fare": str(fare), "base": base_currency})
         )
     return CheckedQuote(route, fare, base, travel_hours, quoted_on)
 

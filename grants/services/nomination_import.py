@@ -36,13 +36,11 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from fundmgr.formatting import country_name
 from fundmgr.models import Country, Event, PscRate
 from fundmgr.money import Money
 from fundmgr.roles import Role, has_role
-from fundmgr.sentences import Sentence
+from fundmgr.sentences import Said, Sentence, at, said_by
 from fundmgr.services.audit import Actor, actor_fields, log_action, person
 from fundmgr.services.sequences import reserve_numbers
 from fundmgr.tabular import (
@@ -83,11 +81,11 @@ from grants.services.nominations import (
     MAX_NOTE_BYTES,
     PDF_MAGIC,
     NominationRefused,
-    date_problems,
-    deadline_problem,
-    duplicate_message,
+    dates_said,
+    deadline_said,
+    duplicate_said,
     nominating_countries,
-    note_verbale_problem,
+    note_verbale_said,
     person_key,
     policy_of,
     reference_for,
@@ -137,7 +135,7 @@ _BROKEN_ZIP = (
 
 
 class Documents(Protocol):
-    def problem(self, name: str) -> str | None:
+    def problem(self, name: str) -> Said | None:
         """Why the document ``name`` cannot be used, or None."""
 
     def read(self, name: str) -> bytes: ...
@@ -155,13 +153,13 @@ class FolderDocuments:
             return None
         return path
 
-    def problem(self, name: str) -> str | None:
+    def problem(self, name: str) -> Said | None:
         path = self._path(name)
         if path is None:
-            return _("the note verbale “%(name)s” is not in the documents folder") % {"name": name}
+            return Sentence(sentences.NOTE_NOT_IN_FOLDER, {"name": name})
         with path.open("rb") as handle:
             head = handle.read(len(PDF_MAGIC))
-        return note_verbale_problem(head, path.stat().st_size)
+        return note_verbale_said(head, path.stat().st_size)
 
     def read(self, name: str) -> bytes:
         path = self._path(name)
@@ -178,7 +176,7 @@ class ZipDocuments:
             self.zip = zipfile.ZipFile(source)
         except _BROKEN_ZIP as bad:
             raise FileRejected(
-                [RowError(0, _("the documents are not a readable ZIP file: %(e)s") % {"e": bad})],
+                [RowError(0, Sentence(sentences.NOT_A_ZIP, {"e": str(bad)}))],
                 str(getattr(source, "name", source)),
             ) from bad
         self.members = {info.filename: info for info in self.zip.infolist() if not info.is_dir()}
@@ -192,10 +190,10 @@ class ZipDocuments:
     def _info(self, name: str) -> zipfile.ZipInfo | None:
         return self.members.get(name) or self.by_basename.get(name)
 
-    def problem(self, name: str) -> str | None:
+    def problem(self, name: str) -> Said | None:
         info = self._info(name)
         if info is None:
-            return _("the note verbale “%(name)s” is not in the ZIP file") % {"name": name}
+            return Sentence(sentences.NOTE_NOT_IN_ZIP, {"name": name})
         head = b""
         if 0 < info.file_size <= MAX_NOTE_BYTES:
             # Read it through: a corrupt member (bad CRC, broken deflate
@@ -207,30 +205,21 @@ class ZipDocuments:
                     while handle.read(1 << 20):
                         pass
             except _BROKEN_ZIP as bad:
-                return _("the note verbale “%(name)s” cannot be read from the ZIP file: %(e)s") % {
-                    "name": name,
-                    "e": bad,
-                }
-        return note_verbale_problem(head, info.file_size)
+                return Sentence(sentences.NOTE_UNREADABLE_IN_ZIP, {"name": name, "e": str(bad)})
+        return note_verbale_said(head, info.file_size)
 
     def read(self, name: str) -> bytes:
         try:
             return self.zip.read(cast(zipfile.ZipInfo, self._info(name)))  # checked by problem()
         except _BROKEN_ZIP as bad:  # checked by problem(); changed on disk since?
             raise FileRejected(
-                [
-                    RowError(
-                        0,
-                        _("the note verbale “%(name)s” cannot be read: %(e)s")
-                        % {"name": name, "e": bad},
-                    )
-                ]
+                [RowError(0, Sentence(sentences.NOTE_UNREADABLE, {"name": name, "e": str(bad)}))]
             ) from bad
 
 
 class NoDocuments:
-    def problem(self, name: str) -> str | None:
-        return _("no documents were given with the file: upload the notes verbales too")
+    def problem(self, name: str) -> Said | None:
+        return Sentence(sentences.NO_DOCUMENTS)
 
     def read(self, name: str) -> bytes:  # pragma: no cover - problem() refuses first
         raise KeyError(name)
@@ -280,7 +269,7 @@ class _Context:
                 self.countries[name.upper()] = country
             self.countries.setdefault(_fold(country.name), country)
         self.eligibility = assess_many(event, all_countries)
-        self.documents_checked: dict[str, str | None] = {}
+        self.documents_checked: dict[str, Said | None] = {}
         self.rates = cached_rates()
         self.base_currency = event.fund.base_currency
         self.dsa_rates = list(DsaRate.objects.filter(country=event.country))
@@ -295,78 +284,73 @@ class _Context:
         return self.countries.get(text.upper()) or self.countries.get(_fold(text))
 
 
-def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | None, list[str]]:
-    problems: list[str] = []
+def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | None, list[Said]]:
+    # Each problem kept by code (a background job's problems are read in each
+    # reader's language); what the file said, as it said it.
+    problems: list[Said] = []
     event = ctx.event
 
     def text(column: str, label: str, max_length: int) -> str:
         value = " ".join(row[column].split())
+        named = Sentence(label).data()
         if not value:
-            problems.append(_("%(label)s is missing") % {"label": label})
+            problems.append(Sentence(sentences.MISSING, {"label": named}))
         elif len(value) > max_length:
-            problems.append(
-                _("%(label)s is longer than %(max)d characters")
-                % {"label": label, "max": max_length}
-            )
+            problems.append(Sentence(sentences.TOO_LONG, {"label": named, "max": max_length}))
         return value
 
-    name = text("name", _("the delegate's name"), 200)
+    name = text("name", sentences.LABEL_NAME, 200)
     key = person_key(name)
     if name and not key:
-        problems.append(_("the delegate's name has no letters"))
-    title = text("title", _("the delegate's title"), 200)
+        problems.append(Sentence(sentences.NAME_WITHOUT_LETTERS))
+    title = text("title", sentences.LABEL_TITLE, 200)
     gender = _GENDERS.get(row["gender"].strip().casefold())
     if gender is None:
         problems.append(
-            _("gender “%(value)s” is not one of: %(choices)s")
-            % {"value": row["gender"], "choices": ", ".join(Gender.values)}
+            Sentence(
+                sentences.NOT_A_GENDER,
+                {"value": row["gender"], "choices": ", ".join(Gender.values)},
+            )
         )
     country = ctx.country(row["country"])
     eligibility = None
     if country is None:
-        problems.append(
-            _("country “%(value)s” is not known (give its ISO code or English name)")
-            % {"value": row["country"]}
-        )
+        problems.append(Sentence(sentences.UNKNOWN_COUNTRY, {"value": row["country"]}))
     elif ctx.allowed is not None and country.iso2 not in ctx.allowed:
-        problems.append(
-            _("you are not the focal point for %(country)s") % {"country": country_name(country)}
-        )
+        problems.append(Sentence(sentences.NOT_YOUR_COUNTRY, {"country": country.iso2}))
     else:
         eligibility = ctx.eligibility[country.iso2]
         if not eligibility.eligible:
-            problems.append(eligibility.refusal())
+            problems.append(eligibility.refused())
     email = row["email"].strip()
     if len(email) > _MAX_EMAIL:  # PostgreSQL would refuse it mid-import
-        problems.append(
-            _("the e-mail address is longer than %(max)d characters") % {"max": _MAX_EMAIL}
-        )
+        problems.append(Sentence(sentences.EMAIL_TOO_LONG, {"max": _MAX_EMAIL}))
     elif email:
         try:
             _email(email)
         except ValidationError:
-            problems.append(_("“%(email)s” is not a valid e-mail address") % {"email": email})
-    city = text("departure_city", _("the departure city"), 100)
+            problems.append(Sentence(sentences.NOT_AN_EMAIL, {"email": email}))
+    city = text("departure_city", sentences.LABEL_CITY, 100)
     airport = row["departure_airport"].strip().upper()
     if not (len(airport) == 3 and airport.isascii() and airport.isalpha()):
-        problems.append(
-            _("departure airport “%(value)s” is not a three-letter IATA code")
-            % {"value": row["departure_airport"]}
-        )
+        problems.append(Sentence(sentences.NOT_AN_AIRPORT, {"value": row["departure_airport"]}))
     dates = {}
-    for column, label in (("depart_on", _("departure date")), ("return_on", _("return date"))):
+    for column, label in (
+        ("depart_on", sentences.LABEL_DEPART_ON),
+        ("return_on", sentences.LABEL_RETURN_ON),
+    ):
         try:
             dates[column] = parse_date(row[column])
         except ValueError as bad:
-            problems.append(f"{label}: {bad}")
+            problems.append(at(Sentence(label), said_by(bad)))
     if len(dates) == 2:
-        for messages in date_problems(
+        for messages in dates_said(
             event, ctx.policy, dates["depart_on"], dates["return_on"]
         ).values():
             problems.extend(messages)
     document = row["note_verbale"].strip()
     if not document:
-        problems.append(_("the note verbale (a PDF file name) is missing"))
+        problems.append(Sentence(sentences.NO_NOTE_VERBALE))
     else:
         if document not in ctx.documents_checked:
             ctx.documents_checked[document] = documents.problem(document)
@@ -404,19 +388,21 @@ def _check_row(row: Row, ctx: _Context, documents: Documents) -> tuple[Line | No
         try:
             line.entitlement = _entitlement(line, ctx)
         except EntitlementRefused as refused:
-            return None, [str(refused)]
+            return None, [said_by(refused)]
     return line, []
 
 
-def _check_quote(row: Row, ctx: _Context, problems: list[str]) -> CheckedQuote | None:
+def _check_quote(row: Row, ctx: _Context, problems: list[Said]) -> CheckedQuote | None:
     if not ctx.officer:
-        problems.append(_("only a fund officer may give airfare quotes"))
+        problems.append(Sentence(sentences.QUOTES_BY_OFFICER_ONLY))
         return None
     missing = [column for column in QUOTE_COLUMNS if not row[column].strip()]
     if missing:
         problems.append(
-            _("an airfare quote needs every one of %(columns)s; missing: %(missing)s")
-            % {"columns": ", ".join(QUOTE_COLUMNS), "missing": ", ".join(missing)}
+            Sentence(
+                sentences.QUOTE_INCOMPLETE,
+                {"columns": ", ".join(QUOTE_COLUMNS), "missing": ", ".join(missing)},
+            )
         )
         return None
     try:
@@ -433,15 +419,17 @@ def _check_quote(row: Row, ctx: _Context, problems: list[str]) -> CheckedQuote |
             rate=ctx.rates,
         )
     except (ValueError, EntitlementRefused) as bad:
-        problems.append(str(bad))
+        problems.append(said_by(bad))
     return None
 
 
 def _entitlement(line: Line, ctx: _Context) -> Entitlement:
     if ctx.psc_pct is None:
         raise EntitlementRefused(
-            _("fund %(fund)s has no PSC rate in force on %(day)s")
-            % {"fund": ctx.event.fund.code, "day": ctx.event.starts_on.isoformat()}
+            Sentence(
+                sentences.NO_PSC_RATE,
+                {"fund": ctx.event.fund.code, "day": ctx.event.starts_on.isoformat()},
+            )
         )
     depart_on, return_on = line.fields["depart_on"], line.fields["return_on"]
     assert line.quote is not None  # asked only for a line with a quote
@@ -475,14 +463,15 @@ def _check_file_against_the_event(event: Event, lines: list[Line]) -> list[RowEr
     for line in lines:
         name = line.fields["nominee_name"]
         if line.key in recorded:
-            errors.append(RowError(line.line, duplicate_message(event, name, recorded[line.key])))
+            errors.append(RowError(line.line, duplicate_said(event, name, recorded[line.key])))
             continue
         if line.key in first_line:
             errors.append(
                 RowError(
                     line.line,
-                    _("%(name)s is already nominated on line %(other)d of this file")
-                    % {"name": name, "other": first_line[line.key]},
+                    Sentence(
+                        sentences.TWICE_IN_FILE, {"name": name, "other": first_line[line.key]}
+                    ),
                 )
             )
             continue
@@ -492,16 +481,15 @@ def _check_file_against_the_event(event: Event, lines: list[Line]) -> list[RowEr
             errors.append(
                 RowError(
                     line.line,
-                    _(
-                        "%(country)s would have %(count)d nominations holding a place for "
-                        "%(event)s; the cap is %(cap)d per country"
-                    )
-                    % {
-                        "country": country_name(line.country),
-                        "count": counts[line.country.iso2],
-                        "event": event.code,
-                        "cap": cap,
-                    },
+                    Sentence(
+                        sentences.OVER_THE_CAP,
+                        {
+                            "country": line.country.iso2,
+                            "count": counts[line.country.iso2],
+                            "event": event.code,
+                            "cap": cap,
+                        },
+                    ),
                 )
             )
     return errors
@@ -530,13 +518,13 @@ def import_nominations(
     if allowed is not None and not allowed:
         raise PermissionDenied(Sentence(sentences.MAY_NOT_NOMINATE))
     today = today or timezone.localdate()
-    deadline = deadline_problem(event, today)
+    deadline = deadline_said(event, today)
     if deadline:
         raise FileRejected([RowError(0, deadline)], name)
     try:
         ctx = _Context(event, by)
     except NominationRefused as refused:
-        raise FileRejected([RowError(0, str(refused))], name) from refused
+        raise FileRejected([RowError(0, said_by(refused))], name) from refused
 
     errors: list[RowError] = []
     lines: list[Line] = []
@@ -552,7 +540,7 @@ def import_nominations(
     if progress is not None:
         progress(checked, 0)
     if not lines and not errors:
-        raise FileRejected([RowError(0, _("the file has no nominations"))], name)
+        raise FileRejected([RowError(0, Sentence(sentences.NO_NOMINATIONS))], name)
 
     stored: list[str] = []
     storage = Grant._meta.get_field("note_verbale").storage
@@ -582,8 +570,8 @@ def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name)
     for document in dict.fromkeys(line.document for line in lines):
         stem = Path(document).stem[:60] or "note"
         # The field's own unguessable name (fundmgr.private_files.UnguessableName).
-        name = Grant._meta.get_field("note_verbale").generate_filename(None, f"{stem}.pdf")  # type: ignore[arg-type]
-        path = storage.save(name, ContentFile(documents.read(document)))
+        saved_as = Grant._meta.get_field("note_verbale").generate_filename(None, f"{stem}.pdf")  # type: ignore[arg-type]
+        path = storage.save(saved_as, ContentFile(documents.read(document)))
         stored.append(path)
         paths[document] = path
 
@@ -605,7 +593,8 @@ def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name)
         )
         grants.append(grant)
     Grant.objects.bulk_create(grants, batch_size=_BATCH)
-    reason = _("Imported from %(file)s") % {"file": name}
+    # Said by code: each reader reads it in their own language.
+    reason = Sentence(sentences.IMPORTED_FROM, {"file": name}).data()
     GrantTransition.objects.bulk_create(
         (
             GrantTransition(
@@ -614,7 +603,7 @@ def _save(event, by: Actor, lines: list[Line], documents, storage, stored, name)
                 to_state=GrantState.SUBMITTED,
                 action="submit",
                 **actor_fields(by, "by"),
-                reason=reason,
+                reason_sentence=reason,
             )
             for grant in grants
         ),

@@ -72,15 +72,22 @@ def person_key(name: str) -> str:
     return " ".join(kept.casefold().split())[:_MAX_KEY]
 
 
-def note_verbale_problem(head: bytes, size: int) -> str | None:
-    """Why a note verbale of this size starting with ``head`` is refused, or None."""
+def note_verbale_said(head: bytes, size: int) -> Sentence | None:
+    """Why a note verbale of this size starting with ``head`` is refused, or
+    None: kept by code (the nominations sheet's problems by line)."""
     if size == 0:
-        return _("The note verbale is empty.")
+        return Sentence(sentences.NOTE_EMPTY)
     if size > MAX_NOTE_BYTES:
-        return _("The note verbale is larger than 10 MB.")
+        return Sentence(sentences.NOTE_TOO_LARGE)
     if not head.startswith(PDF_MAGIC):
-        return _("The note verbale must be a PDF file.")
+        return Sentence(sentences.NOTE_NOT_PDF)
     return None
+
+
+def note_verbale_problem(head: bytes, size: int) -> str | None:
+    """``note_verbale_said`` in the language active."""
+    said = note_verbale_said(head, size)
+    return None if said is None else str(said)
 
 
 def check_note_verbale(document: UploadedFile | IO[bytes] | None) -> str | None:
@@ -110,12 +117,20 @@ def travel_window(event: Event, policy: TravelPolicy) -> tuple[datetime.date, da
 def date_problems(
     event: Event, policy: TravelPolicy, depart_on: datetime.date, return_on: datetime.date
 ) -> dict[str, list[str]]:
+    """``dates_said`` in the language active."""
+    said = dates_said(event, policy, depart_on, return_on)
+    return {field: [str(each) for each in found] for field, found in said.items()}
+
+
+def dates_said(
+    event: Event, policy: TravelPolicy, depart_on: datetime.date, return_on: datetime.date
+) -> dict[str, list[Sentence]]:
     """Travel dates must cover the whole event and stay inside the window:
     departure on or before the opening day and not earlier than
     ``arrive_days_before`` days before it; return on or after the closing day
-    and not later than ``leave_days_after`` days after it."""
+    and not later than ``leave_days_after`` days after it. Kept by code."""
     earliest, latest = travel_window(event, policy)
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Sentence]] = {}
     values = {
         "earliest": earliest.isoformat(),
         "latest": latest.isoformat(),
@@ -124,29 +139,41 @@ def date_problems(
     }
     if return_on < depart_on:
         problems.setdefault("return_on", []).append(
-            _("The return date (%(back)s) is before the departure date (%(out)s).")
-            % {"back": return_on.isoformat(), "out": depart_on.isoformat()}
+            Sentence(
+                sentences.RETURN_BEFORE_DEPARTURE,
+                {"back": return_on.isoformat(), "out": depart_on.isoformat()},
+            )
         )
     if depart_on < earliest or depart_on > event.starts_on:
         problems.setdefault("depart_on", []).append(
-            _("The departure date must be between %(earliest)s and the opening day, %(opening)s.")
-            % values
+            Sentence(
+                sentences.DEPARTURE_OUTSIDE_WINDOW,
+                {"earliest": values["earliest"], "opening": values["opening"]},
+            )
         )
     if return_on < event.ends_on or return_on > latest:
         problems.setdefault("return_on", []).append(
-            _("The return date must be between the closing day, %(closing)s, and %(latest)s.")
-            % values
+            Sentence(
+                sentences.RETURN_OUTSIDE_WINDOW,
+                {"closing": values["closing"], "latest": values["latest"]},
+            )
         )
     return problems
 
 
-def deadline_problem(event: Event, today: datetime.date) -> str | None:
+def deadline_said(event: Event, today: datetime.date) -> Sentence | None:
+    """Why nominations for ``event`` are closed ``today``, kept by code; or None."""
     if event.nomination_deadline and today > event.nomination_deadline:
-        return _("Nominations for %(event)s closed on %(deadline)s.") % {
-            "event": event.code,
-            "deadline": event.nomination_deadline.isoformat(),
-        }
+        return Sentence(
+            sentences.DEADLINE_PASSED,
+            {"event": event.code, "deadline": event.nomination_deadline.isoformat()},
+        )
     return None
+
+
+def deadline_problem(event: Event, today: datetime.date) -> str | None:
+    said = deadline_said(event, today)
+    return None if said is None else str(said)
 
 
 def nominating_countries(user) -> set[str] | None:
@@ -174,14 +201,18 @@ def cap_message(event: Event, country: Country) -> str:
     ) % {"country": country_name(country), "cap": event.max_funded_per_country, "event": event.code}
 
 
-def duplicate_message(event: Event, name: str, reference: str | None = None) -> str:
+def duplicate_said(event: Event, name: str, reference: str | None = None) -> Sentence:
+    """That ``name`` is already nominated for ``event``, kept by code."""
     if reference:
-        return _("%(name)s is already nominated for %(event)s (%(reference)s).") % {
-            "name": name,
-            "event": event.code,
-            "reference": reference,
-        }
-    return _("%(name)s is already nominated for %(event)s.") % {"name": name, "event": event.code}
+        return Sentence(
+            sentences.ALREADY_NOMINATED_AS,
+            {"name": name, "event": event.code, "reference": reference},
+        )
+    return Sentence(sentences.ALREADY_NOMINATED, {"name": name, "event": event.code})
+
+
+def duplicate_message(event: Event, name: str, reference: str | None = None) -> str:
+    return str(duplicate_said(event, name, reference))
 
 
 def sequence_name(event: Event) -> str:

@@ -350,3 +350,36 @@ def test_an_event_of_another_fund_is_refused(client, conference, admin_user):
     assert answer.status_code == 400
     assert "event" in answer.json()
     assert not Export.objects.exists()
+
+
+def test_why_an_export_failed_is_read_in_the_callers_language(client, finance, fund):
+    """Kept by its sentence's code (Export.error_sentence, issue 15): an export
+    that failed while its requester read French says why in English or Arabic
+    to a caller reading those, in the list and the detail alike; an error kept
+    only as text before this is shown as it was."""
+    from django.utils import translation
+
+    from fundmgr.sentences import WORKER_DID_NOT_FINISH, Sentence
+
+    why = Sentence(WORKER_DID_NOT_FINISH)
+    with translation.override("fr"):
+        in_french = str(why)
+    kept = _export(
+        fund, finance, status=Export.Status.FAILED, finished_at=timezone.now(),
+        error=in_french, error_sentence=why.data(),
+    )  # fmt: skip
+    old = _export(
+        fund, finance, status=Export.Status.FAILED, finished_at=timezone.now(),
+        error="Échec ancien.",
+    )  # fmt: skip
+    for language in ("en", "ar", "fr"):
+        with translation.override(language):
+            expected = translation.gettext("The background worker did not finish it.")
+        listed = {
+            row["id"]: row["error"]
+            for row in client.get(URL, HTTP_ACCEPT_LANGUAGE=language).json()["results"]
+        }
+        detail = client.get(f"{URL}{kept.pk}/", HTTP_ACCEPT_LANGUAGE=language).json()
+        assert listed[kept.pk] == detail["error"] == expected, language
+        assert listed[old.pk] == "Échec ancien."
+    assert expected == in_french != "The background worker did not finish it."

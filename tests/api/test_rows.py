@@ -232,6 +232,12 @@ def test_the_exports_page_is_what_the_serializer_writes(reader, finance, fund, e
     )  # fmt: skip
     Export.objects.create(
         requested_by=finance, fund=fund, kind=Export.Kind.RECONCILIATION, as_of=MARCH,
+        status=Export.Status.FAILED, error="Le travail de fond ne l’a pas terminé.",
+        error_sentence={"code": "job.worker-did-not-finish", "params": {}},
+        started_at=now, finished_at=now,
+    )  # fmt: skip
+    Export.objects.create(
+        requested_by=finance, fund=fund, kind=Export.Kind.RECONCILIATION, as_of=MARCH,
         status=Export.Status.DONE, expires_at=now - datetime.timedelta(days=1),
         started_at=now, finished_at=now, size=1, file_name="old.xlsx",
     )  # fmt: skip

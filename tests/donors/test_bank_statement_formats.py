@@ -117,13 +117,13 @@ def test_an_abn_amro_mt940_file_of_two_statements_gives_each_debit_as_a_negative
     first = lines[0]
     assert first.value_date == datetime.date(2011, 5, 24)
     assert first.reference.startswith("GIRO 428428 KPN - DIGITENNE")
-    assert "account 517852257" in first.detail
+    assert "account 517852257" in first.detail_shown
     # The value date is the line's date; the entry (booking) date is told.
     assert lines[1].value_date == datetime.date(2011, 5, 21)
-    assert "booked 2011-05-23" in lines[1].detail
+    assert "booked 2011-05-23" in lines[1].detail_shown
     # Money leaving the account is not a receipt: it waits, as a negative CSV line.
     assert result.unmatched == 10 and not Receipt.objects.exists()
-    assert {line.message for line in lines} == {
+    assert {line.message_shown for line in lines} == {
         "negative amount: money leaving the account is not a receipt"
     }
 
@@ -143,7 +143,7 @@ def test_an_ing_mt940_file_after_its_swift_header_has_credits_and_debits(fund, a
         "Betaling transactiedatum: 22-07-2010"
     )
     # The statement's closing :86: (after :62F:) is not added to the last transaction.
-    assert "D000004C" not in credits[1].reference + credits[1].detail
+    assert "D000004C" not in credits[1].reference + credits[1].detail_shown
 
 
 def test_a_rabobank_structured_86_gives_the_counterparty_and_the_remittance_text(fund, admin_user):
@@ -201,8 +201,11 @@ def test_an_abn_amro_camt053_gives_debits_credits_and_splits_a_batched_entry(fun
     assert lines[0].reference == "Insurance policy 857239PERIOD 01.01.2014 - 31.12.2014"
     assert lines[3].reference == "#RD PARTY MEDIA CUSNO 90782 4210773"  # AddtlTxInf
     assert {line.value_date for line in lines} == {datetime.date(2014, 1, 5)}
-    assert "transaction 1 of 2 in one entry" in lines[1].detail and "reversal" in lines[1].detail
-    assert "account NL77ABNA0574908765" in lines[0].detail
+    assert (
+        "transaction 1 of 2 in one entry" in lines[1].detail_shown
+        and "reversal" in lines[1].detail_shown
+    )
+    assert "account NL77ABNA0574908765" in lines[0].detail_shown
     assert result.unmatched == 4  # three debits, and a credit quoting no pledge
 
 
@@ -225,7 +228,7 @@ def test_a_postfinance_batch_of_two_credits_is_two_lines_deduped_on_the_banks_re
     ]
     # Value date 23 March; booked on the 22nd, which the detail tells.
     assert {line.value_date for line in lines} == {datetime.date(2017, 3, 23)}
-    assert "booked 2017-03-22" in lines[0].detail
+    assert "booked 2017-03-22" in lines[0].detail_shown
     again = do_import(SAMPLES / "postfinance-camt053-batch.xml", fund, admin_user)
     assert again.already_imported == 2 and again.unmatched == 0
 
@@ -236,8 +239,8 @@ def test_a_camt053_file_of_two_statements_imports_the_entries_of_both(fund, admi
         (Decimal("8.85"), "Company Name 1", "Transaction Description 1"),
         (Decimal("-7.00"), "Company Name 2", "Transaction Description 2"),
     ]
-    assert "statement 253EURNL26VAYB8060476890" in lines[0].detail
-    assert "statement 254EURNL26VAYB8060476890" in lines[1].detail
+    assert "statement 253EURNL26VAYB8060476890" in lines[0].detail_shown
+    assert "statement 254EURNL26VAYB8060476890" in lines[1].detail_shown
 
 
 # The same matching, states and idempotency --------------------------------------
@@ -269,7 +272,7 @@ def test_a_camt_credit_quoting_a_pledge_is_a_receipt_of_the_booked_amount_with_t
     (line,) = lines_of(result)
     assert result.matched == 1 and line.state == State.MATCHED and line.pledge == pledge
     assert line.bank_ref == "BANK-REF-1" and line.counterparty == "Mission of Nepal"
-    assert "instructed 1140.00 USD (exchange rate 0.8772)" in line.detail
+    assert "instructed 1140.00 USD (exchange rate 0.8772)" in line.detail_shown
     (receipt,) = Receipt.objects.all()
     assert receipt.amount.amount == Decimal("1000.00") and receipt.amount.currency.code == "EUR"
     assert receipt.value_date == datetime.date(2019, 3, 20)  # the value date, not the booking
@@ -331,7 +334,7 @@ def test_a_camt_file_of_two_currency_accounts_keeps_each_entrys_currency(
         (Decimal("10.00"), "EUR"),
         (Decimal("-2500"), "JPY"),
     ]
-    assert "account CH5604835012345678009" in lines[1].detail
+    assert "account CH5604835012345678009" in lines[1].detail_shown
 
 
 def test_entries_written_on_one_line_are_numbered_one_by_one(fund, admin_user, tmp_path):

@@ -86,5 +86,5 @@ def test_nominations_with_a_corrupt_note_fail_their_background_job_by_line(
 
     job = finished(job)
     assert [problem["line"] for problem in job.problems] == [2]
-    assert "cannot be read from the ZIP file" in job.problems[0]["message"]
+    assert "cannot be read from the ZIP file" in job.problems_shown[0]["message"]
     assert saved() == before

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from fundmgr.sentences import Said
+
 
 class Record(NamedTuple):
     """One transaction of a statement, as the CSV import reads a row."""
@@ -21,11 +23,12 @@ class Record(NamedTuple):
     #: the amount signed (negative for money leaving the account).
     values: tuple[str, ...]
     #: What the bank said beyond those columns, for the officer (instructed
-    #: amount in another currency, booking date, statement and account...).
-    detail: str = ""
+    #: amount in another currency, booking date, statement and account...):
+    #: each part a sentence kept by code, or the bank's own text.
+    detail: tuple[Said, ...] = ()
     #: Where it is in the file for a person ("statement 2, entry 5"), put
-    #: before any problem found in the values.
-    where: str = ""
+    #: before any problem found in the values: a sentence, kept by code.
+    where: Said = ""
 
 
 def clip(text: str, limit: int) -> str:

@@ -39,10 +39,11 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
-from django.utils.translation import gettext as _
 from lxml import etree
 
+from donors import sentences
 from donors.services.statement_formats import Record, clip
+from fundmgr.sentences import Said, Sentence, at, joined
 from fundmgr.tabular import FileRejected, RowError, shown
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
@@ -51,7 +52,7 @@ _MESSAGE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:([a-z]{4}\.\d{3}\.\d{3}\
 REFERENCE_MAX, COUNTERPARTY_MAX, BANK_REF_MAX = 500, 300, 100
 
 
-def _reject(line: int, message: str, name: str) -> FileRejected:
+def _reject(line: int, message: Said, name: str) -> FileRejected:
     return FileRejected([RowError(line, message)], name)
 
 
@@ -121,16 +122,6 @@ class _Reader:
         self.name = name
         self.errors = errors
         self.skipped = skipped
-        # Translated once, not per entry (a file may hold 100,000).
-        self.said = {
-            "where": _("statement %(statement)d, entry %(entry)d"),
-            "account": _("statement %(id)s, account %(account)s"),
-            "booked": _("booked %(date)s"),
-            "reversal": _("reversal"),
-            "part": _("transaction %(index)d of %(count)d in one entry"),
-            "part_where": _("%(where)s, transaction %(index)d"),
-            "end_to_end": _("end-to-end reference %(ref)s"),
-        }
 
     def text(self, index: _Index, path: str) -> str:
         found = index.find(path)
@@ -167,10 +158,10 @@ class _Reader:
         statement.entries += 1
         line = element.sourceline or 0
         ntry = _Index(element, stop="TxDtls")
-        where = self.said["where"] % {
-            "statement": statement.number,
-            "entry": statement.entries,
-        }
+        # Kept by code: a problem said of it is read in each reader's language.
+        where = Sentence(
+            sentences.CAMT_WHERE, {"statement": statement.number, "entry": statement.entries}
+        )
         status = self.text(ntry, "Sts") or self.text(ntry, "Sts/Cd") or self.text(ntry, "Sts/Prtry")
         if status != "BOOK":
             if status:  # PDNG, INFO, FUTR: not money on the account (yet)
@@ -178,44 +169,45 @@ class _Reader:
                     str(
                         RowError(
                             line,
-                            _("%(where)s: status %(status)s, not booked: not imported")
-                            % {"where": where, "status": shown(status, 10)},
+                            Sentence(
+                                sentences.CAMT_NOT_BOOKED,
+                                {"where": where.data(), "status": shown(status, 10)},
+                            ),
                         )
                     )
                 )
             else:
                 self.errors.append(
-                    RowError(line, _("%(where)s: no status (Sts)") % {"where": where})
+                    RowError(line, Sentence(sentences.CAMT_NO_STATUS, {"where": where.data()}))
                 )
             return []
-        problems = []
+        problems: list[Said] = []
         amount, currency = self.amount(ntry, "Amt")
         if not amount:
-            problems.append(_("no amount (Amt)"))
+            problems.append(Sentence(sentences.CAMT_NO_AMOUNT))
         side = self.text(ntry, "CdtDbtInd")
         if side not in ("CRDT", "DBIT"):
-            problems.append(
-                _("credit or debit “%(value)s” is neither CRDT nor DBIT") % {"value": shown(side)}
-            )
+            problems.append(Sentence(sentences.CAMT_NOT_A_SIDE, {"value": shown(side)}))
         value_date = self.date(ntry, "ValDt")
         booked = self.date(ntry, "BookgDt")
         if not (value_date or booked):
-            problems.append(_("neither a value date (ValDt) nor a booking date (BookgDt)"))
+            problems.append(Sentence(sentences.CAMT_NO_DATE))
         if problems:
-            self.errors.append(RowError(line, f"{where}: {'; '.join(problems)}"))
+            self.errors.append(RowError(line, at(where, joined(problems))))
             return []
         credit = side == "CRDT"
-        common = [
-            self.said["account"]
-            % {
-                "id": statement.id or statement.number,
-                "account": statement.account,
-            }
+        # The detail's parts, kept by code (BankLine.detail_parts); the bank's
+        # own words as they were.
+        common: list[Said] = [
+            Sentence(
+                sentences.DETAIL_CAMT_ACCOUNT,
+                {"id": statement.id or str(statement.number), "account": statement.account},
+            )
         ]
         if booked and value_date and booked != value_date:
-            common.append(self.said["booked"] % {"date": booked})
+            common.append(Sentence(sentences.DETAIL_BOOKED, {"date": booked}))
         if self.text(ntry, "RvslInd").lower() in ("true", "1"):
-            common.append(self.said["reversal"])
+            common.append(Sentence(sentences.DETAIL_REVERSAL))
         entry_info = self.text(ntry, "AddtlNtryInf")
         transactions = [_Index(found) for found in ntry.all("NtryDtls/TxDtls")]
         reference = self.text(ntry, "AcctSvcrRef")
@@ -237,9 +229,7 @@ class _Reader:
             # One line for the entry: its booked amount, what its transactions say.
             detail = list(common)
             if len(transactions) > 1:
-                detail.append(
-                    _("%(count)d transactions in one entry") % {"count": len(transactions)}
-                )
+                detail.append(Sentence(sentences.DETAIL_TRANSACTIONS, {"count": len(transactions)}))
             references, names = [], []
             for transaction in transactions:
                 detail += self.transaction_detail(transaction, amount, currency)
@@ -261,7 +251,7 @@ class _Reader:
                         clip(", ".join(dict.fromkeys(n for n in names if n)), COUNTERPARTY_MAX),
                         clip(reference, BANK_REF_MAX),
                     ),
-                    "; ".join(detail),
+                    tuple(detail),
                     where,
                 )
             ]
@@ -270,7 +260,7 @@ class _Reader:
         for index, (transaction, part) in enumerate(zip(transactions, parts, strict=True), 1):
             detail = [
                 *common,
-                self.said["part"] % {"index": index, "count": count},
+                Sentence(sentences.DETAIL_PART, {"index": index, "count": count}),
                 *self.transaction_detail(transaction, part.lstrip("-"), currency),
             ]
             text = self.remittance(transaction) or self.text(transaction, "AddtlTxInf")
@@ -287,8 +277,8 @@ class _Reader:
                         clip(self.party(transaction, credit), COUNTERPARTY_MAX),
                         clip(f"{reference}/{index}", BANK_REF_MAX) if reference else "",
                     ),
-                    "; ".join(detail),
-                    self.said["part_where"] % {"where": where, "index": index},
+                    tuple(detail),
+                    Sentence(sentences.CAMT_PART_WHERE, {"where": where.data(), "index": index}),
                 )
             )
         return records
@@ -320,23 +310,23 @@ class _Reader:
             return None
         return [str(part) for part in parts]
 
-    def transaction_detail(self, transaction, booked: str, currency: str) -> list[str]:
-        detail = []
+    def transaction_detail(self, transaction, booked: str, currency: str) -> list[Said]:
+        detail: list[Said] = []
         instructed, instructed_ccy = self.amount(transaction, "AmtDtls/InstdAmt/Amt")
         if instructed and (instructed_ccy != currency or _differs(instructed, booked)):
             rate = self.text(transaction, "AmtDtls/InstdAmt/CcyXchg/XchgRate") or self.text(
                 transaction, "AmtDtls/TxAmt/CcyXchg/XchgRate"
             )
-            said = _("instructed %(amount)s %(currency)s") % {
-                "amount": instructed,
-                "currency": instructed_ccy,
-            }
+            values = {"amount": instructed, "currency": instructed_ccy}
             if rate:
-                said += " " + _("(exchange rate %(rate)s)") % {"rate": rate}
-            detail.append(said)
+                detail.append(
+                    Sentence(sentences.DETAIL_INSTRUCTED_AT_RATE, {**values, "rate": rate})
+                )
+            else:
+                detail.append(Sentence(sentences.DETAIL_INSTRUCTED, values))
         end_to_end = self.text(transaction, "Refs/EndToEndId")
         if end_to_end and end_to_end != "NOTPROVIDED":
-            detail.append(self.said["end_to_end"] % {"ref": end_to_end})
+            detail.append(Sentence(sentences.DETAIL_END_TO_END, {"ref": end_to_end}))
         return detail
 
     def remittance(self, transaction) -> str:
@@ -422,7 +412,7 @@ def read(
         position = getattr(bad, "position", None)
         raise _reject(
             position[0] if position else 0,
-            _("the file is not well-formed XML: %(error)s") % {"error": shown(str(bad), 200)},
+            Sentence(sentences.CAMT_NOT_XML, {"error": shown(str(bad), 200)}),
             name,
         ) from bad
     if reader is None:
@@ -430,13 +420,13 @@ def read(
         tag = root.tag if root is not None and isinstance(root.tag, str) else ""
         raise _reject(0, _not_camt(tag[1:].partition("}")[0] if tag[:1] == "{" else ""), name)
     if not statements:
-        raise _reject(0, _("the CAMT.053 file holds no statement (Stmt)"), name)
+        raise _reject(0, Sentence(sentences.CAMT_NO_STATEMENT), name)
     if not records and not errors:
         # Nothing to import is a mistake (as a CSV header without rows), never
         # an empty statement recorded.
         if skipped:
-            raise FileRejected([RowError(0, _("the CAMT.053 file holds no booked entry"))], name)
-        raise _reject(0, _("the CAMT.053 file holds no entry (Ntry)"), name)
+            raise _reject(0, Sentence(sentences.CAMT_NO_BOOKED_ENTRY), name)
+        raise _reject(0, Sentence(sentences.CAMT_NO_ENTRY), name)
     yield from _numbered(records)
 
 
@@ -483,11 +473,8 @@ def _declares_dtd(head: bytes) -> bool:
     return bool(_DTD.search(text))
 
 
-def _dtd_refused() -> str:
-    return _(
-        "the XML file declares a document type (DTD): a bank statement never does, "
-        "and it can make a reader fetch files or expand without limit; refused"
-    )
+def _dtd_refused() -> Sentence:
+    return Sentence(sentences.CAMT_DTD)
 
 
 def _numbered(records: list[Record]) -> list[Record]:
@@ -499,13 +486,8 @@ def _numbered(records: list[Record]) -> list[Record]:
     return [record._replace(line=number) for number, record in enumerate(records, 1)]
 
 
-def _not_camt(namespace: str) -> str:
+def _not_camt(namespace: str) -> Sentence:
     message = _MESSAGE.match(namespace)
     if message:
-        return _(
-            "an ISO 20022 %(message)s message, not a CAMT.053 bank statement (camt.053.001.xx)"
-        ) % {"message": message.group(1)}
-    return _(
-        "an XML file, but not an ISO 20022 CAMT.053 bank statement (its root must be "
-        "a Document in the namespace urn:iso:std:iso:20022:tech:xsd:camt.053.001.xx)"
-    )
+        return Sentence(sentences.CAMT_OTHER_MESSAGE, {"message": message.group(1)})
+    return Sentence(sentences.CAMT_NOT_CAMT)

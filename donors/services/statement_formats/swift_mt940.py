@@ -33,9 +33,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import mt940
-from django.utils.translation import gettext as _
 
+from donors import sentences
 from donors.services.statement_formats import Record, clip
+from fundmgr import sentences as core_sentences
+from fundmgr.sentences import Said, Sentence
 from fundmgr.tabular import FileRejected, RowError, shown
 
 OPTIONS = mt940.Options.all()
@@ -97,26 +99,26 @@ def read(data: bytes, name: str, errors: list[RowError], skipped: list[str]) -> 
     del skipped  # every :61: is a booked transaction
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise FileRejected([RowError(line, _("the line holds a NUL character"))], name)
+        raise FileRejected([RowError(line, Sentence(core_sentences.NUL_CHARACTER))], name)
     text = decode(data).replace("\r\n", "\n").replace("\r", "\n")
     lines = _Lines(text)
     starts = [match.start() for match in _STATEMENT.finditer(text)]
     if not starts:
-        raise FileRejected([RowError(0, _("no MT940 statement (:20:) in the file"))], name)
+        raise FileRejected([RowError(0, Sentence(sentences.MT940_NO_STATEMENT))], name)
     records: list[Record] = []
     for number, start in enumerate(starts, 1):
         end = starts[number] if number < len(starts) else len(text)
         closing = _CLOSING.search(text, start, end)
         block = text[start : closing.start() if closing else end]
-        where = _("statement %(number)d") % {"number": number}
+        where = Sentence(sentences.MT940_WHERE, {"number": number})
         records += _statement(block, start, where, lines, errors)
     if not records and not errors:
-        raise FileRejected([RowError(0, _("the MT940 file holds no transaction (:61:)"))], name)
+        raise FileRejected([RowError(0, Sentence(sentences.MT940_NO_TRANSACTION))], name)
     yield from records
 
 
 def _statement(
-    block: str, start: int, where: str, lines: _Lines, errors: list[RowError]
+    block: str, start: int, where: Sentence, lines: _Lines, errors: list[RowError]
 ) -> list[Record]:
     """A statement's records, read CHUNK transactions at a time behind its
     header: the package keeps an object per transaction, and 100,000 of them
@@ -142,7 +144,7 @@ def _records(
     numbers: list[int],
     block: str,
     start: int,
-    where: str,
+    where: Sentence,
     lines: _Lines,
     errors: list[RowError],
     first_line: int,
@@ -157,30 +159,32 @@ def _records(
         errors.append(
             RowError(
                 first_line,
-                _(
-                    "%(where)s: its %(count)d transactions (:61:) cannot be told apart "
-                    "(a :61: without its transaction type?)"
-                )
-                % {"where": where, "count": len(numbers)},
+                Sentence(
+                    sentences.MT940_TRANSACTIONS_MIXED,
+                    {"where": where.data(), "count": len(numbers)},
+                ),
             )
         )
         return []
     data = statement.data
-    heading = _("statement %(ref)s %(number)s, account %(account)s") % {
-        "ref": _one_line(data.get("transaction_reference")),
-        "number": _one_line(data.get("statement_number")),
-        "account": _one_line(data.get("account_identification")),
-    }
+    # The detail's parts, kept by code (BankLine.detail_parts); the bank's own
+    # words as they were.
+    heading = Sentence(
+        sentences.DETAIL_MT940_ACCOUNT,
+        {
+            "ref": _one_line(data.get("transaction_reference")),
+            "number": _one_line(data.get("statement_number")),
+            "account": _one_line(data.get("account_identification")),
+        },
+    )
     records = []
-    # Translated once per statement, not per transaction (100,000 of them).
-    booked_as = _("booked %(date)s")
     labels = [
-        (_("transaction type %(value)s"), "id"),
-        (_("customer reference %(value)s"), "customer_reference"),
-        (_("end-to-end reference %(value)s"), "end_to_end_reference"),
-        (_("original amount %(value)s"), "original_amount"),
-        (_("charges %(value)s"), "compensation_amount"),
-        ("%(value)s", "extra_details"),
+        (sentences.DETAIL_TRANSACTION_TYPE, "id"),
+        (sentences.DETAIL_CUSTOMER_REFERENCE, "customer_reference"),
+        (sentences.DETAIL_END_TO_END_MT940, "end_to_end_reference"),
+        (sentences.DETAIL_ORIGINAL_AMOUNT, "original_amount"),
+        (sentences.DETAIL_CHARGES, "compensation_amount"),
+        ("", "extra_details"),  # the bank's own words
     ]
     for line, transaction in zip(numbers, statement, strict=True):
         values = transaction.data
@@ -188,22 +192,18 @@ def _records(
         currency = getattr(amount, "currency", None)
         if not currency:
             errors.append(
-                RowError(
-                    line,
-                    _("%(where)s: no currency: the statement has no opening balance (:60F:)")
-                    % {"where": where},
-                )
+                RowError(line, Sentence(sentences.MT940_NO_CURRENCY, {"where": where.data()}))
             )
             continue
         value_date = values["date"]
         booked = values.get("entry_date")
-        detail = [heading]
+        detail: list[Said] = [heading]
         if booked and booked != value_date:
-            detail.append(booked_as % {"date": booked.isoformat()})
+            detail.append(Sentence(sentences.DETAIL_BOOKED, {"date": booked.isoformat()}))
         for label, key in labels:
             value = _one_line(values.get(key))
             if value and value not in _NOT_A_REFERENCE:
-                detail.append(label % {"value": value})
+                detail.append(Sentence(label, {"value": value}) if label else value)
         raw = values.get("transaction_details") or ""
         reference = _one_line(values.get("purpose"))
         counterparty = _one_line(values.get("applicant_name"))
@@ -233,7 +233,7 @@ def _records(
                     clip(counterparty, COUNTERPARTY_MAX),
                     clip(bank_ref, BANK_REF_MAX),
                 ),
-                "; ".join(detail),
+                tuple(detail),
                 where,
             )
         )
@@ -268,11 +268,11 @@ def _where_failed(bad: Exception, block: str, start: int, lines: _Lines, fallbac
     return fallback
 
 
-def _why(bad: Exception) -> str:
+def _why(bad: Exception) -> Sentence:
     if len(bad.args) >= 3 and isinstance(bad.args[2], str):
         tag = bad.args[1]
-        return _("tag :%(tag)s: cannot be read: “%(value)s”") % {
-            "tag": getattr(tag, "id", "?"),
-            "value": shown(_one_line(bad.args[2]), 60),
-        }
-    return _("the statement cannot be read: %(error)s") % {"error": shown(str(bad), 200)}
+        return Sentence(
+            sentences.MT940_BAD_TAG,
+            {"tag": str(getattr(tag, "id", "?")), "value": shown(_one_line(bad.args[2]), 60)},
+        )
+    return Sentence(sentences.MT940_UNREADABLE, {"error": shown(str(bad), 200)})
