@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fundmgr.audit_actions import label
 from fundmgr.sentences import render
 
 
@@ -65,6 +66,11 @@ class AuditRecord(models.Model):
         """Why, in the reader's language when it was kept as a sentence's code
         (``data["why"]``, fundmgr.sentences), else as it was written."""
         return why_shown(self.reason, self.data)
+
+    @property
+    def action_label(self) -> str:
+        """What the action is called, in the reader's language (fundmgr.audit_actions)."""
+        return label(self.action)
 
     @property
     def who(self) -> str:
