@@ -7,8 +7,16 @@ the append-only audit trail under the administrator's name."""
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from fundmgr.sentences import Sentence, define
 from fundmgr.services.audit import Actor, log_action
+
+#: Why an unlock was recorded, in the reader's language (fundmgr.sentences).
+UNLOCKED = define(
+    "sign-in.unlocked",
+    _("Unlocked “%(username)s” from %(address)s (failed attempts: %(failures)s)."),
+)
 
 
 def _record_unlock(attempt: AccessAttempt, by: Actor) -> None:
@@ -16,8 +24,14 @@ def _record_unlock(attempt: AccessAttempt, by: Actor) -> None:
         None,
         "sign-in:unlocked",
         by,
-        f"unlocked “{attempt.username}” from {attempt.ip_address} "
-        f"({attempt.failures_since_start} failed attempts)",
+        Sentence(
+            UNLOCKED,
+            {
+                "username": attempt.username,
+                "address": attempt.ip_address,
+                "failures": attempt.failures_since_start,
+            },
+        ),
         data={
             "username": attempt.username,
             "client_address": attempt.ip_address,

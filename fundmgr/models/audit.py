@@ -1,5 +1,7 @@
 """The audit trail: an append-only table nobody can edit (triggers refuse it)."""
 
+import json
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -78,5 +80,15 @@ class AuditRecord(models.Model):
 
 
 def why_shown(reason: str, data) -> str:
-    stored = data.get("why") if isinstance(data, dict) else None
-    return render(stored) if stored else reason
+    """Why, in the active language: a sentence kept by its code, or the admin
+    site's change message kept as Django keeps it (``LogEntry``'s JSON list,
+    fundmgr.admin), else the text as it was written."""
+    if not isinstance(data, dict):
+        return reason
+    if stored := data.get("why"):
+        return render(stored)
+    if isinstance(admin_message := data.get("admin_message"), list):
+        from django.contrib.admin.models import LogEntry
+
+        return LogEntry(change_message=json.dumps(admin_message)).get_change_message()
+    return reason
