@@ -36,3 +36,15 @@ def refusal_shown(response, box_id: str) -> html.HtmlElement:
     assert box.get("tabindex") == "-1" and box.get("autofocus") is not None
     assert [e.get("id") for e in page.xpath("//*[@autofocus]")] == [box_id]
     return box
+
+
+def error_focused(response, box_id: str) -> html.HtmlElement:
+    """The page's error box ``box_id`` (a form's summary, a refusal, a
+    rejected file, a wrong link) is the one thing focused on load, and the
+    title starts with "Error: "."""
+    page = page_of(response)
+    assert page.findtext(".//title").startswith("Error: "), page.findtext(".//title")
+    box = page.get_element_by_id(box_id)
+    assert box.get("tabindex") == "-1" and box.get("autofocus") is not None
+    assert [e.get("id") for e in page.xpath("//*[@autofocus]")] == [box_id]
+    return box

@@ -142,7 +142,9 @@ def test_an_administrator_sees_the_lockout_and_unlocks_it_in_the_admin(client, o
 
     unlock = AuditRecord.objects.get(action="sign-in:unlocked")
     assert unlock.actor == site_admin
+    why = unlock.data.pop("why")  # said in the reader's language (fundmgr.sentences)
     assert unlock.data == {"username": "fin-officer", "client_address": ATTACKER, "failures": 5}
+    assert why["code"] == "sign-in.unlocked" and why["params"]["username"] == "fin-officer"
     assert sign_in(client, "fin-officer", PASSWORD).status_code == 302
     assert signed_in(client)
 
