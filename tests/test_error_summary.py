@@ -5,7 +5,6 @@ starts with "Error: "; the rows of a repeated form have labels of their own."""
 import re
 
 import pytest
-
 from django.urls import reverse
 from lxml import html
 
