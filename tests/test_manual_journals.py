@@ -357,9 +357,14 @@ def test_the_reversal_page_explains_why_an_entry_cannot_be_reversed(
         kind="receipt",
     )
     client.force_login(preparer)
-    page = client.get(reverse("entry-reverse", args=[fund.code, entry.pk]))
+    page = client.get(
+        reverse("entry-reverse", args=[fund.code, entry.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert page.status_code == 200
     assert "prepare a correcting entry" in page.content.decode()
+    from tests.accessible import error_focused
+
+    assert error_focused(page, "page-error").get("role") == "alert"
     refused = post_form(
         client,
         reverse("entry-reverse", args=[fund.code, entry.pk]),

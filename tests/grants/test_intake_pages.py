@@ -148,6 +148,9 @@ def test_a_bad_import_lists_its_errors_by_line_and_saves_nothing(client, open_ev
     assert response.status_code == 200
     assert "line 2: country “XYZ” is not known" in response.content.decode()
     assert Grant.objects.count() == 0
+    from tests.accessible import error_focused
+
+    assert error_focused(response, "page-error").get("role") == "alert"
 
 
 def test_the_import_page_is_for_fund_officers(client, open_event, focal):
