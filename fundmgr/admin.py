@@ -313,12 +313,22 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(ReadOnlyAdmin):
-    list_display = ["at", "done_by", "action", "target_repr", "reason"]
+    list_display = ["at", "done_by", "what", "target_repr", "why"]
     list_select_related = ["actor"]
 
     @admin.display(description=_("who"))
     def done_by(self, record):
         return record.who
+
+    # In the reader's language, as the audit trail's page says them (the
+    # action's code and the reason's English text are the stored columns).
+    @admin.display(description=_("what"), ordering="action")
+    def what(self, record):
+        return record.action_label
+
+    @admin.display(description=_("why"))
+    def why(self, record):
+        return record.why_shown
 
 
 @admin.register(Signature)

@@ -329,3 +329,20 @@ def test_an_admin_deletion_and_an_unlock_say_why_in_the_readers_language(make_us
         assert deleted.why_shown == translation.gettext("Deleted in the admin site.")
     assert unlocked.data["why"]["code"] == "sign-in.unlocked"
     assert unlocked.reason == "Unlocked “someone” from 192.0.2.7 (failed attempts: 5)."
+
+
+def test_the_admin_sites_audit_list_names_actions_and_reasons_in_the_readers_language(
+    admin_client_for, fund
+):
+    from fundmgr.refusals import FORBIDDEN
+    from fundmgr.sentences import Sentence
+    from fundmgr.services.audit import log_action
+
+    log_action(fund, "conference:host_cost_paid", "test", Sentence(FORBIDDEN))
+    admin_client_for.cookies["django_language"] = "fr"
+
+    page = admin_client_for.get(reverse("admin:fundmgr_auditrecord_changelist")).content.decode()
+
+    assert "Coût réglé au moyen des liquidités du pays hôte" in page
+    assert "conference:host_cost_paid" not in page
+    assert "Refused (403)." not in page
