@@ -635,6 +635,9 @@ def test_prune_fails_abandoned_jobs_and_deletes_uploads_left_behind_keeping_the_
     assert "1 abandoned imports marked failed, 1 stray uploads deleted" in out.getvalue()
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "did not finish" in stuck.error
+    # Its record says why by code, read in the reader's language (it was English text).
+    failed = AuditRecord.objects.filter(action="import:failed", target_id=str(stuck.pk)).get()
+    assert failed.data["why"]["code"] == "job.worker-did-not-finish"
     assert stuck.stored_files == [] and not stuck_file.exists()
     # A job still waiting keeps its upload, however old the file.
     assert ImportJob.objects.get(pk=waiting.pk).status == "queued" and waiting_file.exists()

@@ -7,16 +7,10 @@ the append-only audit trail under the administrator's name."""
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
-from fundmgr.sentences import Sentence, define
+from fundmgr.accounts.sentences import UNLOCKED
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, log_action
-
-#: Why an unlock was recorded, in the reader's language (fundmgr.sentences).
-UNLOCKED = define(
-    "sign-in.unlocked",
-    _("Unlocked “%(username)s” from %(address)s (failed attempts: %(failures)s)."),
-)
 
 
 def _record_unlock(attempt: AccessAttempt, by: Actor) -> None:
