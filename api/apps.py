@@ -15,6 +15,7 @@ class ApiConfig(AppConfig):
 
         # "My work": tokens near their expiry, for administrators (fundmgr.work).
         from api import (
+            audit_actions,  # noqa: F401 - names its audit actions (fundmgr.audit_actions)
             sentences,  # noqa: F401 - defines the API's sentences (fundmgr.sentences)
             work,
         )

@@ -10,6 +10,7 @@ class DonorsConfig(AppConfig):
         from django.db.models import Prefetch
 
         from donors import (
+            audit_actions,  # noqa: F401 - names its audit actions (fundmgr.audit_actions)
             guards,
             sentences,  # noqa: F401 - defines the donors' sentences (fundmgr.sentences)
         )

@@ -106,10 +106,16 @@ class ListingForm(forms.ModelForm):
 
 def _password_form(user, data=None):
     """Set a first password (the account has none: it was opened by e-mail
-    link) or change it (the current one is asked), with the validators."""
+    link) or change it (the current one is asked), with the validators.
+    A section of the donor's page: its field does not take the focus (Django's
+    would, scrolling past the pledges, or away from the page's error summary)."""
     if user.has_usable_password():
-        return PasswordChangeForm(user, data)
-    return SetPasswordForm(user, data)
+        form = PasswordChangeForm(user, data)
+    else:
+        form = SetPasswordForm(user, data)
+    for field in form.fields.values():
+        field.widget.attrs.pop("autofocus", None)
+    return form
 
 
 def _still_to_pay(pledge: Pledge):

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from fundmgr.models import (
     Account,
@@ -28,15 +29,30 @@ from fundmgr.models import (
     Signature,
 )
 from fundmgr.money import UnknownCurrency, minor_units
+from fundmgr.sentences import Sentence, define
 from fundmgr.services.audit import log_action
 from fundmgr.services.funds import open_fund
 
+#: Why an admin deletion was recorded, in the reader's language.
+DELETED_IN_ADMIN = define("admin.deleted", _("Deleted in the admin site."))
+
 
 def _change_text(message) -> str:
-    """The admin's change message as readable English text."""
-    if isinstance(message, list):
-        return LogEntry(change_message=json.dumps(message)).get_change_message()
-    return str(message)
+    """The admin's change message as readable English text (the record's
+    ``reason``; the trail shows it in the reader's language from the
+    structured message kept with it, ``change_message_data``)."""
+    with override("en"):
+        if isinstance(message, list):
+            return LogEntry(change_message=json.dumps(message)).get_change_message()
+        return str(message)
+
+
+def change_message_data(message) -> dict:
+    """What the record keeps of Django's change message: its structured
+    form (a list, as ``LogEntry.change_message`` holds it), rendered when
+    read in the reader's language (``fundmgr.models.audit.why_shown``); a
+    message given as text has none, and is shown as it was written."""
+    return {"admin_message": message} if isinstance(message, list) else {}
 
 
 PLAIN = (str, int, bool, type(None), Decimal, datetime.date, datetime.time, datetime.timedelta)
@@ -102,7 +118,11 @@ class AuditedAdmin(admin.ModelAdmin):
         request._audit_inlines = rows
 
     def log_addition(self, request, obj, message):
-        data = {"values": snapshot(obj), "inlines": getattr(request, "_audit_inlines", [])}
+        data = {
+            "values": snapshot(obj),
+            "inlines": getattr(request, "_audit_inlines", []),
+            **change_message_data(message),
+        }
         log_action(obj, "admin:added", request.user, _change_text(message), data)
         return super().log_addition(request, obj, message)
 
@@ -111,6 +131,7 @@ class AuditedAdmin(admin.ModelAdmin):
         data = {
             "changes": differences(before, snapshot(obj)),
             "inlines": getattr(request, "_audit_inlines", []),
+            **change_message_data(message),
         }
         log_action(obj, "admin:changed", request.user, _change_text(message), data)
         return super().log_change(request, obj, message)
@@ -121,7 +142,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 obj,
                 "admin:deleted",
                 request.user,
-                "deleted in the admin site",
+                Sentence(DELETED_IN_ADMIN),
                 {"values": snapshot(obj)},
             )
         return super().log_deletions(request, queryset)
@@ -292,12 +313,22 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(ReadOnlyAdmin):
-    list_display = ["at", "done_by", "action", "target_repr", "reason"]
+    list_display = ["at", "done_by", "what", "target_repr", "why"]
     list_select_related = ["actor"]
 
     @admin.display(description=_("who"))
     def done_by(self, record):
         return record.who
+
+    # In the reader's language, as the audit trail's page says them (the
+    # action's code and the reason's English text are the stored columns).
+    @admin.display(description=_("what"), ordering="action")
+    def what(self, record):
+        return record.action_label
+
+    @admin.display(description=_("why"))
+    def why(self, record):
+        return record.why_shown
 
 
 @admin.register(Signature)

@@ -8,6 +8,7 @@ class FundmgrConfig(AppConfig):
 
     def ready(self):
         from fundmgr import (
+            audit_actions,  # noqa: F401 - names the core's audit actions
             checks,  # noqa: F401 - registers the system checks
             people_audit,
             refusals,  # noqa: F401 - defines the refusals' sentences (fundmgr.sentences)

@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fundmgr import extensions
+from fundmgr.audit_actions import label as action_label
+from fundmgr.collation import sorted_names
 from fundmgr.models import AuditRecord
 from fundmgr.models.audit import why_shown
 from fundmgr.refusals import ACTION as REFUSED
@@ -164,7 +166,9 @@ class AuditFilterForm(forms.Form):
             (_("System"), [(SYSTEM_PREFIX + name, name) for name in sorted(values.systems)]),
         ]
         self.fields["person"].choices = every + [group for group in groups if group[1]]
-        self.fields["action"].choices = every + [(a, a) for a in sorted(values.actions)]
+        self.fields["action"].choices = every + sorted_names(
+            (code, action_label(code)) for code in values.actions
+        )
         self.fields["kind"].choices = every + sorted(
             ((f"{app}.{model}", _model_label(app, model)) for app, model in values.kinds),
             key=lambda choice: str(choice[1]).lower(),
@@ -262,6 +266,7 @@ def csv_header() -> list[str]:
         _("Who"),
         _("System"),
         _("Action"),
+        _("Action code"),
         _("Refused"),
         _("Kind of record"),
         _("Record number"),
@@ -310,6 +315,7 @@ def csv_rows(queryset: QuerySet) -> Iterator[list]:
             at.astimezone(datetime.UTC).isoformat(),
             username if username is not None else system,
             no if username is not None else yes,
+            action_label(action),
             action,
             yes if refused else no,
             labels[app, model] if app is not None else "",

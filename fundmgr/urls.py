@@ -13,6 +13,7 @@ from fundmgr import (
     views_work,
     well_known,
 )
+from fundmgr.accounts.forms import SignInForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -56,7 +57,11 @@ urlpatterns = [
     path("mail/", views_mail.undelivered, name="undelivered-mail"),
     path("account/notifications/", views_notices.preferences, name="notification-preferences"),
     path("mail/<int:pk>/send-again/", views_mail.send_again, name="mail-send-again"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
     # Staff sign-in: second factor, password reset (fundmgr/accounts).
     path("", include("fundmgr.accounts.urls")),

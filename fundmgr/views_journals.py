@@ -18,6 +18,8 @@ from fundmgr.models.manual_journals import ManualJournal
 from fundmgr.roles import BOOK_READERS, Role, has_role, role_required
 from fundmgr.services.duties import SeparationOfDutiesError, signatures_on
 from fundmgr.services.manual_journals import (
+    APPROVED,
+    PREPARED,
     LineSpec,
     ManualJournalError,
     approve_journal,
@@ -31,6 +33,9 @@ from fundmgr.services.manual_journals import (
 PAGE_SIZE = 50
 LINE_FORMS = 6
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+#: A manual journal's signatures, by level, as the page says them.
+SIGNED_AS = {PREPARED: _("Prepared by"), APPROVED: _("Approved by")}
 
 
 class JournalHeadForm(forms.Form):
@@ -174,7 +179,11 @@ def journal_detail(request, code, pk):
             "journal": journal,
             "lines": lines,
             "legs": legs,
-            "signatures": signatures_on(journal),
+            # Who signed, each by what their signature means (the level is a code).
+            "signatures": [
+                (SIGNED_AS.get(signature.level, signature.level), signature.signer)
+                for signature in signatures_on(journal)
+            ],
             "can_decide": waiting and is_finance and journal.prepared_by_id != request.user.pk,
             "can_withdraw": waiting and journal.prepared_by_id == request.user.pk,
             "form": DecisionForm(),

@@ -190,11 +190,15 @@ def recent_activity(user) -> list:
         Rows(
             _("Recent activity"),
             [
+                # The action by its label, and what it was done to: each
+                # link names its own record (a code said nothing to a reader).
                 WorkRow(
-                    record.action,
+                    f"{record.action_label}: {record.target_repr}"
+                    if record.target_repr
+                    else record.action_label,
                     record.link,
                     _("refused") if record.is_refusal else "",
-                    f"{record.who} · {record.target_repr}".strip(" ·"),
+                    record.who,
                     record.at,
                 )
                 for record in latest

@@ -9,6 +9,7 @@ class GrantsConfig(AppConfig):
     def ready(self):
         from fundmgr import extensions
         from grants import (
+            audit_actions,  # noqa: F401 - names its audit actions (fundmgr.audit_actions)
             guards,
             sentences,  # noqa: F401 - defines the grants' sentences
         )

@@ -26,7 +26,7 @@ def _event(code: str) -> Event:
     return get_object_or_404(Event.objects.select_related("fund", "country"), code=code)
 
 
-def _page(request, event: Event, *, bound=None, error: str = "", status: int = 200):
+def _page(request, event: Event, *, bound=None, refused: str = "", status: int = 200):
     # Any past date; a bad or future one shows today's figures, and says so.
     today = timezone.localdate()
     raw = request.GET.get("as_of", "").strip()
@@ -49,7 +49,8 @@ def _page(request, event: Event, *, bound=None, error: str = "", status: int = 2
         .select_related("budget_line")
         .order_by("date", "pk"),
         "can_record": has_role(request.user, Role.FINANCE_OFFICER),
-        "error": error,
+        # An action refused: said at the top, focused, "Error: " in the title.
+        "refused": refused,
         "date_form": date_form,
     }
     if context["can_record"]:
@@ -84,7 +85,7 @@ def _handle(request, code, name, form_class, action, done):
         with once.recording(request):
             action(event, form.cleaned_data)
     except svc.ConferenceError as refused:
-        return _page(request, event, bound=(name, form), error=str(refused), status=400)
+        return _page(request, event, bound=(name, form), refused=str(refused), status=400)
     messages.success(request, done)
     return redirect("reports-conference", event.code)
 

@@ -256,3 +256,93 @@ def test_refusals_past_the_hourly_limit_leave_one_throttled_record_not_one_each(
     assert throttled.actor.username == "hammer"
     assert "More than 3 refusals this hour" in throttled.reason
     assert throttled.data["why"] == {"code": "refused.over-the-limit", "params": {"limit": 3}}
+
+
+# --- The change message in the reader's language (issue 15) --------------------
+
+
+def _rename_fund_in_the_admin(client, fund, language: str, name: str) -> AuditRecord:
+    client.cookies["django_language"] = language
+    url = reverse("admin:fundmgr_fund_change", args=[fund.pk])
+    form = form_data_of(client, url)
+    form["name"] = name
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return AuditRecord.objects.for_object(fund).filter(action="admin:changed").latest("id")
+
+
+def _why_on_the_trail(client, language: str) -> list[str]:
+    from lxml import html
+
+    client.cookies["django_language"] = language
+    page = html.fromstring(client.get(reverse("audit-trail")).content.decode())
+    return [
+        " ".join(row.xpath("td")[-1].text_content().split())
+        for row in page.xpath("//tbody/tr")
+        if row.xpath('td[@data-action="admin:changed"]')
+    ]
+
+
+def test_a_change_made_in_the_admin_in_english_reads_in_french_on_the_trail(admin_client_for, fund):
+    record = _rename_fund_in_the_admin(admin_client_for, fund, "en", "Renamed in English")
+    assert record.reason == "Changed Name."  # the English text, kept as it was
+
+    (french,) = _why_on_the_trail(admin_client_for, "fr")
+
+    assert french == "Modification de Nom."
+    from django.utils import translation
+
+    from fundmgr.audit_trail import csv_rows, for_reading
+
+    with translation.override("fr"):
+        (row,) = list(csv_rows(for_reading().filter(pk=record.pk)))
+    assert "Modification de Nom." in row
+
+
+def test_a_change_made_in_the_admin_in_french_reads_in_english_on_the_trail(admin_client_for, fund):
+    record = _rename_fund_in_the_admin(admin_client_for, fund, "fr", "Renommé en français")
+    assert record.reason == "Changed Name."  # never the admin's language
+
+    assert _why_on_the_trail(admin_client_for, "en") == ["Changed Name."]
+
+
+def test_an_admin_deletion_and_an_unlock_say_why_in_the_readers_language(make_user):
+    from django.utils import translation
+
+    from fundmgr.accounts.admin import _record_unlock
+    from fundmgr.admin import DELETED_IN_ADMIN
+    from fundmgr.sentences import Sentence
+    from fundmgr.services.audit import log_action
+
+    class Attempt:
+        username, ip_address, failures_since_start = "someone", "192.0.2.7", 5
+
+    admin = make_user("unlocker")
+    _record_unlock(Attempt(), admin)
+    unlocked = AuditRecord.objects.get(action="sign-in:unlocked")
+    deleted = log_action(None, "admin:deleted", admin, Sentence(DELETED_IN_ADMIN))
+    with translation.override("fr"):
+        expected_unlock = translation.gettext(
+            "Unlocked “%(username)s” from %(address)s (failed attempts: %(failures)s)."
+        ) % {"username": "someone", "address": "192.0.2.7", "failures": 5}
+        assert unlocked.why_shown == expected_unlock
+        assert deleted.why_shown == translation.gettext("Deleted in the admin site.")
+    assert unlocked.data["why"]["code"] == "sign-in.unlocked"
+    assert unlocked.reason == "Unlocked “someone” from 192.0.2.7 (failed attempts: 5)."
+
+
+def test_the_admin_sites_audit_list_names_actions_and_reasons_in_the_readers_language(
+    admin_client_for, fund
+):
+    from fundmgr.refusals import FORBIDDEN
+    from fundmgr.sentences import Sentence
+    from fundmgr.services.audit import log_action
+
+    log_action(fund, "conference:host_cost_paid", "test", Sentence(FORBIDDEN))
+    admin_client_for.cookies["django_language"] = "fr"
+
+    page = admin_client_for.get(reverse("admin:fundmgr_auditrecord_changelist")).content.decode()
+
+    assert "Coût réglé au moyen des liquidités du pays hôte" in page
+    assert "conference:host_cost_paid" not in page
+    assert "Refused (403)." not in page

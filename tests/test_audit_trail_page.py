@@ -42,7 +42,7 @@ def get(client, url=URL, **params):
 def actions_shown(response) -> list[str]:
     assert response.status_code == 200
     rows = response.content.decode().split("<tbody>")[1]
-    return re.findall(r"<td>(?:<span [^>]*>[^<]*</span> )?<code>([^<]+)</code>", rows)
+    return re.findall(r'<td data-action="([^"]+)">', rows)
 
 
 def at(monkeypatch, moment: datetime.datetime):
@@ -415,5 +415,6 @@ def test_the_csv_made_for_a_french_reader_has_french_headings(reading, fund, mak
     response = get(reading, CSV_URL, action="fund:noted")
 
     (row,) = csv_rows(response)
-    assert list(row)[:5] == ["Date et heure", "Auteur", "Système", "Action", "Refusé"]
+    assert list(row)[:4] == ["Date et heure", "Auteur", "Système", "Action"]
+    assert "Refusé" in row
     assert (row["Auteur"], row["Motif"], row["Refusé"]) == ("alice", "a note", "non")

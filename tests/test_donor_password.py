@@ -60,3 +60,22 @@ def test_changing_a_password_asks_for_the_current_one(client, alice):
 def test_nobody_signed_out_can_set_a_donors_password(client, alice):
     response = client.post(reverse("donor-password"), {"new_password1": GOOD})
     assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_a_refused_password_change_focuses_the_summary_alone_and_the_page_never_jumps(
+    client, alice
+):
+    from tests.accessible import error_focused, page_of
+
+    sign_in_by_link(client, "alice@example.org")
+    client.post(reverse("donor-password"), {"new_password1": GOOD, "new_password2": GOOD})
+    fresh = client.get(reverse("donor-home"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page_of(fresh).xpath("//*[@autofocus]") == []  # the page opens at its top
+
+    refused = client.post(
+        reverse("donor-password"),
+        {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 400
+    error_focused(refused, "error-summary")

@@ -4,6 +4,7 @@ starts with "Error: "; the rows of a repeated form have labels of their own."""
 
 import re
 
+import pytest
 from django.urls import reverse
 from lxml import html
 
@@ -99,3 +100,67 @@ def test_an_instalment_error_is_summarised_with_its_row(client, appeal):  # noqa
 
 def test_the_empty_row_of_the_formset_keeps_the_generic_label():
     assert str(instalment_formset().empty_form.fields["amount"].label) == "Instalment amount"
+
+
+# --- Every page that shows an error: focused, and "Error: " in its title -------------
+
+from tests.accessible import error_focused  # noqa: E402
+
+
+def test_a_refused_sign_in_is_summarised_focused_with_error_in_the_title(client, db):
+    response = client.post(
+        reverse("login"), {"username": "nobody", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    error_focused(response, "error-summary")
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        (
+            lambda: reverse("password_reset_confirm", args=["MQ", "set-password"]),
+            "This link is wrong, used or expired.",
+        ),
+        (
+            lambda: reverse("donor-sign-in-link", args=["MQ", "wrong-token"]),
+            "This sign-in link is wrong, used or expired.",
+        ),
+        (
+            lambda: reverse("pledge-confirm", args=["P-NONE", "wrong-token"]),
+            "This confirmation link is wrong or expired.",
+        ),
+    ],
+    ids=["password-reset", "donor-sign-in", "pledge-confirmation"],
+)
+def test_a_wrong_link_is_said_at_the_top_focused_with_error_in_the_title(client, db, url, says):
+    response = client.get(url(), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    box = error_focused(response, "page-error")
+    assert box.get("role") == "alert" and says in box.text_content()
+
+
+@pytest.mark.parametrize("name", ["fund-statement", "bank-reconciliation"])
+def test_a_wrong_date_on_a_report_is_said_focused_with_error_in_the_title(
+    client, fund, make_user, name
+):
+    client.force_login(make_user("reader", "auditor"))
+    response = client.get(
+        reverse(name, args=[fund.code]), {"as_of": "2019-13-45"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert error_focused(response, "page-error").get("role") == "alert"
+
+
+def test_a_locked_out_sign_in_and_a_refused_form_say_error_focused(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    request = rf.get("/accounts/login/")
+    request.user = AnonymousUser()
+    for template, context in (
+        ("registration/locked_out.html", {"failure_limit": 5}),
+        ("form_refused.html", {"reason": "This form was sent twice.", "back": "/"}),
+    ):
+
+        class Page:
+            content = render_to_string(template, context, request=request).encode()
+
+        error_focused(Page, "page-error")

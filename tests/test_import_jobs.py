@@ -294,9 +294,13 @@ def test_a_rejected_statement_fails_the_job_with_its_problems_by_line_and_saves_
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"  # a refused file is not a crash
     assert actions_of(job)[-1] == "import:failed"
 
-    page = client.get(job_url(job)).content.decode()
+    shown = client.get(job_url(job), HTTP_ACCEPT_LANGUAGE="en")
+    page = shown.content.decode()
     assert "nothing was saved" in page
     assert "<td>4</td>" in page and "<td>7</td>" in page
+    from tests.accessible import error_focused
+
+    error_focused(shown, "page-error")  # said at once: focused, "Error: " in the title
     assert reverse("finance-import-statement", args=[fund.code]) in page
 
 
@@ -631,6 +635,9 @@ def test_prune_fails_abandoned_jobs_and_deletes_uploads_left_behind_keeping_the_
     assert "1 abandoned imports marked failed, 1 stray uploads deleted" in out.getvalue()
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "did not finish" in stuck.error
+    # Its record says why by code, read in the reader's language (it was English text).
+    failed = AuditRecord.objects.filter(action="import:failed", target_id=str(stuck.pk)).get()
+    assert failed.data["why"]["code"] == "job.worker-did-not-finish"
     assert stuck.stored_files == [] and not stuck_file.exists()
     # A job still waiting keeps its upload, however old the file.
     assert ImportJob.objects.get(pk=waiting.pk).status == "queued" and waiting_file.exists()
@@ -669,3 +676,20 @@ def test_import_jobs_are_listed_read_only_in_the_admin(client, make_user):
     client.force_login(admin)
     assert client.get("/admin/fundmgr/importjob/").status_code == 200
     assert client.get("/admin/fundmgr/importjob/add/").status_code == 403
+
+
+def test_a_small_rejected_statement_is_said_at_the_top_focused_with_error_in_the_title(
+    client, fund, finance, make_pledge, tmp_path, imports_root
+):
+    from tests.accessible import error_focused
+
+    path = write_statement(tmp_path, [("21/03/2019", "5.00", "EUR", "ref", "Someone", "BAD1")])
+    client.force_login(finance)
+    response = client.post(
+        reverse("finance-import-statement", args=[fund.code]),
+        {"file": upload_of(path)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    box = error_focused(response, "page-error")
+    assert "nothing was saved" in box.text_content()

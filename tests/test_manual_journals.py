@@ -357,9 +357,14 @@ def test_the_reversal_page_explains_why_an_entry_cannot_be_reversed(
         kind="receipt",
     )
     client.force_login(preparer)
-    page = client.get(reverse("entry-reverse", args=[fund.code, entry.pk]))
+    page = client.get(
+        reverse("entry-reverse", args=[fund.code, entry.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert page.status_code == 200
     assert "prepare a correcting entry" in page.content.decode()
+    from tests.accessible import error_focused
+
+    assert error_focused(page, "page-error").get("role") == "alert"
     refused = post_form(
         client,
         reverse("entry-reverse", args=[fund.code, entry.pk]),
@@ -384,3 +389,20 @@ def test_the_journals_page_runs_a_fixed_number_of_queries(
             approve_journal(journal, approver)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_the_journals_signatures_say_who_prepared_and_approved_it_in_words(
+    client, fund, preparer, approver
+):
+    """Not the levels' codes ("prepared: alice")."""
+    from django.conf import settings as django_settings
+
+    journal = propose_journal(fund, DAY, "Charge booked to interest", charge_moved(fund), preparer)
+    approve_journal(journal, approver, "ok")
+    client.force_login(approver)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    page = client.get(reverse("manual-journal", args=[fund.code, journal.pk])).content.decode()
+
+    assert f"Préparée par: {preparer}" in page
+    assert "prepared:" not in page and "approved:" not in page

@@ -242,3 +242,25 @@ def test_each_failed_mails_send_again_button_names_its_mail(client, make_user):
 
     names = assert_distinct_buttons(response, "Send again now", 2)
     assert any("a@example.org, Receipt 7" in name for name in names), names
+
+
+def test_mails_alike_to_the_minute_still_have_send_again_buttons_named_apart(client, make_user):
+    """The same person, the same subject, written in the same minute (a
+    receipt sent twice): each button names its own mail."""
+    from tests.accessible import assert_distinct_buttons
+
+    for _ in range(2):
+        OutgoingMail.objects.create(
+            kind="test",
+            to="a@example.org",
+            subject="Receipt 7",
+            status=Status.FAILED,
+            attempts=mail.MAX_ATTEMPTS,
+        )
+    client.force_login(make_user("mail-finance", Role.FINANCE_OFFICER))
+
+    response = client.get(reverse("undelivered-mail"), HTTP_ACCEPT_LANGUAGE="en")
+
+    names = assert_distinct_buttons(response, "Send again now", 2)
+    for outgoing in OutgoingMail.objects.all():
+        assert any(f"e-mail no. {outgoing.pk}: a@example.org, Receipt 7" in n for n in names)

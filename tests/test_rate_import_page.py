@@ -106,3 +106,19 @@ def test_usd_rows_at_1_are_skipped_and_the_page_says_so(finance):
     assert ExchangeRate.objects.count() == 2
     body = finance.get(response.url).content.decode()
     assert "2 rates added" in body and "1 USD row at 1 skipped" in body
+
+
+def test_a_rejected_file_is_said_at_the_top_focused_with_error_in_the_title(finance):
+    from tests.accessible import error_focused
+
+    box = error_focused(upload(finance, BAD), "page-error")
+    assert box.get("role") == "alert" and "nothing was saved" in box.text_content()
+
+
+def test_a_wrong_currency_in_the_rates_filter_is_summarised_focused_with_error_in_the_title(
+    finance,
+):
+    from tests.accessible import error_focused
+
+    response = finance.get(reverse("exchange-rates"), {"currency": "Q"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Currency" in error_focused(response, "error-summary").text_content()

@@ -113,7 +113,31 @@ def test_failed_sign_ins_and_the_lockout_are_audited_without_the_password(client
 def test_an_unknown_username_is_audited_as_typed(client, db):
     sign_in(client, "no-such-person", "guess")
     record = AuditRecord.objects.get(action="sign-in:failed")
+    why = record.data.pop("why")  # said in the reader's language (fundmgr.sentences)
     assert record.data == {"username": "no-such-person", "client_address": ATTACKER}
+    assert why == {
+        "code": "sign-in.wrong-password",
+        "params": {"username": "no-such-person", "address": ATTACKER},
+    }
+
+
+def test_the_sign_ins_audit_records_say_why_in_the_readers_language(client, officer):
+    """They were English text whoever read them."""
+    from django.utils import translation
+
+    for _ in range(5):
+        sign_in(client, officer.username, "wrong")
+    failed = AuditRecord.objects.filter(action="sign-in:failed").first()
+    locked = AuditRecord.objects.get(action="sign-in:locked-out")
+    assert failed.reason.startswith("Wrong username or password for “")
+    with translation.override("fr"):
+        wrong = translation.gettext(
+            "Wrong username or password for “%(username)s” from %(address)s."
+        ) % {"username": officer.username, "address": ATTACKER}
+        assert failed.why_shown == wrong
+        assert locked.why_shown == translation.gettext(
+            "“%(username)s” locked out from %(address)s (wrong passwords: %(failures)s)."
+        ) % {"username": officer.username, "address": ATTACKER, "failures": 5}
 
 
 @pytest.fixture
@@ -142,7 +166,9 @@ def test_an_administrator_sees_the_lockout_and_unlocks_it_in_the_admin(client, o
 
     unlock = AuditRecord.objects.get(action="sign-in:unlocked")
     assert unlock.actor == site_admin
+    why = unlock.data.pop("why")  # said in the reader's language (fundmgr.sentences)
     assert unlock.data == {"username": "fin-officer", "client_address": ATTACKER, "failures": 5}
+    assert why["code"] == "sign-in.unlocked" and why["params"]["username"] == "fin-officer"
     assert sign_in(client, "fin-officer", PASSWORD).status_code == 302
     assert signed_in(client)
 

@@ -315,7 +315,24 @@ def test_the_auditor_sees_recent_activity_linked(make_user, fund):
     log_action(fund, "fund:checked", auditor, "a look")
     part = section(auditor, Role.AUDITOR)
     assert part.items[0].count == AuditRecord.objects.count()
-    assert part.rows[0].text == "fund:checked"
+    assert part.rows[0].text == f"fund:checked: {fund}"  # a code no one named: as it is
+    assert part.rows[0].detail == "auditor"
+
+
+def test_the_auditors_recent_activity_names_each_action_in_the_readers_language(make_user, fund):
+    """Each row says what was done by the action's label, in the reader's
+    language, and to which record: two entries posted are two links that
+    say which entry (they were both "ledger:posted")."""
+    from django.utils import translation
+
+    auditor = make_user("auditor", Role.AUDITOR)
+    log_action(fund, "conference:host_cost_paid", auditor)
+    with translation.override("fr"):
+        part = section(auditor, Role.AUDITOR)
+        opened = translation.gettext("Fund opened")
+    assert part.rows[0].text == f"Coût réglé au moyen des liquidités du pays hôte: {fund}"
+    assert f"{opened}: {fund}" in [row.text for row in part.rows]  # not "fund:opened"
+    assert not [row.text for row in part.rows if ":" in row.text.split(" ")[0]]  # no code
     assert part.more_url == reverse("audit-trail")
 
 

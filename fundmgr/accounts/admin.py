@@ -8,6 +8,8 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
 
+from fundmgr.accounts.sentences import UNLOCKED
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, log_action
 
 
@@ -16,8 +18,14 @@ def _record_unlock(attempt: AccessAttempt, by: Actor) -> None:
         None,
         "sign-in:unlocked",
         by,
-        f"unlocked “{attempt.username}” from {attempt.ip_address} "
-        f"({attempt.failures_since_start} failed attempts)",
+        Sentence(
+            UNLOCKED,
+            {
+                "username": attempt.username,
+                "address": attempt.ip_address,
+                "failures": attempt.failures_since_start,
+            },
+        ),
         data={
             "username": attempt.username,
             "client_address": attempt.ip_address,

@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Staff sign-in")
 
     def ready(self) -> None:
-        from fundmgr.accounts import signals  # noqa: F401 - connects the receivers
+        from fundmgr.accounts import (
+            sentences,  # noqa: F401 - defines the sign-in's sentences (fundmgr.sentences)
+            signals,  # noqa: F401 - connects the receivers
+        )

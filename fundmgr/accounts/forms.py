@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,3 +23,14 @@ class AppCodeForm(forms.Form):
         help_text=_("The six-digit code the app shows for this account."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, whose username takes the focus on a fresh page
+    only: shown again with errors, the summary above it takes the focus
+    (includes/error_summary.html), and no field competes with it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self.fields["username"].widget.attrs.pop("autofocus", None)

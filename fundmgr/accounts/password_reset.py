@@ -20,6 +20,8 @@ from django.template import loader
 from django.utils.translation import ngettext
 
 from fundmgr import ratelimit
+from fundmgr.accounts.sentences import PASSWORD_FROM_LINK
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import log_action
 from fundmgr.services.mail import queue_mail
 
@@ -96,5 +98,5 @@ class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        log_action(None, "password-reset", form.user, "set a new password from an e-mailed link")
+        log_action(None, "password-reset", form.user, Sentence(PASSWORD_FROM_LINK))
         return response

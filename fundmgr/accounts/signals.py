@@ -15,8 +15,10 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from fundmgr.accounts import sessions
+from fundmgr.accounts.sentences import LOCKED_OUT, WRONG_PASSWORD
 from fundmgr.accounts.two_factor import has_second_factor
 from fundmgr.ratelimit import client_address
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import log_action
 
 SIGN_IN_ACTOR = "sign-in"
@@ -47,7 +49,7 @@ def audit_failed_sign_in(sender, credentials, request=None, **kwargs):
         None,
         "sign-in:failed",
         SIGN_IN_ACTOR,
-        f"wrong username or password for “{username}” from {address}",
+        Sentence(WRONG_PASSWORD, {"username": username, "address": address}),
         data={"username": username, "client_address": address},
     )
 
@@ -63,8 +65,14 @@ def audit_lockout(sender, request, username, ip_address, **kwargs):
         None,
         "sign-in:locked-out",
         SIGN_IN_ACTOR,
-        f"“{username}” locked out from {ip_address} after "
-        f"{settings.AXES_FAILURE_LIMIT} wrong passwords",
+        Sentence(
+            LOCKED_OUT,
+            {
+                "username": username,
+                "address": ip_address,
+                "failures": settings.AXES_FAILURE_LIMIT,
+            },
+        ),
         data={
             "username": username,
             "client_address": ip_address,

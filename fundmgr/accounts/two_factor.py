@@ -14,6 +14,8 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fundmgr.accounts.sentences import AUTHENTICATOR_SET_UP, NEW_RECOVERY_CODES
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import log_action
 
 APP_DEVICE_NAME = "Authenticator app"
@@ -59,7 +61,7 @@ def confirm_app_device(device: TOTPDevice, code: str) -> list[str] | None:
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
     codes = _new_recovery_codes(device.user)
-    log_action(None, "two-factor:enrolled", device.user, "set up an authenticator app")
+    log_action(None, "two-factor:enrolled", device.user, Sentence(AUTHENTICATOR_SET_UP))
     return codes
 
 
@@ -67,7 +69,7 @@ def confirm_app_device(device: TOTPDevice, code: str) -> list[str] | None:
 def new_recovery_codes(user) -> list[str]:
     """Replace the person's recovery codes (the old ones stop working)."""
     codes = _new_recovery_codes(user)
-    log_action(None, "two-factor:new-recovery-codes", user, "made new recovery codes")
+    log_action(None, "two-factor:new-recovery-codes", user, Sentence(NEW_RECOVERY_CODES))
     return codes
 
 

@@ -20,8 +20,10 @@ from django_otp import login as otp_login
 from fundmgr.accounts import sessions, two_factor
 from fundmgr.accounts.forms import AppCodeForm, CodeForm
 from fundmgr.accounts.policy import is_staff_account, second_factor_required
+from fundmgr.accounts.sentences import WRONG_SECOND_FACTOR
 from fundmgr.ratelimit import client_address
 from fundmgr.roles import require_role
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import log_action
 
 
@@ -145,7 +147,7 @@ def verify(request):
             None,
             "sign-in:second-factor-refused",
             user,
-            f"wrong second-factor code from {address}",
+            Sentence(WRONG_SECOND_FACTOR, {"address": address}),
             data={"client_address": address},
         )
         form.add_error(

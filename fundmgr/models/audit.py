@@ -1,10 +1,13 @@
 """The audit trail: an append-only table nobody can edit (triggers refuse it)."""
 
+import json
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fundmgr.audit_actions import label
 from fundmgr.sentences import render
 
 
@@ -67,10 +70,25 @@ class AuditRecord(models.Model):
         return why_shown(self.reason, self.data)
 
     @property
+    def action_label(self) -> str:
+        """What the action is called, in the reader's language (fundmgr.audit_actions)."""
+        return label(self.action)
+
+    @property
     def who(self) -> str:
         return str(self.actor) if self.actor_id else self.system_actor
 
 
 def why_shown(reason: str, data) -> str:
-    stored = data.get("why") if isinstance(data, dict) else None
-    return render(stored) if stored else reason
+    """Why, in the active language: a sentence kept by its code, or the admin
+    site's change message kept as Django keeps it (``LogEntry``'s JSON list,
+    fundmgr.admin), else the text as it was written."""
+    if not isinstance(data, dict):
+        return reason
+    if stored := data.get("why"):
+        return render(stored)
+    if isinstance(admin_message := data.get("admin_message"), list):
+        from django.contrib.admin.models import LogEntry
+
+        return LogEntry(change_message=json.dumps(admin_message)).get_change_message()
+    return reason

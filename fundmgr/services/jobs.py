@@ -236,7 +236,10 @@ class JobRunner:
                     if FAILED not in job.HOLDS_FILES_WHILE:
                         delete_stored(storage, job.held_files())
                     log_action(
-                        job, f"{self.name}:failed", self.prune_actor, "worker did not finish"
+                        job,
+                        f"{self.name}:failed",
+                        self.prune_actor,
+                        Sentence(WORKER_DID_NOT_FINISH),
                     )
                     failed += 1
         return Pruned(expired=expired, failed=failed, deleted=self._prune_strays(storage, now))

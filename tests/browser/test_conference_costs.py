@@ -65,3 +65,38 @@ def test_finance_records_the_hosts_cash_which_stays_apart_from_the_trust_fund(pa
     assert recorded.entry.legs.filter(account__segregated=True).count() == 2
     assert not recorded.entry.legs.filter(account__segregated=False).exists()
     assert trust_fund_cash() == cash_before
+
+
+def test_a_cost_beyond_the_hosts_cash_is_refused_focused_with_error_in_the_title(page, demo):
+    """The refusal is said at the top of the page shown again: it takes the
+    focus and the title starts with "Error: ", in English and in Arabic."""
+    import re
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("finance")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for language in ("en", "ar"):
+        if language == "ar":
+            page.context.add_cookies(
+                [{"name": "django_language", "value": "ar", "url": page.base_url}]
+            )
+        page.goto("/reports/events/BAPA40/conference/")
+        form = page.locator("form", has=page.locator("[name=reference]")).nth(1)
+        form.locator("[name=budget_line]").select_option(index=1)
+        form.locator("[name=amount]").fill("999999999")
+        form.locator("[name=currency]").fill("ARS")
+        form.locator("[name=date]").fill("2019-03-15")
+        form.locator("[name=reference]").fill("TOO-MUCH-1")
+        form.locator("[name=description]").fill("More than the host ever paid in")
+        form.locator("button[type=submit]").click()
+
+        refusal = page.get_by_role("alert").filter(has=page.locator("#refusal-title"))
+        expect(refusal).to_be_focused()
+        if language == "en":
+            expect(refusal).to_contain_text("Not done: nothing was changed")
+            expect(page).to_have_title(re.compile(r"^Error: Conference costs "))
+        else:
+            expect(page.locator("html")).to_have_attribute("dir", "rtl")
+            expect(page).to_have_title(re.compile(r"^\S+ "))
+        page.axe_watch.check_pending()

@@ -2,6 +2,8 @@
 mistake (nothing saved, the line named), then the corrected one; then corrects
 a rate on the page."""
 
+import re
+
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -37,6 +39,9 @@ def test_finance_officer_fixes_a_refused_rates_file_and_imports_it(
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("nothing was saved")
     expect(alert).to_contain_text("line 3")
+    # Said at once: the box has the focus and the title starts with "Error: ".
+    expect(alert).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: Import exchange rates"))
     assert ExchangeRate.objects.count() == before
 
     bad.write_text(
@@ -45,6 +50,7 @@ def test_finance_officer_fixes_a_refused_rates_file_and_imports_it(
     page.get_by_label("CSV or XLSX file").set_input_files(str(bad))
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("status")).to_contain_text("2 rates added, 0 already recorded")
+    expect(page).not_to_have_title(re.compile(r"^Error"))
     page.get_by_role("search").get_by_label("Currency").select_option("GBP")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("table")).to_contain_text("0.771")

@@ -143,8 +143,13 @@ def test_a_declined_development_card_is_processing_until_stripe_says_it_failed(c
     assert "processing" in client.get(f"/pledges/{reference}/status/").content.decode()
 
     send(client, "payment_intent.payment_failed", intent_object(payment))
-    page = client.get(f"/pledges/{reference}/status/").content.decode()
+    shown = client.get(f"/pledges/{reference}/status/", HTTP_ACCEPT_LANGUAGE="en")
+    page = shown.content.decode()
     assert "Your card was declined" in page and "Refresh" not in page
+    from tests.accessible import error_focused
+
+    error_focused(shown, "page-error")  # said at once: focused, "Error: " in the title
+    error_focused(client.get(f"/pledges/{reference}/pay/", HTTP_ACCEPT_LANGUAGE="en"), "page-error")
 
     # localstripe 1.15.10 cannot confirm an intent again after a decline
     # (Stripe can): trying another card is left to real Stripe's test mode.

@@ -148,6 +148,9 @@ def test_a_bad_import_lists_its_errors_by_line_and_saves_nothing(client, open_ev
     assert response.status_code == 200
     assert "line 2: country “XYZ” is not known" in response.content.decode()
     assert Grant.objects.count() == 0
+    from tests.accessible import error_focused
+
+    assert error_focused(response, "page-error").get("role") == "alert"
 
 
 def test_the_import_page_is_for_fund_officers(client, open_event, focal):
@@ -217,3 +220,25 @@ def test_the_nominations_list_runs_the_same_queries_for_3_or_60_nominations(
     for number in range(3, 60):
         make_grant(country=countries[number % 10])
     assert queries() == few
+
+
+def test_a_refused_nomination_and_a_refused_quote_focus_their_summary_and_say_error(
+    client, open_event, officer, make_grant
+):
+    from tests.accessible import error_focused
+
+    client.force_login(officer)
+    response = client.post(NOMINATE, form_data(country="FR"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "developed economy" in error_focused(response, "error-summary").text_content()
+
+    grant = make_grant(state=GrantState.SUBMITTED)
+    url = f"/grants/CONF19/nominations/{grant.reference}/quotes/"
+    quote = {
+        "route": "KTM-EZE",
+        "fare": "0.001",
+        "currency": "USD",
+        "travel_hours": "30",
+        "quoted_on": "2019-03-05",
+    }
+    response = client.post(url, quote, HTTP_ACCEPT_LANGUAGE="en")
+    assert "at most 2 decimals" in error_focused(response, "error-summary").text_content()

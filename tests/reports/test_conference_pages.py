@@ -325,3 +325,26 @@ def test_a_finance_officer_enters_an_actual_cost_and_an_unknown_currency_is_name
     )
     assert response.status_code == 400 and "XQZ" in response.content.decode()
     assert not HostContribution.objects.exists()
+
+
+def test_a_refused_cost_is_said_at_the_top_focused_with_error_in_the_title(
+    client, event, finance, venue
+):
+    """The page shown again after a refused action: the refusal takes the
+    focus and the title starts with "Error: " (its box did neither)."""
+    from tests.accessible import refusal_shown
+
+    client.force_login(finance)
+    data = {
+        "budget_line": str(venue.pk),
+        "amount": "1500.00",
+        "currency": "USD",
+        "date": "2019-03-10",
+        "reference": "INV-1",
+        "description": "Hall",
+    }
+    response = post_form(client, reverse("reports-conference-cost", args=[event.code]), data)
+
+    assert response.status_code == 400
+    box = refusal_shown(response, "refusal")
+    assert "No host country cash is held for CONF19" in box.text_content()

@@ -415,3 +415,23 @@ def test_exports_are_listed_read_only_in_the_admin(client, make_user):
     client.force_login(admin)
     assert client.get("/admin/reports/export/").status_code == 200
     assert client.get("/admin/reports/export/add/").status_code == 403
+
+
+def test_each_download_link_names_its_workbook(
+    client, fund, officer, writer, exports_root, database_tasks
+):
+    """Two workbooks ready: their links say which is which (both said "Download")."""
+    from tests.accessible import controls_sharing_a_name, page_of
+
+    exports.request_export(fund, AS_OF, officer)
+    run_worker()
+    exports.request_export(fund, AS_OF - datetime.timedelta(days=1), officer)
+    run_worker()
+    assert Export.objects.filter(status=Export.Status.DONE).count() == 2
+    client.force_login(officer)
+
+    response = client.get(reverse("fund-exports", args=[fund.code]), HTTP_ACCEPT_LANGUAGE="en")
+
+    names = [" ".join(a.text_content().split()) for a in page_of(response).xpath("//a[@download]")]
+    assert len(names) == 2 and all(name.startswith("Download (workbook no. ") for name in names)
+    assert controls_sharing_a_name(response) == {}
