@@ -258,3 +258,17 @@ QUOTE_NO_RATE = define(
 QUOTE_LESS_THAN_A_CENT = define(
     "quote.less-than-a-cent", _("%(fare)s is less than a cent in %(base)s.")
 )
+
+
+# An entitlement that cannot be computed (grants.services.entitlement): told
+# on the quote page and by line on a nominations sheet's background import.
+NO_DSA_RATE = define(
+    "entitlement.no-dsa-rate",
+    _("No DSA rate for %(city)s is in force on %(day)s: the travel unit must enter one."),
+)
+NO_TERMINAL_EXPENSE = define(
+    "entitlement.no-terminal-expense",
+    _("No terminal expense is in force on %(day)s for %(country)s nor by default."),
+    country=country_name,
+)
+NO_TRAVEL_POLICY = define("entitlement.no-travel-policy", _("%(event)s has no travel policy yet."))

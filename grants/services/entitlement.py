@@ -264,8 +264,7 @@ def pick_dsa(rates: Sequence[DsaRate], event: Event, day: datetime.date) -> DsaR
     ]
     if not in_force:
         raise EntitlementRefused(
-            _("No DSA rate for %(city)s is in force on %(day)s: the travel unit must enter one.")
-            % {"city": event.city, "day": day.isoformat()}
+            Sentence(sentences.NO_DSA_RATE, {"city": event.city, "day": day.isoformat()})
         )
     return max(in_force, key=lambda rate: rate.effective_from)
 
@@ -279,8 +278,7 @@ def pick_terminal(
         if in_force:
             return max(in_force, key=lambda row: row.effective_from)
     raise EntitlementRefused(
-        _("No terminal expense is in force on %(day)s for %(country)s nor by default.")
-        % {"day": day.isoformat(), "country": country.name}
+        Sentence(sentences.NO_TERMINAL_EXPENSE, {"day": day.isoformat(), "country": country.iso2})
     )
 
 
@@ -459,7 +457,7 @@ def compute_entitlement(grant: Grant) -> Entitlement:
         policy = event.travel_policy
     except TravelPolicy.DoesNotExist:
         raise EntitlementRefused(
-            _("%(event)s has no travel policy yet.") % {"event": event.code}
+            Sentence(sentences.NO_TRAVEL_POLICY, {"event": event.code})
         ) from None
     choice = choose_airfare(grant)
     dsa = pick_dsa(

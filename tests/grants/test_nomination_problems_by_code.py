@@ -198,3 +198,44 @@ def test_a_quotes_own_checks_are_kept_by_code_on_the_sheet(run):
     assert error.message == Sentence("quote.fare-not-positive")
     with translation.override("ar"):
         assert str(error.message) == said("ar", "An airfare must be greater than zero.")
+
+
+def test_an_entitlement_that_cannot_be_computed_is_kept_by_code_on_the_sheet(run):
+    """No DSA rate in force for the venue: the line's problem is a sentence, read
+    in each reader's language (it was text in the uploader's)."""
+    from grants.models import DsaRate
+
+    DsaRate.objects.all().delete()
+    quote = {
+        "route": "KTM-DOH-GVA",
+        "fare": "900",
+        "fare_currency": "USD",
+        "travel_hours": "14",
+        "quoted_on": "2019-03-01",
+    }
+    with translation.override("fr"), pytest.raises(FileRejected) as rejected:
+        run([row(**quote)], columns=[*COLUMNS, *QUOTE_COLUMNS])
+    (error,) = rejected.value.errors
+    assert isinstance(error.message, Sentence)
+    assert error.message.code == "entitlement.no-dsa-rate"
+    msgid = "No DSA rate for %(city)s is in force on %(day)s: the travel unit must enter one."
+    for language in ("en", "ar"):
+        with translation.override(language):
+            assert str(error.message) == said(language, msgid, error.message.params)
+
+
+@pytest.mark.django_db
+def test_a_terminal_expense_missing_names_the_country_in_the_readers_language():
+    import datetime
+
+    from fundmgr.models import Country
+    from grants.services.entitlement import EntitlementRefused, pick_terminal
+
+    with pytest.raises(EntitlementRefused) as refused:
+        pick_terminal([], Country.objects.get(iso2="NP"), datetime.date(2019, 3, 1))
+    sentence = refused.value.args[0]
+    assert sentence == Sentence(
+        "entitlement.no-terminal-expense", {"day": "2019-03-01", "country": "NP"}
+    )
+    with translation.override("fr"):
+        assert "Népal" in str(sentence)
