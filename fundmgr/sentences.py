@@ -204,3 +204,7 @@ UPLOAD_GONE = define(
 
 # Why an unused exchange rate was replaced by an import (the audit record's why).
 RATES_REPLACED_BY_FILE = define("rates.replaced-by-file", _("replaced by the file %(name)s"))
+
+# Why a journal entry was made, when the product says it (JournalEntry.memo_sentence;
+# its English is kept in ``memo``). What a person typed is a value, kept as typed.
+REVERSAL_OF = define("memo.reversal-of", _("Reversal of #%(entry)s: %(why)s"), why=render)
