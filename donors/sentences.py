@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from fundmgr.sentences import define, render
+from fundmgr.sentences import define, money_shown, render
 
 # Refusals (PermissionDenied): the audit trail keeps their code (fundmgr.refusals).
 NOT_A_DONOR = define("refused.not-a-donor", _("This account is not a donor's."))
@@ -226,10 +226,14 @@ DETAIL_CHARGES = define("bank-line.detail.charges", _("charges %(value)s"))
 # language: names, references and amounts are kept as written, a person's
 # reason as typed.
 MEMO_RECEIPT = define(
-    "memo.receipt", _("Receipt from %(donor)s (%(pledge)s) %(amount)s %(reference)s")
+    "memo.receipt",
+    _("Receipt from %(donor)s (%(pledge)s) %(amount)s %(reference)s"),
+    amount=money_shown,
 )
 MEMO_RECEIPT_NO_PLEDGE = define(
-    "memo.receipt.no-pledge", _("Receipt from %(donor)s (no pledge) %(amount)s %(reference)s")
+    "memo.receipt.no-pledge",
+    _("Receipt from %(donor)s (no pledge) %(amount)s %(reference)s"),
+    amount=money_shown,
 )
 MEMO_PLEDGE = define("memo.pledge", _("Pledge %(pledge)s by %(donor)s (binding agreement)"))
 MEMO_PLEDGE_WRITE_DOWN = define(
@@ -244,11 +248,14 @@ MEMO_PLEDGE_REDATED = define(
     reason=render,
 )
 MEMO_CARD_REFUND = define(
-    "memo.card.refund", _("Card refund %(refund)s of %(charge)s (%(pledge)s) %(amount)s")
+    "memo.card.refund",
+    _("Card refund %(refund)s of %(charge)s (%(pledge)s) %(amount)s"),
+    amount=money_shown,
 )
 MEMO_CARD_DISPUTE_HELD = define(
     "memo.card.dispute-held",
     _("Card dispute %(dispute)s on %(charge)s (%(pledge)s): %(amount)s held by the processor"),
+    amount=money_shown,
 )
 MEMO_CARD_DISPUTE_WON = define("memo.card.dispute-won", _("card dispute %(dispute)s won"))
 MEMO_CARD_DISPUTE_LOST = define(
@@ -256,12 +263,17 @@ MEMO_CARD_DISPUTE_LOST = define(
     _("Card dispute %(dispute)s lost (%(pledge)s): refunded to the donor"),
 )
 MEMO_CARD_DISPUTE_FEE = define(
-    "memo.card.dispute-fee", _("Card dispute %(dispute)s (%(pledge)s): fee %(amount)s")
+    "memo.card.dispute-fee",
+    _("Card dispute %(dispute)s (%(pledge)s): fee %(amount)s"),
+    amount=money_shown,
 )
 MEMO_CARD_DISPUTE_FEE_RETURNED = define(
     "memo.card.dispute-fee-returned",
     _("Card dispute %(dispute)s (%(pledge)s): fee returned %(amount)s"),
+    amount=money_shown,
 )
 MEMO_CARD_PAYOUT = define(
-    "memo.card.payout", _("Card payout %(payout)s from the processor %(amount)s")
+    "memo.card.payout",
+    _("Card payout %(payout)s from the processor %(amount)s"),
+    amount=money_shown,
 )

@@ -8,19 +8,27 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from fundmgr.sentences import define
+from fundmgr.sentences import define, money_shown
 
 MEMO_BANK_CHARGE = define(
-    "memo.bank-charge", _("Bank charge, statement %(statement)s line %(line)s %(amount)s")
+    "memo.bank-charge",
+    _("Bank charge, statement %(statement)s line %(line)s %(amount)s"),
+    amount=money_shown,
 )
 MEMO_BANK_INTEREST = define(
-    "memo.bank-interest", _("Bank interest, statement %(statement)s line %(line)s %(amount)s")
+    "memo.bank-interest",
+    _("Bank interest, statement %(statement)s line %(line)s %(amount)s"),
+    amount=money_shown,
 )
 MEMO_PAYOUT_FX_GAIN = define(
-    "memo.payout-fx.gain", _("Exchange difference on card payout %(payout)s (gain) %(amount)s")
+    "memo.payout-fx.gain",
+    _("Exchange difference on card payout %(payout)s (gain) %(amount)s"),
+    amount=money_shown,
 )
 MEMO_PAYOUT_FX_LOSS = define(
-    "memo.payout-fx.loss", _("Exchange difference on card payout %(payout)s (loss) %(amount)s")
+    "memo.payout-fx.loss",
+    _("Exchange difference on card payout %(payout)s (loss) %(amount)s"),
+    amount=money_shown,
 )
 MEMO_HOST_CASH_RECEIVED = define(
     "memo.host.cash-received",

@@ -168,6 +168,7 @@ _entries = Rows(
     },
     reads=[
         "id",
+        "memo",
         "memo_sentence",
         "source_type_id",
         "source_type__app_label",

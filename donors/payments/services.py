@@ -62,7 +62,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, round_amount
-from fundmgr.sentences import Sentence
+from fundmgr.sentences import Sentence, money_kept
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
 from fundmgr.services.rates import convert
@@ -373,7 +373,7 @@ def _apply_refunds(payment: CardPayment, refunds: Iterable[stripe.Refund]) -> li
                     "refund": refund.id,
                     "charge": payment.charge_id,
                     "pledge": payment.pledge.reference,
-                    "amount": str(amount),
+                    "amount": money_kept(amount),
                 },
             ),
             [
@@ -432,7 +432,7 @@ def _apply_dispute(payment: CardPayment, dispute: stripe.Dispute) -> list[str]:
                     "dispute": dispute.id,
                     "charge": payment.charge_id,
                     "pledge": payment.pledge.reference,
-                    "amount": str(amount),
+                    "amount": money_kept(amount),
                 },
             ),
             [
@@ -561,7 +561,7 @@ def _book_dispute_fee(payment: CardPayment, record: CardDispute, dispute: stripe
         day,
         Sentence(
             what,
-            {"dispute": dispute.id, "pledge": payment.pledge.reference, "amount": str(size)},
+            {"dispute": dispute.id, "pledge": payment.pledge.reference, "amount": money_kept(size)},
         ),
         legs,
         SYSTEM_ACTOR,
@@ -669,7 +669,7 @@ def on_payout_paid(data: dict) -> str:
         entry = post_entry(
             fund,
             arrival,
-            Sentence(MEMO_CARD_PAYOUT, {"payout": payout_id, "amount": str(amount)}),
+            Sentence(MEMO_CARD_PAYOUT, {"payout": payout_id, "amount": money_kept(amount)}),
             [debit(AccountKey.BANK, amount), credit(AccountKey.CARD_CLEARING, amount)],
             SYSTEM_ACTOR,
             kind=EntryKind.CARD_PAYOUT,

@@ -23,7 +23,7 @@ from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, quantum
-from fundmgr.sentences import Sentence
+from fundmgr.sentences import Sentence, money_kept
 from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import LegSpec, credit, debit, post_or_find_entry
 from fundmgr.services.rates import convert
@@ -208,7 +208,7 @@ def record_receipt(
         )
 
     # Kept by code, read in the reader's language (its English in ``memo``).
-    said = {"donor": str(donor), "amount": str(amount), "reference": external_reference}
+    said = {"donor": str(donor), "amount": money_kept(amount), "reference": external_reference}
     memo = (
         Sentence(MEMO_RECEIPT, {**said, "pledge": pledge.reference})
         if pledge

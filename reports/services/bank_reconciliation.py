@@ -30,7 +30,7 @@ from donors.services.bank_statements import _COUNT_FIELD
 from fundmgr.chart import AccountKey
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money
-from fundmgr.sentences import Sentence
+from fundmgr.sentences import Sentence, money_kept
 from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry, reverse_entry
 from reports.sentences import MEMO_BANK_CHARGE, MEMO_BANK_INTEREST
@@ -249,7 +249,7 @@ def _booking_key(line: BankLine) -> str:
 
 def _said(line: BankLine, size: Money) -> dict:
     """The values of a booked line's memo (kept by code, fundmgr.sentences)."""
-    return {"statement": line.statement_id, "line": line.line_number, "amount": str(size)}
+    return {"statement": line.statement_id, "line": line.line_number, "amount": money_kept(size)}
 
 
 def _booking_legs(line: BankLine, reason: str) -> tuple[Sentence, list]:

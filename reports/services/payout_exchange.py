@@ -20,7 +20,7 @@ from donors.payments.models import CardPayout
 from fundmgr.chart import AccountKey
 from fundmgr.models import EntryKind, JournalEntry
 from fundmgr.money import Money, round_money
-from fundmgr.sentences import Sentence
+from fundmgr.sentences import Sentence, money_kept
 from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry
 from reports.sentences import MEMO_PAYOUT_FX_GAIN, MEMO_PAYOUT_FX_LOSS
@@ -84,7 +84,7 @@ def book_payout_exchange_difference(
             # Kept by code, read in the reader's language (its English in ``memo``).
             Sentence(
                 MEMO_PAYOUT_FX_GAIN if difference > 0 else MEMO_PAYOUT_FX_LOSS,
-                {"payout": payout.payout_id, "amount": str(size)},
+                {"payout": payout.payout_id, "amount": money_kept(size)},
             ),
             legs,
             by,
