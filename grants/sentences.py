@@ -264,12 +264,13 @@ QUOTE_LESS_THAN_A_CENT = define(
 MEMO_TRAVEL_GRANT = define(
     "memo.travel-grant", _("Travel grant %(grant)s (%(nominee)s): %(what)s"), what=render
 )
-MEMO_RELEASE = define(
-    "memo.grant.release", _("release of the open commitment (%(why)s)"), why=render
+MEMO_WITHDRAWN = define(
+    "memo.grant.release-withdrawn", _("release of the open commitment (withdrawn)")
 )
-MEMO_WITHDRAWN = define("memo.grant.withdrawn", _("withdrawn"))
-MEMO_NO_SHOW_RELEASE = define("memo.grant.no-show-release", _("no-show"))
-MEMO_SETTLED = define("memo.grant.settled", _("settled"))
+MEMO_NO_SHOW_RELEASE = define(
+    "memo.grant.release-no-show", _("release of the open commitment (no-show)")
+)
+MEMO_SETTLED = define("memo.grant.release-settled", _("release of the open commitment (settled)"))
 MEMO_COMMITMENT = define("memo.grant.commitment", _("commitment of the approved amount"))
 MEMO_ADVANCE = define("memo.grant.advance", _("travel advance paid"))
 MEMO_LIQUIDATION = define("memo.grant.liquidation", _("commitment liquidated by the advance"))

@@ -59,7 +59,6 @@ from grants.sentences import (
     MEMO_NO_SHOW,
     MEMO_NO_SHOW_RELEASE,
     MEMO_PSC,
-    MEMO_RELEASE,
     MEMO_SETTLED,
     MEMO_SETTLEMENT,
     MEMO_TRAVEL_GRANT,
@@ -413,7 +412,8 @@ def _post(grant: Grant, day: datetime.date, what: str, memo: Sentence, legs, by:
 
 
 def _release(grant: Grant, day: datetime.date, by: Actor, why: str) -> Decimal:
-    """Release the whole open commitment (the reverse pair); returns the amount."""
+    """Release the whole open commitment (the reverse pair); returns the amount.
+    ``why``: the code of the release's sentence (grants.sentences, MEMO_...)."""
     open_amount = grant.committed_amount
     if open_amount > 0:
         m = _money(grant, open_amount)
@@ -421,7 +421,7 @@ def _release(grant: Grant, day: datetime.date, by: Actor, why: str) -> Decimal:
             grant,
             day,
             "release",
-            Sentence(MEMO_RELEASE, {"why": Sentence(why).data()}),
+            Sentence(why),
             [debit(K.COMMITMENTS_CONTROL, m), credit(K.COMMITMENTS, m)],
             by,
         )
