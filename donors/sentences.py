@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from fundmgr.sentences import define, render
+from fundmgr.sentences import define, money_shown, render
 
 # Refusals (PermissionDenied): the audit trail keeps their code (fundmgr.refusals).
 NOT_A_DONOR = define("refused.not-a-donor", _("This account is not a donor's."))
@@ -221,3 +221,59 @@ DETAIL_END_TO_END_MT940 = define(
 )
 DETAIL_ORIGINAL_AMOUNT = define("bank-line.detail.original-amount", _("original amount %(value)s"))
 DETAIL_CHARGES = define("bank-line.detail.charges", _("charges %(value)s"))
+
+# Why a journal entry was made (JournalEntry.memo_sentence), in the reader's
+# language: names, references and amounts are kept as written, a person's
+# reason as typed.
+MEMO_RECEIPT = define(
+    "memo.receipt",
+    _("Receipt from %(donor)s (%(pledge)s) %(amount)s %(reference)s"),
+    amount=money_shown,
+)
+MEMO_RECEIPT_NO_PLEDGE = define(
+    "memo.receipt.no-pledge",
+    _("Receipt from %(donor)s (no pledge) %(amount)s %(reference)s"),
+    amount=money_shown,
+)
+MEMO_PLEDGE = define("memo.pledge", _("Pledge %(pledge)s by %(donor)s (binding agreement)"))
+MEMO_PLEDGE_WRITE_DOWN = define(
+    "memo.pledge.write-down", _("Write-down of pledge %(pledge)s by %(donor)s: %(why)s"), why=render
+)
+MEMO_PLEDGE_CANCELLED = define(
+    "memo.pledge.cancelled", _("pledge %(pledge)s cancelled: %(reason)s"), reason=render
+)
+MEMO_PLEDGE_REDATED = define(
+    "memo.pledge.redated",
+    _("pledge %(pledge)s redated from %(old)s to %(new)s: %(reason)s"),
+    reason=render,
+)
+MEMO_CARD_REFUND = define(
+    "memo.card.refund",
+    _("Card refund %(refund)s of %(charge)s (%(pledge)s) %(amount)s"),
+    amount=money_shown,
+)
+MEMO_CARD_DISPUTE_HELD = define(
+    "memo.card.dispute-held",
+    _("Card dispute %(dispute)s on %(charge)s (%(pledge)s): %(amount)s held by the processor"),
+    amount=money_shown,
+)
+MEMO_CARD_DISPUTE_WON = define("memo.card.dispute-won", _("card dispute %(dispute)s won"))
+MEMO_CARD_DISPUTE_LOST = define(
+    "memo.card.dispute-lost",
+    _("Card dispute %(dispute)s lost (%(pledge)s): refunded to the donor"),
+)
+MEMO_CARD_DISPUTE_FEE = define(
+    "memo.card.dispute-fee",
+    _("Card dispute %(dispute)s (%(pledge)s): fee %(amount)s"),
+    amount=money_shown,
+)
+MEMO_CARD_DISPUTE_FEE_RETURNED = define(
+    "memo.card.dispute-fee-returned",
+    _("Card dispute %(dispute)s (%(pledge)s): fee returned %(amount)s"),
+    amount=money_shown,
+)
+MEMO_CARD_PAYOUT = define(
+    "memo.card.payout",
+    _("Card payout %(payout)s from the processor %(amount)s"),
+    amount=money_shown,
+)

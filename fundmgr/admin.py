@@ -302,9 +302,13 @@ class LegInline(admin.TabularInline):
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "fund", "date", "memo", "kind", "posted_by", "created_at"]
+    list_display = ["id", "fund", "date", "why", "kind", "posted_by", "created_at"]
     list_select_related = ["fund", "created_by"]
     inlines = [LegInline]
+
+    @admin.display(description=_("why"))
+    def why(self, entry):
+        return entry.memo_shown
 
     @admin.display(description=_("posted by"))
     def posted_by(self, entry):

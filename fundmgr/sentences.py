@@ -204,3 +204,23 @@ UPLOAD_GONE = define(
 
 # Why an unused exchange rate was replaced by an import (the audit record's why).
 RATES_REPLACED_BY_FILE = define("rates.replaced-by-file", _("replaced by the file %(name)s"))
+
+
+def money_kept(amount: Any) -> dict[str, str]:
+    """An amount (``Money``) as a sentence keeps it: its figures and currency,
+    shown when read in the reader's way of writing money (``money_shown``)."""
+    return {"amount": str(amount.amount), "currency": amount.currency.code}
+
+
+def money_shown(kept: Any) -> str:
+    """An amount kept by ``money_kept``, written as the language active writes it."""
+    from fundmgr.money import Money
+
+    if not isinstance(kept, dict):
+        return str(kept)
+    return str(Money(kept["amount"], kept["currency"]))
+
+
+# Why a journal entry was made, when the product says it (JournalEntry.memo_sentence;
+# its English is kept in ``memo``). What a person typed is a value, kept as typed.
+REVERSAL_OF = define("memo.reversal-of", _("Reversal of #%(entry)s: %(why)s"), why=render)

@@ -272,3 +272,25 @@ NO_TERMINAL_EXPENSE = define(
     country=country_name,
 )
 NO_TRAVEL_POLICY = define("entitlement.no-travel-policy", _("%(event)s has no travel policy yet."))
+
+# Why a grant's journal entry was made (JournalEntry.memo_sentence), in the
+# reader's language; the nominee's name and the reference are kept as written.
+MEMO_TRAVEL_GRANT = define(
+    "memo.travel-grant", _("Travel grant %(grant)s (%(nominee)s): %(what)s"), what=render
+)
+MEMO_WITHDRAWN = define(
+    "memo.grant.release-withdrawn", _("release of the open commitment (withdrawn)")
+)
+MEMO_NO_SHOW_RELEASE = define(
+    "memo.grant.release-no-show", _("release of the open commitment (no-show)")
+)
+MEMO_SETTLED = define("memo.grant.release-settled", _("release of the open commitment (settled)"))
+MEMO_COMMITMENT = define("memo.grant.commitment", _("commitment of the approved amount"))
+MEMO_ADVANCE = define("memo.grant.advance", _("travel advance paid"))
+MEMO_LIQUIDATION = define("memo.grant.liquidation", _("commitment liquidated by the advance"))
+MEMO_NO_SHOW = define("memo.grant.no-show", _("no-show: the advance is owed back"))
+MEMO_SETTLEMENT = define("memo.grant.settlement", _("travel claim settled"))
+MEMO_PSC = define("memo.grant.psc", _("programme support cost at %(percent)s%% of the actual cost"))
+MEMO_TRAVELLER_REFUND = define(
+    "memo.grant.traveller-refund", _("refund received from the traveller")
+)

@@ -21,6 +21,7 @@ from api.serializers.journal import JournalEntrySerializer, LegSerializer
 from api.serializers.rates import ExchangeRateSerializer
 from donors.models import Instalment
 from fundmgr.models import Account, EventSession, Leg
+from fundmgr.models.ledger import memo_shown
 
 
 def _donor(values: dict[str, Any]) -> dict[str, Any] | None:
@@ -147,6 +148,11 @@ def _posted_by(values: dict[str, Any]) -> str:
     return values["system_actor"]
 
 
+def _memo(values: dict[str, Any]) -> str:
+    """JournalEntry.memo_shown: by its code in the reader's language, else as written."""
+    return memo_shown(values["memo"], values["memo_sentence"])
+
+
 def _reversed_by(values: dict[str, Any]) -> int | None:
     return values["reversed_by__id"]
 
@@ -157,10 +163,13 @@ _entries = Rows(
         "source": _source,
         "reversed_by": _reversed_by,
         "posted_by": _posted_by,
+        "memo": _memo,
         "legs": _children,
     },
     reads=[
         "id",
+        "memo",
+        "memo_sentence",
         "source_type_id",
         "source_type__app_label",
         "source_type__model",

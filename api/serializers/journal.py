@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from api.serializers.money import MoneyOfField, MoneySerializer
@@ -51,6 +52,14 @@ class JournalEntrySerializer(serializers.ModelSerializer):
     reverses = serializers.IntegerField(source="reverses_id", read_only=True, allow_null=True)
     reversed_by = serializers.IntegerField(source="reversed_by.pk", read_only=True, allow_null=True)
     posted_by = serializers.CharField(source="actor", read_only=True)
+    memo = serializers.CharField(
+        source="memo_shown",
+        read_only=True,
+        help_text=gettext_lazy(
+            "Why the entry was made, in the reader's language where the system wrote it; "
+            "as typed where a person did."
+        ),
+    )
     legs = LegSerializer(many=True, read_only=True)
 
     class Meta:

@@ -47,12 +47,22 @@ from django.utils import timezone
 from donors.models import PaymentMethod, Pledge, Receipt
 from donors.payments import gateway
 from donors.payments.models import CardDispute, CardPayment, CardPayout, CardRefund, StripeEvent
+from donors.sentences import (
+    MEMO_CARD_DISPUTE_FEE,
+    MEMO_CARD_DISPUTE_FEE_RETURNED,
+    MEMO_CARD_DISPUTE_HELD,
+    MEMO_CARD_DISPUTE_LOST,
+    MEMO_CARD_DISPUTE_WON,
+    MEMO_CARD_PAYOUT,
+    MEMO_CARD_REFUND,
+)
 from donors.services.online import ONLINE_ACTOR, pledge_online, send_card_outcome
 from donors.services.receipts import Fee, record_receipt
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, round_amount
+from fundmgr.sentences import Sentence, money_kept
 from fundmgr.services.audit import log_action
 from fundmgr.services.ledger import credit, debit, post_entry, reverse_entry
 from fundmgr.services.rates import convert
@@ -357,7 +367,15 @@ def _apply_refunds(payment: CardPayment, refunds: Iterable[stripe.Refund]) -> li
         entry = post_entry(
             fund,
             max(_day(refund.created), payment.receipt.value_date),
-            f"Card refund {refund.id} of {payment.charge_id} ({payment.pledge.reference}) {amount}",
+            Sentence(
+                MEMO_CARD_REFUND,
+                {
+                    "refund": refund.id,
+                    "charge": payment.charge_id,
+                    "pledge": payment.pledge.reference,
+                    "amount": money_kept(amount),
+                },
+            ),
             [
                 debit(AccountKey.DONOR_REFUNDS, amount, base),
                 credit(AccountKey.CARD_CLEARING, amount, base),
@@ -408,8 +426,15 @@ def _apply_dispute(payment: CardPayment, dispute: stripe.Dispute) -> list[str]:
         held = post_entry(
             fund,
             max(_day(dispute.created), payment.receipt.value_date),
-            f"Card dispute {dispute.id} on {payment.charge_id} ({payment.pledge.reference}): "
-            f"{amount} held by the processor",
+            Sentence(
+                MEMO_CARD_DISPUTE_HELD,
+                {
+                    "dispute": dispute.id,
+                    "charge": payment.charge_id,
+                    "pledge": payment.pledge.reference,
+                    "amount": money_kept(amount),
+                },
+            ),
             [
                 debit(AccountKey.REFUNDS_PAYABLE, amount, Money(base, base_currency)),
                 credit(AccountKey.CARD_CLEARING, amount, Money(base, base_currency)),
@@ -433,15 +458,19 @@ def _apply_dispute(payment: CardPayment, dispute: stripe.Dispute) -> list[str]:
     if status in ("won", "lost") and record.held_entry_id and record.closing_entry_id is None:
         if status == "won":
             closing = reverse_entry(
-                record.held_entry, SYSTEM_ACTOR, f"card dispute {dispute.id} won"
+                record.held_entry,
+                SYSTEM_ACTOR,
+                Sentence(MEMO_CARD_DISPUTE_WON, {"dispute": dispute.id}),
             )
         else:
             held_base = Money(record.base_amount, base_currency)
             closing = post_entry(
                 fund,
                 max(timezone.localdate(), record.held_entry.date),
-                f"Card dispute {dispute.id} lost ({payment.pledge.reference}): "
-                "refunded to the donor",
+                Sentence(
+                    MEMO_CARD_DISPUTE_LOST,
+                    {"dispute": dispute.id, "pledge": payment.pledge.reference},
+                ),
                 [
                     debit(AccountKey.DONOR_REFUNDS, amount, held_base),
                     credit(AccountKey.REFUNDS_PAYABLE, amount, held_base),
@@ -520,17 +549,20 @@ def _book_dispute_fee(payment: CardPayment, record: CardDispute, dispute: stripe
             debit(AccountKey.CARD_FEES, size, value),
             credit(AccountKey.CARD_CLEARING, size, value),
         ]
-        what = "fee"
+        what = MEMO_CARD_DISPUTE_FEE
     else:
         legs = [
             debit(AccountKey.CARD_CLEARING, size, value),
             credit(AccountKey.CARD_FEES, size, value),
         ]
-        what = "fee returned"
+        what = MEMO_CARD_DISPUTE_FEE_RETURNED
     post_entry(
         fund,
         day,
-        f"Card dispute {dispute.id} ({payment.pledge.reference}): {what} {size}",
+        Sentence(
+            what,
+            {"dispute": dispute.id, "pledge": payment.pledge.reference, "amount": money_kept(size)},
+        ),
         legs,
         SYSTEM_ACTOR,
         kind=EntryKind.CARD_DISPUTE_FEE,
@@ -546,7 +578,7 @@ def _book_dispute_fee(payment: CardPayment, record: CardDispute, dispute: stripe
         "",
         {"dispute": dispute.id, "fee": str(size), "returned": change < 0},
     )
-    return [f"dispute {dispute.id} {what} {size}"]
+    return [f"dispute {dispute.id} {'fee' if change > 0 else 'fee returned'} {size}"]
 
 
 # -- one function per event kind ----------------------------------------------------------
@@ -637,7 +669,7 @@ def on_payout_paid(data: dict) -> str:
         entry = post_entry(
             fund,
             arrival,
-            f"Card payout {payout_id} from the processor {amount}",
+            Sentence(MEMO_CARD_PAYOUT, {"payout": payout_id, "amount": money_kept(amount)}),
             [debit(AccountKey.BANK, amount), credit(AccountKey.CARD_CLEARING, amount)],
             SYSTEM_ACTOR,
             kind=EntryKind.CARD_PAYOUT,

@@ -24,6 +24,12 @@ from donors.models import (
     PaymentMethod,
     Pledge,
 )
+from donors.sentences import (
+    MEMO_PLEDGE,
+    MEMO_PLEDGE_CANCELLED,
+    MEMO_PLEDGE_REDATED,
+    MEMO_PLEDGE_WRITE_DOWN,
+)
 from donors.services.greetings import Contact
 from donors.services.receipts import outstanding
 from donors.services.references import new_reference
@@ -350,7 +356,7 @@ def _post_receivable(pledge: Pledge, by: Actor, key: str) -> JournalEntry:
     entry = post_entry(
         pledge.fund,
         pledge.pledge_date,
-        f"Pledge {pledge.reference} by {pledge.donor} (binding agreement)",
+        Sentence(MEMO_PLEDGE, {"pledge": pledge.reference, "donor": str(pledge.donor)}),
         [
             debit(AccountKey.PLEDGES_RECEIVABLE, pledge.amount),
             credit(AccountKey.CONTRIBUTIONS, pledge.amount),
@@ -502,7 +508,7 @@ def _write_down_receivable(
     assert booked is not None  # a binding pledge's receivable is booked
     receivable = booked.legs.get(account__key=AccountKey.PLEDGES_RECEIVABLE).debit
     cleared = pledge.receipts.aggregate(total=ExactSum("receivable_cleared"))["total"] or Decimal(0)
-    why = f"pledge {pledge.reference} cancelled: {reason}"
+    why = Sentence(MEMO_PLEDGE_CANCELLED, {"pledge": pledge.reference, "reason": reason})
     if not cleared:
         return reverse_entry(booked, by, why, date=max(day, booked.date))
     left = receivable - cleared
@@ -513,7 +519,10 @@ def _write_down_receivable(
     return post_entry(
         pledge.fund,
         max(day, booked.date),
-        f"Write-down of pledge {pledge.reference} by {pledge.donor}: {why}",
+        Sentence(
+            MEMO_PLEDGE_WRITE_DOWN,
+            {"pledge": pledge.reference, "donor": str(pledge.donor), "why": why.data()},
+        ),
         [
             debit(AccountKey.CONTRIBUTIONS, owed, Money(left, base)),
             credit(AccountKey.PLEDGES_RECEIVABLE, owed, Money(left, base)),
@@ -583,7 +592,15 @@ def redate_pledge(pledge: Pledge, new_date: datetime.date, reason: str, by: Acto
     booked = locked.receivable_entry
     reversal = entry = None
     if booked is not None:
-        why = f"pledge {locked.reference} redated from {old_date} to {new_date}: {reason}"
+        why = Sentence(
+            MEMO_PLEDGE_REDATED,
+            {
+                "pledge": locked.reference,
+                "old": old_date.isoformat(),
+                "new": new_date.isoformat(),
+                "reason": reason,
+            },
+        )
         # Dated the booking's own day: between the two dates the receivable
         # is the new booking's alone, after them the old one nets to nothing.
         reversal = reverse_entry(booked, by, why, date=booked.date)

@@ -17,11 +17,13 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from donors.models import Donor, Pledge, Receipt
+from donors.sentences import MEMO_RECEIPT, MEMO_RECEIPT_NO_PLEDGE
 from donors.services.notifications import send_receipt_acknowledgement
 from fundmgr.chart import AccountKey
 from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money, quantum
+from fundmgr.sentences import Sentence, money_kept
 from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import LegSpec, credit, debit, post_or_find_entry
 from fundmgr.services.rates import convert
@@ -205,11 +207,17 @@ def record_receipt(
             )
         )
 
-    what = pledge.reference if pledge else _("no pledge")
+    # Kept by code, read in the reader's language (its English in ``memo``).
+    said = {"donor": str(donor), "amount": money_kept(amount), "reference": external_reference}
+    memo = (
+        Sentence(MEMO_RECEIPT, {**said, "pledge": pledge.reference})
+        if pledge
+        else Sentence(MEMO_RECEIPT_NO_PLEDGE, said)
+    )
     entry, posted = post_or_find_entry(
         fund,
         value_date,
-        f"Receipt from {donor} ({what}) {amount} {external_reference}".strip(),
+        memo,
         legs,
         by,
         kind=kind,

@@ -25,6 +25,7 @@ from djmoney.models.fields import MoneyField
 
 from fundmgr.models.funds import Account, Fund
 from fundmgr.money import Money
+from fundmgr.sentences import render
 
 
 class LedgerImmutable(Exception):
@@ -91,6 +92,12 @@ class JournalEntryQuerySet(models.QuerySet):
         )
 
 
+def memo_shown(memo: str, memo_sentence: dict | None) -> str:
+    """An entry's memo as read (``JournalEntry.memo_shown``), from its two
+    columns: the sentence in the language active, else the text as written."""
+    return render(memo_sentence).strip() if memo_sentence else memo
+
+
 class JournalEntry(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -101,6 +108,11 @@ class JournalEntry(models.Model):
     )
     date = models.DateField(_("transaction date"))
     memo = models.CharField(_("why"), max_length=500)
+    # The memo the product wrote, by its sentence's code and values
+    # (fundmgr.sentences, issue 15), read in the reader's language; ``memo``
+    # keeps its English (the record) and a person's typed text. NULL for an
+    # entry posted before, or whose memo a person typed.
+    memo_sentence = models.JSONField(_("why, by its code"), null=True, blank=True)
     kind = models.CharField(
         _("kind"), max_length=40, choices=EntryKind.choices, default=EntryKind.MANUAL
     )
@@ -191,6 +203,12 @@ class JournalEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise LedgerImmutable("journal entries are never deleted; post a reversing entry")
+
+    @property
+    def memo_shown(self) -> str:
+        """Why the entry was made, in the reader's language where the product
+        wrote it by code; else ``memo`` as it was written."""
+        return memo_shown(self.memo, self.memo_sentence)
 
     @property
     def actor(self) -> str:

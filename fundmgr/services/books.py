@@ -35,6 +35,10 @@ from fundmgr.services.ledger import trial_balance
 
 AUDIT_TRAIL = "audit trail"
 
+#: The journal entry's columns added since the fingerprint was first defined
+#: (see ``table_rows``): ``memo_sentence``, fundmgr 0023.
+ENTRY_COLUMNS_ADDED = ("memo_sentence",)
+
 
 @dataclasses.dataclass(frozen=True)
 class SectionDigest:
@@ -123,11 +127,27 @@ def line(value: Any) -> str:
     return json.dumps(canonical(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def table_rows(queryset: models.QuerySet) -> Iterator[list[Any]]:
-    """Every concrete column of the rows of ``queryset``, in primary key order."""
-    names = [field.attname for field in queryset.model._meta.concrete_fields]
-    for row in queryset.order_by("pk").values_list(*names).iterator(chunk_size=2000):
-        yield list(row)
+def table_rows(queryset: models.QuerySet, *, added: Iterable[str] = ()) -> Iterator[list[Any]]:
+    """Every concrete column of the rows of ``queryset``, in primary key order.
+
+    ``added``: nullable columns added after books were fingerprinted, left out
+    of a row while NULL and otherwise written after its other columns as
+    ``{name: value}``: a row without them renders as it did before they
+    existed, so the fingerprint of books kept before does not change."""
+    added = list(added)
+    names = [
+        field.attname
+        for field in queryset.model._meta.concrete_fields
+        if field.attname not in added
+    ]
+    for row in queryset.order_by("pk").values_list(*names, *added).iterator(chunk_size=2000):
+        values = list(row[: len(names)])
+        extra = {
+            name: value
+            for name, value in zip(added, row[len(names) :], strict=True)
+            if value is not None
+        }
+        yield [*values, extra] if extra else values
 
 
 class _Section:
@@ -178,7 +198,9 @@ def books_fingerprint(
 
         for fund in Fund.objects.order_by("code"):
             journal = _Section(f"{fund.code} journal", sink)
-            for row in table_rows(JournalEntry.objects.filter(fund=fund)):
+            # An entry's memo by code (issue 15) counts only where it is kept.
+            entries = JournalEntry.objects.filter(fund=fund)
+            for row in table_rows(entries, added=ENTRY_COLUMNS_ADDED):
                 journal.add(["entry", *row])
             for row in table_rows(Leg.objects.filter(entry__fund=fund)):
                 journal.add(["leg", *row])

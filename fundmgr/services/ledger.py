@@ -25,6 +25,7 @@ from fundmgr.db.exact_sum import ExactSum
 from fundmgr.models import Account, DayTotal, EntryKind, Fund, JournalEntry, Leg
 from fundmgr.models.ledger import DAY_TOTAL_SCALE
 from fundmgr.money import Money, round_money
+from fundmgr.sentences import REVERSAL_OF, Said, Sentence, kept
 from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.rates import convert
 
@@ -177,7 +178,7 @@ def _source_columns(source: models.Model | _SourceColumns | None) -> dict:
 def post_entry(
     fund: Fund,
     date: datetime.date,
-    memo: str,
+    memo: str | Sentence,
     legs: Iterable[LegSpec],
     by: Actor,
     *,
@@ -209,7 +210,7 @@ def post_entry(
 def post_or_find_entry(
     fund: Fund,
     date: datetime.date,
-    memo: str,
+    memo: str | Sentence,
     legs: Iterable[LegSpec],
     by: Actor,
     *,
@@ -232,6 +233,11 @@ def post_or_find_entry(
     ``key_is_new``: the caller knows no entry holds ``idempotency_key`` yet,
     so it is not looked for first; the unique key still catches a
     simultaneous post, whose entry is then returned."""
+    # The product's own memo is a sentence: kept by code (read in the reader's
+    # language) and written out in English into ``memo``, the record; a
+    # person's typed memo is text, kept as typed.
+    memo_sentence = memo.data() if isinstance(memo, Sentence) else None
+    memo = memo.in_english() if isinstance(memo, Sentence) else memo
     if not memo or not memo.strip():
         raise LedgerError(_("Every journal entry must say why it was made."))
     if kind not in EntryKind.values:
@@ -251,6 +257,7 @@ def post_or_find_entry(
                 fund=fund,
                 date=date,
                 memo=memo.strip()[:500],
+                memo_sentence=memo_sentence,
                 kind=kind,
                 **source_columns,
                 source_ref=source_ref,
@@ -377,7 +384,7 @@ def _as_date(value) -> datetime.date:
 
 
 def reverse_entry(
-    entry: JournalEntry, by: Actor, why: str, date: datetime.date | None = None
+    entry: JournalEntry, by: Actor, why: Said, date: datetime.date | None = None
 ) -> JournalEntry:
     """Post the mirror image of ``entry``: the only way to correct the ledger.
     The reversal keeps ``entry``'s source: it belongs to the same record."""
@@ -400,8 +407,8 @@ def reverse_entry(
         return post_entry(
             fund,
             day,
-            # Stored text stays in one language (English), whoever reverses.
-            f"Reversal of #{entry.pk}: {why}",
+            # Kept by code, read in the reader's language; ``why`` as said.
+            Sentence(REVERSAL_OF, {"entry": entry.pk, "why": kept(why)}),
             mirrored,
             by,
             kind=EntryKind.REVERSAL,

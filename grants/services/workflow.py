@@ -38,6 +38,7 @@ from fundmgr.formatting import country_name, money
 from fundmgr.models import EntryKind, Fund
 from fundmgr.money import Money, quantum, round_amount, to_decimal
 from fundmgr.roles import Role, has_role, require_role
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, actor_fields, log_action
 from fundmgr.services.duties import SeparationOfDutiesError, sign, signatures_on
 from fundmgr.services.ledger import credit, debit, post_entry
@@ -51,6 +52,19 @@ from grants.models import (
     Priority,
 )
 from grants.queries import grant_entries
+from grants.sentences import (
+    MEMO_ADVANCE,
+    MEMO_COMMITMENT,
+    MEMO_LIQUIDATION,
+    MEMO_NO_SHOW,
+    MEMO_NO_SHOW_RELEASE,
+    MEMO_PSC,
+    MEMO_SETTLED,
+    MEMO_SETTLEMENT,
+    MEMO_TRAVEL_GRANT,
+    MEMO_TRAVELLER_REFUND,
+    MEMO_WITHDRAWN,
+)
 from grants.services.commitments import (
     InsufficientFunds,
     check_country_cap,
@@ -380,11 +394,15 @@ KINDS = {
 }
 
 
-def _post(grant: Grant, day: datetime.date, what: str, memo: str, legs, by: Actor) -> None:
+def _post(grant: Grant, day: datetime.date, what: str, memo: Sentence, legs, by: Actor) -> None:
     post_entry(
         grant.event.fund,
         day,
-        f"Travel grant {grant.reference} ({grant.nominee_name}): {memo}",
+        # Kept by code, read in the reader's language (its English in ``memo``).
+        Sentence(
+            MEMO_TRAVEL_GRANT,
+            {"grant": grant.reference, "nominee": grant.nominee_name, "what": memo.data()},
+        ),
         legs,
         by,
         kind=KINDS[what.split(":")[0]],
@@ -394,7 +412,8 @@ def _post(grant: Grant, day: datetime.date, what: str, memo: str, legs, by: Acto
 
 
 def _release(grant: Grant, day: datetime.date, by: Actor, why: str) -> Decimal:
-    """Release the whole open commitment (the reverse pair); returns the amount."""
+    """Release the whole open commitment (the reverse pair); returns the amount.
+    ``why``: the code of the release's sentence (grants.sentences, MEMO_...)."""
     open_amount = grant.committed_amount
     if open_amount > 0:
         m = _money(grant, open_amount)
@@ -402,7 +421,7 @@ def _release(grant: Grant, day: datetime.date, by: Actor, why: str) -> Decimal:
             grant,
             day,
             "release",
-            f"release of the open commitment ({why})",
+            Sentence(why),
             [debit(K.COMMITMENTS_CONTROL, m), credit(K.COMMITMENTS, m)],
             by,
         )
@@ -603,7 +622,7 @@ def _approve_and_commit(
         grant,
         day,
         "commitment",
-        "commitment of the approved amount",
+        Sentence(MEMO_COMMITMENT),
         [debit(K.COMMITMENTS, amount), credit(K.COMMITMENTS_CONTROL, amount)],
         by,
     )
@@ -623,7 +642,7 @@ def withdraw(grant: Grant | int, by: Actor, reason: str) -> Grant:
     """Before the advance: -> withdrawn, with a reason; releases the open commitment."""
 
     def effect(locked: Grant, day: datetime.date):
-        released = _release(locked, day, by, "withdrawn")
+        released = _release(locked, day, by, MEMO_WITHDRAWN)
         return {"released": released} if released else None
 
     return _move(grant, Action.WITHDRAW, by, reason, effect)
@@ -669,7 +688,7 @@ def pay_advance(
             locked,
             day,
             "advance",
-            "travel advance paid",
+            Sentence(MEMO_ADVANCE),
             [debit(K.TRAVEL_ADVANCES, m), credit(K.BANK, m)],
             by,
         )
@@ -677,7 +696,7 @@ def pay_advance(
             locked,
             day,
             "liquidation",
-            "commitment liquidated by the advance",
+            Sentence(MEMO_LIQUIDATION),
             [debit(K.COMMITMENTS_CONTROL, m), credit(K.COMMITMENTS, m)],
             by,
         )
@@ -698,14 +717,14 @@ def mark_no_show(grant: Grant | int, by: Actor, reason: str) -> Grant:
     is released and any advance paid is owed back in full."""
 
     def effect(locked: Grant, day: datetime.date):
-        released = _release(locked, day, by, "no-show")
+        released = _release(locked, day, by, MEMO_NO_SHOW_RELEASE)
         if locked.advance_amount > 0:
             m = _money(locked, locked.advance_amount)
             _post(
                 locked,
                 day,
                 "no_show",
-                "no-show: the advance is owed back",
+                Sentence(MEMO_NO_SHOW),
                 [debit(K.TRAVELLER_RECEIVABLE, m), credit(K.TRAVEL_ADVANCES, m)],
                 by,
             )
@@ -763,7 +782,7 @@ def settle(
             legs.append(debit(K.TRAVELLER_RECEIVABLE, _money(locked, advance - actual)))
         elif actual > advance:
             legs.append(credit(K.BANK, _money(locked, actual - advance)))
-        _post(locked, day, "settlement", "travel claim settled", legs, by)
+        _post(locked, day, "settlement", Sentence(MEMO_SETTLEMENT), legs, by)
         fraction = psc_fraction(locked.event.fund, day)
         psc = round_amount(actual * fraction, _currency(locked))
         if psc > 0:
@@ -772,11 +791,11 @@ def settle(
                 locked,
                 day,
                 "psc",
-                f"programme support cost at {fraction * 100:f}% of the actual cost",
+                Sentence(MEMO_PSC, {"percent": f"{fraction * 100:f}"}),
                 [debit(K.PSC, m), credit(K.BANK, m)],
                 by,
             )
-        released = _release(locked, day, by, "settled")
+        released = _release(locked, day, by, MEMO_SETTLED)
         locked.actual_cost = actual
         locked.balance_paid = max(actual - advance, Decimal(0))
         if actual > approved:
@@ -825,7 +844,7 @@ def record_traveller_refund(
             locked,
             day,
             f"refund:{number}",
-            "refund received from the traveller",
+            Sentence(MEMO_TRAVELLER_REFUND),
             [debit(K.BANK, m), credit(K.TRAVELLER_RECEIVABLE, m)],
             by,
         )

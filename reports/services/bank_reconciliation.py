@@ -30,8 +30,10 @@ from donors.services.bank_statements import _COUNT_FIELD
 from fundmgr.chart import AccountKey
 from fundmgr.models import EntryKind, Fund, JournalEntry
 from fundmgr.money import Money
+from fundmgr.sentences import Sentence, money_kept
 from fundmgr.services.audit import Actor, log_action, person
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry, reverse_entry
+from reports.sentences import MEMO_BANK_CHARGE, MEMO_BANK_INTEREST
 
 State = BankLine.State
 #: Open lines shown on the page; the count says how many there are in all.
@@ -245,7 +247,12 @@ def _booking_key(line: BankLine) -> str:
     return f"{first}:{n}" if n else first
 
 
-def _booking_legs(line: BankLine, reason: str) -> tuple[str, list]:
+def _said(line: BankLine, size: Money) -> dict:
+    """The values of a booked line's memo (kept by code, fundmgr.sentences)."""
+    return {"statement": line.statement_id, "line": line.line_number, "amount": money_kept(size)}
+
+
+def _booking_legs(line: BankLine, reason: str) -> tuple[Sentence, list]:
     amount = line.amount
     size = Money(abs(amount.amount), amount.currency)
     if reason == UnreconciledReason.BANK_CHARGE:
@@ -258,7 +265,7 @@ def _booking_legs(line: BankLine, reason: str) -> tuple[str, list]:
                 % {"amount": amount}
             )
         return (
-            f"Bank charge, statement {line.statement_id} line {line.line_number} {size}",
+            Sentence(MEMO_BANK_CHARGE, _said(line, size)),
             [debit(AccountKey.BANK_FEES, size), credit(AccountKey.BANK, size)],
         )
     if amount.amount <= 0:
@@ -270,7 +277,7 @@ def _booking_legs(line: BankLine, reason: str) -> tuple[str, list]:
             % {"amount": amount}
         )
     return (
-        f"Bank interest, statement {line.statement_id} line {line.line_number} {size}",
+        Sentence(MEMO_BANK_INTEREST, _said(line, size)),
         [debit(AccountKey.BANK, size), credit(AccountKey.INTEREST, size)],
     )
 

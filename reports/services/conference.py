@@ -37,6 +37,7 @@ from fundmgr.models import EntryKind, Event, JournalEntry, Leg
 from fundmgr.models.ledger import source_type_is
 from fundmgr.money import Money, money, quantum, round_amount
 from fundmgr.roles import Role, require_role
+from fundmgr.sentences import Sentence
 from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import credit, debit, post_entry
 from fundmgr.services.rates import MissingExchangeRate, convert, rates_in_force
@@ -48,6 +49,7 @@ from reports.models import (
     HostContribution,
     HostCost,
 )
+from reports.sentences import MEMO_HOST_CASH_RECEIVED, MEMO_HOST_COST, MEMO_HOST_IN_KIND
 
 ZERO = Decimal(0)
 AMOUNT = DecimalField(max_digits=20, decimal_places=3)
@@ -426,7 +428,10 @@ def _contribution(
             entry = post_entry(
                 event.fund,
                 date,
-                f"{memo} for {event.code}: {description} (ref. {reference})",
+                Sentence(
+                    memo,
+                    {"event": event.code, "description": description, "reference": reference},
+                ),
                 legs(amount),
                 by,
                 kind=HOST_KINDS[kind],
@@ -514,7 +519,7 @@ def record_host_cash_received(
         by=by,
         budget_line=None,
         legs=lambda m: [debit(K.HOST_CASH, m), credit(K.HOST_CASH_CONTRIBUTIONS, m)],
-        memo="Host country cash contribution received",
+        memo=MEMO_HOST_CASH_RECEIVED,
     )
 
 
@@ -542,7 +547,7 @@ def record_in_kind_provided(
         by=by,
         budget_line=budget_line,
         legs=lambda m: [debit(K.HOST_IN_KIND_COSTS, m), credit(K.HOST_IN_KIND_CONTRIBUTIONS, m)],
-        memo="Host country services provided in kind",
+        memo=MEMO_HOST_IN_KIND,
     )
 
 
@@ -626,8 +631,15 @@ def record_host_cost(
         entry = post_entry(
             event.fund,
             date,
-            f"Conference cost paid from host country cash for {event.code}, "
-            f"{budget_line.name}: {description} (ref. {reference})",
+            Sentence(
+                MEMO_HOST_COST,
+                {
+                    "event": event.code,
+                    "line": {"category": budget_line.category, "label": budget_line.label},
+                    "description": description,
+                    "reference": reference,
+                },
+            ),
             [debit(K.HOST_CONFERENCE_COSTS, amount), credit(K.HOST_CASH, amount)],
             by,
             kind=EntryKind.HOST_COST,

@@ -20,8 +20,10 @@ from donors.payments.models import CardPayout
 from fundmgr.chart import AccountKey
 from fundmgr.models import EntryKind, JournalEntry
 from fundmgr.money import Money, round_money
+from fundmgr.sentences import Sentence, money_kept
 from fundmgr.services.audit import Actor, log_action
 from fundmgr.services.ledger import LedgerError, credit, debit, post_entry
+from reports.sentences import MEMO_PAYOUT_FX_GAIN, MEMO_PAYOUT_FX_LOSS
 from reports.services.bank_reconciliation import BankReconciliationError
 from reports.services.payouts import exchange_key, payout_row
 
@@ -79,9 +81,11 @@ def book_payout_exchange_difference(
         entry = post_entry(
             fund,
             payout.arrival_date,
-            # Stored text stays in one language (English), whoever books.
-            f"Exchange difference on card payout {payout.payout_id} "
-            f"({'gain' if difference > 0 else 'loss'}) {size}",
+            # Kept by code, read in the reader's language (its English in ``memo``).
+            Sentence(
+                MEMO_PAYOUT_FX_GAIN if difference > 0 else MEMO_PAYOUT_FX_LOSS,
+                {"payout": payout.payout_id, "amount": money_kept(size)},
+            ),
             legs,
             by,
             kind=EntryKind.PAYOUT_FX,
