@@ -8,8 +8,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from fundmgr import extensions
-        from reports import audit_actions  # noqa: F401 - names its audit actions
-        from reports import sentences  # noqa: F401 - defines the reports' sentences
+        from reports import (
+            audit_actions,  # noqa: F401 - names its audit actions
+            sentences,  # noqa: F401 - defines the reports' sentences
+        )
         from reports.demo import load_conference_demo
         from reports.demo_bank import load_bank_demo
 
