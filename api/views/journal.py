@@ -49,8 +49,8 @@ def _entries():
 )
 class JournalEntryList(BooksView, generics.ListAPIView):
     """Posted entries with their legs, newest transaction date first;
-    ``from``/``to`` filter the transaction date. Three queries per page: the
-    entries, their legs, the legs' accounts."""
+    ``from``/``to`` filter the transaction date. Two queries per page: the
+    entries, their legs with their accounts."""
 
     query_class = JournalQuery
     serializer_class = JournalEntrySerializer

@@ -358,8 +358,8 @@ def test_the_journal_entries_page_runs_a_fixed_number_of_queries(
 ):
     many(rows)  # a pledge entry and a receipt entry each
 
-    # entries with their fund, actor, source kind, reversals; legs; accounts
-    with django_assert_num_queries(PER_CALL + 3):
+    # entries with their fund, actor, source kind, reversals; legs with their accounts
+    with django_assert_num_queries(PER_CALL + 2):
         answer = reader.get("/api/v1/journal-entries/?page_size=200")
 
     results = answer.json()["results"]
