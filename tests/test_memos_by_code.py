@@ -195,3 +195,20 @@ def test_the_books_fingerprint_counts_the_code_only_where_it_is_kept(fund, rates
     columns = [f.attname for f in JournalEntry._meta.concrete_fields if f.name != "memo_sentence"]
     assert len(json.loads(entries[str(typed.pk)])) == 1 + len(columns)
     assert len(json.loads(entries[str(coded.pk)])) == 2 + len(columns)
+
+
+def test_the_audit_trail_reads_a_posting_s_memo_in_its_reader_s_language(
+    fund, rates, admin_user, catalogue
+):
+    """The trail's record of a posting keeps the memo's code as well as its
+    English: a French auditor reads it in French (it stayed English)."""
+    from fundmgr.models import AuditRecord
+
+    entry = receipt_entry(fund, admin_user)
+    record = AuditRecord.objects.get(action="ledger:posted", target_id=str(entry.pk))
+    assert record.reason == entry.memo  # the English, as before
+    assert record.data["why"] == entry.memo_sentence
+    values = entry.memo_sentence["params"]
+    for language in ("fr", "ar"):
+        with translation.override(language):
+            assert record.why_shown == in_language(language, RECEIPT, values)

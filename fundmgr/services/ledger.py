@@ -236,8 +236,9 @@ def post_or_find_entry(
     # The product's own memo is a sentence: kept by code (read in the reader's
     # language) and written out in English into ``memo``, the record; a
     # person's typed memo is text, kept as typed.
-    memo_sentence = memo.data() if isinstance(memo, Sentence) else None
-    memo = memo.in_english() if isinstance(memo, Sentence) else memo
+    sentence = memo if isinstance(memo, Sentence) else None
+    memo_sentence = sentence.data() if sentence else None
+    memo = sentence.in_english() if sentence else memo
     if not memo or not memo.strip():
         raise LedgerError(_("Every journal entry must say why it was made."))
     if kind not in EntryKind.values:
@@ -277,7 +278,7 @@ def post_or_find_entry(
                 entry,
                 "ledger:posted",
                 by,
-                memo,
+                sentence or memo,  # the trail reads the product's memo in its reader's language
                 {"fund": fund.code, "date": date, "kind": kind, "total": str(total)},
             )
     except IntegrityError:
