@@ -14,7 +14,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import trans_real
 
 from fundmgr.models import JournalEntry
 from fundmgr.roles import Role
@@ -25,39 +24,17 @@ from tests.grants.test_workflow_support import (  # noqa: F401
     quick_password_hashing,
     walk,
 )
+from tests.test_memos_by_code import catalogue_of
 
 pytestmark = pytest.mark.django_db
 
 FRAME = "Travel grant %(grant)s (%(nominee)s): %(what)s"
 COMMITMENT = "commitment of the approved amount"
 
-#: A stand-in for the catalogues' text until the translators' is in them.
-SAID = {
-    "fr": {
-        FRAME: "Bourse de voyage %(grant)s (%(nominee)s) : %(what)s",
-        COMMITMENT: "engagement du montant approuvé",
-    },
-    "ar": {
-        FRAME: "منحة سفر %(grant)s (%(nominee)s): %(what)s",
-        COMMITMENT: "الالتزام بالمبلغ المعتمد",
-    },
-}
-
 
 @pytest.fixture
 def catalogue():
-    kept = []
-    for language, texts in SAID.items():
-        first = trans_real.translation(language)._catalog._catalogs[0]
-        for msgid, text in texts.items():
-            kept.append((first, msgid, first.get(msgid)))
-            first[msgid] = text
-    yield SAID
-    for first, msgid, was in reversed(kept):
-        if was is None:
-            del first[msgid]
-        else:
-            first[msgid] = was
+    return catalogue_of(FRAME, COMMITMENT)
 
 
 def said(language: str, grant) -> str:
@@ -91,8 +68,8 @@ def test_a_grant_s_commitment_reads_in_the_reader_s_language(
     reader = bearer(issue(make_user("auditor-1", Role.AUDITOR)))
     for language in ("fr", "ar"):
         expected = said(language, grant)
-        assert expected.startswith(SAID[language][FRAME].split("%")[0])
-        assert SAID[language][COMMITMENT] in expected
+        assert expected.startswith(catalogue[language][FRAME].split("%")[0])
+        assert catalogue[language][COMMITMENT] in expected
         page = client.get(
             reverse("fund-journal", args=[funded.code]), HTTP_ACCEPT_LANGUAGE=language
         ).content.decode()
