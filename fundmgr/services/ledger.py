@@ -236,9 +236,10 @@ def post_or_find_entry(
     # The product's own memo is a sentence: kept by code (read in the reader's
     # language) and written out in English into ``memo``, the record; a
     # person's typed memo is text, kept as typed.
-    sentence = memo if isinstance(memo, Sentence) else None
+    sentence: Sentence | None = None
+    if isinstance(memo, Sentence):
+        sentence, memo = memo, memo.in_english()
     memo_sentence = sentence.data() if sentence else None
-    memo = sentence.in_english() if sentence else memo
     if not memo or not memo.strip():
         raise LedgerError(_("Every journal entry must say why it was made."))
     if kind not in EntryKind.values:
