@@ -25,6 +25,9 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The links in the demo's e-mails (written by load_demo and the task worker)
+# name the port the server runs on, unless SITE_URL says otherwise.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py demo_logins --port $(PORT)
