@@ -80,6 +80,12 @@ class BooksView(AuditedMixin, generics.GenericAPIView):
             return self.paginate_queryset(rows.values(self.get_queryset().prefetch_related(None)))
         return self.paginate_queryset(self.narrowed(rows.values_of(self.list_rows)))
 
+    def get_queryset(self):
+        """A list with ``list_rows``: those rows as this call reads them."""
+        if self.list_rows is not None:
+            return self.narrowed(self.list_rows())
+        return super().get_queryset()
+
     def narrowed(self, queryset):
         """A list's rows (``list_rows``) as this call reads them: its filters;
         a list of the caller's own rows says so here too."""

@@ -78,9 +78,6 @@ class PledgeList(BooksView, generics.ListAPIView):
 
     list_rows = staticmethod(_pledges)
 
-    def get_queryset(self):
-        return self.narrowed(_pledges())
-
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.pledges(self.values_page(rows.pledges)))
 
@@ -118,9 +115,6 @@ class ReceiptList(BooksView, generics.ListAPIView):
 
     list_rows = staticmethod(_receipts)
 
-    def get_queryset(self):
-        return self.narrowed(_receipts())
-
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.receipts(self.values_page(rows.receipts)))
 
@@ -134,7 +128,6 @@ class DonorList(BooksView, generics.ListAPIView):
 
     serializer_class = DonorSerializer
     pagination_class = cursor_pagination("id")
-    queryset = Donor.objects.all()
     list_rows = staticmethod(Donor.objects.all)
 
     def list(self, request, *args, **kwargs):

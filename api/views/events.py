@@ -54,8 +54,5 @@ class EventList(BooksView, generics.ListAPIView):
 
     list_rows = staticmethod(_events)
 
-    def get_queryset(self):
-        return self.narrowed(_events())
-
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.events(self.values_page(rows.events)))

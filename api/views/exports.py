@@ -168,8 +168,8 @@ class ExportList(ExportsView, generics.ListAPIView):
 
     list_rows = staticmethod(_exports)
 
-    def get_queryset(self):
-        return self.narrowed(_exports())
+    def get_queryset(self):  # ExportsView's is a detail's
+        return self.narrowed(self.list_rows())
 
     def narrowed(self, queryset):
         return self.filtered(queryset.filter(requested_by=self.request.user))

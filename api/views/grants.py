@@ -106,8 +106,8 @@ class GrantList(GrantsView, generics.ListAPIView):
 
     list_rows = staticmethod(queries.grants_with_people)
 
-    def get_queryset(self):
-        return self.narrowed(queries.grants_with_people())
+    def get_queryset(self):  # GrantsView's is a detail's
+        return self.narrowed(self.list_rows())
 
     def list(self, request, *args, **kwargs):
         page = self.values_page(rows.grants)

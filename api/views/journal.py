@@ -64,9 +64,6 @@ class JournalEntryList(BooksView, generics.ListAPIView):
 
     list_rows = staticmethod(_entries)
 
-    def get_queryset(self):
-        return self.narrowed(_entries())
-
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.entries(self.values_page(rows.entries)))
 

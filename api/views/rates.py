@@ -56,8 +56,5 @@ class ExchangeRateList(BooksView, generics.ListAPIView):
 
     list_rows = staticmethod(ExchangeRate.objects.current)
 
-    def get_queryset(self):
-        return self.narrowed(ExchangeRate.objects.current())
-
     def list(self, request, *args, **kwargs):
         return self.get_paginated_response(rows.rates(self.values_page(rows.rates)))
